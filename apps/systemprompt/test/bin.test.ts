@@ -1,0 +1,78 @@
+import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {expect} from 'chai';
+import {createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
+
+const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const brokenModule = fileURLToPath(new URL('fixtures/broken-module', import.meta.url));
+const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
+
+describe('the systemprompt bin (as a child process)', () => {
+  let home: TempHome;
+  before(async () => {
+    home = await createTempHome();
+  });
+  after(() => home.remove());
+
+  it('prints its version', async () => {
+    const run = await spawnCli(bin, ['--version'], {home: home.path});
+    expect(run.exitCode).to.equal(0);
+    expect(run.stdout).to.equal(`systemprompt/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  });
+
+  it('lists the commands of every module package and of the oclif plugins', async () => {
+    const run = await spawnCli(bin, ['cli:list', '--json'], {home: home.path});
+    expect(run.exitCode, run.stderr).to.equal(0);
+    const {ok, data, meta} = JSON.parse(run.stdout);
+    expect(ok).to.equal(true);
+    const ids = data.map((row: {id: string}) => row.id);
+    expect(ids).to.include.members(['cli:list', 'cli:help', 'cli:docs', 'plugins:install', 'plugins:link', 'help', 'autocomplete']);
+    expect(meta.total).to.equal(ids.length);
+  });
+
+  it('gives every command a description and at least one example', async () => {
+    const run = await spawnCli(bin, ['cli:docs', '--json'], {home: home.path});
+    const {data} = JSON.parse(run.stdout);
+    for (const command of data.commands) {
+      expect(command.description, command.id).to.not.be.empty;
+      expect(command.examples, command.id).to.not.be.empty;
+    }
+  });
+
+  it('answers an unknown flag with exit 2 and one line, no stack trace', async () => {
+    const run = await spawnCli(bin, ['cli:list', '--colour'], {home: home.path});
+    expect(run.exitCode).to.equal(2);
+    expect(run.stderr).to.equal('Nonexistent flag: --colour\nHint: See --help for the usage.\n');
+  });
+
+  describe('with a module package whose module.yaml is invalid', () => {
+    before(async () => {
+      const link = await spawnCli(bin, ['plugins:link', brokenModule, '--no-install'], {home: home.path});
+      expect(link.exitCode, link.stderr).to.equal(0);
+    });
+
+    it('reports the broken module with a clear message and keeps listing commands', async () => {
+      const run = await spawnCli(bin, ['cli:list', '--json'], {home: home.path});
+      expect(run.exitCode, run.stderr).to.equal(0);
+      const {data, warnings} = JSON.parse(run.stdout);
+      expect(data.map((row: {id: string}) => row.id)).to.include.members(['cli:list', 'broken:hello']);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/^Module package @fixture\/broken-module cannot be loaded: .*module\.yaml is invalid: \/type: must be one of service, daemon, plugin, core, extension$/);
+    });
+
+    it('warns on stderr in table mode, and the other commands work', async () => {
+      const run = await spawnCli(bin, ['cli:list', '--topic', 'cli'], {home: home.path});
+      expect(run.exitCode).to.equal(0);
+      expect(run.stdout).to.include('cli:docs');
+      expect(run.stderr).to.match(/^Warning: Module package @fixture\/broken-module cannot be loaded: /);
+    });
+
+    it('refuses to run the broken module\'s own command, with exit 6 and the reason', async () => {
+      const run = await spawnCli(bin, ['broken:hello'], {home: home.path});
+      expect(run.exitCode).to.equal(6);
+      const [message, hint] = run.stderr.trimEnd().split('\n');
+      expect(message).to.match(/^Module package @fixture\/broken-module cannot be loaded: .*\/type: must be one of/);
+      expect(hint).to.match(/^Hint: Run "systemprompt extension:validate /);
+    });
+  });
+});

@@ -1,0 +1,226 @@
+import {Command, type Interfaces} from '@oclif/core';
+import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
+import {writeFileAtomic} from '../fs-atomic.js';
+import {Kernel} from '../kernel/kernel.js';
+import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
+import {resolveSystemPaths, type SystemPaths} from '../paths.js';
+import {runBatch, readBatchFile, type BatchResult, type BatchRow} from './batch.js';
+import {confirmOrThrow} from './confirm.js';
+import {outputFlags} from './flags.js';
+import {parseListQuery, type ListFlagValues, type ListQuery, type ListSpec} from './list.js';
+import {isInteractiveTerminal, promptFields, type PromptField} from './prompt.js';
+import {errorEnvelope, renderHuman, serialize, successEnvelope, type OutputFormat} from './render.js';
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SystemPromptCommand)['baseFlags'] & T['flags']>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+// oclif's parse errors explain themselves over several lines; the first says what is wrong.
+// eslint-disable-next-line no-control-regex -- removes ANSI colour codes, which start with ESC
+const firstLine = (message: string) => message.replace(/\u001B\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).find(Boolean) ?? message;
+const PARSE_ERRORS = new Set(['FailedFlagValidationError', 'NonExistentFlagsError', 'RequiredArgsError', 'UnexpectedArgsError', 'ArgInvalidOptionError', 'FlagInvalidOptionError', 'CLIParseError']);
+
+/**
+ * The base of every SystemPrompt OS command. A command's `run()` parses nothing itself: it reads
+ * `this.flags`/`this.args`, calls one service method and returns plain data; this class renders
+ * it (table, JSON or YAML, to stdout or --output), and maps any error to one line and an exit code.
+ */
+export abstract class SystemPromptCommand<T extends typeof Command> extends Command {
+  static override baseFlags = outputFlags;
+  static override enableJsonFlag = false;
+  /** Column order for table output of rows. */
+  static columns: readonly string[] | undefined;
+
+  protected flags!: CommandFlags<T>;
+  protected args!: CommandArgs<T>;
+  /** Shown on standard error in table mode, and in the envelope's `warnings` otherwise. */
+  protected readonly warnings: string[] = [];
+  /** Extra fields for the envelope's `meta` (e.g. dryRun). */
+  protected readonly meta: Record<string, unknown> = {};
+  private exitCodeAfterOutput: number = ExitCode.Ok;
+  private kernelInstance: Kernel | undefined;
+  private modulesPromise: Promise<ModuleRecord[]> | undefined;
+  private pathsValue: SystemPaths | undefined;
+
+  abstract override run(): Promise<unknown>;
+
+  protected override async _run<R>(): Promise<R> {
+    let result: unknown;
+    let failure: unknown;
+    try {
+      await this.init();
+      result = await this.run();
+      await this.emit(result);
+    } catch (error) {
+      failure = error;
+    } finally {
+      await this.shutdown();
+    }
+    if (failure !== undefined) await this.fail(failure);
+    if (this.exitCodeAfterOutput !== ExitCode.Ok) this.exit(this.exitCodeAfterOutput);
+    return result as R;
+  }
+
+  protected override async init(): Promise<void> {
+    await super.init();
+    const ctor = this.ctor as typeof SystemPromptCommand;
+    const {flags, args} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: false});
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+    await this.checkModules();
+  }
+
+  // ---- output ---------------------------------------------------------------------------------
+
+  protected get format(): OutputFormat {
+    const flags = this.flags as Partial<CommandFlags<typeof SystemPromptCommand>> | undefined;
+    if (flags) return flags.json ? 'json' : (flags.format ?? 'table');
+    // Parsing failed: read the wish from the raw arguments so the error comes in the same form.
+    const argv = this.argv;
+    if (argv.includes('--json')) return 'json';
+    const index = argv.findIndex((arg) => arg === '--format' || arg.startsWith('--format='));
+    const value = index < 0 ? undefined : argv[index]!.includes('=') ? argv[index]!.split('=')[1] : argv[index + 1];
+    return value === 'json' || value === 'yaml' ? value : 'table';
+  }
+
+  private get verbose(): boolean {
+    return this.flags ? Boolean((this.flags as {verbose?: boolean}).verbose) : this.argv.includes('--verbose') || this.argv.includes('-v');
+  }
+
+  private async emit(result: unknown): Promise<void> {
+    const flags = this.flags as CommandFlags<typeof SystemPromptCommand>;
+    const format = this.format;
+    let text: string;
+    const notes = [...this.warnings.map((warning) => `Warning: ${warning}`)];
+    if (format === 'table') {
+      const columns = (this.ctor as typeof SystemPromptCommand).columns;
+      const width = process.stdout.isTTY && !flags.output ? process.stdout.columns : undefined;
+      const human = renderHuman(result, {...(columns ? {columns} : {}), ...(width ? {width} : {})});
+      text = human.text;
+      notes.push(...human.notes);
+    } else {
+      text = await serialize(successEnvelope(result, this.warnings, this.meta), format);
+    }
+    if (flags.output) {
+      await writeFileAtomic(flags.output, text);
+      if (!flags.quiet) notes.push(`Wrote ${flags.output}`);
+    } else if (!flags.quiet || format !== 'table') {
+      await write(process.stdout, text);
+    }
+    if (!flags.quiet && format === 'table' && notes.length > 0) await write(process.stderr, notes.join('\n') + '\n');
+  }
+
+  private async fail(error: unknown): Promise<never> {
+    const failure = classify(error);
+    if (this.format === 'table') {
+      const lines = [failure.message];
+      if (failure.hint) lines.push(`Hint: ${failure.hint}`);
+      if (this.verbose && failure.cause instanceof Error && failure.cause.stack) lines.push(failure.cause.stack);
+      else if (this.verbose && failure.stack) lines.push(failure.stack);
+      await write(process.stderr, lines.join('\n') + '\n');
+    } else {
+      await write(process.stdout, await serialize(errorEnvelope(failure, this.warnings), this.format === 'yaml' ? 'yaml' : 'json'));
+    }
+    this.exit(failure.exitCode);
+  }
+
+  // ---- modules and services -----------------------------------------------------------------
+
+  protected get paths(): SystemPaths {
+    this.pathsValue ??= resolveSystemPaths({configDir: this.config.configDir, dataDir: this.config.dataDir, cacheDir: this.config.cacheDir});
+    return this.pathsValue;
+  }
+
+  /** Every module among the loaded plugins (discovered once per command). */
+  protected modules(): Promise<ModuleRecord[]> {
+    this.modulesPromise ??= discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache);
+    return this.modulesPromise;
+  }
+
+  /** The module this command belongs to, if its plugin is a module. */
+  protected async ownModule(): Promise<ModuleRecord | undefined> {
+    const pluginName = this.ctor.plugin?.name ?? this.config.findCommand(this.id ?? '')?.pluginName;
+    return (await this.modules()).find((record) => record.packageName === pluginName);
+  }
+
+  /** A broken module's own commands refuse to run; every other command warns about it and works. */
+  private async checkModules(): Promise<void> {
+    const own = await this.ownModule();
+    if (own?.error) throw own.error;
+    for (const record of await this.modules()) if (record.error && record !== own) this.warnings.push(record.error.message);
+  }
+
+  /** The kernel, created on first use; it boots nothing until asked. */
+  protected async kernel(): Promise<Kernel> {
+    if (!this.kernelInstance) {
+      const verbose = this.verbose;
+      this.kernelInstance = new Kernel({
+        modules: await this.modules(),
+        paths: this.paths,
+        configValues: (record) => (verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
+      });
+    }
+    return this.kernelInstance;
+  }
+
+  /** Boots a module (this command's own by default) with its dependencies and returns its service. */
+  protected async service<S>(moduleName?: string): Promise<S> {
+    const name = moduleName ?? (await this.ownModule())?.name;
+    if (!name) throw invalidInput(`Command ${this.id} does not belong to a module`, {code: 'NO_MODULE'});
+    const kernel = await this.kernel();
+    await kernel.boot([name]);
+    return kernel.service<S>(name);
+  }
+
+  private async shutdown(): Promise<void> {
+    const kernel = this.kernelInstance;
+    this.kernelInstance = undefined;
+    if (!kernel) return;
+    try {
+      await kernel.stop();
+    } catch (error) {
+      this.warnings.push(`Shutdown: ${toSystemPromptError(error).message}`);
+    }
+  }
+
+  // ---- helpers for commands -----------------------------------------------------------------
+
+  /** Asks before a dangerous action; refuses without --confirm when nobody can be asked. */
+  protected async confirmAction(question: string): Promise<void> {
+    const flags = this.flags as {confirm?: boolean; 'dry-run'?: boolean};
+    if (flags['dry-run']) return;
+    await confirmOrThrow({question, confirmed: Boolean(flags.confirm), machineOutput: this.format !== 'table', interactiveTerminal: isInteractiveTerminal()});
+  }
+
+  /** The list flags checked against the fields this list really has. */
+  protected listQuery(spec: ListSpec): ListQuery {
+    return parseListQuery(this.flags as ListFlagValues, spec);
+  }
+
+  /** Runs `action` for every row of the --batch file; the exit code is the first failure's. */
+  protected async batch<R>(file: string, action: (row: BatchRow, index: number) => Promise<R>): Promise<BatchResult<R>> {
+    const result = await runBatch(await readBatchFile(file), action);
+    const firstFailure = result.results.find((item) => !item.ok);
+    if (firstFailure?.error) this.exitCodeAfterOutput = firstFailure.error.exitCode;
+    return result;
+  }
+
+  /** Guided input for --interactive. */
+  protected prompt(fields: readonly PromptField[]): Promise<Record<string, string | boolean>> {
+    return promptFields(fields);
+  }
+}
+
+/** Parse errors of oclif become exit 2 with their first line; everything else keeps its own code. */
+function classify(error: unknown): SystemPromptError {
+  const name = (error as {constructor?: {name?: string}})?.constructor?.name ?? '';
+  const oclif = (error as {oclif?: {exit?: number}}).oclif;
+  if (error instanceof Error && (PARSE_ERRORS.has(name) || (oclif?.exit === 2 && !('exitCode' in error)))) {
+    return invalidInput(firstLine(error.message), {code: 'INVALID_USAGE', hint: 'See --help for the usage.', cause: error});
+  }
+  return toSystemPromptError(error);
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (text === '') return Promise.resolve();
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}

@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core';
+
+/** Flags every command has: output format, destination and verbosity. */
+export const outputFlags = {
+  format: Flags.option({
+    description: 'Output format (default: table).',
+    options: ['table', 'json', 'yaml'] as const,
+    helpGroup: 'OUTPUT',
+  })(),
+  json: Flags.boolean({description: 'Print the result as JSON (same as --format json).', helpGroup: 'OUTPUT'}),
+  output: Flags.string({description: 'Write the result to this file instead of standard output.', helpGroup: 'OUTPUT'}),
+  quiet: Flags.boolean({char: 'q', description: 'Print nothing but errors (and JSON when asked for).', helpGroup: 'OUTPUT'}),
+  verbose: Flags.boolean({char: 'v', description: 'Print debug logs and stack traces on standard error.', helpGroup: 'OUTPUT'}),
+};
+
+/** For commands that change state. */
+export const dryRunFlag = {
+  'dry-run': Flags.boolean({description: 'Show what would change, and change nothing.'}),
+};
+
+/** For dangerous commands: without a terminal they refuse unless --confirm is given. */
+export const confirmFlag = {
+  confirm: Flags.boolean({char: 'y', description: 'Do it without asking (required when there is no terminal).'}),
+};
+
+/** For commands that list things. */
+export const listFlags = {
+  page: Flags.integer({description: 'Page number, from 1.', min: 1, default: 1, helpGroup: 'LIST'}),
+  limit: Flags.integer({description: 'Rows per page (0 for all).', min: 0, max: 10_000, helpGroup: 'LIST'}),
+  filter: Flags.string({description: 'Keep rows whose FIELD equals VALUE (repeatable).', multiple: true, helpValue: 'FIELD=VALUE', helpGroup: 'LIST'}),
+  search: Flags.string({description: 'Keep rows that contain this text (case-insensitive).', helpGroup: 'LIST'}),
+  sort: Flags.string({description: 'Sort by this field.', helpGroup: 'LIST'}),
+  order: Flags.option({description: 'Sort order.', options: ['asc', 'desc'] as const, default: 'asc' as const, helpGroup: 'LIST'})(),
+};
+
+/** For commands that can apply their action to many items at once. */
+export const batchFlag = {
+  batch: Flags.string({description: 'Apply to every row of this NDJSON, YAML or CSV file and report each result.', helpValue: 'FILE'}),
+};
+
+/** For commands that can ask for what is missing. */
+export const interactiveFlag = {
+  interactive: Flags.boolean({char: 'i', description: 'Ask for each value on the terminal.'}),
+};

@@ -1,0 +1,21 @@
+/**
+ * @systemprompt/core: the module contract, errors, paths and the command base shared by every
+ * SystemPrompt OS package. The kernel is exported separately (`@systemprompt/core/kernel`).
+ */
+export * from './errors.js';
+export * from './module.js';
+export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
+export {writeFileAtomic} from './fs-atomic.js';
+export {silentLogger} from './logger.js';
+export {InMemoryEventBus} from './events.js';
+export {validateManifest, formatSchemaError, formatSchemaErrors} from './manifest/validate.js';
+export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';
+export {validateModuleConfig} from './manifest/config.js';
+export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
+export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
+export {applyListQuery, parseListQuery, isListResult, type ListQuery, type ListResult, type ListSpec} from './command/list.js';
+export {textResult, isTextResult, renderTable, renderRecord, renderHuman, successEnvelope, errorEnvelope, type TextResult, type OutputFormat, type SuccessEnvelope, type ErrorEnvelope} from './command/render.js';
+export {confirmationDecision, type ConfirmationDecision} from './command/confirm.js';
+export {readBatchFile, runBatch, type BatchResult, type BatchRow, type BatchItemResult} from './command/batch.js';
+export {type PromptField, isInteractiveTerminal} from './command/prompt.js';
+export {packageVersionOf} from './package-info.js';

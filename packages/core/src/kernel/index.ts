@@ -1,0 +1,4 @@
+export {Kernel, type KernelOptions, type LoggerProvider, type ModuleHealth, type ModulePhase, type ModuleState} from './kernel.js';
+export {discoverModules, type ModuleRecord, type ModuleSource, type PluginDescriptor} from './discovery.js';
+export {bootOrder, implicitDependencies} from './graph.js';
+export {contractProblems, instantiateModule} from './contract.js';

@@ -1,0 +1,214 @@
+import {SystemPromptError, isSystemPromptError, unavailable, ExitCode} from '../errors.js';
+import {InMemoryEventBus} from '../events.js';
+import {validateModuleConfig} from '../manifest/config.js';
+import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegistry} from '../module.js';
+import {modulePaths, type SystemPaths} from '../paths.js';
+import {silentLogger} from '../logger.js';
+import {instantiateModule} from './contract.js';
+import type {ModuleRecord} from './discovery.js';
+import {bootOrder} from './graph.js';
+
+/** What a module that `provides: [logger]` must publish as its service. */
+export interface LoggerProvider {
+  forModule(moduleName: string): Logger;
+}
+
+export type ModulePhase = 'initialize' | 'start' | 'stop' | 'healthCheck';
+export type ModuleState = 'initialized' | 'started' | 'stopped' | 'failed';
+
+export interface KernelOptions {
+  modules: ModuleRecord[];
+  paths: SystemPaths;
+  /** Used for the kernel's own messages until a logger provider module is booted. */
+  logger?: Logger;
+  /** The values a module's config schema validates; defaults to none (schema defaults only). */
+  configValues?: (record: ModuleRecord) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** A lifecycle phase slower than this is logged as a warning. */
+  slowPhaseMs?: number;
+}
+
+interface LoadedModule {
+  record: ModuleRecord;
+  module: ModuleInterface;
+  state: ModuleState;
+  service?: unknown;
+  provided: boolean;
+}
+
+export interface ModuleHealth extends HealthStatus {
+  module: string;
+}
+
+/**
+ * Boots modules in dependency order and runs their lifecycle. A CLI command boots only its own
+ * module and what that needs; the server boots and starts every enabled module.
+ */
+export class Kernel {
+  readonly events: InMemoryEventBus;
+  private readonly loaded = new Map<string, LoadedModule>();
+  private readonly order: string[] = [];
+  private logger: Logger;
+  private loggerProvider: LoggerProvider | undefined;
+
+  constructor(private readonly options: KernelOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.events = new InMemoryEventBus('system', (error, event) =>
+      this.logger.warn({err: error, event: event.type}, 'event handler failed'));
+  }
+
+  get modules(): readonly ModuleRecord[] {
+    return this.options.modules;
+  }
+
+  record(name: string): ModuleRecord | undefined {
+    return this.options.modules.find((record) => record.name === name);
+  }
+
+  /** Names of the booted modules, in boot order. */
+  get booted(): readonly string[] {
+    return this.order;
+  }
+
+  state(name: string): ModuleState | undefined {
+    return this.loaded.get(name)?.state;
+  }
+
+  /** Imports and initializes `names` and their dependencies; modules already booted are kept. */
+  async boot(names: Iterable<string>): Promise<void> {
+    for (const record of bootOrder([...this.options.modules], names)) {
+      if (this.loaded.has(record.name)) continue;
+      await this.initializeModule(record);
+    }
+  }
+
+  /** Starts every booted module (the server's path; CLI commands never start daemons). */
+  async start(): Promise<void> {
+    for (const name of this.order) {
+      const entry = this.loaded.get(name)!;
+      if (entry.state !== 'initialized' && entry.state !== 'stopped') continue;
+      await this.phase(entry, 'start', () => entry.module.start());
+      entry.state = 'started';
+    }
+  }
+
+  /** Stops started modules in reverse order. Every module is asked even when one fails. */
+  async stop(): Promise<void> {
+    const failures: SystemPromptError[] = [];
+    for (const name of [...this.order].reverse()) {
+      const entry = this.loaded.get(name)!;
+      if (entry.state === 'stopped' || entry.state === 'failed') continue;
+      try {
+        await this.phase(entry, 'stop', () => entry.module.stop());
+      } catch (error) {
+        failures.push(error as SystemPromptError);
+      }
+      entry.state = 'stopped';
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** The public service of a booted module. */
+  service<T>(name: string): T {
+    const entry = this.loaded.get(name);
+    if (!entry) throw unavailable(`Module "${name}" is not booted`, {code: 'MODULE_NOT_BOOTED', details: {module: name}});
+    if (!entry.provided) throw unavailable(`Module "${name}" provides no service`, {code: 'MODULE_NO_SERVICE', details: {module: name}});
+    return entry.service as T;
+  }
+
+  /** Runs healthCheck of the booted modules (or the named ones); a throwing check is unhealthy. */
+  async health(names: Iterable<string> = this.order): Promise<ModuleHealth[]> {
+    const results: ModuleHealth[] = [];
+    for (const name of names) {
+      const entry = this.loaded.get(name);
+      if (!entry) {
+        results.push({module: name, healthy: false, message: 'not booted'});
+        continue;
+      }
+      try {
+        results.push({module: name, ...(await this.phase(entry, 'healthCheck', () => entry.module.healthCheck()))});
+      } catch (error) {
+        results.push({module: name, healthy: false, message: error instanceof Error ? error.message : String(error)});
+      }
+    }
+    return results;
+  }
+
+  private async initializeModule(record: ModuleRecord): Promise<void> {
+    const module = await instantiateModule(record);
+    const entry: LoadedModule = {record, module, state: 'failed', provided: false};
+    const values = this.options.configValues ? await this.options.configValues(record) : {};
+    const config = await validateModuleConfig(record.name, record.manifest?.config, values);
+    const context = this.contextFor(entry, config);
+    await this.phase(entry, 'initialize', () => module.initialize(context));
+    entry.state = 'initialized';
+    this.loaded.set(record.name, entry);
+    this.order.push(record.name);
+    if (record.manifest?.provides?.includes('logger') && entry.provided) {
+      this.loggerProvider = entry.service as LoggerProvider;
+      this.logger = this.loggerProvider.forModule('kernel');
+    }
+  }
+
+  private contextFor(entry: LoadedModule, config: Record<string, unknown>): ModuleContext {
+    const {record} = entry;
+    const declared = new Set(record.manifest?.dependencies ?? []);
+    const services: ServiceRegistry = {
+      has: (name) => declared.has(name) && this.loaded.get(name)?.provided === true,
+      get: <T>(name: string): T => {
+        if (!declared.has(name)) {
+          throw new SystemPromptError(`Module "${record.name}" uses "${name}" without declaring it in module.yaml dependencies`, {
+            code: 'MODULE_DEPENDENCY_UNDECLARED',
+            exitCode: ExitCode.Unexpected,
+            details: {module: record.name, dependency: name},
+          });
+        }
+        return this.service<T>(name);
+      },
+    };
+    return {
+      name: record.name,
+      manifest: record.manifest!,
+      logger: this.loggerProvider?.forModule(record.name) ?? this.logger.child({module: record.name}),
+      config,
+      events: this.events.forSource(record.name),
+      services,
+      paths: modulePaths(this.options.paths, record.name),
+      capability: <T>(capability: string): T | undefined => {
+        for (const name of this.order) {
+          const provider = this.loaded.get(name)!;
+          if (provider.record.manifest?.provides?.includes(capability as never) && provider.provided) return provider.service as T;
+        }
+        return undefined;
+      },
+      provide: (service) => {
+        entry.service = service;
+        entry.provided = true;
+      },
+    };
+  }
+
+  /** Runs one lifecycle call with its module and phase in the logs and in any error. */
+  private async phase<T>(entry: LoadedModule, phase: ModulePhase, call: () => Promise<T>): Promise<T> {
+    const module = entry.record.name;
+    const started = performance.now();
+    this.logger.debug({module, phase}, `${phase} ${module}`);
+    try {
+      const result = await call();
+      const elapsed = Math.round(performance.now() - started);
+      if (elapsed > (this.options.slowPhaseMs ?? 2000)) this.logger.warn({module, phase, ms: elapsed}, `${phase} of module ${module} is slow (${elapsed} ms)`);
+      return result;
+    } catch (error) {
+      if (phase !== 'healthCheck') entry.state = 'failed';
+      this.logger.error({module, phase, err: error}, `${phase} of module ${module} failed`);
+      const inner = isSystemPromptError(error) ? error : undefined;
+      const verb = phase === 'healthCheck' ? 'check its health' : phase;
+      throw new SystemPromptError(`Module "${module}" failed to ${verb}: ${error instanceof Error ? error.message : String(error)}`, {
+        code: inner?.code ?? 'MODULE_PHASE_FAILED',
+        exitCode: inner?.exitCode ?? ExitCode.Unavailable,
+        details: {module, phase, ...inner?.details},
+        ...(inner?.hint ? {hint: inner.hint} : {}),
+        cause: error,
+      });
+    }
+  }
+}

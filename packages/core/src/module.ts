@@ -1,0 +1,103 @@
+/**
+ * The module contract. Every SystemPrompt OS module package exports a factory that returns a
+ * ModuleInterface; the kernel hands it a ModuleContext that holds exactly what it declared.
+ */
+import type {ModuleManifest} from './generated/module-manifest.js';
+
+export type ModuleType = 'service' | 'daemon' | 'plugin' | 'core' | 'extension';
+
+export interface HealthStatus {
+  healthy: boolean;
+  message?: string;
+}
+
+export interface ModuleInterface {
+  name: string;
+  version: string;
+  type: ModuleType;
+  initialize(context: ModuleContext): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  healthCheck(): Promise<HealthStatus>;
+}
+
+/** The default export of a module package's runtime entry. */
+export type ModuleFactory = () => ModuleInterface | Promise<ModuleInterface>;
+
+/** Structured logger handed to modules (pino-compatible subset). */
+export interface Logger {
+  trace(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  fatal(obj: unknown, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface ModulePaths {
+  /** Module's own directory for durable data (created on demand). */
+  data: string;
+  /** Module's own directory for configuration files. */
+  config: string;
+  /** Module's own directory for disposable cache. */
+  cache: string;
+}
+
+/** Services of the module's declared dependencies, and nothing else. */
+export interface ServiceRegistry {
+  /** The service of a declared dependency; throws when `name` is not declared. */
+  get<T>(moduleName: string): T;
+  has(moduleName: string): boolean;
+}
+
+export interface DomainEvent<T = unknown> {
+  type: string;
+  payload: T;
+  source: string;
+  occurredAt: string;
+}
+
+export type EventHandler = (event: DomainEvent) => void | Promise<void>;
+
+export interface EventBus {
+  emit<T>(type: string, payload: T): Promise<void>;
+  on(type: string | '*', handler: EventHandler): () => void;
+}
+
+export interface ModuleContext<TConfig = Record<string, unknown>> {
+  readonly name: string;
+  readonly manifest: ModuleManifest;
+  readonly logger: Logger;
+  /** The module's configuration, validated against its schema with defaults applied. */
+  readonly config: TConfig;
+  readonly events: EventBus;
+  readonly services: ServiceRegistry;
+  readonly paths: ModulePaths;
+  /** Capabilities served by provider modules (`provides` in module.yaml), such as the database. */
+  capability<T>(name: string): T | undefined;
+  /** Publish this module's public service so modules that depend on it can use it. */
+  provide<T>(service: T): void;
+}
+
+/** Base class with no-op lifecycle methods, so a module implements only what it needs. */
+export abstract class BaseModule implements ModuleInterface {
+  abstract readonly name: string;
+  abstract readonly version: string;
+  abstract readonly type: ModuleType;
+  protected context: ModuleContext | undefined;
+
+  async initialize(context: ModuleContext): Promise<void> {
+    this.context = context;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  async healthCheck(): Promise<HealthStatus> {
+    return {healthy: true};
+  }
+}
+
+export type {ModuleManifest} from './generated/module-manifest.js';

@@ -1,0 +1,40 @@
+import {BaseModule, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
+import type {LoggerProvider} from '@systemprompt/core/kernel';
+import {createLogging, type Logging} from './logging.js';
+import type {LoggerConfig} from './generated/config.js';
+
+export {createLogging, logFileDirectory, type Logging, type LoggingOptions} from './logging.js';
+export type {LoggerConfig} from './generated/config.js';
+
+/** The logger module: every other module's context logger is a child of the logger it builds. */
+export class LoggerModule extends BaseModule {
+  readonly name = 'logger';
+  readonly version = packageVersionOf(import.meta.url);
+  readonly type = 'core' as const;
+  private logging: Logging | undefined;
+
+  override async initialize(context: ModuleContext): Promise<void> {
+    await super.initialize(context);
+    const config = context.config as unknown as LoggerConfig;
+    this.logging = await createLogging({
+      dataDirectory: context.paths.data,
+      level: config.level ?? 'info',
+      consoleLevel: config.consoleLevel ?? 'silent',
+      maxSize: config.maxSize ?? '10m',
+      maxFiles: config.maxFiles ?? 5,
+    });
+    const provider: LoggerProvider = {forModule: (name) => this.logging!.root.child({module: name})};
+    context.provide(provider);
+  }
+
+  override async stop(): Promise<void> {
+    await this.logging?.close();
+    this.logging = undefined;
+  }
+
+  override async healthCheck(): Promise<HealthStatus> {
+    return this.logging ? {healthy: true, message: this.logging.file} : {healthy: false, message: 'not initialized'};
+  }
+}
+
+export default (): LoggerModule => new LoggerModule();

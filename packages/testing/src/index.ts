@@ -1,0 +1,3 @@
+export {createTempHome, type TempHome} from './home.js';
+export {loadCliConfig, runCli, type CliRun, type RunCliOptions} from './run-cli.js';
+export {spawnCli, type SpawnResult} from './spawn-cli.js';

@@ -1,0 +1,32 @@
+// The one eslint flat config of the repository; every package's `lint` script uses it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {ignores: ['**/dist/**', '**/node_modules/**', '**/src/generated/**', '**/*.d.ts', '**/oclif.manifest.json']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly', globalThis: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', structuredClone: 'readonly'},
+    },
+    rules: {
+      // Commands render through the base command; stray console output would break JSON mode.
+      'no-console': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', {fixStyle: 'inline-type-imports'}],
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+      'no-restricted-imports': ['error', {patterns: [{group: ['@systemprompt/*/src/*', '@systemprompt/*/dist/*'], message: 'Import another package only through its public exports.'}]}],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['**/test/**/*.ts'],
+    rules: {
+      // Tests read JSON output whose shape they assert on.
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+);
