@@ -15,6 +15,6 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   }
   // Run the compiled commands, never TypeScript sources, whatever NODE_ENV says.
   globalThis.oclif = {...globalThis.oclif, enableAutoTranspile: false};
-  const {execute} = await import('@oclif/core');
+  const {execute} = await import('@oclif/core/execute');
   await execute({dir: import.meta.url});
 }

@@ -1,6 +1,7 @@
 import {mkdir, rename, rm, writeFile} from 'node:fs/promises';
 import {dirname, join, basename} from 'node:path';
-import {randomBytes} from 'node:crypto';
+
+let sequence = 0;
 
 /**
  * Writes a file so that readers see either the old or the new content, never half of it:
@@ -8,7 +9,8 @@ import {randomBytes} from 'node:crypto';
  */
 export async function writeFileAtomic(file: string, content: string | Uint8Array, options: {mode?: number} = {}): Promise<void> {
   await mkdir(dirname(file), {recursive: true});
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Unique per process and call; no crypto import, which would cost every command start-up time.
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.${sequence++}.tmp`);
   try {
     await writeFile(temporary, content, {mode: options.mode ?? 0o644});
     await rename(temporary, file);

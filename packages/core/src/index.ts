@@ -11,6 +11,9 @@ export {InMemoryEventBus} from './events.js';
 export {validateManifest, formatSchemaError, formatSchemaErrors} from './manifest/validate.js';
 export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';
 export {validateModuleConfig} from './manifest/config.js';
+// Flags and Args for commands, from oclif's subpaths (cheaper to load than the @oclif/core index).
+export * as Flags from '@oclif/core/flags';
+export * as Args from '@oclif/core/args';
 export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
 export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
 export {applyListQuery, parseListQuery, isListResult, type ListQuery, type ListResult, type ListSpec} from './command/list.js';

@@ -37,16 +37,12 @@ async function validatorFor(schema, source) {
   return banner(source) + '/* eslint-disable */\n' + esmRequires(standaloneCode.default(ajv, validate));
 }
 
-// ajv's standalone output still calls require() for its runtime helpers (string length, formats);
-// an ES module has no require, so each becomes an import of the same CommonJS file.
+// ajv's standalone output still calls require() for its runtime helpers (string length, formats).
+// An ES module has no require; one made with createRequire loads those CommonJS files exactly as ajv
+// expects, whichever loader (Node's, a test runner's, a bundler's) runs the generated module.
 function esmRequires(code) {
-  const imports = [];
-  const body = code.replace(/require\("([^"]+)"\)/g, (_, specifier) => {
-    const local = `runtime${imports.length}`;
-    imports.push(`import ${local} from ${JSON.stringify(specifier.endsWith('.js') ? specifier : `${specifier}.js`)};`);
-    return local;
-  });
-  return imports.join('\n') + (imports.length ? '\n' : '') + body;
+  if (!code.includes('require(')) return code;
+  return `import {createRequire} from 'node:module';\nconst require = createRequire(import.meta.url);\n${code}`;
 }
 
 const validatorTypes = (source, typeName, typesModule) => `${banner(source)}import type {ErrorObject} from 'ajv';

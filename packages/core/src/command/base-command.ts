@@ -1,4 +1,6 @@
-import {Command, type Interfaces} from '@oclif/core';
+// Subpath imports: the @oclif/core index loads help, ux and a Node version check no command needs.
+import {Command} from '@oclif/core/command';
+import type {Interfaces} from '@oclif/core';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import {Kernel} from '../kernel/kernel.js';

@@ -96,6 +96,7 @@ export function renderTable(rows: ReadonlyArray<Record<string, unknown>>, option
 
 /** A record as `key  value` lines; nested objects are flattened with dots. */
 export function renderRecord(record: Record<string, unknown>): string {
+  if (Object.keys(record).length === 0) return '';
   const entries: Array<[string, string]> = [];
   const walk = (value: unknown, prefix: string) => {
     if (value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && Object.keys(value).length > 0) {
@@ -127,7 +128,8 @@ function renderList(result: ListResult<unknown>, options: TableOptions): {text: 
   if (result.items.length === 0) notes.push(result.total === 0 ? 'No results.' : `No results on page ${result.page} (${result.total} in all).`);
   else if (result.items.length < result.total) {
     const first = result.limit === null ? 1 : (result.page - 1) * result.limit + 1;
-    notes.push(`Showing ${first}-${first + result.items.length - 1} of ${result.total}; use --page ${result.page + 1} for more.`);
+    const last = first + result.items.length - 1;
+    notes.push(`Showing ${first}-${last} of ${result.total}${last < result.total ? `; use --page ${result.page + 1} for more` : ''}.`);
   }
   return {text: renderTable(result.items as Array<Record<string, unknown>>, options), notes};
 }

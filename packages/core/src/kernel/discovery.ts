@@ -58,6 +58,8 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
     let cached = cache.get(plugin.root, key);
     if (!cached) {
       try {
+        // The manifest's version is not compared with the package's here: a release bump must not
+        // take a module offline. extension:validate reports the mismatch.
         cached = {key, manifest: await loadManifest(plugin.root)};
       } catch (error) {
         const problems = isSystemPromptError(error) ? (error.details?.problems as string[] | undefined) : undefined;

@@ -17,7 +17,9 @@ export function implicitDependencies(records: Iterable<ModuleRecord>): string[] 
  * dependency, or a cycle, is an error that names the modules involved.
  */
 export function bootOrder(records: ModuleRecord[], wanted: Iterable<string>): ModuleRecord[] {
-  const byName = new Map(records.map((record) => [record.name, record]));
+  // The first record of a name wins, as in discovery (a later package reusing the name is the broken one).
+  const byName = new Map<string, ModuleRecord>();
+  for (const record of records) if (!byName.has(record.name)) byName.set(record.name, record);
   const implicit = implicitDependencies(records);
   const order: ModuleRecord[] = [];
   const state = new Map<string, 'visiting' | 'done'>();

@@ -47,6 +47,8 @@ export class Kernel {
   readonly events: InMemoryEventBus;
   private readonly loaded = new Map<string, LoadedModule>();
   private readonly order: string[] = [];
+  /** Modules whose initialize failed; they are not booted and not stopped. */
+  private readonly failed = new Set<string>();
   private logger: Logger;
   private loggerProvider: LoggerProvider | undefined;
 
@@ -70,7 +72,7 @@ export class Kernel {
   }
 
   state(name: string): ModuleState | undefined {
-    return this.loaded.get(name)?.state;
+    return this.loaded.get(name)?.state ?? (this.failed.has(name) ? 'failed' : undefined);
   }
 
   /** Imports and initializes `names` and their dependencies; modules already booted are kept. */
@@ -91,7 +93,7 @@ export class Kernel {
     }
   }
 
-  /** Stops started modules in reverse order. Every module is asked even when one fails. */
+  /** Stops every booted module (started or only initialized) in reverse order; each is asked even when one fails. */
   async stop(): Promise<void> {
     const failures: SystemPromptError[] = [];
     for (const name of [...this.order].reverse()) {
@@ -139,7 +141,12 @@ export class Kernel {
     const values = this.options.configValues ? await this.options.configValues(record) : {};
     const config = await validateModuleConfig(record.name, record.manifest?.config, values);
     const context = this.contextFor(entry, config);
-    await this.phase(entry, 'initialize', () => module.initialize(context));
+    try {
+      await this.phase(entry, 'initialize', () => module.initialize(context));
+    } catch (error) {
+      this.failed.add(record.name);
+      throw error;
+    }
     entry.state = 'initialized';
     this.loaded.set(record.name, entry);
     this.order.push(record.name);
@@ -205,7 +212,7 @@ export class Kernel {
       throw new SystemPromptError(`Module "${module}" failed to ${verb}: ${error instanceof Error ? error.message : String(error)}`, {
         code: inner?.code ?? 'MODULE_PHASE_FAILED',
         exitCode: inner?.exitCode ?? ExitCode.Unavailable,
-        details: {module, phase, ...inner?.details},
+        details: {...inner?.details, module, phase},
         ...(inner?.hint ? {hint: inner.hint} : {}),
         cause: error,
       });

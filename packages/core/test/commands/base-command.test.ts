@@ -62,7 +62,7 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
       expect(json.meta).to.deep.equal({total: 3, page: 1, limit: 2, count: 2});
       const table = await cli('demo:items:list', '--page', '2');
       expect(table.stdout).to.match(/^ID\s+NAME\s+TAGS\nc\s+Gamma\n$/);
-      expect(table.stderr).to.equal('Showing 3-3 of 3; use --page 3 for more.\n');
+      expect(table.stderr).to.equal('Showing 3-3 of 3.\n');
     });
 
     it('sorts, filters and searches', async () => {

@@ -1,5 +1,4 @@
-import {Flags} from '@oclif/core';
-import {SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
+import {Flags, SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
 import {describeCommands} from '../../services/command-catalog.js';
 import {renderMarkdownReference} from '../../services/markdown-reference.js';
 

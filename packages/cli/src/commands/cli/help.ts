@@ -1,5 +1,5 @@
-import {Args, type Help, loadHelpClass} from '@oclif/core';
-import {SystemPromptCommand, notFound, textResult, type TextResult} from '@systemprompt/core';
+import {loadHelpClass, type Help} from '@oclif/core/help';
+import {Args, SystemPromptCommand, notFound, textResult, type TextResult} from '@systemprompt/core';
 import {describeCommands, type CommandInfo} from '../../services/command-catalog.js';
 
 export default class CliHelp extends SystemPromptCommand<typeof CliHelp> {

@@ -1,5 +1,4 @@
-import {Flags} from '@oclif/core';
-import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
+import {Flags, SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
 import {commandRows, describeCommands, type CommandRow} from '../../services/command-catalog.js';
 
 const FIELDS = ['id', 'topic', 'summary', 'aliases', 'plugin'] as const;
