@@ -8,7 +8,8 @@ export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefault
 export {writeFileAtomic} from './fs-atomic.js';
 export {silentLogger} from './logger.js';
 export {InMemoryEventBus} from './events.js';
-export {validateManifest, formatSchemaError, formatSchemaErrors} from './manifest/validate.js';
+export {formatSchemaError, formatSchemaErrors} from './manifest/schema-errors.js';
+export {validateManifestData} from './manifest/lazy-validate.js';
 export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';
 export {validateModuleConfig} from './manifest/config.js';
 // Flags and Args for commands, from oclif's subpaths (cheaper to load than the @oclif/core index).

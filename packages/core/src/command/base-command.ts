@@ -3,7 +3,7 @@ import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
-import {Kernel} from '../kernel/kernel.js';
+import type {Kernel} from '../kernel/kernel.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
 import {resolveSystemPaths, type SystemPaths} from '../paths.js';
 import {runBatch, readBatchFile, type BatchResult, type BatchRow} from './batch.js';
@@ -154,6 +154,8 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   /** The kernel, created on first use; it boots nothing until asked. */
   protected async kernel(): Promise<Kernel> {
     if (!this.kernelInstance) {
+      // Imported here: commands that need no module services never load the kernel.
+      const {Kernel} = await import('../kernel/kernel.js');
       const verbose = this.verbose;
       this.kernelInstance = new Kernel({
         modules: await this.modules(),

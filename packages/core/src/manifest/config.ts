@@ -1,5 +1,5 @@
 import {invalidInput} from '../errors.js';
-import {formatSchemaErrors} from './validate.js';
+import {formatSchemaErrors} from './schema-errors.js';
 
 /**
  * Validates a module's configuration against the JSON Schema of its manifest, filling in the

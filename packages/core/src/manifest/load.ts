@@ -2,7 +2,6 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {invalidInput} from '../errors.js';
 import type {ModuleManifest} from '../generated/module-manifest.js';
-import {validateManifest} from './validate.js';
 
 export const MANIFEST_FILE = 'module.yaml';
 
@@ -22,6 +21,8 @@ export async function parseManifest(text: string, file: string, expectedVersion?
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw invalidInput(`${file} is not valid YAML: ${reason}`, {code: 'MANIFEST_INVALID', details: {source: file}});
   }
+  // The precompiled validator is large; only a manifest that is not cached yet needs it.
+  const {validateManifest} = await import('./validate.js');
   const manifest = validateManifest(data, file);
   if (expectedVersion !== undefined && manifest.version !== expectedVersion) {
     throw invalidInput(`${file} is invalid: /version: ${manifest.version} differs from the package version ${expectedVersion}`, {

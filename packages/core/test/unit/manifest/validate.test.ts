@@ -1,6 +1,7 @@
 import {expect} from 'chai';
 import type {ErrorObject} from 'ajv';
-import {formatSchemaError, formatSchemaErrors, validateManifest} from '../../../src/manifest/validate.js';
+import {formatSchemaError, formatSchemaErrors} from '../../../src/manifest/schema-errors.js';
+import {validateManifest} from '../../../src/manifest/validate.js';
 import {caught} from '../helpers/errors.js';
 
 const valid = {name: 'user-admin', version: '1.2.3-beta.1+build.5', type: 'service', description: 'Manages users'};
