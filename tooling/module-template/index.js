@@ -1,0 +1,35 @@
+// Fills the module template in: every file under files/ is copied with its placeholders replaced.
+//   __NAME__         module name, kebab-case (also the command topic)      e.g. acme-notes
+//   __CLASS__        PascalCase of the name                                 e.g. AcmeNotes
+//   __PACKAGE__      npm package name                                       e.g. @acme/systemprompt-notes
+//   __DESCRIPTION__  one sentence
+//   __CORE_VERSION__ the @systemprompt/core version range it is built against
+import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {dirname, join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const templateDirectory = fileURLToPath(new URL('files', import.meta.url));
+
+export const pascalCase = (name) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());
+
+async function* walk(directory) {
+  for (const entry of await readdir(directory, {withFileTypes: true})) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
+
+/** Writes the template into `target` (which must not exist yet) and returns the files written. */
+export async function renderTemplate(target, values) {
+  const replacements = {__NAME__: values.name, __CLASS__: pascalCase(values.name), __PACKAGE__: values.packageName, __DESCRIPTION__: values.description, __CORE_VERSION__: values.coreVersion};
+  const fill = (text) => text.replace(/__(NAME|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION)__/g, (token) => replacements[token]);
+  const written = [];
+  for await (const source of walk(templateDirectory)) {
+    const path = join(target, fill(relative(templateDirectory, source)).replace(/\.template$/, ''));
+    await mkdir(dirname(path), {recursive: true});
+    await writeFile(path, fill(await readFile(source, 'utf8')));
+    written.push(relative(target, path));
+  }
+  return written.sort();
+}
