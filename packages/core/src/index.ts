@@ -12,6 +12,7 @@ export {formatSchemaError, formatSchemaErrors} from './manifest/schema-errors.js
 export {validateManifestData} from './manifest/lazy-validate.js';
 export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';
 export {validateModuleConfig} from './manifest/config.js';
+export {configFromEnv, envVariableFor} from './manifest/env-config.js';
 // Flags and Args for commands, from oclif's subpaths (cheaper to load than the @oclif/core index).
 export * as Flags from '@oclif/core/flags';
 export * as Args from '@oclif/core/args';

@@ -4,6 +4,7 @@ import type {Interfaces} from '@oclif/core';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
+import {configFromEnv} from '../manifest/env-config.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
 import {resolveSystemPaths, type SystemPaths} from '../paths.js';
 import {runBatch, readBatchFile, type BatchResult, type BatchRow} from './batch.js';
@@ -160,7 +161,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       this.kernelInstance = new Kernel({
         modules: await this.modules(),
         paths: this.paths,
-        configValues: (record) => (verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
+        // Environment (SYSTEMPROMPT_<MODULE>_<KEY>) over schema defaults; --verbose over both.
+        configValues: (record) => ({
+          ...configFromEnv(record.name, record.manifest?.config),
+          ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
+        }),
       });
     }
     return this.kernelInstance;
