@@ -68,6 +68,8 @@ export interface EventBus {
 export interface ModuleContext<TConfig = Record<string, unknown>> {
   readonly name: string;
   readonly manifest: ModuleManifest;
+  /** The module package's root directory (where module.yaml is); its migrations are found from here. */
+  readonly root: string;
   readonly logger: Logger;
   /** The module's configuration, validated against its schema with defaults applied. */
   readonly config: TConfig;

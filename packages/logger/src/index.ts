@@ -18,10 +18,10 @@ export class LoggerModule extends BaseModule {
     const config = context.config as unknown as LoggerConfig;
     this.logging = await createLogging({
       dataDirectory: context.paths.data,
-      level: config.level ?? 'info',
-      consoleLevel: config.consoleLevel ?? 'silent',
-      maxSize: config.maxSize ?? '10m',
-      maxFiles: config.maxFiles ?? 5,
+      level: config.level,
+      consoleLevel: config.consoleLevel,
+      maxSize: config.maxSize,
+      maxFiles: config.maxFiles,
     });
     const provider: LoggerProvider = {forModule: (name) => this.logging!.root.child({module: name})};
     context.provide(provider);

@@ -64,7 +64,10 @@ async function schemaCommand(schemaPath, outBase, withValidator) {
 
 async function moduleCommand(dir) {
   const manifest = parseYaml(await readFile(join(dir, 'module.yaml'), 'utf8'));
-  const schema = manifest?.config ?? {type: 'object', properties: {}, additionalProperties: false};
+  const schema = structuredClone(manifest?.config ?? {type: 'object', properties: {}, additionalProperties: false});
+  // The kernel fills in defaults before a module sees its config, so a key with a default is always there.
+  const defaulted = Object.entries(schema.properties ?? {}).filter(([, property]) => property && 'default' in property).map(([key]) => key);
+  if (defaulted.length > 0) schema.required = [...new Set([...(schema.required ?? []), ...defaulted])];
   const typeName = `${String(manifest?.name ?? 'module').replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase())}Config`;
   await writeIfChanged(join(dir, 'src/generated/config.ts'), await typesFor({...schema, title: typeName}, typeName, 'module.yaml (config)'));
 }

@@ -37,6 +37,8 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   protected args!: CommandArgs<T>;
   /** Shown on standard error in table mode, and in the envelope's `warnings` otherwise. */
   protected readonly warnings: string[] = [];
+  /** Information for people, on standard error in table mode only (e.g. "Nothing to migrate."). */
+  protected readonly notices: string[] = [];
   /** Extra fields for the envelope's `meta` (e.g. dryRun). */
   protected readonly meta: Record<string, unknown> = {};
   private exitCodeAfterOutput: number = ExitCode.Ok;
@@ -97,9 +99,10 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     if (format === 'table') {
       const columns = (this.ctor as typeof SystemPromptCommand).columns;
       const width = process.stdout.isTTY && !flags.output ? process.stdout.columns : undefined;
-      const human = renderHuman(result, {...(columns ? {columns} : {}), ...(width ? {width} : {})});
+      const pageable = 'page' in ((this.ctor as typeof SystemPromptCommand).flags ?? {});
+      const human = renderHuman(result, {...(columns ? {columns} : {}), ...(width ? {width} : {}), pageable});
       text = human.text;
-      notes.push(...human.notes);
+      notes.push(...human.notes, ...this.notices);
     } else {
       text = await serialize(successEnvelope(result, this.warnings, this.meta), format);
     }

@@ -69,6 +69,8 @@ export interface TableOptions {
   columns?: readonly string[];
   /** Terminal width; the widest column is shortened to fit. */
   width?: number;
+  /** Whether the command has --page (else a cut list points to --limit). Default true. */
+  pageable?: boolean;
 }
 
 const header = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').toUpperCase();
@@ -129,7 +131,8 @@ function renderList(result: ListResult<unknown>, options: TableOptions): {text: 
   else if (result.items.length < result.total) {
     const first = result.limit === null ? 1 : (result.page - 1) * result.limit + 1;
     const last = first + result.items.length - 1;
-    notes.push(`Showing ${first}-${last} of ${result.total}${last < result.total ? `; use --page ${result.page + 1} for more` : ''}.`);
+    const more = options.pageable === false ? '; raise --limit (0 for all) for more' : `; use --page ${result.page + 1} for more`;
+    notes.push(`Showing ${first}-${last} of ${result.total}${last < result.total ? more : ''}.`);
   }
   return {text: renderTable(result.items as Array<Record<string, unknown>>, options), notes};
 }

@@ -175,6 +175,7 @@ export class Kernel {
     return {
       name: record.name,
       manifest: record.manifest!,
+      root: record.root,
       logger: this.loggerProvider?.forModule(record.name) ?? this.logger.child({module: record.name}),
       config,
       events: this.events.forSource(record.name),

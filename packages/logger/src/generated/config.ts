@@ -4,17 +4,17 @@ export interface LoggerConfig {
 /**
  * Lowest level written to the log file.
  */
-level?: ("trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent")
+level: ("trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent")
 /**
  * Lowest level also printed, human-readable, on standard error (--verbose sets debug).
  */
-consoleLevel?: ("trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent")
+consoleLevel: ("trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent")
 /**
  * Size at which the log file is rotated, e.g. 10m or 500k.
  */
-maxSize?: string
+maxSize: string
 /**
  * How many rotated files are kept besides the current one.
  */
-maxFiles?: number
+maxFiles: number
 }

@@ -1,0 +1,91 @@
+import type {DataSource, DataSourceOptions, EntitySchema} from 'typeorm';
+import {connectionError, type DatabaseTarget, type MysqlTarget} from './connection.js';
+
+export interface DataSourceSettings {
+  target: DatabaseTarget;
+  poolSize: number;
+  busyTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** A DataSource to which modules add their entities as they are booted (a command boots only some). */
+export interface ModularDataSource extends DataSource {
+  addEntities(entities: ReadonlyArray<EntitySchema<unknown>>): Promise<void>;
+}
+
+function options(settings: DataSourceSettings): DataSourceOptions {
+  const {target} = settings;
+  if (target.engine === 'sqlite') {
+    return {
+      type: 'better-sqlite3',
+      database: target.file,
+      enableWAL: true,
+      timeout: settings.busyTimeoutMs,
+      // TypeORM turns foreign keys on; the busy timeout also covers writers in other processes.
+      prepareDatabase: (db: {pragma(sql: string): unknown}) => {
+        db.pragma(`busy_timeout = ${Math.floor(settings.busyTimeoutMs)}`);
+      },
+      entities: [],
+      logging: false,
+    };
+  }
+  return {
+    type: 'mysql',
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    password: target.password,
+    database: target.database,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    poolSize: settings.poolSize,
+    connectTimeout: settings.connectTimeoutMs,
+    entities: [],
+    logging: false,
+  };
+}
+
+/** MySQL has no "create on first use": make the database when the server says it does not exist. */
+async function createMysqlDatabase(target: MysqlTarget, connectTimeout: number): Promise<void> {
+  const {createConnection} = await import('mysql2/promise');
+  const connection = await createConnection({host: target.host, port: target.port, user: target.user, password: target.password, connectTimeout, charset: 'utf8mb4'});
+  try {
+    // The name is checked against [A-Za-z0-9_$-] when the URL is parsed; identifiers cannot be bound.
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Opens the database (creating the SQLite file or the MySQL database when missing). TypeORM loads here. */
+export async function openDataSource(settings: DataSourceSettings): Promise<ModularDataSource> {
+  const {DataSource} = await import('typeorm');
+  class Modular extends DataSource implements ModularDataSource {
+    async addEntities(entities: ReadonlyArray<EntitySchema<unknown>>): Promise<void> {
+      const current = (this.options.entities ?? []) as Array<EntitySchema<unknown>>;
+      const added = entities.filter((entity) => !current.includes(entity));
+      if (added.length === 0) return;
+      (this.options as {entities: unknown[]}).entities = [...current, ...added];
+      // Metadata is rebuilt in place; repositories look it up on each use.
+      if (this.isInitialized) await this.buildMetadatas();
+    }
+  }
+  const open = async () => {
+    const dataSource = new Modular(options(settings));
+    await dataSource.initialize();
+    return dataSource;
+  };
+  try {
+    return await open();
+  } catch (error) {
+    if (settings.target.engine === 'mysql' && (error as {code?: string}).code === 'ER_BAD_DB_ERROR') {
+      try {
+        await createMysqlDatabase(settings.target, settings.connectTimeoutMs);
+        return await open();
+      } catch (second) {
+        throw connectionError(second, settings.target);
+      }
+    }
+    throw connectionError(error, settings.target);
+  }
+}

@@ -1,0 +1,57 @@
+import {join} from 'node:path';
+import {BaseModule, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
+import {parseDatabaseUrl} from './connection.js';
+import type {DatabaseConfig} from './generated/config.js';
+import {DatabaseService} from './services/database-service.js';
+
+export {DatabaseService, migrationSourceOf, type ModuleDatabase} from './services/database-service.js';
+export {parseDatabaseUrl, describeTarget, redact, type DatabaseTarget, type Engine} from './connection.js';
+export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type MigrationOutcome} from './migrations/runner.js';
+export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
+export type {Migration, MigrationStep} from './migrations/migration.js';
+export type {DatabaseConfig} from './generated/config.js';
+
+/**
+ * The database module. Its service opens the one DataSource of the process on first use: the
+ * embedded SQLite file in its data directory, or MySQL/MariaDB when `url` (SYSTEMPROMPT_DATABASE_URL)
+ * says so. Modules that declare `dependencies: [database]` attach with `forModule`.
+ */
+export class DatabaseModule extends BaseModule {
+  readonly name = 'database';
+  readonly version = packageVersionOf(import.meta.url);
+  readonly type = 'core' as const;
+  private service: DatabaseService | undefined;
+
+  override async initialize(context: ModuleContext): Promise<void> {
+    await super.initialize(context);
+    const config = context.config as unknown as DatabaseConfig;
+    const target = parseDatabaseUrl(config.url, join(context.paths.data, config.file));
+    if (target.engine === 'sqlite') {
+      const {mkdir} = await import('node:fs/promises');
+      await mkdir(context.paths.data, {recursive: true});
+    }
+    this.service = new DatabaseService(
+      {target, poolSize: config.poolSize, busyTimeoutMs: config.busyTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs},
+      context.logger,
+    );
+    context.provide(this.service);
+  }
+
+  override async stop(): Promise<void> {
+    await this.service?.close();
+  }
+
+  override async healthCheck(): Promise<HealthStatus> {
+    if (!this.service) return {healthy: false, message: 'not initialized'};
+    try {
+      const dataSource = await this.service.dataSource();
+      const started = performance.now();
+      await dataSource.query('SELECT 1');
+      return {healthy: true, message: `${this.service.engine} at ${this.service.location}, ${(performance.now() - started).toFixed(1)} ms`};
+    } catch (error) {
+      return {healthy: false, message: error instanceof Error ? error.message : String(error)};
+    }
+  }
+}
+
+export default (): DatabaseModule => new DatabaseModule();

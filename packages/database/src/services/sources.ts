@@ -1,0 +1,16 @@
+import {notFound} from '@systemprompt/core';
+import {bootOrder, type ModuleRecord} from '@systemprompt/core/kernel';
+import type {MigrationSource} from '../migrations/loader.js';
+import {migrationSourceOf} from './database-service.js';
+
+/**
+ * The migration sources of the installed modules that load, dependencies first; with `only`, that
+ * module and what it depends on (an unknown name is exit 3).
+ */
+export function migrationSources(records: readonly ModuleRecord[], only?: string): MigrationSource[] {
+  const loadable = records.filter((record) => !record.error);
+  if (only && !loadable.some((record) => record.name === only)) {
+    throw notFound(`No module named "${only}"`, {code: 'MODULE_NOT_FOUND', hint: `Installed: ${loadable.map((record) => record.name).sort().join(', ')}.`});
+  }
+  return bootOrder(loadable, only ? [only] : loadable.map((record) => record.name)).map(migrationSourceOf);
+}
