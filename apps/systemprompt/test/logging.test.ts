@@ -11,7 +11,7 @@ describe('module logging through the logger module (real bin, linked module)', (
   let home: TempHome;
   const logLines = async () => {
     const directory = join(home.path, 'data', 'logs');
-    const files = (await readdir(directory)).filter((name) => name.endsWith('.log'));
+    const files = (await readdir(directory)).filter((name) => name.startsWith('systemprompt.log'));
     const text = (await Promise.all(files.map((name) => readFile(join(directory, name), 'utf8')))).join('');
     return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as {level: number; module: string; msg: string});
   };

@@ -4,7 +4,8 @@
 //       writes <out-base>.ts (TypeScript types) and, with --validator, <out-base>.validate.js
 //       and .d.ts (a precompiled ajv validator)
 //   codegen module [dir]
-//       reads dir/module.yaml and writes dir/src/generated/config.ts with the types of its config schema
+//       reads dir/module.yaml and writes dir/src/generated/config.ts with the types of its config schema,
+//       and dir/dist/generated/config.validate.js, its precompiled validator
 // Generated files start with a banner and are rewritten only when their content changes, so tsc's
 // incremental build stays warm.
 import {readFile, writeFile, mkdir} from 'node:fs/promises';
@@ -30,9 +31,11 @@ async function typesFor(schema, name, source) {
   return banner(source) + '/* eslint-disable */\n' + ts;
 }
 
-async function validatorFor(schema, source) {
-  const ajv = new Ajv({allErrors: true, strict: true, code: {source: true, esm: true}});
+async function validatorFor(schema, source, options = {}) {
+  const ajv = new Ajv({allErrors: true, strict: true, code: {source: true, esm: true}, ...options});
   addFormats.default(ajv);
+  // The annotations SystemPrompt OS adds to config schemas (see core's createAjv).
+  ajv.addKeyword({keyword: 'secret', schemaType: 'boolean'});
   const validate = ajv.compile(schema);
   return banner(source) + '/* eslint-disable */\n' + esmRequires(standaloneCode.default(ajv, validate));
 }
@@ -70,6 +73,11 @@ async function moduleCommand(dir) {
   if (defaulted.length > 0) schema.required = [...new Set([...(schema.required ?? []), ...defaulted])];
   const typeName = `${String(manifest?.name ?? 'module').replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase())}Config`;
   await writeIfChanged(join(dir, 'src/generated/config.ts'), await typesFor({...schema, title: typeName}, typeName, 'module.yaml (config)'));
+  // A precompiled validator (defaults filled in as it validates) that the kernel finds through
+  // package.json "systemprompt.configValidator", so booting a module compiles no schema.
+  if (manifest?.config) {
+    await writeIfChanged(join(dir, 'dist/generated/config.validate.js'), await validatorFor(manifest.config, 'module.yaml (config)', {useDefaults: true}));
+  }
 }
 
 const [command, ...args] = process.argv.slice(2);

@@ -14,7 +14,7 @@ export interface PluginDescriptor {
   version: string;
   root: string;
   type: string;
-  pjson: {systemprompt?: {module?: string}};
+  pjson: {systemprompt?: {module?: string; configValidator?: string}};
 }
 
 export interface ModuleRecord {
@@ -27,6 +27,8 @@ export interface ModuleRecord {
   manifest?: ModuleManifest;
   /** Absolute path of the runtime entry whose default export is the module factory. */
   entry?: string;
+  /** Absolute path of a precompiled validator of the module's config (else ajv compiles the schema). */
+  configValidator?: string;
   /** Why the module cannot be loaded; the rest of the system keeps working without it. */
   error?: SystemPromptError;
 }
@@ -75,6 +77,8 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
       const entry = plugin.pjson.systemprompt?.module;
       if (entry) record.entry = join(plugin.root, entry);
       else record.error = unloadable(plugin, 'package.json has no "systemprompt.module" entry');
+      const validator = plugin.pjson.systemprompt?.configValidator;
+      if (validator) record.configValidator = join(plugin.root, validator);
       const owner = owners.get(record.name);
       if (owner) record.error = unloadable(plugin, `module name "${record.name}" is already used by ${owner}`);
       else owners.set(record.name, plugin.name);

@@ -139,7 +139,7 @@ export class Kernel {
     const module = await instantiateModule(record);
     const entry: LoadedModule = {record, module, state: 'failed', provided: false};
     const values = this.options.configValues ? await this.options.configValues(record) : {};
-    const config = await validateModuleConfig(record.name, record.manifest?.config, values);
+    const config = await validateModuleConfig(record.name, record.manifest?.config, values, record.configValidator);
     const context = this.contextFor(entry, config);
     try {
       await this.phase(entry, 'initialize', () => module.initialize(context));

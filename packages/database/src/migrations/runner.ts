@@ -28,6 +28,8 @@ const key = (module: string, name: string) => `${module}/${name}`;
  * failed migration leaves the schema as it was before it.
  */
 export class MigrationRunner {
+  private tableReady = false;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly engine: Engine,
@@ -36,11 +38,11 @@ export class MigrationRunner {
 
   /** Creates the bookkeeping table when it is missing. */
   async ensureTable(): Promise<void> {
+    if (this.tableReady) return;
     const {Table, TableIndex} = await import('typeorm');
     const queryRunner = this.dataSource.createQueryRunner();
     try {
-      if (await queryRunner.hasTable(MIGRATIONS_TABLE)) return;
-      await queryRunner.createTable(new Table({
+      if (!(await queryRunner.hasTable(MIGRATIONS_TABLE))) await queryRunner.createTable(new Table({
         name: MIGRATIONS_TABLE,
         columns: [
           {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
@@ -50,6 +52,7 @@ export class MigrationRunner {
         ],
         indices: [new TableIndex({name: 'uq_systemprompt_migrations_module_name', columnNames: ['module', 'name'], isUnique: true})],
       }), true);
+      this.tableReady = true;
     } finally {
       await queryRunner.release();
     }

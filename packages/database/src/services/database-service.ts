@@ -52,25 +52,31 @@ export class DatabaseService {
     return this.settings.queryTimeoutMs;
   }
 
-  /** The DataSource, opened (and the database created) on first use. */
+  /** The DataSource, opened (and the database and its migrations table created) on first use. */
   dataSource(): Promise<ModularDataSource> {
-    this.opening ??= openDataSource(this.settings).catch((error: unknown) => {
+    this.opening ??= (async () => {
+      const dataSource = await openDataSource(this.settings);
+      this.runnerInstance = new MigrationRunner(dataSource, this.engine, this.logger);
+      await this.runnerInstance.ensureTable();
+      return dataSource;
+    })().catch((error: unknown) => {
       this.opening = undefined;
+      this.runnerInstance = undefined;
       throw error;
     });
     return this.opening;
   }
 
   async runner(): Promise<MigrationRunner> {
-    this.runnerInstance ??= new MigrationRunner(await this.dataSource(), this.engine, this.logger);
-    return this.runnerInstance;
+    await this.dataSource();
+    return this.runnerInstance!;
   }
 
   /**
    * Attaches a module: registers its entities and applies its pending migrations. Call it from the
    * module's initialize; modules it depends on have attached before it, so their tables exist.
    */
-  async forModule(context: Pick<ModuleContext, 'name' | 'root' | 'manifest'>, entities: ReadonlyArray<EntitySchema<any>> = []): Promise<ModuleDatabase> {
+  async forModule(context: Pick<ModuleContext, 'name' | 'root' | 'manifest'>, entities: ReadonlyArray<EntitySchema<ObjectLiteral>> = []): Promise<ModuleDatabase> {
     const dataSource = await this.dataSource();
     await dataSource.addEntities(entities);
     const migrations = await loadMigrations(migrationSourceOf(context));

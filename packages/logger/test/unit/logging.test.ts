@@ -10,7 +10,7 @@ import {createLogging, logFileDirectory} from '../../src/logging.js';
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 async function logLines(directory: string): Promise<Array<Record<string, unknown>>> {
-  const files = (await readdir(directory)).filter((name) => name.endsWith('.log')).sort();
+  const files = (await readdir(directory)).filter((name) => name.startsWith('systemprompt.log')).sort();
   const text = (await Promise.all(files.map((name) => readFile(join(directory, name), 'utf8')))).join('');
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
@@ -44,8 +44,8 @@ describe('createLogging', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await logging.close();
-    const files = (await readdir(logFileDirectory(options().dataDirectory))).filter((name) => name.endsWith('.log'));
-    expect(files.length).to.be.within(2, 3);
+    const files = (await readdir(logFileDirectory(options().dataDirectory))).filter((name) => name.startsWith('systemprompt.log'));
+    expect(files.sort()).to.deep.equal(['systemprompt.log', 'systemprompt.log.1', 'systemprompt.log.2']);
   });
 });
 

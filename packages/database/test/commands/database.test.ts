@@ -1,0 +1,184 @@
+import {existsSync} from 'node:fs';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {expect} from 'chai';
+import {describeEachEngine, runCli, createTempHome} from '@systemprompt/testing';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describeEachEngine('database commands', {root}, (t) => {
+  const write = (sql: string, ...params: string[]) => t.cli('database:query', sql, ...params.flatMap((param) => ['--param', param]), '--write', '--confirm');
+
+  describe('database:status', () => {
+    it('creates and migrates a fresh database on first use, silently', async () => {
+      const run = await t.cli('database:status', '--json');
+      expect(run.exitCode, run.stderr).to.equal(0);
+      expect(run.stderr).to.equal('');
+      const {data} = run.json();
+      expect(data.engine).to.equal(t.engine);
+      expect(data.version).to.be.a('string').and.not.empty;
+      expect(data.tableCount).to.equal(1);
+      expect(data.tablesByModule.database).to.equal(1);
+      expect(data.migrations).to.deep.equal({applied: 0, pending: 0});
+      expect(data.latencyMs).to.be.a('number');
+      if (t.engine === 'sqlite') {
+        expect(data.location).to.equal(join(t.home.path, 'data', 'modules', 'database', 'systemprompt.sqlite'));
+        expect(existsSync(data.location)).to.equal(true);
+        expect(data.sizeBytes).to.be.greaterThan(0);
+      } else {
+        expect(data.location).to.equal(t.database.url!.replace(/^mysql:\/\/([^:@]+)(:[^@]*)?@/, 'mysql://$1@'));
+      }
+    });
+  });
+
+  describe('database:query', () => {
+    beforeEach(async () => {
+      expect((await write('CREATE TABLE notes (id integer PRIMARY KEY, title varchar(50))')).exitCode).to.equal(0);
+      expect((await write('INSERT INTO notes (id, title) VALUES (1, ?), (2, ?)', 'first', 'second')).exitCode).to.equal(0);
+    });
+
+    const count = async () => Number((await t.cli('database:query', 'SELECT COUNT(*) AS n FROM notes', '--json')).json().data[0].n);
+
+    it('returns rows as a table, and as data with the total and columns in JSON', async () => {
+      const table = await t.cli('database:query', 'SELECT id, title FROM notes ORDER BY id');
+      expect(table.stdout).to.equal('ID  TITLE\n1   first\n2   second\n');
+      const json = (await t.cli('database:query', 'SELECT id, title FROM notes ORDER BY id', '--json')).json();
+      expect(json.data).to.deep.equal([{id: 1, title: 'first'}, {id: 2, title: 'second'}]);
+      expect(json.meta).to.include({total: 2, count: 2});
+      expect(json.meta.columns).to.deep.equal(['id', 'title']);
+    });
+
+    it('binds parameters instead of splicing them into the SQL', async () => {
+      const hostile = "first' OR '1'='1";
+      const run = await t.cli('database:query', 'SELECT id FROM notes WHERE title = ?', '--param', hostile, '--json');
+      expect(run.json().data).to.deep.equal([]);
+      const exact = await t.cli('database:query', 'SELECT id FROM notes WHERE title = ?', '--param', 'second', '--json');
+      expect(exact.json().data).to.deep.equal([{id: 2}]);
+    });
+
+    for (const [label, sql] of [
+      ['a DELETE', 'DELETE FROM notes'],
+      ['an UPDATE', "UPDATE notes SET title = 'x'"],
+      ['a WITH ... DELETE', 'WITH doomed AS (SELECT id FROM notes) DELETE FROM notes WHERE id IN (SELECT id FROM doomed)'],
+      ['a DROP TABLE', 'DROP TABLE notes'],
+    ]) {
+      it(`refuses ${label} without --write (exit 4) and changes nothing`, async () => {
+        const run = await t.cli('database:query', sql!);
+        if (t.engine === 'mysql' && label === 'a WITH ... DELETE') {
+          // MariaDB 10.11 has no WITH before DELETE: the statement does not even parse.
+          expect(run.exitCode).to.be.oneOf([2, 4]);
+        } else {
+          expect(run.exitCode, run.stderr).to.equal(4);
+          expect(run.stderr).to.match(/^The query tried to change data: /);
+        }
+        expect(await count()).to.equal(2);
+      });
+    }
+
+    it('refuses stacked statements (exit 2) and runs neither', async () => {
+      const run = await t.cli('database:query', 'SELECT 1; DELETE FROM notes');
+      expect(run.exitCode).to.equal(2);
+      expect(await count()).to.equal(2);
+    });
+
+    it('refuses functions with side effects in a read', async () => {
+      if (t.engine === 'sqlite') {
+        const run = await t.cli('database:query', "SELECT load_extension('/tmp/nothing')");
+        expect(run.exitCode).to.equal(2);
+        expect(run.stderr).to.match(/^The query failed: /);
+      } else {
+        expect((await write('CREATE FUNCTION wipe_notes() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM notes; RETURN 1; END')).exitCode).to.equal(0);
+        const run = await t.cli('database:query', 'SELECT wipe_notes() AS wiped');
+        expect(run.exitCode, run.stderr).to.equal(4);
+        const outfile = await t.cli('database:query', `SELECT * FROM notes INTO OUTFILE '/tmp/sp-${Date.now()}.csv'`);
+        expect(outfile.exitCode).to.equal(4);
+      }
+      expect(await count()).to.equal(2);
+    });
+
+    it('changes data with --write --confirm, in a transaction, and reports the changes', async () => {
+      const run = await t.cli('database:query', 'DELETE FROM notes WHERE id = ?', '--param', '1', '--write', '--confirm', '--json');
+      expect(run.exitCode, run.stderr).to.equal(0);
+      expect(run.json().data.changes).to.equal(1);
+      expect(await count()).to.equal(1);
+    });
+
+    it('refuses --write without --confirm when there is no terminal', async () => {
+      const run = await t.cli('database:query', 'DELETE FROM notes', '--write');
+      expect(run.exitCode).to.equal(2);
+      expect(await count()).to.equal(2);
+    });
+
+    it('cuts the rows at --limit and says how many there were', async () => {
+      const run = await t.cli('database:query', 'SELECT id FROM notes ORDER BY id', '--limit', '1');
+      expect(run.stdout).to.equal('ID\n1\n');
+      expect(run.stderr).to.equal('Showing 1-1 of 2; raise --limit (0 for all) for more.\n');
+    });
+
+    it('stops a statement at --timeout with exit 6', async () => {
+      const slow = t.engine === 'sqlite'
+        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT COUNT(*) FROM n'
+        : 'SELECT SLEEP(5)';
+      const run = await t.cli('database:query', slow, '--timeout', '100');
+      expect(run.exitCode).to.equal(6);
+      expect(run.stderr).to.match(/^The query did not finish within 100 ms and was stopped\n/);
+    });
+  });
+
+  describe('database:schema', () => {
+    it('lists the columns of each table by module, and prints DDL for the engine', async () => {
+      await write('CREATE TABLE database_extra (id integer NOT NULL PRIMARY KEY, label varchar(20) NOT NULL)');
+      const columns = (await t.cli('database:schema', '--module', 'database', '--json')).json().data;
+      expect(columns.filter((column: {table: string}) => column.table === 'database_extra').map((column: {column: string; nullable: boolean}) => [column.column, column.nullable])).to.deep.equal([['id', false], ['label', false]]);
+      const ddl = await t.cli('database:schema', '--ddl');
+      expect(ddl.stdout).to.match(t.engine === 'sqlite' ? /CREATE TABLE "?database_extra"?/ : /CREATE TABLE `database_extra`/);
+      expect(ddl.stdout).to.include('systemprompt_migrations');
+    });
+  });
+
+  describe('database:migrate and database:rollback', () => {
+    it('has nothing to do without module migrations, and says so', async () => {
+      const run = await t.cli('database:migrate');
+      expect(run.exitCode).to.equal(0);
+      expect(run.stderr).to.equal('Nothing to migrate: the schema is up to date.\n');
+      const rollback = await t.cli('database:rollback', '--confirm');
+      expect(rollback.exitCode).to.equal(0);
+      expect(rollback.stderr).to.equal('Nothing to roll back.\n');
+    });
+
+    it('names an unknown module with exit 3', async () => {
+      const run = await t.cli('database:migrate', '--module', 'nope');
+      expect(run.exitCode).to.equal(3);
+      expect(run.stderr).to.match(/^No module named "nope"\n/);
+    });
+  });
+});
+
+describe('database connection errors', () => {
+  it('reports an unreachable MySQL server with exit 6, naming the host and never the password', async () => {
+    const home = await createTempHome();
+    try {
+      const run = await runCli(['database:status'], {root, home: home.path, env: {SYSTEMPROMPT_DATABASE_URL: 'mysql://admin:hunter2secret@127.0.0.1:1/app'}});
+      expect(run.exitCode).to.equal(6);
+      expect(run.stderr).to.match(/^Cannot connect to MySQL at 127\.0\.0\.1:1 \(database app, user admin\): /);
+      expect(run.stdout + run.stderr).to.not.include('hunter2secret');
+      const json = await runCli(['database:status', '--json', '--verbose'], {root, home: home.path, env: {SYSTEMPROMPT_DATABASE_URL: 'mysql://admin:hunter2secret@127.0.0.1:1/app'}});
+      expect(json.stdout + json.stderr).to.not.include('hunter2secret');
+      expect(json.json().error.code).to.equal('DATABASE_UNAVAILABLE');
+    } finally {
+      await home.remove();
+    }
+  });
+
+  it('rejects a database URL it cannot use with exit 2 and no password', async () => {
+    const home = await createTempHome();
+    try {
+      const run = await runCli(['database:status'], {root, home: home.path, env: {SYSTEMPROMPT_DATABASE_URL: 'postgres://u:topsecret@localhost/db'}});
+      expect(run.exitCode).to.equal(2);
+      expect(run.stderr.split('\n')[0]).to.match(/Unsupported database URL scheme "postgres"$/);
+      expect(run.stderr).to.not.include('topsecret');
+    } finally {
+      await home.remove();
+    }
+  });
+});
