@@ -16,6 +16,7 @@ export {configFromEnv, envVariableFor} from './manifest/env-config.js';
 // Flags and Args for commands, from oclif's subpaths (cheaper to load than the @oclif/core index).
 export * as Flags from '@oclif/core/flags';
 export * as Args from '@oclif/core/args';
+export type {Command as OclifCommand} from '@oclif/core/command';
 export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
 export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
 export {applyListQuery, parseListQuery, isListResult, type ListQuery, type ListResult, type ListSpec} from './command/list.js';

@@ -3,6 +3,7 @@
  * ModuleInterface; the kernel hands it a ModuleContext that holds exactly what it declared.
  */
 import type {ModuleManifest} from './generated/module-manifest.js';
+import type {SystemPaths} from './paths.js';
 
 export type ModuleType = 'service' | 'daemon' | 'plugin' | 'core' | 'extension';
 
@@ -76,6 +77,8 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   readonly events: EventBus;
   readonly services: ServiceRegistry;
   readonly paths: ModulePaths;
+  /** The installation's own directories (the secret key and config files live in `config`). */
+  readonly systemPaths: SystemPaths;
   /** Capabilities served by provider modules (`provides` in module.yaml), such as the database. */
   capability<T>(name: string): T | undefined;
   /** Publish this module's public service so modules that depend on it can use it. */

@@ -4,7 +4,6 @@ import type {Interfaces} from '@oclif/core';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
-import {configFromEnv} from '../manifest/env-config.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
 import {resolveSystemPaths, type SystemPaths} from '../paths.js';
 import {runBatch, readBatchFile, type BatchResult, type BatchRow} from './batch.js';
@@ -159,14 +158,16 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   protected async kernel(): Promise<Kernel> {
     if (!this.kernelInstance) {
       // Imported here: commands that need no module services never load the kernel.
-      const {Kernel} = await import('../kernel/kernel.js');
+      const [{Kernel}, {readConfigLayers, layerModuleConfig, SecretBox}] = await Promise.all([import('../kernel/kernel.js'), import('../config/index.js')]);
       const verbose = this.verbose;
+      const layers = await readConfigLayers(this.paths.config);
+      const secrets = new SecretBox(this.paths.config);
       this.kernelInstance = new Kernel({
         modules: await this.modules(),
         paths: this.paths,
-        // Environment (SYSTEMPROMPT_<MODULE>_<KEY>) over schema defaults; --verbose over both.
-        configValues: (record) => ({
-          ...configFromEnv(record.name, record.manifest?.config),
+        // Schema defaults < config.yaml < environment (and the env file) < runtime settings; --verbose on top.
+        configValues: async (record) => ({
+          ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,
           ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
         }),
       });

@@ -181,6 +181,7 @@ export class Kernel {
       events: this.events.forSource(record.name),
       services,
       paths: modulePaths(this.options.paths, record.name),
+      systemPaths: this.options.paths,
       capability: <T>(capability: string): T | undefined => {
         for (const name of this.order) {
           const provider = this.loaded.get(name)!;

@@ -1,0 +1,320 @@
+import {readFile} from 'node:fs/promises';
+import {invalidInput, validateModuleConfig} from '@systemprompt/core';
+import {SECRET_MASK, flatten, getPath, isEncrypted, layerModuleConfig, readConfigLayers, setPath, type ConfigLayerInputs, type ConfigSource} from '@systemprompt/core/config';
+import type {ConfigModuleApi} from '../index.js';
+import type {Change, RuntimeState} from './config-store.js';
+import {parseSettingValue, type SchemaCatalog, type SettingSpec} from './schema-catalog.js';
+
+export interface SettingRow {
+  key: string;
+  value: unknown;
+  source: ConfigSource | 'unset';
+  type: string;
+  secret: boolean;
+  description: string;
+}
+
+export interface ChangeRow {
+  key: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ChangeResult {
+  version: number;
+  dryRun: boolean;
+  changes: ChangeRow[];
+}
+
+export interface HistoryRow {
+  version: number;
+  key: string;
+  before: unknown;
+  after: unknown;
+  action: string;
+  actor: string;
+  changedAt: string;
+}
+
+export interface Problem {
+  module: string;
+  problem: string;
+}
+
+type Nested = Record<string, Record<string, unknown>>;
+
+/** Runtime state (module → dot path → value) as the nested objects the layers take. */
+function nest(state: RuntimeState): Nested {
+  const nested: Nested = {};
+  for (const [module, entries] of Object.entries(state)) for (const [key, value] of Object.entries(entries)) setPath((nested[module] ??= {}), key, value);
+  return nested;
+}
+
+const typeName = (spec: SettingSpec) => {
+  const type = Array.isArray(spec.property.type) ? spec.property.type.join('|') : spec.property.type ?? 'any';
+  return spec.property.enum ? `${type} (${spec.property.enum.join('|')})` : type;
+};
+
+/**
+ * Configuration of every module: schema defaults < config.yaml < environment < runtime settings, the
+ * last kept in the database with their history. Secrets are stored encrypted and shown masked.
+ */
+export class ConfigService {
+  private layerInputs: Promise<ConfigLayerInputs> | undefined;
+
+  constructor(
+    private readonly api: ConfigModuleApi,
+    private readonly catalog: SchemaCatalog,
+    private readonly actor: string,
+  ) {}
+
+  private async inputs(runtime: RuntimeState): Promise<ConfigLayerInputs> {
+    this.layerInputs ??= readConfigLayers(this.api.configDirectory);
+    return {...(await this.layerInputs), runtime: nest(runtime)};
+  }
+
+  /** A module's values and where each came from, over the given runtime state; defaults filled in. */
+  private async effective(module: string, runtime: RuntimeState): Promise<{values: Record<string, unknown>; sources: Record<string, ConfigSource | 'unset'>}> {
+    const {schema} = this.catalog.schemaOf(module);
+    const layered = await layerModuleConfig(module, schema, await this.inputs(runtime), this.api.secrets);
+    const sources: Record<string, ConfigSource | 'unset'> = {};
+    for (const spec of this.catalog.settings(module)) {
+      const source = layered.sources[spec.path];
+      if (source) sources[spec.path] = source;
+      else if (spec.property.default !== undefined) {
+        setPath(layered.values, spec.path, structuredClone(spec.property.default));
+        sources[spec.path] = 'default';
+      } else sources[spec.path] = 'unset';
+    }
+    return {values: layered.values, sources};
+  }
+
+  private show(spec: SettingSpec, value: unknown): unknown {
+    return spec.secret && value !== undefined ? SECRET_MASK : value;
+  }
+
+  /** Every setting's value (secrets masked): of all modules, one module, or one key. */
+  async get(key?: string): Promise<{key: string; value: unknown; source?: string}> {
+    const runtime = await this.api.store.current();
+    if (key && key.includes('.')) {
+      const spec = this.catalog.setting(key);
+      const {values, sources} = await this.effective(spec.module, runtime);
+      return {key, value: this.show(spec, getPath(values, spec.path)), source: sources[spec.path]!};
+    }
+    const modules = key ? [this.catalog.schemaOf(key).module] : [...this.catalog.modules.keys()].sort();
+    const all: Record<string, unknown> = {};
+    for (const module of modules) {
+      const {values} = await this.effective(module, runtime);
+      for (const spec of this.catalog.settings(module)) setPath(all, spec.key, this.show(spec, getPath(values, spec.path)));
+    }
+    return {key: key ?? '', value: key ? all[key] : all};
+  }
+
+  async list(): Promise<SettingRow[]> {
+    const runtime = await this.api.store.current();
+    const rows: SettingRow[] = [];
+    for (const module of [...this.catalog.modules.keys()].sort()) {
+      const {values, sources} = await this.effective(module, runtime);
+      for (const spec of this.catalog.settings(module)) {
+        rows.push({key: spec.key, value: this.show(spec, getPath(values, spec.path)), source: sources[spec.path]!, type: typeName(spec), secret: spec.secret, description: spec.property.description ?? ''});
+      }
+    }
+    return rows;
+  }
+
+  /** Checks every module's configuration as it would be with `runtime`; exit 2 listing each problem. */
+  private async check(modules: Iterable<string>, runtime: RuntimeState): Promise<void> {
+    const problems = await this.problems(modules, runtime);
+    if (problems.length === 0) return;
+    throw invalidInput(problems.length === 1 ? problems[0]!.problem : `${problems.length} configuration problems: ${problems.map((problem) => problem.problem).join('; ')}`, {
+      code: 'CONFIG_INVALID',
+      details: {problems},
+    });
+  }
+
+  async problems(modules: Iterable<string> = this.catalog.modules.keys(), runtime?: RuntimeState): Promise<Problem[]> {
+    const state = runtime ?? (await this.api.store.current());
+    const problems: Problem[] = [];
+    for (const module of modules) {
+      const entry = this.catalog.schemaOf(module);
+      try {
+        const layered = await layerModuleConfig(module, entry.schema, await this.inputs(state), this.api.secrets);
+        await validateModuleConfig(module, entry.schema, layered.values, entry.validator);
+      } catch (error) {
+        problems.push({module, problem: error instanceof Error ? error.message : String(error)});
+      }
+    }
+    return problems;
+  }
+
+  private async storedValue(spec: SettingSpec, value: unknown): Promise<unknown> {
+    return spec.secret && value !== undefined && !isEncrypted(value) ? this.api.secrets.encrypt(value) : value;
+  }
+
+  /** Applies runtime changes after checking the modules they touch; returns what changed. */
+  private async change(changes: Change[], action: 'set' | 'unset' | 'import' | 'rollback', dryRun: boolean): Promise<ChangeResult> {
+    const current = await this.api.store.current();
+    const candidate: RuntimeState = structuredClone(current);
+    for (const change of changes) {
+      if (change.value === undefined) delete candidate[change.module]?.[change.key];
+      else (candidate[change.module] ??= {})[change.key] = change.value;
+    }
+    await this.check(new Set(changes.map((change) => change.module)), candidate);
+    const rows: ChangeRow[] = [];
+    const effective = new Map<string, {before: Record<string, unknown>; after: Record<string, unknown>}>();
+    for (const change of changes) {
+      if (JSON.stringify(current[change.module]?.[change.key]) === JSON.stringify(candidate[change.module]?.[change.key])) continue;
+      if (!effective.has(change.module)) effective.set(change.module, {before: (await this.effective(change.module, current)).values, after: (await this.effective(change.module, candidate)).values});
+      const spec = this.catalog.setting(`${change.module}.${change.key}`);
+      const {before, after} = effective.get(change.module)!;
+      rows.push({key: spec.key, before: this.show(spec, getPath(before, spec.path)), after: this.show(spec, getPath(after, spec.path))});
+    }
+    if (dryRun || rows.length === 0) return {version: await this.api.store.version(), dryRun, changes: rows};
+    const version = await this.api.store.apply(changes, action, this.actor);
+    await this.api.events.emit('config.changed', {action, keys: rows.map((row) => row.key), version});
+    return {version, dryRun, changes: rows};
+  }
+
+  async set(key: string, raw: string, dryRun = false): Promise<ChangeResult> {
+    const spec = this.catalog.setting(key);
+    const value = parseSettingValue(spec, raw);
+    return this.change([{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}], 'set', dryRun);
+  }
+
+  async unset(key: string, dryRun = false): Promise<ChangeResult> {
+    const spec = this.catalog.setting(key);
+    return this.change([{module: spec.module, key: spec.path, value: undefined}], 'unset', dryRun);
+  }
+
+  /** The configured values (file, environment and runtime; with `includeDefaults`, all) as `{module: {...}}`. */
+  async exportValues(options: {includeSecrets: boolean; includeDefaults: boolean; module?: string}): Promise<Nested> {
+    const runtime = await this.api.store.current();
+    const out: Nested = {};
+    const modules = options.module ? [this.catalog.schemaOf(options.module).module] : [...this.catalog.modules.keys()].sort();
+    for (const module of modules) {
+      const {values, sources} = await this.effective(module, runtime);
+      for (const spec of this.catalog.settings(module)) {
+        const source = sources[spec.path];
+        if (source === 'unset' || (source === 'default' && !options.includeDefaults)) continue;
+        const value = getPath(values, spec.path);
+        setPath((out[module] ??= {}), spec.path, options.includeSecrets ? value : this.show(spec, value));
+      }
+    }
+    return out;
+  }
+
+  /** Reads an exported file (YAML or JSON, `{module: {...}}` or the command envelope). */
+  async readValuesFile(file: string): Promise<Nested> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw invalidInput(`Cannot read ${file}`, {code: 'CONFIG_FILE_UNREADABLE'});
+    }
+    let data: unknown;
+    try {
+      const {parse} = await import('yaml');
+      data = parse(text);
+    } catch (error) {
+      throw invalidInput(`${file} is neither YAML nor JSON: ${(error as Error).message.split('\n')[0]}`, {code: 'CONFIG_FILE_INVALID'});
+    }
+    if (data && typeof data === 'object' && 'ok' in data && 'data' in data) data = (data as {data: unknown}).data;
+    if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidInput(`${file} must map module names to their settings`, {code: 'CONFIG_FILE_INVALID'});
+    return data as Nested;
+  }
+
+  /** Every leaf of a `{module: {...}}` document as a setting and its value; unknown keys are exit 2. */
+  private entriesOf(document: Nested): Array<{spec: SettingSpec; value: unknown}> {
+    const entries: Array<{spec: SettingSpec; value: unknown}> = [];
+    for (const [module, values] of Object.entries(document)) {
+      const specs = this.catalog.settings(this.catalog.schemaOf(module).module);
+      for (const [path] of flatten(values ?? {})) {
+        if (!specs.some((spec) => path === spec.path || path.startsWith(`${spec.path}.`))) this.catalog.setting(`${module}.${path}`);
+      }
+      for (const spec of specs) {
+        const value = getPath(values ?? {}, spec.path);
+        if (value !== undefined) entries.push({spec, value});
+      }
+    }
+    return entries;
+  }
+
+  /** Sets every value of the file as a runtime setting, all or nothing; masked secrets are left as they are. */
+  async importFile(file: string, dryRun: boolean): Promise<ChangeResult> {
+    const changes: Change[] = [];
+    for (const {spec, value} of this.entriesOf(await this.readValuesFile(file))) {
+      if (spec.secret && value === SECRET_MASK) continue;
+      changes.push({module: spec.module, key: spec.path, value: await this.storedValue(spec, value)});
+    }
+    return this.change(changes, 'import', dryRun);
+  }
+
+  /** One side of a diff as every setting's value: a version, `current`, `defaults` or a file. */
+  private async side(spec: string): Promise<Map<string, unknown>> {
+    const flat = new Map<string, unknown>();
+    const fill = async (runtime: RuntimeState | undefined, document?: Nested) => {
+      for (const module of [...this.catalog.modules.keys()].sort()) {
+        let values: Record<string, unknown>;
+        if (runtime) values = (await this.effective(module, runtime)).values;
+        else {
+          values = structuredClone(document?.[module] ?? {});
+          for (const setting of this.catalog.settings(module)) if (getPath(values, setting.path) === undefined && setting.property.default !== undefined) setPath(values, setting.path, setting.property.default);
+        }
+        for (const setting of this.catalog.settings(module)) flat.set(setting.key, this.show(setting, getPath(values, setting.path)));
+      }
+    };
+    if (spec === 'current') await fill(await this.api.store.current());
+    else if (spec === 'defaults') await fill(undefined, {});
+    else if (/^\d+$/.test(spec)) await fill(await this.stateAt(Number(spec)));
+    else {
+      const document = await this.readValuesFile(spec);
+      this.entriesOf(document);
+      await fill(undefined, document);
+    }
+    return flat;
+  }
+
+  private async stateAt(version: number): Promise<RuntimeState> {
+    const latest = await this.api.store.version();
+    if (version > latest) throw invalidInput(`There is no version ${version}; the latest is ${latest}`, {code: 'CONFIG_VERSION_UNKNOWN', hint: 'See config:history.'});
+    return this.api.store.stateAt(version);
+  }
+
+  /** The settings whose values differ between two sides (versions, `current`, `defaults` or files). */
+  async diff(a: string, b: string): Promise<ChangeRow[]> {
+    const [left, right] = [await this.side(a), await this.side(b)];
+    const rows: ChangeRow[] = [];
+    for (const [key, before] of left) {
+      const after = right.get(key);
+      if (JSON.stringify(before) !== JSON.stringify(after)) rows.push({key, before, after});
+    }
+    return rows;
+  }
+
+  async history(key?: string): Promise<HistoryRow[]> {
+    let filter: {module?: string; key?: string} = {};
+    if (key) filter = key.includes('.') ? {module: this.catalog.setting(key).module, key: this.catalog.setting(key).path} : {module: this.catalog.schemaOf(key).module};
+    const rows = await this.api.store.history(filter);
+    const show = (module: string, path: string, json: string | null) => {
+      if (json === null) return null;
+      const value = JSON.parse(json) as unknown;
+      const secret = this.catalog.settings(module).find((spec) => spec.path === path)?.secret ?? isEncrypted(value);
+      return secret ? SECRET_MASK : value;
+    };
+    return rows.map((row) => ({version: row.id, key: `${row.module}.${row.key}`, before: show(row.module, row.key, row.oldValueJson), after: show(row.module, row.key, row.newValueJson), action: row.action, actor: row.actor, changedAt: row.changedAt}));
+  }
+
+  /** Restores the runtime settings as they were right after `version`, as a new version. */
+  async rollback(version: number, dryRun: boolean): Promise<ChangeResult> {
+    const target = await this.stateAt(version);
+    const current = await this.api.store.current();
+    const changes: Change[] = [];
+    for (const module of new Set([...Object.keys(current), ...Object.keys(target)])) {
+      if (!this.catalog.modules.has(module)) continue;
+      for (const key of new Set([...Object.keys(current[module] ?? {}), ...Object.keys(target[module] ?? {})])) {
+        changes.push({module, key, value: target[module]?.[key]});
+      }
+    }
+    return this.change(changes, 'rollback', dryRun);
+  }
+}
