@@ -36,9 +36,14 @@ export function loadCliConfig(root: string): Promise<Config> {
   let config = configs.get(root);
   if (!config) {
     const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>; devDependencies?: Record<string, string>};
-    const modules = Object.keys({...pjson.dependencies, ...pjson.devDependencies})
-      .filter((name) => name.startsWith('@systemprompt/') && existsSync(join(root, 'node_modules', name, 'module.yaml')));
-    config = Config.load({root, devPlugins: false, userPlugins: false, pluginAdditions: {core: modules, path: root}});
+    const isModule = (name: string) => name.startsWith('@systemprompt/') && existsSync(join(root, 'node_modules', name, 'module.yaml'));
+    // oclif takes "core" additions from dependencies and "dev" ones from devDependencies.
+    const core = Object.keys(pjson.dependencies ?? {}).filter(isModule);
+    const dev = Object.keys(pjson.devDependencies ?? {}).filter((name) => isModule(name) && !core.includes(name));
+    // oclif loads "dev" plugins only outside production, which it decides from NODE_ENV at load.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'test';
+    config = Config.load({root, userPlugins: false, pluginAdditions: {core, dev, path: root}}).finally(() => setEnv('NODE_ENV', nodeEnv));
     configs.set(root, config);
   }
   return config;

@@ -1,7 +1,8 @@
 import {readFile} from 'node:fs/promises';
-import {invalidInput, validateModuleConfig} from '@systemprompt/core';
+import {invalidInput} from '@systemprompt/core';
 import {SECRET_MASK, flatten, getPath, isEncrypted, layerModuleConfig, readConfigLayers, setPath, type ConfigLayerInputs, type ConfigSource} from '@systemprompt/core/config';
 import type {ConfigModuleApi} from '../index.js';
+import {problemsIn, type Problem} from './check.js';
 import type {Change, RuntimeState} from './config-store.js';
 import {parseSettingValue, type SchemaCatalog, type SettingSpec} from './schema-catalog.js';
 
@@ -34,11 +35,6 @@ export interface HistoryRow {
   action: string;
   actor: string;
   changedAt: string;
-}
-
-export interface Problem {
-  module: string;
-  problem: string;
 }
 
 type Nested = Record<string, Record<string, unknown>>;
@@ -133,18 +129,7 @@ export class ConfigService {
   }
 
   async problems(modules: Iterable<string> = this.catalog.modules.keys(), runtime?: RuntimeState): Promise<Problem[]> {
-    const state = runtime ?? (await this.api.store.current());
-    const problems: Problem[] = [];
-    for (const module of modules) {
-      const entry = this.catalog.schemaOf(module);
-      try {
-        const layered = await layerModuleConfig(module, entry.schema, await this.inputs(state), this.api.secrets);
-        await validateModuleConfig(module, entry.schema, layered.values, entry.validator);
-      } catch (error) {
-        problems.push({module, problem: error instanceof Error ? error.message : String(error)});
-      }
-    }
-    return problems;
+    return problemsIn(this.catalog, await this.inputs(runtime ?? (await this.api.store.current())), this.api.secrets, modules);
   }
 
   private async storedValue(spec: SettingSpec, value: unknown): Promise<unknown> {
@@ -169,6 +154,7 @@ export class ConfigService {
       const {before, after} = effective.get(change.module)!;
       rows.push({key: spec.key, before: this.show(spec, getPath(before, spec.path)), after: this.show(spec, getPath(after, spec.path))});
     }
+    rows.sort((a, b) => a.key.localeCompare(b.key));
     if (dryRun || rows.length === 0) return {version: await this.api.store.version(), dryRun, changes: rows};
     const version = await this.api.store.apply(changes, action, this.actor);
     await this.api.events.emit('config.changed', {action, keys: rows.map((row) => row.key), version});

@@ -18,7 +18,8 @@ const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN)$/;
 
 /** `database_url` and `SYSTEMPROMPT_DATABASE_URL` name the same variable. */
 export function envName(raw: string): string {
-  const upper = raw.trim().toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(raw.trim())) throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
+  const upper = raw.trim().toUpperCase();
   const name = upper.startsWith('SYSTEMPROMPT_') ? upper : `SYSTEMPROMPT_${upper}`;
   if (!NAME.test(name) || name === 'SYSTEMPROMPT_') throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
   return name;

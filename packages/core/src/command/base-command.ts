@@ -165,6 +165,7 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       this.kernelInstance = new Kernel({
         modules: await this.modules(),
         paths: this.paths,
+        onWarning: (message) => this.warnings.push(message),
         // Schema defaults < config.yaml < environment (and the env file) < runtime settings; --verbose on top.
         configValues: async (record) => ({
           ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,

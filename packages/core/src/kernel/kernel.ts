@@ -6,7 +6,7 @@ import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
 import {instantiateModule} from './contract.js';
 import type {ModuleRecord} from './discovery.js';
-import {bootOrder} from './graph.js';
+import {bootOrder, implicitDependencies} from './graph.js';
 
 /** What a module that `provides: [logger]` must publish as its service. */
 export interface LoggerProvider {
@@ -25,6 +25,8 @@ export interface KernelOptions {
   configValues?: (record: ModuleRecord) => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** A lifecycle phase slower than this is logged as a warning. */
   slowPhaseMs?: number;
+  /** Told when something optional fails (a logger that cannot start): the rest boots without it. */
+  onWarning?: (message: string) => void;
 }
 
 interface LoadedModule {
@@ -77,9 +79,18 @@ export class Kernel {
 
   /** Imports and initializes `names` and their dependencies; modules already booted are kept. */
   async boot(names: Iterable<string>): Promise<void> {
-    for (const record of bootOrder([...this.options.modules], names)) {
-      if (this.loaded.has(record.name)) continue;
-      await this.initializeModule(record);
+    const wanted = new Set(names);
+    for (const record of bootOrder([...this.options.modules], wanted)) {
+      if (this.loaded.has(record.name) || this.failed.has(record.name)) continue;
+      try {
+        await this.initializeModule(record);
+      } catch (error) {
+        // Logging is a convenience for the other modules, never a reason for them not to run (a
+        // broken logger setting must still be fixable with config:set).
+        const optional = !wanted.has(record.name) && implicitDependencies([record]).length > 0;
+        if (!optional) throw error;
+        this.options.onWarning?.(`${error instanceof Error ? error.message : String(error)}; continuing without it`);
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import {invalidInput} from '@systemprompt/core';
+import {currentProblems} from '../../services/check.js';
 import {ConfigCommand} from '../../services/config-command.js';
 
 export default class ConfigValidate extends ConfigCommand<typeof ConfigValidate> {
@@ -7,9 +8,8 @@ export default class ConfigValidate extends ConfigCommand<typeof ConfigValidate>
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
   async run(): Promise<Array<{module: string; valid: boolean}>> {
-    const service = await this.configService();
     const catalog = await this.catalog();
-    const problems = await service.problems();
+    const problems = await currentProblems(catalog, this.paths.config);
     if (problems.length > 0) {
       throw invalidInput(problems.map((problem) => problem.problem).join('\n'), {code: 'CONFIG_INVALID', details: {problems}, hint: 'Fix the values with config:set, config:unset, config.yaml or the environment.'});
     }

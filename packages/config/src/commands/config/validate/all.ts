@@ -1,4 +1,5 @@
 import {invalidInput, loadManifest} from '@systemprompt/core';
+import {currentProblems} from '../../../services/check.js';
 import {ConfigCommand} from '../../../services/config-command.js';
 
 interface CheckRow {
@@ -27,7 +28,7 @@ export default class ConfigValidateAll extends ConfigCommand<typeof ConfigValida
         rows.push({module: record.name, package: record.packageName, check: 'manifest', ok: false, problem: error instanceof Error ? error.message : String(error)});
       }
     }
-    for (const problem of await (await this.configService()).problems()) {
+    for (const problem of await currentProblems(await this.catalog(), this.paths.config)) {
       rows.push({module: problem.module, package: records.find((record) => record.name === problem.module)?.packageName ?? '', check: 'config', ok: false, problem: problem.problem});
     }
     const failed = rows.filter((row) => !row.ok);
