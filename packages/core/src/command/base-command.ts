@@ -16,9 +16,16 @@ import {errorEnvelope, renderHuman, serialize, successEnvelope, type OutputForma
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SystemPromptCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
-// oclif's parse errors explain themselves over several lines; the first says what is wrong.
-// eslint-disable-next-line no-control-regex -- removes ANSI colour codes, which start with ESC
-const firstLine = (message: string) => message.replace(/\u001B\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).find(Boolean) ?? message;
+// oclif's parse errors explain themselves over several lines; the first says what is wrong, unless it
+// only introduces a list ("The following errors occurred:"), whose items then make the line.
+function firstLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- removes ANSI colour codes, which start with ESC
+  const lines = message.replace(/\u001B\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+  if (lines[0]?.endsWith(':') && lines.length > 1) {
+    return lines.slice(1).filter((line) => !/^See more help/.test(line)).map((line) => line.replace(/^[-*]\s*/, '')).join('; ');
+  }
+  return lines[0] ?? message;
+}
 const PARSE_ERRORS = new Set(['FailedFlagValidationError', 'NonExistentFlagsError', 'RequiredArgsError', 'UnexpectedArgsError', 'ArgInvalidOptionError', 'FlagInvalidOptionError', 'CLIParseError']);
 
 /**
