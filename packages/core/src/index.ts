@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './module.js';
+export * from './actor.js';
 export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
 export {writeFileAtomic} from './fs-atomic.js';
 export {silentLogger} from './logger.js';
@@ -25,3 +26,5 @@ export {confirmationDecision, type ConfirmationDecision} from './command/confirm
 export {readBatchFile, runBatch, type BatchResult, type BatchRow, type BatchItemResult} from './command/batch.js';
 export {type PromptField, isInteractiveTerminal} from './command/prompt.js';
 export {packageVersionOf} from './package-info.js';
+export {PERMISSION_PATTERN, isPermission, permissionMatches} from './permissions.js';
+export {readSecretFromStdin} from './command/stdin.js';

@@ -1,6 +1,7 @@
 // Subpath imports: the @oclif/core index loads help, ux and a Node version check no command needs.
 import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
+import {LOCAL_ADMIN, type Actor, type IdentityProvider} from '../actor.js';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
@@ -51,6 +52,7 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   private kernelInstance: Kernel | undefined;
   private modulesPromise: Promise<ModuleRecord[]> | undefined;
   private pathsValue: SystemPaths | undefined;
+  private actorValue: Promise<Actor> | undefined;
 
   abstract override run(): Promise<unknown>;
 
@@ -181,6 +183,20 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       });
     }
     return this.kernelInstance;
+  }
+
+  /**
+   * Who runs this command: the module that `provides: [identity]` decides (session file,
+   * SYSTEMPROMPT_API_KEY, or the local operator under auth.localTrust); with no such module installed,
+   * the local operator.
+   */
+  protected async actor(): Promise<Actor> {
+    this.actorValue ??= (async () => {
+      const provider = (await this.modules()).find((record) => !record.error && record.manifest?.provides?.includes('identity'));
+      if (!provider) return LOCAL_ADMIN;
+      return (await this.service<IdentityProvider>(provider.name)).resolveCliActor({env: process.env});
+    })();
+    return this.actorValue;
   }
 
   /** Boots a module (this command's own by default) with its dependencies and returns its service. */

@@ -1,0 +1,15 @@
+import {Args, SystemPromptCommand} from '@systemprompt/core';
+import type {UsersApi} from '../../index.js';
+import type {UserView} from '../../services/users.js';
+
+export default class UsersDisable extends SystemPromptCommand<typeof UsersDisable> {
+  static override summary = 'Disable a user.';
+  static override description = 'Disabled users cannot sign in: their sessions are revoked and their API keys stop working.';
+  static override examples = ['<%= config.bin %> <%= command.id %> ana@example.com'];
+  static override args = {user: Args.string({required: true, description: 'User id or email.'})};
+
+  async run(): Promise<UserView> {
+    const {users} = await this.service<UsersApi>();
+    return users.setStatus(await this.actor(), this.args.user, 'disabled');
+  }
+}

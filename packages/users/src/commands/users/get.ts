@@ -1,0 +1,14 @@
+import {Args, SystemPromptCommand} from '@systemprompt/core';
+import type {UsersApi} from '../../index.js';
+import type {UserView} from '../../services/users.js';
+
+export default class UsersGet extends SystemPromptCommand<typeof UsersGet> {
+  static override summary = 'Show one user (by id or email).';
+  static override examples = ['<%= config.bin %> <%= command.id %> ana@example.com', '<%= config.bin %> <%= command.id %> 0b9f...-... --json'];
+  static override args = {user: Args.string({required: true, description: 'User id or email.'})};
+
+  async run(): Promise<UserView> {
+    const {users} = await this.service<UsersApi>();
+    return users.get(await this.actor(), this.args.user);
+  }
+}

@@ -1,0 +1,43 @@
+import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
+import type {DatabaseService, ModuleDatabase} from '@systemprompt/database';
+import {USERS_ENTITIES} from './entities.js';
+import {AccessService} from './services/access.js';
+import {AuditService} from './services/audit.js';
+import {RoleService} from './services/roles.js';
+import {SessionService} from './services/sessions.js';
+import {UserService} from './services/users.js';
+
+export {AccessService, type AccessDecision} from './services/access.js';
+export {AuditService, type AuditEntry, type AuditRecord} from './services/audit.js';
+export {RoleService, type RoleView} from './services/roles.js';
+export {SessionService, hashToken, type SessionView} from './services/sessions.js';
+export {UserService, USER_LIST_FIELDS, normalizeEmail, type UserView, type CreateUserInput, type UpdateUserInput} from './services/users.js';
+export type {UserRow, SessionRow, AuditRow} from './entities.js';
+
+/** What the users module publishes to the modules that depend on it (permissions, auth, api). */
+export interface UsersApi {
+  db: ModuleDatabase;
+  users: UserService;
+  roles: RoleService;
+  access: AccessService;
+  audit: AuditService;
+  sessions: SessionService;
+}
+
+export class UsersModule extends BaseModule {
+  readonly name = 'users';
+  readonly version = packageVersionOf(import.meta.url);
+  readonly type = 'core' as const;
+
+  override async initialize(context: ModuleContext): Promise<void> {
+    await super.initialize(context);
+    const db = await context.services.get<DatabaseService>('database').forModule(context, USERS_ENTITIES);
+    const audit = new AuditService(db);
+    const access = new AccessService(db, audit);
+    const users = new UserService(db, access, audit, context.events);
+    const api: UsersApi = {db, audit, access, users, roles: new RoleService(db, access, audit, users, context.events), sessions: new SessionService(db, access, audit, users)};
+    context.provide(api);
+  }
+}
+
+export default (): UsersModule => new UsersModule();
