@@ -28,6 +28,11 @@ export const ANONYMOUS: Actor = Object.freeze({kind: 'anonymous', id: 'anonymous
 
 export const SYSTEM_ACTOR: Actor = Object.freeze({kind: 'system', id: 'system', label: 'system', via: 'system'}) as Actor;
 
+/** The `access` member of the service of a module that `provides: [access]`: the one access decision (exit 4 when denied, audited). */
+export interface AccessProvider {
+  authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void>;
+}
+
 /** What a module that `provides: [identity]` publishes: it says who runs a command. */
 export interface IdentityProvider {
   /** The actor of a CLI command: its session file, SYSTEMPROMPT_API_KEY, or the local operator. */

@@ -1,7 +1,7 @@
 // Subpath imports: the @oclif/core index loads help, ux and a Node version check no command needs.
 import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
-import {LOCAL_ADMIN, type Actor, type IdentityProvider} from '../actor.js';
+import {LOCAL_ADMIN, type AccessProvider, type Actor, type IdentityProvider} from '../actor.js';
 import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
@@ -197,6 +197,18 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       return (await this.service<IdentityProvider>(provider.name)).resolveCliActor({env: process.env});
     })();
     return this.actorValue;
+  }
+
+  /**
+   * Checks that the actor holds `permission` through the module that `provides: [access]` (the users
+   * module). For modules that sit below it (database, config), whose services cannot depend on it;
+   * modules above it check in their services. Without an access module installed, everything is allowed.
+   */
+  protected async authorize(permission: string, action: string, target?: string | null): Promise<void> {
+    const provider = (await this.modules()).find((record) => !record.error && record.manifest?.provides?.includes('access'));
+    if (!provider) return;
+    const access = await this.service<{access: AccessProvider}>(provider.name);
+    await access.access.authorize(await this.actor(), permission, action, target);
   }
 
   /** Boots a module (this command's own by default) with its dependencies and returns its service. */

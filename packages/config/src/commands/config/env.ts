@@ -8,6 +8,7 @@ export default class ConfigEnv extends ConfigCommand<typeof ConfigEnv> {
   static override columns = ['name', 'value', 'setting', 'overridden'];
 
   async run(): Promise<EnvEntry[]> {
+    await this.authorize('config:read', 'config.env');
     const file = new EnvFile(this.paths.config, await this.catalog());
     const entries = file.list();
     if (entries.length === 0) this.notices.push(`No settings in ${file.path}.`);

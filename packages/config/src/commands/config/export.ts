@@ -12,6 +12,7 @@ export default class ConfigExport extends ConfigCommand<typeof ConfigExport> {
   };
 
   async run(): Promise<TextResult> {
+    await this.authorize(this.flags['include-secrets'] ? 'config:secrets' : 'config:read', 'config.export');
     const values = await (await this.configService()).exportValues({includeSecrets: this.flags['include-secrets'], includeDefaults: this.flags.all, module: this.flags.module});
     const {stringify} = await import('yaml');
     const header = `# SystemPrompt OS configuration, exported ${new Date().toISOString()}${this.flags['include-secrets'] ? ' (contains secrets)' : ''}\n`;

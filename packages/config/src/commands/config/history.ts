@@ -10,6 +10,7 @@ export default class ConfigHistory extends ConfigCommand<typeof ConfigHistory> {
   static override columns = ['version', 'key', 'before', 'after', 'action', 'actor', 'changedAt'];
 
   async run(): Promise<ListResult<HistoryRow>> {
+    await this.authorize('config:read', 'config.history');
     const query = this.listQuery({fields: ['version', 'key', 'action', 'actor', 'changedAt'], defaultLimit: 50, defaultSort: 'version'});
     return applyListQuery(await (await this.configService()).history(this.args.key), query, {searchable: ['key', 'actor', 'action']});
   }

@@ -11,6 +11,7 @@ export default class ConfigImport extends ConfigCommand<typeof ConfigImport> {
   static override columns = ['key', 'before', 'after'];
 
   async run(): Promise<ChangeResult['changes']> {
+    await this.authorize('config:write', 'config.import');
     const result = await (await this.configService()).importFile(this.args.file, this.flags['dry-run']);
     this.meta.version = result.version;
     if (result.dryRun) this.meta.dryRun = true;

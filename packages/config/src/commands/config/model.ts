@@ -19,6 +19,7 @@ export default class ConfigModel extends SystemPromptCommand<typeof ConfigModel>
   static override columns = FIELDS;
 
   async run(): Promise<ListResult<ModelSummary>> {
+    await this.authorize('config:read', 'config.model.list');
     const query = this.listQuery({fields: FIELDS, defaultLimit: null});
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const result = applyListQuery(await service.listModels(this.flags.provider), query, {searchable: ['provider', 'name']});

@@ -16,6 +16,7 @@ export default class ConfigProvider extends SystemPromptCommand<typeof ConfigPro
   static override columns = FIELDS;
 
   async run(): Promise<ListResult<ProviderSummary>> {
+    await this.authorize('config:read', 'config.provider.list');
     const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'name'});
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const result = applyListQuery(await service.list(), query, {searchable: ['name', 'kind', 'baseUrl']});

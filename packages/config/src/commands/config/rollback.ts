@@ -14,6 +14,7 @@ export default class ConfigRollback extends ConfigCommand<typeof ConfigRollback>
   static override columns = ['key', 'before', 'after'];
 
   async run(): Promise<ChangeResult['changes']> {
+    await this.authorize('config:write', 'config.rollback');
     const service = await this.configService();
     const plan = await service.rollback(this.flags.to, true);
     if (plan.changes.length === 0) {

@@ -14,6 +14,7 @@ export default class ConfigSet extends ConfigCommand<typeof ConfigSet> {
   static override columns = ['key', 'before', 'after'];
 
   async run(): Promise<ChangeResult['changes']> {
+    await this.authorize('config:write', 'config.set');
     const result = await (await this.configService()).set(this.args.key, this.args.value, this.flags['dry-run']);
     this.meta.version = result.version;
     if (result.dryRun) this.meta.dryRun = true;

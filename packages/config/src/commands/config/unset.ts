@@ -10,6 +10,7 @@ export default class ConfigUnset extends ConfigCommand<typeof ConfigUnset> {
   static override columns = ['key', 'before', 'after'];
 
   async run(): Promise<ChangeResult['changes']> {
+    await this.authorize('config:write', 'config.unset');
     const result = await (await this.configService()).unset(this.args.key, this.flags['dry-run']);
     this.meta.version = result.version;
     if (result.dryRun) this.meta.dryRun = true;

@@ -14,6 +14,7 @@ export default class DatabaseMigrate extends SystemPromptCommand<typeof Database
   static override columns = ['module', 'name', 'steps', 'status'];
 
   async run(): Promise<MigrationOutcome[]> {
+    await this.authorize('database:write', 'database.migrate');
     const service = await this.service<DatabaseService>();
     const migrations = await service.migrationsOf(migrationSources(await this.modules(), this.flags.module));
     if (this.flags['dry-run']) this.meta.dryRun = true;

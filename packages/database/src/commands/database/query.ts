@@ -20,6 +20,8 @@ export default class DatabaseQuery extends SystemPromptCommand<typeof DatabaseQu
   };
 
   async run(): Promise<ListResult<Record<string, unknown>> | {changes: number; lastInsertId: number | string | null}> {
+    // Writes need the admin's database:write (admin holds *), reads database:read.
+    await this.authorize(this.flags.write ? 'database:write' : 'database:read', 'database.query');
     const service = await this.service<DatabaseService>();
     if (this.flags.write) await this.confirmAction('Run a statement that may change data?');
     const result = await runQuery(service, {

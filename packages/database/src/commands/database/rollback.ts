@@ -16,6 +16,7 @@ export default class DatabaseRollback extends SystemPromptCommand<typeof Databas
   static override columns = ['module', 'name', 'steps', 'status'];
 
   async run(): Promise<MigrationOutcome[]> {
+    await this.authorize('database:write', 'database.rollback');
     const service = await this.service<DatabaseService>();
     const known = await service.migrationsOf(migrationSources(await this.modules(), this.flags.module));
     const runner = await service.runner();

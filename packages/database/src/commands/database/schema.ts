@@ -13,6 +13,7 @@ export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseS
   static override columns = ['module', 'table', 'column', 'type', 'nullable', 'primary', 'default'];
 
   async run(): Promise<ColumnInfo[] | TextResult> {
+    await this.authorize('database:read', 'database.schema');
     const service = await this.service<DatabaseService>();
     const moduleNames = (await this.modules()).filter((record) => !record.error).map((record) => record.name);
     if (this.flags.ddl) {

@@ -9,6 +9,7 @@ export default class DatabaseStatusCommand extends SystemPromptCommand<typeof Da
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', 'SYSTEMPROMPT_DATABASE_URL=mysql://root@127.0.0.1:3306/systemprompt <%= config.bin %> <%= command.id %>'];
 
   async run(): Promise<DatabaseStatus> {
+    await this.authorize('database:read', 'database.status');
     const service = await this.service<DatabaseService>();
     return databaseStatus(service, migrationSources(await this.modules()));
   }

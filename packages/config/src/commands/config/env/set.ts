@@ -11,6 +11,7 @@ export default class ConfigEnvSet extends ConfigCommand<typeof ConfigEnvSet> {
   };
 
   async run(): Promise<EnvEntry> {
+    await this.authorize('config:write', 'config.env.set');
     return new EnvFile(this.paths.config, await this.catalog()).set(this.args.name, this.args.value);
   }
 }

@@ -8,6 +8,7 @@ export default class ConfigEnvUnset extends ConfigCommand<typeof ConfigEnvUnset>
   static override args = {name: Args.string({required: true, description: 'SYSTEMPROMPT_NAME (the prefix may be left out).'})};
 
   async run(): Promise<{name: string; removed: true}> {
+    await this.authorize('config:write', 'config.env.unset');
     return new EnvFile(this.paths.config, await this.catalog()).unset(this.args.name);
   }
 }

@@ -19,6 +19,7 @@ export default class ConfigModelAdd extends SystemPromptCommand<typeof ConfigMod
   };
 
   async run(): Promise<ModelSummary> {
+    await this.authorize('config:write', 'config.model.add');
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const dryRun = this.flags['dry-run'];
     if (dryRun) {

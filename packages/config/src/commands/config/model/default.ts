@@ -17,6 +17,7 @@ export default class ConfigModelDefault extends SystemPromptCommand<typeof Confi
   static override flags = {...dryRunFlag};
 
   async run(): Promise<ModelSummary & {previous: {provider: string; name: string} | null}> {
+    await this.authorize('config:write', 'config.model.default');
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const dryRun = this.flags['dry-run'];
     if (dryRun) {

@@ -16,6 +16,7 @@ export default class ConfigModelRemove extends SystemPromptCommand<typeof Config
   static override flags = {...dryRunFlag};
 
   async run(): Promise<ModelSummary & {removed: boolean}> {
+    await this.authorize('config:write', 'config.model.remove');
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const dryRun = this.flags['dry-run'];
     const result = await service.removeModel(this.args.provider, this.args.model, dryRun);

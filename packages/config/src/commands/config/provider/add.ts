@@ -21,6 +21,7 @@ export default class ConfigProviderAdd extends SystemPromptCommand<typeof Config
   static override columns = ['name', 'kind', 'baseUrl', 'apiKey'];
 
   async run(): Promise<ProviderSummary> {
+    await this.authorize('config:write', 'config.provider.add');
     const key = (await keyChangeFromFlags(this.flags)) ?? {source: 'none' as const};
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const dryRun = this.flags['dry-run'];

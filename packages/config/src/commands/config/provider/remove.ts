@@ -14,6 +14,7 @@ export default class ConfigProviderRemove extends SystemPromptCommand<typeof Con
   static override flags = {...confirmFlag, ...dryRunFlag};
 
   async run(): Promise<{name: string; removed: boolean; modelsRemoved: number}> {
+    await this.authorize('config:write', 'config.provider.remove');
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const count = await service.modelCount(this.args.name);
     await this.confirmAction(`Remove provider ${this.args.name} and its ${count} model${count === 1 ? '' : 's'}?`);

@@ -25,6 +25,7 @@ export default class ConfigProviderTest extends SystemPromptCommand<typeof Confi
   };
 
   async run(): Promise<ProviderTestReport> {
+    await this.authorize('config:read', 'config.provider.test');
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const endpoint = await service.endpoint(this.args.name);
     const listing = await listProviderModels(endpoint, {timeoutMs: this.flags.timeout});

@@ -22,6 +22,7 @@ export default class ConfigProviderUpdate extends SystemPromptCommand<typeof Con
   static override columns = ['name', 'kind', 'baseUrl', 'apiKey'];
 
   async run(): Promise<ProviderSummary> {
+    await this.authorize('config:write', 'config.provider.update');
     const key = await keyChangeFromFlags(this.flags);
     const service = new ProviderService(await this.service<ConfigModuleApi>());
     const dryRun = this.flags['dry-run'];
