@@ -23,8 +23,11 @@ export function describeEachEngine(title: string, options: {root: string}, body:
       beforeEach(async () => {
         fixture.home = await createTempHome();
         fixture.database = await createTestDatabase(engine);
-        fixture.env = {SYSTEMPROMPT_HOME: fixture.home.path, ...fixture.database.env};
-        fixture.cli = (...args: string[]) => runCli(args, {root: options.root, home: fixture.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...fixture.database.env}});
+        // Tests act as the local operator on both engines (local trust is off by default on MySQL);
+        // tests of signing in turn it off themselves.
+        const trust = {SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'};
+        fixture.env = {SYSTEMPROMPT_HOME: fixture.home.path, ...trust, ...fixture.database.env};
+        fixture.cli = (...args: string[]) => runCli(args, {root: options.root, home: fixture.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...trust, ...fixture.database.env}});
       });
       afterEach(async () => {
         await fixture.database.drop();
