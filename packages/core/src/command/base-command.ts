@@ -2,9 +2,10 @@
 import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
 import {LOCAL_ADMIN, type AccessProvider, type Actor, type IdentityProvider} from '../actor.js';
-import {ExitCode, invalidInput, toSystemPromptError, type SystemPromptError} from '../errors.js';
+import {ExitCode, invalidInput, toSystemPromptError, unavailable, type SystemPromptError} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
+import {readModuleState} from '../kernel/module-state.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
 import {resolveSystemPaths, type SystemPaths} from '../paths.js';
 import {runBatch, readBatchFile, type BatchResult, type BatchRow} from './batch.js';
@@ -146,7 +147,7 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
 
   /** Every module among the loaded plugins (discovered once per command). */
   protected modules(): Promise<ModuleRecord[]> {
-    this.modulesPromise ??= discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache);
+    this.modulesPromise ??= discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache, readModuleState(this.paths.config).disabled);
     return this.modulesPromise;
   }
 
@@ -160,6 +161,9 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   private async checkModules(): Promise<void> {
     const own = await this.ownModule();
     if (own?.error) throw own.error;
+    if (own && !own.enabled) {
+      throw unavailable(`Module "${own.name}" is disabled`, {code: 'MODULE_DISABLED', details: {module: own.name}, hint: `Enable it with "${this.config.bin} modules:enable ${own.name}".`});
+    }
     for (const record of await this.modules()) if (record.error && record !== own) this.warnings.push(record.error.message);
   }
 

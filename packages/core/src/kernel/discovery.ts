@@ -31,6 +31,8 @@ export interface ModuleRecord {
   configValidator?: string;
   /** Why the module cannot be loaded; the rest of the system keeps working without it. */
   error?: SystemPromptError;
+  /** False when the operator disabled it (modules:disable): its commands refuse to run. */
+  enabled: boolean;
 }
 
 const sourceOf = (type: string): ModuleSource => (type === 'user' ? 'user' : type === 'link' ? 'link' : 'core');
@@ -47,7 +49,7 @@ function unloadable(plugin: PluginDescriptor, message: string, problems?: string
  * Finds the modules among the loaded plugins: a plugin with a module.yaml at its root is a module.
  * Invalid manifests become records with an `error` instead of failing discovery.
  */
-export async function discoverModules(plugins: Iterable<PluginDescriptor>, cacheDirectory?: string): Promise<ModuleRecord[]> {
+export async function discoverModules(plugins: Iterable<PluginDescriptor>, cacheDirectory?: string, disabled: readonly string[] = []): Promise<ModuleRecord[]> {
   const cache = new ManifestCache(cacheDirectory);
   const records: ModuleRecord[] = [];
   const owners = new Map<string, string>();
@@ -55,7 +57,7 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
     const file = join(plugin.root, MANIFEST_FILE);
     const stat = statSync(file, {throwIfNoEntry: false});
     if (!stat) continue;
-    const record: ModuleRecord = {name: plugin.name, packageName: plugin.name, version: plugin.version, root: plugin.root, source: sourceOf(plugin.type)};
+    const record: ModuleRecord = {name: plugin.name, packageName: plugin.name, version: plugin.version, root: plugin.root, source: sourceOf(plugin.type), enabled: true};
     const key = `${stat.size}:${stat.mtimeMs}:${plugin.version}`;
     let cached = cache.get(plugin.root, key);
     if (!cached) {
@@ -83,6 +85,7 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
       if (owner) record.error = unloadable(plugin, `module name "${record.name}" is already used by ${owner}`);
       else owners.set(record.name, plugin.name);
     }
+    if (disabled.includes(record.name)) record.enabled = false;
     records.push(record);
   }
   await cache.save();

@@ -7,7 +7,7 @@ const IMPLICIT_CAPABILITIES = new Set(['logger']);
 export function implicitDependencies(records: Iterable<ModuleRecord>): string[] {
   const names: string[] = [];
   for (const record of records) {
-    if (!record.error && record.manifest?.provides?.some((capability) => IMPLICIT_CAPABILITIES.has(capability))) names.push(record.name);
+    if (!record.error && record.enabled && record.manifest?.provides?.some((capability) => IMPLICIT_CAPABILITIES.has(capability))) names.push(record.name);
   }
   return names;
 }
@@ -44,6 +44,13 @@ export function bootOrder(records: ModuleRecord[], wanted: Iterable<string>): Mo
             hint: `Install the module that provides "${name}", or remove it from ${requiredBy}'s module.yaml.`,
           })
         : unavailable(`Module "${name}" is not installed`, {code: 'MODULE_NOT_INSTALLED', details: {module: name}});
+    }
+    if (!record.enabled) {
+      throw unavailable(requiredBy ? `Module "${requiredBy}" depends on "${name}", which is disabled` : `Module "${name}" is disabled`, {
+        code: 'MODULE_DISABLED',
+        details: {module: name, ...(requiredBy ? {requiredBy} : {})},
+        hint: `Enable it with "systemprompt modules:enable ${name}".`,
+      });
     }
     if (record.error) {
       if (!requiredBy) throw record.error;

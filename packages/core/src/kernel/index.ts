@@ -2,3 +2,4 @@ export {Kernel, type KernelOptions, type LoggerProvider, type ModuleHealth, type
 export {discoverModules, type ModuleRecord, type ModuleSource, type PluginDescriptor} from './discovery.js';
 export {bootOrder, implicitDependencies} from './graph.js';
 export {contractProblems, instantiateModule} from './contract.js';
+export {MODULE_STATE_FILE, readModuleState, writeModuleState, type ModuleToggles} from './module-state.js';

@@ -55,7 +55,7 @@ describe('instantiateModule', () => {
 
   /** A record whose runtime entry is `source` (in a file of its own, so no import is cached), or has no entry. */
   async function recordFor(source: string | undefined, name = 'users'): Promise<ModuleRecord> {
-    const record: ModuleRecord = {name, packageName: `@fixtures/${name}`, version: '1.0.0', root: directory, source: 'core'};
+    const record: ModuleRecord = {name, packageName: `@fixtures/${name}`, version: '1.0.0', root: directory, source: 'core', enabled: true};
     if (source === undefined) return record;
     record.entry = join(directory, `entry-${(entries += 1)}.mjs`);
     await writeFile(record.entry, source);

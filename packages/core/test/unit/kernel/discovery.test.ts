@@ -26,9 +26,16 @@ describe('discoverModules', () => {
       version: '1.2.0',
       root: users.root,
       source: 'core',
+      enabled: true,
       manifest: {name: 'users', version: '1.2.0', type: 'service', description: 'The users module', dependencies: ['auth']},
       entry: join(users.root, 'module.mjs'),
     });
+  });
+
+  it('marks the modules the operator disabled', async () => {
+    const plugin = await writeModule(directory, {name: 'people', packageName: 'systemprompt-module-people'});
+    const [record] = await discoverModules([plugin], cacheDir, ['people']);
+    expect(record!.enabled).to.equal(false);
   });
 
   it('names the record after the manifest, not the package', async () => {

@@ -12,6 +12,7 @@ function record(name: string, manifest: Partial<ModuleManifest> = {}, extra: Par
     version: '1.0.0',
     root: `/modules/${name}`,
     source: 'core',
+    enabled: true,
     manifest: {name, version: '1.0.0', type: 'service', description: name, ...manifest},
     entry: `/modules/${name}/module.mjs`,
     ...extra,
@@ -29,6 +30,13 @@ describe('bootOrder', () => {
   it('keeps the first package of a module name, as discovery does, when a later one reuses it', () => {
     const duplicate = record('users', {}, {packageName: '@other/users', error: unavailable('name already used', {code: 'MODULE_INVALID'})});
     expect(bootOrder([record('users'), duplicate], ['users'])[0]!.packageName).to.equal('@fixtures/users');
+  });
+
+  it('refuses a disabled module, and a module whose dependency is disabled (exit 6)', () => {
+    const records = [record('app', {dependencies: ['users']}), record('users', {}, {enabled: false})];
+    expect(caught(() => bootOrder(records, ['users']))).to.include({code: 'MODULE_DISABLED', exitCode: 6});
+    const error = caught(() => bootOrder(records, ['app']));
+    expect(error.message).to.equal('Module "app" depends on "users", which is disabled');
   });
 
   it('boots only what the wanted modules need', () => {
