@@ -92,7 +92,7 @@ describe('validateManifest', () => {
 
   it('rejects an unknown capability in provides', () => {
     const {problems} = invalid({...valid, provides: ['logger', 'queue']});
-    expect(problems).to.deep.equal(['/provides/1: must be one of logger, config, database']);
+    expect(problems).to.deep.equal(['/provides/1: must be one of logger, config, database, identity, access']);
   });
 
   it('rejects an event name without a dot', () => {
