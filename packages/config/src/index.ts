@@ -39,3 +39,5 @@ export class ConfigModule extends BaseModule {
 }
 
 export default (): ConfigModule => new ConfigModule();
+export {configService} from './services/open.js';
+export {ConfigService} from './services/config-service.js';

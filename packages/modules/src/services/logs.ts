@@ -1,0 +1,57 @@
+import {readdir, readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {invalidInput} from '@systemprompt/core';
+
+export interface LogLine {
+  time: string;
+  level: string;
+  module: string;
+  message: string;
+}
+
+const LEVELS: Record<string, number> = {trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60};
+const NAMES = Object.fromEntries(Object.entries(LEVELS).map(([name, value]) => [value, name]));
+
+/** `30m`, `2h`, `7d` before now, or an ISO date/time. */
+export function parseSince(value: string, now = Date.now()): Date {
+  const relative = /^(\d+)([smhd])$/.exec(value.trim());
+  if (relative) return new Date(now - Number(relative[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[relative[2] as 's' | 'm' | 'h' | 'd']);
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalidInput(`--since ${value}: use 30m, 2h, 7d or an ISO date`, {code: 'SINCE_INVALID'});
+  return date;
+}
+
+export function levelValue(level: string): number {
+  const value = LEVELS[level];
+  if (value === undefined) throw invalidInput(`--level ${level}: one of ${Object.keys(LEVELS).join(', ')}`, {code: 'LEVEL_INVALID'});
+  return value;
+}
+
+/** Log lines of the rotated files in `<data>/logs`, oldest first, filtered by module, level and time. */
+export async function readLogs(directory: string, filter: {module?: string; minLevel?: number; since?: Date}): Promise<LogLine[]> {
+  let files: string[];
+  try {
+    files = (await readdir(directory)).filter((name) => /^systemprompt\.log(\.\d+)?$/.test(name));
+  } catch {
+    return [];
+  }
+  // systemprompt.log.5 is the oldest, systemprompt.log the newest.
+  files.sort((a, b) => (Number(b.split('.').pop()) || 0) - (Number(a.split('.').pop()) || 0));
+  const lines: LogLine[] = [];
+  for (const file of files) {
+    for (const text of (await readFile(join(directory, file), 'utf8')).split('\n')) {
+      if (!text.startsWith('{')) continue;
+      let entry: {time?: string; level?: number; module?: string; msg?: string};
+      try {
+        entry = JSON.parse(text) as typeof entry;
+      } catch {
+        continue;
+      }
+      if (filter.module && entry.module !== filter.module) continue;
+      if (filter.minLevel && (entry.level ?? 0) < filter.minLevel) continue;
+      if (filter.since && (!entry.time || new Date(entry.time) < filter.since)) continue;
+      lines.push({time: entry.time ?? '', level: NAMES[entry.level ?? 30] ?? String(entry.level), module: entry.module ?? '', message: entry.msg ?? ''});
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,87 @@
+import {fileURLToPath} from 'node:url';
+import {expect} from 'chai';
+import {describeEachEngine, spawnCli} from '@systemprompt/testing';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+describeEachEngine('modules commands (in-process)', {root}, (t) => {
+  it('lists the installed modules, also as extension:list', async () => {
+    const {data} = (await t.cli('modules:list', '--json')).json();
+    const database = data.find((row: {name: string}) => row.name === 'database');
+    expect(database).to.include({type: 'core', source: 'core', enabled: true, status: 'ok', package: '@systemprompt/database'});
+    const alias = (await t.cli('extension:list', '--json')).json();
+    expect(alias.data.map((row: {name: string}) => row.name)).to.deep.equal(data.map((row: {name: string}) => row.name));
+  });
+
+  it('checks health, and names the module in modules:health', async () => {
+    const run = await t.cli('modules:health', '--json');
+    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.json().data.find((row: {module: string}) => row.module === 'database')).to.include({healthy: true});
+    expect((await t.cli('modules:health', 'nope')).exitCode).to.equal(3);
+    const listed = (await t.cli('modules:list', '--health', '--json')).json().data;
+    expect(listed.find((row: {name: string}) => row.name === 'logger').health).to.equal('healthy');
+  });
+
+  it('refuses to disable a core module (exit 2)', async () => {
+    const run = await t.cli('modules:disable', 'logger');
+    expect(run.exitCode).to.equal(2);
+    expect(run.stderr).to.match(/^Module "logger" is a core module and cannot be disabled\n/);
+  });
+
+  it('reads and sets a module\'s configuration through the config module', async () => {
+    expect((await t.cli('modules:config', 'logger', 'level', 'debug')).exitCode).to.equal(0);
+    expect((await t.cli('modules:config', 'logger', 'level', '--json')).json().data).to.equal('debug');
+    expect((await t.cli('modules:config', 'logger', '--json')).json().data).to.include({level: 'debug', maxSize: '10m'});
+    expect((await t.cli('modules:config', 'logger', 'level', 'loud')).exitCode).to.equal(2);
+  });
+
+  it('shows a module\'s log lines, filtered by level', async () => {
+    await t.cli('modules:config', 'logger', 'level', 'debug');
+    await t.cli('database:status');
+    const lines = (await t.cli('modules:logs', 'database', '--json')).json().data;
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines.every((line: {module: string}) => line.module === 'database')).to.equal(true);
+    const warnings = (await t.cli('modules:logs', '--level', 'warn', '--json')).json().data;
+    expect(warnings.every((line: {level: string}) => ['warn', 'error', 'fatal'].includes(line.level))).to.equal(true);
+    expect((await t.cli('modules:logs', '--since', 'yesterday-ish')).exitCode).to.equal(2);
+  });
+
+  it('restarts a module and checks it', async () => {
+    const run = await t.cli('modules:restart', 'database', '--json');
+    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.json().data).to.include({module: 'database', restarted: true, healthy: true});
+  });
+});
+
+describeEachEngine('modules:enable and modules:disable (the bin, linked modules)', {root}, (t) => {
+  const cli = (...args: string[]) => spawnCli(bin, args, {env: t.env});
+
+  beforeEach(async () => {
+    for (const name of ['alpha', 'beta']) expect((await cli('plugins:link', fixture(name), '--no-install')).exitCode).to.equal(0);
+  });
+
+  it('refuses to disable a module others need, naming them; --cascade disables them too', async () => {
+    const refused = await cli('modules:disable', 'alpha');
+    expect(refused.exitCode).to.equal(5);
+    expect(refused.stderr).to.match(/^Module "alpha" is needed by beta\n/);
+    expect((await cli('beta:ping', '--json')).exitCode).to.equal(0);
+
+    const cascade = await cli('modules:disable', 'alpha', '--cascade', '--json');
+    expect(cascade.exitCode, cascade.stderr).to.equal(0);
+    expect(JSON.parse(cascade.stdout).data).to.deep.equal({module: 'alpha', enabled: false, alsoChanged: ['beta']});
+
+    const ping = await cli('beta:ping');
+    expect(ping.exitCode).to.equal(6);
+    expect(ping.stderr).to.match(/^Module "beta" is disabled\nHint: Enable it with "systemprompt modules:enable beta"\.\n$/);
+    const listed = JSON.parse((await cli('modules:list', '--json')).stdout).data;
+    expect(listed.filter((row: {status: string}) => row.status === 'disabled').map((row: {name: string}) => row.name)).to.deep.equal(['alpha', 'beta']);
+    expect((await cli('cli:list', '--topic', 'cli')).exitCode).to.equal(0);
+
+    expect((await cli('modules:enable', 'beta')).exitCode).to.equal(5);
+    expect((await cli('modules:enable', 'alpha')).exitCode).to.equal(0);
+    expect((await cli('modules:enable', 'beta')).exitCode).to.equal(0);
+    expect(JSON.parse((await cli('beta:ping', '--json')).stdout).data).to.deep.equal({module: 'beta', pong: true});
+  });
+});
