@@ -1,0 +1,280 @@
+import {createHash, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
+import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type EventBus} from '@systemprompt/core';
+import type {ModuleDatabase} from '@systemprompt/database';
+import type {EntityManager} from '@systemprompt/database/schema';
+import type {UserRow, UsersApi} from '@systemprompt/users';
+import {ApiKey, type ApiKeyRow} from '../entities.js';
+
+/** Every key starts with this, so scanners and people recognise one. */
+export const KEY_PREFIX = 'spk_';
+/** How many leading characters of a key are kept (and shown) to name it: `spk_` and 8 more. */
+export const PREFIX_LENGTH = 12;
+export const MAX_EXPIRY_DAYS = 3650;
+const MAX_SCOPES = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY_MS = 86_400_000;
+
+/**
+ * Keys are stored as SHA-256 hashes: 32 random bytes need no slow hash, and the database never
+ * holds a usable key.
+ */
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** A new key: `spk_` and 32 random bytes in base64url (47 characters). */
+export const generateKey = (): string => `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+
+export type KeyStatus = 'active' | 'expired' | 'revoked';
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  /** The owner's email. */
+  user: string;
+  prefix: string;
+  scopes: string[];
+  status: KeyStatus;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What create and rotate return: the only time the key itself is seen. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  user: string;
+  prefix: string;
+  scopes: string[];
+  expiresAt: string | null;
+  key: string;
+}
+
+export interface CreateKeyInput {
+  /** Owner id or email; by default the actor, when the actor is a user. */
+  user?: string;
+  name: string;
+  scopes: string[];
+  expiresInDays?: number;
+}
+
+export const keyStatus = (row: ApiKeyRow, now = Date.now()): KeyStatus =>
+  row.revokedAt !== null ? 'revoked' : row.expiresAt !== null && Date.parse(row.expiresAt) <= now ? 'expired' : 'active';
+
+export const scopesOf = (row: ApiKeyRow): string[] => JSON.parse(row.scopes) as string[];
+
+const isSelf = (actor: Actor, userId: string) => actor.kind === 'user' && actor.id === userId;
+
+function checkName(raw: string): string {
+  const name = (raw ?? '').trim();
+  // eslint-disable-next-line no-control-regex -- refuses control characters in a name
+  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw invalidInput(`"${raw}" is not a key name (1 to 100 characters, no control characters)`, {code: 'KEY_NAME_INVALID'});
+  }
+  return name;
+}
+
+function checkScopes(raw: readonly string[], declared?: ReadonlySet<string>): string[] {
+  const scopes = [...new Set(raw.map((scope) => scope.trim()))];
+  if (scopes.length === 0) {
+    throw invalidInput('Give the key at least one scope', {code: 'KEY_SCOPES_REQUIRED', hint: "Scopes are permissions, e.g. --scope users:read --scope config:read; --scope '*' gives everything its owner holds."});
+  }
+  if (scopes.length > MAX_SCOPES) throw invalidInput(`A key has at most ${MAX_SCOPES} scopes`, {code: 'KEY_SCOPES_TOO_MANY'});
+  for (const scope of scopes) {
+    if (!isPermission(scope)) throw invalidInput(`Scope "${scope}" is not a permission (resource:action, resource:*, *:action or *)`, {code: 'SCOPE_INVALID', details: {scope}});
+    if (declared && !scope.includes('*') && !declared.has(scope)) {
+      throw invalidInput(`Scope ${scope}: no installed module declares this permission`, {code: 'SCOPE_UNKNOWN', details: {scope}, hint: 'See permissions:list; wildcards such as users:* are always accepted.'});
+    }
+  }
+  return scopes.sort();
+}
+
+function checkDays(days: number | undefined): number | undefined {
+  if (days === undefined) return undefined;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS) {
+    throw invalidInput(`Expiry of ${days} days is out of range (a whole number from 1 to ${MAX_EXPIRY_DAYS})`, {code: 'KEY_EXPIRY_INVALID'});
+  }
+  return days;
+}
+
+/**
+ * API keys: bearer credentials of a user, restricted to scopes that never exceed the owner's
+ * permissions. A key is returned once, by create and rotate; the database keeps its SHA-256 hash
+ * and its first 12 characters (the prefix that names it).
+ *
+ * Users manage their own keys without any permission; other users' keys take api-keys:read (list)
+ * and api-keys:write (create, rotate, revoke).
+ */
+export class ApiKeyService {
+  constructor(
+    private readonly db: ModuleDatabase,
+    private readonly users: UsersApi,
+    private readonly events: EventBus,
+  ) {}
+
+  /** A key by id or prefix; unknown is exit 3. */
+  async find(reference: string, manager: EntityManager = this.db.manager): Promise<ApiKeyRow> {
+    const repository = manager.getRepository(ApiKey);
+    const value = reference.trim();
+    const row = UUID.test(value) ? await repository.findOneBy({id: value.toLowerCase()})
+      : value.startsWith(KEY_PREFIX) && value.length === PREFIX_LENGTH ? await repository.findOneBy({prefix: value}) : null;
+    // MySQL compares case-insensitively; a prefix is base64url, where case matters.
+    if (!row || (row.id !== value.toLowerCase() && row.prefix !== value)) throw notFound(`No API key "${reference}"`, {code: 'KEY_NOT_FOUND', hint: 'Give a key id or its prefix (spk_ and 8 characters); see api:keys:list.'});
+    return row;
+  }
+
+  /** Emails of the given user ids. */
+  private async emails(userIds: readonly string[], manager: EntityManager = this.db.manager): Promise<Map<string, string>> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await manager.createQueryBuilder().select('u.id', 'id').addSelect('u.email', 'email').from('users', 'u').where('u.id IN (:...ids)', {ids}).getRawMany<{id: string; email: string}>();
+    return new Map(rows.map((row) => [row.id, row.email]));
+  }
+
+  private view(row: ApiKeyRow, email: string | undefined, now = Date.now()): ApiKeyView {
+    return {id: row.id, name: row.name, user: email ?? row.userId, prefix: row.prefix, scopes: scopesOf(row), status: keyStatus(row, now), createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt};
+  }
+
+  private async owner(actor: Actor, reference: string | undefined): Promise<UserRow> {
+    if (reference !== undefined && reference.trim() !== '') return this.users.users.find(reference);
+    if (actor.kind === 'user') return this.users.users.find(actor.id);
+    throw invalidInput(`Name the key's owner (--user): ${actor.label} is not a user`, {code: 'KEY_OWNER_REQUIRED', hint: 'Give a user id or email; see users:list.'});
+  }
+
+  /**
+   * Every scope must be held by the owner (roles, grants and wildcards as the access decision sees
+   * them) and by the actor, who receives the key: nobody gets a key that can do more than they can.
+   */
+  private async requireScopes(actor: Actor, owner: UserRow, scopes: readonly string[], action: string): Promise<void> {
+    for (const scope of scopes) {
+      const forOwner = await this.users.access.decideForUser(owner.id, scope);
+      let refusal: string | undefined;
+      if (!forOwner.allowed) {
+        refusal = `Scope ${scope} exceeds the permissions of ${owner.email} (${forOwner.path}); a key's scopes may not exceed its owner's`;
+      } else if (!isSelf(actor, owner.id) || actor.scopes) {
+        const forActor = await this.users.access.decide(actor, scope);
+        if (!forActor.allowed) refusal = `Scope ${scope} exceeds the permissions of ${actor.label} (${forActor.path}); nobody may issue a key that can do more than they can`;
+      }
+      if (refusal) {
+        await this.users.audit.record(actor, {action, target: owner.email, result: 'denied', permission: scope, details: {reason: refusal}});
+        throw permissionDenied(refusal, {code: 'SCOPE_NOT_HELD', details: {scope, user: owner.email}, hint: 'Leave the scope out, or grant the permission first (permissions:grant).'});
+      }
+    }
+  }
+
+  /** Inserts a new key row; the prefix is unique, so a (very unlikely) clash draws a new key. */
+  private async issue(manager: EntityManager, fields: Pick<ApiKeyRow, 'userId' | 'name' | 'scopes' | 'expiresAt'>): Promise<{row: ApiKeyRow; key: string}> {
+    const repository = manager.getRepository(ApiKey);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const key = generateKey();
+      const prefix = key.slice(0, PREFIX_LENGTH);
+      if (await repository.findOneBy({prefix})) continue;
+      const row: ApiKeyRow = {id: randomUUID(), ...fields, prefix, keyHash: hashKey(key), createdAt: new Date().toISOString(), lastUsedAt: null, revokedAt: null};
+      await repository.insert(row);
+      return {row, key};
+    }
+    throw conflict('Could not draw a key with an unused prefix; try again', {code: 'KEY_PREFIX_CLASH'});
+  }
+
+  async create(actor: Actor, input: CreateKeyInput, declared?: ReadonlySet<string>): Promise<CreatedApiKey> {
+    const name = checkName(input.name);
+    const scopes = checkScopes(input.scopes ?? [], declared);
+    const days = checkDays(input.expiresInDays);
+    const owner = await this.owner(actor, input.user);
+    const self = isSelf(actor, owner.id);
+    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.create-key-for', owner.email);
+    await this.requireScopes(actor, owner, scopes, 'api.create-key-for');
+    const expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS).toISOString();
+    const {row, key} = await this.db.transaction(async (manager) => {
+      // Compared here rather than in SQL, so that names are case-sensitive on both engines.
+      const unrevoked = await manager.getRepository(ApiKey).createQueryBuilder('k').where('k.userId = :userId AND k.revokedAt IS NULL', {userId: owner.id}).getMany();
+      if (unrevoked.some((existing) => existing.name === name && keyStatus(existing) === 'active')) {
+        throw conflict(`${owner.email} already has an active API key named "${name}"`, {code: 'KEY_EXISTS', hint: 'Choose another name, or rotate that key (api:keys:rotate).'});
+      }
+      const issued = await this.issue(manager, {userId: owner.id, name, scopes: JSON.stringify(scopes), expiresAt});
+      await this.users.audit.record(actor, {action: 'api.create-key-for', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: issued.row.id, name, prefix: issued.row.prefix, scopes, expiresAt}}, manager);
+      return issued;
+    });
+    await this.events.emit('api.key.created', {id: row.id, userId: owner.id, prefix: row.prefix});
+    return {id: row.id, name, user: owner.email, prefix: row.prefix, scopes, expiresAt, key};
+  }
+
+  /**
+   * Keys of one user, or, without `user`, every key when the actor holds api-keys:read and the
+   * actor's own keys otherwise. Never the key or its hash.
+   */
+  async list(actor: Actor, options: {user?: string} = {}): Promise<ApiKeyView[]> {
+    let userId: string | undefined;
+    if (options.user !== undefined) {
+      const owner = await this.users.users.find(options.user);
+      if (!isSelf(actor, owner.id)) await this.users.access.authorize(actor, 'api-keys:read', 'api.list-keys-of', owner.email);
+      userId = owner.id;
+    } else if (!(await this.users.access.decide(actor, 'api-keys:read')).allowed) {
+      if (actor.kind !== 'user') await this.users.access.authorize(actor, 'api-keys:read', 'api.list-keys');
+      userId = actor.id;
+    }
+    const rows = await this.db.repository(ApiKey).find({where: userId === undefined ? {} : {userId}, order: {createdAt: 'ASC', id: 'ASC'}});
+    const emails = await this.emails(rows.map((row) => row.userId));
+    const now = Date.now();
+    return rows.map((row) => this.view(row, emails.get(row.userId), now));
+  }
+
+  async revoke(actor: Actor, reference: string): Promise<ApiKeyView> {
+    const current = await this.find(reference);
+    const owner = await this.users.users.find(current.userId);
+    const self = isSelf(actor, owner.id);
+    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.revoke-key-of', owner.email);
+    const row = await this.db.transaction(async (manager) => {
+      const revokedAt = new Date().toISOString();
+      const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
+      if ((result.affected ?? 0) === 0) throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
+      await this.users.audit.record(actor, {action: 'api.revoke-key-of', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: current.id, name: current.name, prefix: current.prefix}}, manager);
+      return {...current, revokedAt};
+    });
+    await this.events.emit('api.key.revoked', {id: row.id, userId: owner.id, prefix: row.prefix});
+    return this.view(row, owner.email);
+  }
+
+  /**
+   * Replaces a key by a new one with the same owner, name, scopes and expiry (the same moment), and
+   * revokes the old one, in one transaction. The scopes are checked again, as for a new key.
+   */
+  async rotate(actor: Actor, reference: string): Promise<CreatedApiKey & {replaces: string}> {
+    const current = await this.find(reference);
+    const owner = await this.users.users.find(current.userId);
+    const self = isSelf(actor, owner.id);
+    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.rotate-key-of', owner.email);
+    const status = keyStatus(current);
+    if (status !== 'active') {
+      throw conflict(`API key ${current.prefix} is ${status}; only an active key can be rotated`, {code: status === 'revoked' ? 'KEY_REVOKED' : 'KEY_EXPIRED', hint: 'Create a new key with api:keys:create.'});
+    }
+    const scopes = scopesOf(current);
+    await this.requireScopes(actor, owner, scopes, 'api.rotate-key-of');
+    const {row, key} = await this.db.transaction(async (manager) => {
+      const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
+      if ((result.affected ?? 0) === 0) throw conflict(`API key ${current.prefix} was revoked meanwhile`, {code: 'KEY_REVOKED'});
+      const issued = await this.issue(manager, {userId: owner.id, name: current.name, scopes: current.scopes, expiresAt: current.expiresAt});
+      await this.users.audit.record(actor, {action: 'api.rotate-key-of', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: issued.row.id, prefix: issued.row.prefix, replaces: current.id, replacesPrefix: current.prefix, name: current.name}}, manager);
+      return issued;
+    });
+    await this.events.emit('api.key.rotated', {id: row.id, userId: owner.id, prefix: row.prefix, replaces: current.id});
+    return {id: row.id, name: row.name, user: owner.email, prefix: row.prefix, scopes, expiresAt: row.expiresAt, key, replaces: current.id};
+  }
+
+  /**
+   * The actor a raw key stands for, or undefined when the key is unknown, revoked or expired, or its
+   * owner is missing or disabled. Marks the key as used.
+   */
+  async verify(rawKey: string): Promise<Actor | undefined> {
+    if (typeof rawKey !== 'string' || !rawKey.startsWith(KEY_PREFIX) || rawKey.length > 256) return undefined;
+    const hash = hashKey(rawKey);
+    const row = await this.db.repository(ApiKey).findOneBy({keyHash: hash});
+    // The lookup found it by hash; compare again in constant time, whatever the column's collation.
+    if (!row || row.keyHash.length !== hash.length || !timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash))) return undefined;
+    if (keyStatus(row) !== 'active') return undefined;
+    const owner = await this.users.users.find(row.userId).catch(() => undefined);
+    if (!owner || owner.status !== 'enabled') return undefined;
+    await this.db.repository(ApiKey).update({id: row.id}, {lastUsedAt: new Date().toISOString()});
+    return {kind: 'user', id: owner.id, label: owner.email, via: 'api-key', scopes: scopesOf(row), credentialId: row.id};
+  }
+}

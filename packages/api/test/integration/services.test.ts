@@ -1,0 +1,258 @@
+import {randomUUID} from 'node:crypto';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {expect} from 'chai';
+import {InMemoryEventBus, LOCAL_ADMIN, loadManifest, modulePaths, resolveSystemPaths, silentLogger, type Actor, type ModuleContext, type ModuleInterface} from '@systemprompt/core';
+import {DatabaseService, parseDatabaseUrl} from '@systemprompt/database';
+import {createTempHome, createTestDatabase, testEngines, type TempHome, type TestDatabase} from '@systemprompt/testing';
+import type {UsersApi} from '@systemprompt/users';
+import usersModule from '@systemprompt/users';
+import apiModule, {hashKey, type ApiModuleApi} from '../../src/index.js';
+
+const apiRoot = fileURLToPath(new URL('../..', import.meta.url));
+const usersRoot = join(apiRoot, 'node_modules', '@systemprompt', 'users');
+
+/** Expects `promise` to fail with a SystemPromptError of this exit code (and code, when given). */
+async function failure(promise: Promise<unknown>, exitCode: number, code?: string): Promise<Error & {code: string; exitCode: number}> {
+  try {
+    await promise;
+  } catch (error) {
+    const caught = error as Error & {code: string; exitCode: number};
+    expect(caught.exitCode, caught.message).to.equal(exitCode);
+    if (code) expect(caught.code, caught.message).to.equal(code);
+    return caught;
+  }
+  throw new Error(`expected exit ${exitCode}, but it succeeded`);
+}
+
+for (const engine of testEngines()) {
+  describe(`api services [${engine}]`, () => {
+    let home: TempHome;
+    let database: TestDatabase;
+    let service: DatabaseService;
+    let users: UsersApi;
+    let api: ApiModuleApi;
+    const events: Array<{type: string; payload: unknown}> = [];
+
+    // Boots the users and api modules the way the kernel does, with the services they declare.
+    const boot = async <T>(module: ModuleInterface, root: string, services: Record<string, unknown>): Promise<T> => {
+      const manifest = await loadManifest(root);
+      const systemPaths = resolveSystemPaths({configDir: join(home.path, 'config'), dataDir: join(home.path, 'data'), cacheDir: join(home.path, 'cache')});
+      const bus = new InMemoryEventBus();
+      bus.on('*', (event) => void events.push({type: event.type, payload: event.payload}));
+      let provided: unknown;
+      const context: ModuleContext = {
+        name: manifest.name, manifest, root, logger: silentLogger, config: {}, events: bus.forSource(manifest.name),
+        services: {get: <S>(name: string) => services[name] as S, has: (name) => name in services},
+        paths: modulePaths(systemPaths, manifest.name), systemPaths,
+        capability: <S>(name: string) => (name === 'database' ? (service as S) : undefined),
+        provide: (value) => void (provided = value),
+      };
+      await module.initialize(context);
+      return provided as T;
+    };
+
+    const sql = async (statement: string, params: unknown[] = []) => (await service.dataSource()).query(statement, params);
+    const seedRole = async (name: string, permissions: string[]) => {
+      await sql('INSERT INTO users_roles (name, description, builtin, created_at) VALUES (?, ?, ?, ?)', [name, name, false, new Date().toISOString()]);
+      for (const permission of permissions) await sql('INSERT INTO users_role_permissions (role, permission) VALUES (?, ?)', [name, permission]);
+    };
+    const seedUser = async (email: string, roles: string[] = [], status = 'enabled'): Promise<Actor> => {
+      const id = randomUUID();
+      const now = new Date().toISOString();
+      await sql("INSERT INTO users (id, email, name, status, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)", [id, email, status, now, now]);
+      for (const role of roles) await sql('INSERT INTO users_memberships (user_id, role) VALUES (?, ?)', [id, role]);
+      return {kind: 'user', id, label: email, via: 'session'};
+    };
+
+    beforeEach(async () => {
+      events.length = 0;
+      home = await createTempHome();
+      database = await createTestDatabase(engine);
+      service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')), poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      users = await boot<UsersApi>(usersModule(), usersRoot, {database: service});
+      api = await boot<ApiModuleApi>(apiModule(), apiRoot, {users});
+    });
+    afterEach(async () => {
+      await service.close();
+      await database.drop();
+      await home.remove();
+    });
+
+    describe('verify', () => {
+      it('returns the owner as the actor, with the key\'s scopes, and marks the key used', async () => {
+        const ana = await seedUser('ana@example.com', ['viewer']);
+        const created = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read', '*:read']});
+        expect(created.key).to.match(/^spk_[A-Za-z0-9_-]{43}$/);
+        expect(created.prefix).to.equal(created.key.slice(0, 12));
+        const actor = await api.keys.verify(created.key);
+        expect(actor).to.deep.equal({kind: 'user', id: ana.id, label: 'ana@example.com', via: 'api-key', scopes: ['*:read', 'users:read'], credentialId: created.id});
+        const [row] = await sql('SELECT key_hash, last_used_at FROM api_keys WHERE id = ?', [created.id]);
+        expect(row.key_hash).to.equal(hashKey(created.key));
+        expect(row.last_used_at).to.be.a('string');
+        expect(events.map((event) => event.type)).to.include('api.key.created');
+      });
+
+      it('refuses unknown, malformed and nearly right keys', async () => {
+        await seedUser('ana@example.com', ['viewer']);
+        const {key} = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read']});
+        for (const wrong of ['', 'nope', `${key}x`, key.slice(0, -1), `spk_${'A'.repeat(43)}`, key.toUpperCase(), `sps_${key.slice(4)}`]) {
+          expect(await api.keys.verify(wrong), wrong).to.equal(undefined);
+        }
+      });
+
+      it('refuses a revoked key, an expired key, and the key of a disabled or deleted owner', async () => {
+        const ana = await seedUser('ana@example.com', ['viewer']);
+        const revoked = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'revoked', scopes: ['users:read']});
+        const expired = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'expired', scopes: ['users:read'], expiresInDays: 1});
+        const live = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'live', scopes: ['users:read'], expiresInDays: 1});
+        expect(await api.keys.verify(expired.key)).to.not.equal(undefined);
+
+        await api.keys.revoke(LOCAL_ADMIN, revoked.prefix);
+        expect(await api.keys.verify(revoked.key)).to.equal(undefined);
+        await sql('UPDATE api_keys SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), expired.id]);
+        expect(await api.keys.verify(expired.key)).to.equal(undefined);
+        expect((await api.keys.list(LOCAL_ADMIN)).map((key) => `${key.name} ${key.status}`)).to.have.members(['revoked revoked', 'expired expired', 'live active']);
+
+        expect(await api.keys.verify(live.key)).to.not.equal(undefined);
+        await users.users.setStatus(LOCAL_ADMIN, ana.id, 'disabled');
+        expect(await api.keys.verify(live.key)).to.equal(undefined);
+        await users.users.setStatus(LOCAL_ADMIN, ana.id, 'enabled');
+        expect(await api.keys.verify(live.key)).to.not.equal(undefined);
+        await users.users.delete(LOCAL_ADMIN, ana.id);
+        expect(await api.keys.verify(live.key)).to.equal(undefined);
+        expect(await sql('SELECT id FROM api_keys')).to.deep.equal([]);
+      });
+
+      it('rotates: the new key verifies with the same name, scopes and expiry; the old one stops', async () => {
+        await seedUser('ana@example.com', ['viewer']);
+        const old = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read'], expiresInDays: 30});
+        const rotated = await api.keys.rotate(LOCAL_ADMIN, old.prefix);
+        expect(rotated.key).to.not.equal(old.key);
+        expect(rotated).to.include({name: 'ci', user: 'ana@example.com', expiresAt: old.expiresAt, replaces: old.id});
+        expect(rotated.scopes).to.deep.equal(['users:read']);
+        expect(await api.keys.verify(old.key)).to.equal(undefined);
+        expect((await api.keys.verify(rotated.key))?.credentialId).to.equal(rotated.id);
+        await failure(api.keys.rotate(LOCAL_ADMIN, old.id), 5, 'KEY_REVOKED');
+      });
+    });
+
+    describe('who may do what', () => {
+      it('lets users manage their own keys without permissions, within what they hold', async () => {
+        // A role that reads users and configuration, and nothing of the api module.
+        await seedRole('member', ['users:read', 'config:read']);
+        const ana = await seedUser('ana@example.com', ['member']);
+        const bob = await seedUser('bob@example.com', ['member']);
+        const own = await api.keys.create(ana, {name: 'laptop', scopes: ['users:read', 'config:read']});
+        expect(own.user).to.equal('ana@example.com');
+        await api.keys.create(bob, {name: 'bob', scopes: ['users:read']});
+        expect((await api.keys.list(ana)).map((key) => key.name)).to.deep.equal(['laptop']);
+        expect((await api.keys.list(LOCAL_ADMIN)).map((key) => key.name)).to.have.members(['laptop', 'bob']);
+        const bobKey = (await api.keys.list(bob))[0]!;
+
+        await failure(api.keys.create(ana, {name: 'more', scopes: ['users:create']}), 4, 'SCOPE_NOT_HELD');
+        await failure(api.keys.create(ana, {name: 'all', scopes: ['users:*']}), 4, 'SCOPE_NOT_HELD');
+        await failure(api.keys.create(ana, {name: 'reads', scopes: ['*:read']}), 4, 'SCOPE_NOT_HELD');
+        const denied = await failure(api.keys.create(ana, {user: 'bob@example.com', name: 'x', scopes: ['users:read']}), 4, 'PERMISSION_DENIED');
+        expect(denied.message).to.equal('ana@example.com may not create key for bob@example.com: api-keys:write is required (no role or grant gives it)');
+        await failure(api.keys.list(ana, {user: 'bob@example.com'}), 4, 'PERMISSION_DENIED');
+        expect((await failure(api.keys.revoke(ana, bobKey.id), 4, 'PERMISSION_DENIED')).message).to.match(/^ana@example\.com may not revoke key of bob@example\.com: api-keys:write is required/);
+        await failure(api.keys.rotate(ana, bobKey.prefix), 4, 'PERMISSION_DENIED');
+        await failure(api.usage.report(ana, {key: bobKey.prefix}), 4, 'PERMISSION_DENIED');
+        await failure(api.limits.list(ana), 4, 'PERMISSION_DENIED');
+        await failure(api.limits.set(ana, {role: 'member'}, 10), 4, 'PERMISSION_DENIED');
+        expect(await api.usage.report(ana)).to.deep.equal([]);
+
+        const rotated = await api.keys.rotate(ana, own.prefix);
+        await api.keys.revoke(ana, rotated.id);
+        const audit = await sql('SELECT action, result FROM users_audit WHERE actor_id = ? ORDER BY id', [ana.id]);
+        expect(audit.map((row: {action: string; result: string}) => `${row.action} ${row.result}`)).to.deep.equal([
+          'api.create-key-for ok', 'api.create-key-for denied', 'api.create-key-for denied', 'api.create-key-for denied', 'api.create-key-for denied', 'api.list-keys-of denied',
+          'api.revoke-key-of denied', 'api.rotate-key-of denied', 'api.read-usage-of denied', 'api.list-limits denied', 'api.set-limit-of denied', 'api.rotate-key-of ok', 'api.revoke-key-of ok',
+        ]);
+      });
+
+      it('shows every key to whoever reads everything (*:read covers api-keys:read)', async () => {
+        const ana = await seedUser('ana@example.com', ['viewer']);
+        const bob = await seedUser('bob@example.com', ['viewer']);
+        await api.keys.create(bob, {name: 'bob', scopes: ['users:read']});
+        expect((await api.keys.list(ana)).map((key) => key.user)).to.deep.equal(['bob@example.com']);
+        expect(await api.keys.list(ana, {user: ana.id})).to.deep.equal([]);
+      });
+
+      it('lets a key create keys only within its own scopes', async () => {
+        const ana = await seedUser('ana@example.com', ['viewer']);
+        const {key} = await api.keys.create(ana, {name: 'narrow', scopes: ['users:read']});
+        const viaKey = (await api.keys.verify(key))!;
+        await failure(api.keys.create(viaKey, {name: 'wider', scopes: ['config:read']}), 4, 'SCOPE_NOT_HELD');
+        expect((await api.keys.create(viaKey, {name: 'same', scopes: ['users:read']})).scopes).to.deep.equal(['users:read']);
+      });
+
+      it('never lets the issuer give a key more than the issuer holds', async () => {
+        const admin = await seedUser('root@example.com', ['admin']);
+        const clerk = await seedUser('clerk@example.com', ['viewer']);
+        await sql('INSERT INTO users_grants (user_id, permission) VALUES (?, ?)', [clerk.id, 'api-keys:write']);
+        await failure(api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['users:delete']}), 4, 'SCOPE_NOT_HELD');
+        await failure(api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['*']}), 4, 'SCOPE_NOT_HELD');
+        const readOnly = await api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['users:read']});
+        expect((await api.keys.verify(readOnly.key))?.id).to.equal(admin.id);
+        expect((await api.keys.create(admin, {name: 'everything', scopes: ['*', 'users:*']})).scopes).to.deep.equal(['*', 'users:*']);
+      });
+
+    });
+
+    describe('usage', () => {
+      it('counts requests per key, endpoint and day, also concurrently', async () => {
+        const ana = await seedUser('ana@example.com', ['viewer']);
+        const first = await api.keys.create(ana, {name: 'first', scopes: ['users:read']});
+        const second = await api.keys.create(ana, {name: 'second', scopes: ['users:read']});
+        const today = new Date().toISOString().slice(0, 10);
+        await Promise.all(Array.from({length: 10}, () => api.usage.record(first.id, 'GET /v1/users')));
+        await api.usage.record(first.id, 'GET /v1/roles');
+        await api.usage.record(second.id, 'GET /v1/users');
+        await api.usage.record(first.id, 'GET /v1/users', new Date('2026-01-02T10:00:00Z'));
+        const rows = await api.usage.report(LOCAL_ADMIN);
+        expect(rows).to.deep.include.members([
+          {key: first.prefix, name: 'first', endpoint: 'GET /v1/users', day: '2026-01-02', count: 1},
+          {key: first.prefix, name: 'first', endpoint: 'GET /v1/users', day: today, count: 10},
+          {key: first.prefix, name: 'first', endpoint: 'GET /v1/roles', day: today, count: 1},
+          {key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1},
+        ]);
+        expect(rows).to.have.length(4);
+        expect(rows[0]!.day).to.equal('2026-01-02');
+        expect(await api.usage.report(ana, {key: second.prefix})).to.deep.equal([{key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1}]);
+        expect(await api.usage.report(ana, {since: today})).to.have.length(3);
+        await failure(api.usage.report(ana, {since: '2026-02-30'}), 2, 'DAY_INVALID');
+        await failure(api.usage.record(first.id, ''), 2, 'ENDPOINT_INVALID');
+      });
+    });
+
+    describe('limits', () => {
+      it('applies the key\'s own limit, else the lowest of the owner\'s roles, in a sliding minute', async () => {
+        await seedRole('partner', []);
+        const ana = await seedUser('ana@example.com', ['viewer', 'partner']);
+        const {key} = await api.keys.create(ana, {name: 'ci', scopes: ['users:read']});
+        const actor = (await api.keys.verify(key))!;
+        expect(await api.limits.check(actor, 'GET /v1/users')).to.deep.equal({allowed: true, endpoint: 'GET /v1/users', limit: null, remaining: null, retryAfterSeconds: 0, source: null});
+
+        await api.limits.set(LOCAL_ADMIN, {role: 'viewer'}, 5);
+        await api.limits.set(LOCAL_ADMIN, {role: 'partner'}, 2);
+        const start = 1_000_000;
+        expect(await api.limits.check(actor, 'GET /v1/users', start)).to.include({allowed: true, limit: 2, remaining: 1, source: 'role partner'});
+        expect(await api.limits.check(actor, 'GET /v1/users', start + 10_000)).to.include({allowed: true, remaining: 0});
+        expect(await api.limits.check(actor, 'GET /v1/roles', start + 20_000)).to.include({allowed: false, remaining: 0, retryAfterSeconds: 40});
+        expect(await api.limits.check(actor, 'GET /v1/users', start + 60_001)).to.include({allowed: true, remaining: 0});
+
+        await api.limits.set(LOCAL_ADMIN, {key: actor.credentialId!}, 100);
+        expect(await api.limits.configured(actor)).to.deep.equal({requestsPerMinute: 100, source: `key ${actor.credentialId}`});
+        // A session (no key) is limited by its roles, counted per user.
+        expect(await api.limits.check(ana, 'GET /v1/users', start)).to.include({allowed: true, limit: 2, remaining: 1});
+        expect(await api.limits.configured(LOCAL_ADMIN)).to.equal(undefined);
+
+        await api.limits.remove(LOCAL_ADMIN, {role: 'partner'});
+        expect((await api.limits.list(LOCAL_ADMIN)).map((limit) => `${limit.kind} ${limit.name ?? limit.subject} ${limit.requestsPerMinute}`)).to.deep.equal(['key ci 100', 'role viewer 5']);
+        expect(events.filter((event) => event.type === 'api.limit.changed')).to.have.length(4);
+      });
+    });
+  });
+}
