@@ -26,9 +26,9 @@ export class AccessService {
     const direct = await this.db.repository(Grant).findBy({userId});
     const memberships = await this.db.repository(Membership).findBy({userId});
     const holdings = direct.map((grant) => ({permission: grant.permission, source: 'direct'}));
-    for (const membership of memberships) {
-      for (const row of await this.db.repository(RolePermission).findBy({role: membership.role})) holdings.push({permission: row.permission, source: `role ${membership.role}`});
-    }
+    const roles = memberships.map((membership) => membership.role);
+    const granted = roles.length === 0 ? [] : await this.db.repository(RolePermission).createQueryBuilder('p').where('p.role IN (:...roles)', {roles}).orderBy('p.role').getMany();
+    for (const row of granted) holdings.push({permission: row.permission, source: `role ${row.role}`});
     return holdings;
   }
 

@@ -58,7 +58,9 @@ export class SessionService {
     const user = reference ? await this.users.find(reference) : undefined;
     if (!(user && actor.kind === 'user' && actor.id === user.id)) await this.access.authorize(actor, 'users:read', 'users.sessions', user?.email);
     const rows = await this.db.repository(Session).find({where: user ? {userId: user.id} : {}, order: {createdAt: 'ASC'}});
-    const emails = new Map((await this.db.repository(User).find()).map((row) => [row.id, row.email]));
+    const ids = [...new Set(rows.map((row) => row.userId))];
+    const owners = ids.length === 0 ? [] : await this.db.repository(User).createQueryBuilder('u').where('u.id IN (:...ids)', {ids}).getMany();
+    const emails = new Map(owners.map((row) => [row.id, row.email]));
     return rows.map((row) => ({id: row.id, user: emails.get(row.userId) ?? row.userId, label: row.label, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, active: isActive(row)}));
   }
 
