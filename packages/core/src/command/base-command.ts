@@ -116,7 +116,8 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       text = await serialize(successEnvelope(result, this.warnings, this.meta), format);
     }
     if (flags.output) {
-      await writeFileAtomic(flags.output, text);
+      // Owner-only: some results (a token, an API key, exported secrets) are secrets themselves.
+      await writeFileAtomic(flags.output, text, {mode: 0o600});
       if (!flags.quiet) notes.push(`Wrote ${flags.output}`);
     } else if (!flags.quiet || format !== 'table') {
       await write(process.stdout, text);

@@ -1,0 +1,29 @@
+import {Args, Flags, SystemPromptCommand, confirmFlag, isInteractiveTerminal} from '@systemprompt/core';
+import type {AuthApi, MfaStatus} from '../../../index.js';
+
+export default class AuthMfaDisable extends SystemPromptCommand<typeof AuthMfaDisable> {
+  static override summary = 'Turn two-factor sign-in off (asks for confirmation).';
+  static override description = 'For yourself it needs a current code from the app (asked for on a terminal); a missing or wrong code is exit 4. With --user an administrator holding users:update turns it off for someone who lost their device, without a code. Without a terminal it needs --confirm.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 123456 --confirm',
+    '<%= config.bin %> <%= command.id %> --user ana@example.com --confirm',
+  ];
+  static override args = {code: Args.string({description: 'The 6 digits your authenticator app shows (for your own account).'})};
+  static override flags = {
+    user: Flags.string({description: 'Turn it off for this user (id or email) instead; needs users:update.'}),
+    ...confirmFlag,
+  };
+
+  async run(): Promise<MfaStatus> {
+    const auth = await this.service<AuthApi>();
+    const actor = await this.actor();
+    const user = this.flags.user;
+    const status = user ? undefined : await auth.mfa.status(actor);
+    await this.confirmAction(`Turn off two-factor sign-in for ${user ?? actor.label}?`);
+    let code = this.args.code;
+    if (code === undefined && status?.mfa === 'on' && isInteractiveTerminal() && this.format === 'table') {
+      code = String((await this.prompt([{name: 'code', message: 'Code from your authenticator app'}])).code);
+    }
+    return auth.mfa.disable(actor, {...(code === undefined ? {} : {code}), ...(user ? {user} : {})});
+  }
+}

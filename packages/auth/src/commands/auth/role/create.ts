@@ -1,0 +1,25 @@
+import {Args, Flags, SystemPromptCommand} from '@systemprompt/core';
+import type {RoleView} from '@systemprompt/users';
+import {declaredPermissions} from '../../../command-helpers.js';
+import type {AuthApi} from '../../../index.js';
+
+export default class AuthRoleCreate extends SystemPromptCommand<typeof AuthRoleCreate> {
+  static override summary = 'Create a role with permissions.';
+  static override description = 'A role name is lower-case letters, digits and dashes. Each permission must be declared by an installed module (see permissions:list), or be a wildcard such as users:* or *:read; anything else is exit 2. An existing name is exit 5. Needs roles:write.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> auditor --description "Reads the audit log" --permission audit:read --permission users:read',
+    '<%= config.bin %> <%= command.id %> user-admin --permission "users:*"',
+  ];
+  static override args = {name: Args.string({required: true, description: 'Role name.'})};
+  static override flags = {
+    description: Flags.string({description: 'What the role is for.'}),
+    permission: Flags.string({description: 'A permission the role gives (repeatable).', multiple: true, helpValue: 'PERMISSION'}),
+  };
+  static override columns = ['name', 'description', 'builtin', 'permissions'];
+
+  async run(): Promise<RoleView> {
+    const auth = await this.service<AuthApi>();
+    const declared = declaredPermissions(await this.modules());
+    return auth.users.roles.create(await this.actor(), {name: this.args.name, ...(this.flags.description === undefined ? {} : {description: this.flags.description}), permissions: this.flags.permission ?? []}, declared);
+  }
+}

@@ -1,0 +1,84 @@
+import {join} from 'node:path';
+import {BaseModule, packageVersionOf, type Actor, type IdentityProvider, type ModuleContext} from '@systemprompt/core';
+import {SecretBox} from '@systemprompt/core/config';
+import type {DatabaseService} from '@systemprompt/database';
+import type {UsersApi} from '@systemprompt/users';
+import {resolveConfig, type ResolvedAuthConfig} from './config.js';
+import {AUTH_ENTITIES} from './entities.js';
+import type {AuthConfig} from './generated/config.js';
+import {IdentityService, type ApiKeyVerifier} from './services/identity.js';
+import {SigningKeyService} from './services/keys.js';
+import {LoginService} from './services/login.js';
+import {MaintenanceService} from './services/maintenance.js';
+import {MfaService} from './services/mfa.js';
+import {ProviderService} from './services/providers.js';
+import {SESSION_FILE} from './services/session-file.js';
+import {TokenService} from './services/tokens.js';
+
+export {IdentityService, requireUser, type ApiKeyVerifier} from './services/identity.js';
+export {LoginService, type LoginInput, type LoginResult, type LockState} from './services/login.js';
+export {MfaService, type MfaStatus, type MfaEnrollment} from './services/mfa.js';
+export {SigningKeyService, KEY_ALGORITHMS, type KeyAlgorithm, type SigningKeyView, type Jwks} from './services/keys.js';
+export {TokenService, TOKEN_ISSUER, type IssuedToken, type TokenRequest} from './services/tokens.js';
+export {ProviderService, type ProviderView, type DiscoveryReport} from './services/providers.js';
+export {MaintenanceService, type AuthStatistics, type CleanResult} from './services/maintenance.js';
+export type {ResolvedAuthConfig} from './config.js';
+export type {LoginAttemptRow, SigningKeyRow, MfaRow, ProviderRow} from './entities.js';
+
+/**
+ * What the auth module publishes: it is the `identity` provider of the kernel (who runs a CLI
+ * command) and verifies the tokens it signs, for the server.
+ */
+export interface AuthApi extends IdentityProvider {
+  config: ResolvedAuthConfig;
+  /** `<config>/session.json`. */
+  sessionFile: string;
+  users: UsersApi;
+  identity: IdentityService;
+  login: LoginService;
+  mfa: MfaService;
+  keys: SigningKeyService;
+  tokens: TokenService;
+  providers: ProviderService;
+  maintenance: MaintenanceService;
+  /** The actor of a token from auth:token (via `token`, scopes from its claim); exit 4 when it is not valid. */
+  verifyToken(jwt: string): Promise<Actor>;
+}
+
+export class AuthModule extends BaseModule {
+  readonly name = 'auth';
+  readonly version = packageVersionOf(import.meta.url);
+  readonly type = 'core' as const;
+
+  override async initialize(context: ModuleContext): Promise<void> {
+    await super.initialize(context);
+    const database = context.services.get<DatabaseService>('database');
+    const db = await database.forModule(context, AUTH_ENTITIES);
+    const users = context.services.get<UsersApi>('users');
+    const config = resolveConfig(context.config as unknown as AuthConfig, database.engine);
+    const secrets = new SecretBox(context.systemPaths.config);
+    const sessionFile = join(context.systemPaths.config, SESSION_FILE);
+    // The api module's service is looked up only when SYSTEMPROMPT_API_KEY is used.
+    const identity = new IdentityService(users, () => context.services.get<ApiKeyVerifier>('api'), sessionFile, config.localTrust);
+    const mfa = new MfaService(db, secrets, users);
+    const keys = new SigningKeyService(db, users, join(context.systemPaths.config, 'keys'), context.events);
+    const tokens = new TokenService(users, keys, config);
+    const api: AuthApi = {
+      config,
+      sessionFile,
+      users,
+      identity,
+      login: new LoginService(db, users, mfa, config, sessionFile, context.events),
+      mfa,
+      keys,
+      tokens,
+      providers: new ProviderService(db, users, secrets, context.events),
+      maintenance: new MaintenanceService(db, users, config),
+      resolveCliActor: (input) => identity.resolveCliActor(input),
+      verifyToken: (jwt) => tokens.verify(jwt),
+    };
+    context.provide(api);
+  }
+}
+
+export default (): AuthModule => new AuthModule();

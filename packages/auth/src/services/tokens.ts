@@ -1,0 +1,103 @@
+import {randomUUID} from 'node:crypto';
+import {invalidInput, isPermission, permissionDenied, type Actor} from '@systemprompt/core';
+import type {UsersApi} from '@systemprompt/users';
+import type {ResolvedAuthConfig} from '../config.js';
+import type {SigningKeyService} from './keys.js';
+
+export const TOKEN_ISSUER = 'systemprompt';
+export const MAX_TOKEN_MINUTES = 525_600;
+
+export interface TokenRequest {
+  scopes?: string[] | undefined;
+  expiresInMinutes?: number | undefined;
+  /** Another user (id or email); needs auth:tokens. */
+  user?: string | undefined;
+}
+
+export interface IssuedToken {
+  /** The JWT: shown once, never stored. */
+  token: string;
+  user: string;
+  scopes: string[];
+  expiresAt: string;
+  kid: string;
+  jti: string;
+}
+
+const jose = () => import('jose');
+
+const invalidToken = (reason: string) => permissionDenied(`The token is not valid: ${reason}`, {code: 'TOKEN_INVALID', hint: 'Get a new one with auth:token.'});
+
+/**
+ * Signed tokens (JWT) for the HTTP API and MCP: `sub` the user id, `email`, `scope` (the
+ * permissions, space-separated, never beyond what the user holds), `iss` systemprompt, `iat`,
+ * `exp` and `jti`; the header names the key (`kid`) and its `alg`.
+ */
+export class TokenService {
+  constructor(
+    private readonly users: UsersApi,
+    private readonly keys: SigningKeyService,
+    private readonly config: ResolvedAuthConfig,
+  ) {}
+
+  async issue(actor: Actor, request: TokenRequest): Promise<IssuedToken> {
+    const minutes = request.expiresInMinutes ?? this.config.tokenTtlMinutes;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TOKEN_MINUTES) throw invalidInput(`--expires-in must be 1 to ${MAX_TOKEN_MINUTES} minutes`, {code: 'TOKEN_EXPIRY_INVALID'});
+    for (const scope of request.scopes ?? []) if (!isPermission(scope)) throw invalidInput(`"${scope}" is not a permission (resource:action, resource:*, *:action or *)`, {code: 'PERMISSION_INVALID'});
+    let target;
+    if (request.user !== undefined) target = await this.users.users.find(request.user);
+    else if (actor.kind === 'user') target = await this.users.users.find(actor.id);
+    else throw invalidInput(`${actor.label} is not a user: name the user the token is for with --user`, {code: 'TOKEN_USER_REQUIRED'});
+    const self = actor.kind === 'user' && actor.id === target.id;
+    if (!self) await this.users.access.authorize(actor, 'auth:tokens', 'auth.issue-token', target.email);
+    if (target.status !== 'enabled') throw invalidInput(`${target.email} is disabled`, {code: 'USER_DISABLED'});
+
+    // Default: what the user holds now (within the scopes of the credential used, for one's own token).
+    const held = [...new Set((await this.users.access.holdings(target.id)).map((holding) => holding.permission))].sort();
+    const scopes = [...new Set(request.scopes ?? (self && actor.scopes ? actor.scopes : held))];
+    if (scopes.length === 0) throw invalidInput(`${target.email} holds no permission to put in a token`, {code: 'TOKEN_NO_SCOPE', hint: 'Give the user a role first (users:update --add-role).'});
+    for (const scope of scopes) {
+      const decision = self ? await this.users.access.decide(actor, scope) : await this.users.access.decideForUser(target.id, scope);
+      if (!decision.allowed) {
+        await this.users.audit.record(actor, {action: 'auth.issue-token', target: target.email, result: 'denied', permission: scope, details: {reason: decision.path}});
+        throw permissionDenied(`A token for ${target.email} cannot carry ${scope}: ${decision.path}`, {code: 'TOKEN_SCOPE_NOT_HELD', details: {scope}, hint: 'A token carries only permissions its user holds; see auth:whoami.'});
+      }
+    }
+
+    const {kid, alg, key} = await this.keys.signingKey();
+    const {SignJWT} = await jose();
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const expiresAt = issuedAt + minutes * 60;
+    const jti = randomUUID();
+    const token = await new SignJWT({email: target.email, scope: scopes.join(' ')})
+      .setProtectedHeader({alg, kid, typ: 'JWT'})
+      .setSubject(target.id)
+      .setIssuer(TOKEN_ISSUER)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .setJti(jti)
+      .sign(key);
+    const expires = new Date(expiresAt * 1000).toISOString();
+    await this.users.audit.record(actor, {action: 'auth.issue-token', target: target.email, result: 'ok', permission: self ? null : 'auth:tokens', details: {jti, kid, scopes, expiresAt: expires}});
+    return {token, user: target.email, scopes, expiresAt: expires, kid, jti};
+  }
+
+  /** The actor of a token: signed by a key that is not retired, not expired, its user enabled. */
+  async verify(jwt: string): Promise<Actor> {
+    const {createLocalJWKSet, jwtVerify, errors} = await jose();
+    let payload;
+    try {
+      ({payload} = await jwtVerify(jwt, createLocalJWKSet(await this.keys.jwks()), {issuer: TOKEN_ISSUER, algorithms: ['EdDSA', 'RS256'], requiredClaims: ['sub', 'exp', 'iat']}));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw invalidToken('it has expired');
+      if (error instanceof errors.JWKSNoMatchingKey) throw invalidToken('its signing key is unknown or retired');
+      if (error instanceof errors.JWSSignatureVerificationFailed) throw invalidToken('the signature does not match');
+      throw invalidToken(error instanceof errors.JOSEError ? error.code : 'it cannot be read');
+    }
+    const user = await this.users.users.find(String(payload.sub)).catch(() => undefined);
+    if (!user) throw invalidToken('its user no longer exists');
+    if (user.status !== 'enabled') throw invalidToken('its user is disabled');
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+    return {kind: 'user', id: user.id, label: user.email, via: 'token', scopes, ...(payload.jti ? {credentialId: payload.jti} : {})};
+  }
+}
