@@ -5,7 +5,6 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {createTempHome, runCli, type TempHome} from '@systemprompt/testing';
-// @ts-expect-error -- the template's filler is plain JavaScript without type declarations
 import {renderTemplate} from '../index.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url));

@@ -170,24 +170,30 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
 
   /** The kernel, created on first use; it boots nothing until asked. */
   protected async kernel(): Promise<Kernel> {
-    if (!this.kernelInstance) {
-      // Imported here: commands that need no module services never load the kernel.
-      const [{Kernel}, {readConfigLayers, layerModuleConfig, SecretBox}] = await Promise.all([import('../kernel/kernel.js'), import('../config/index.js')]);
-      const verbose = this.verbose;
-      const layers = await readConfigLayers(this.paths.config);
-      const secrets = new SecretBox(this.paths.config);
-      this.kernelInstance = new Kernel({
-        modules: await this.modules(),
-        paths: this.paths,
-        onWarning: (message) => this.warnings.push(message),
-        // Schema defaults < config.yaml < environment (and the env file) < runtime settings; --verbose on top.
-        configValues: async (record) => ({
-          ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,
-          ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
-        }),
-      });
-    }
+    this.kernelInstance ??= await this.newKernel();
     return this.kernelInstance;
+  }
+
+  /**
+   * A kernel over the installed modules with their layered configuration (schema defaults <
+   * config.yaml < environment and env file < runtime settings; --verbose on top). The caller stops it;
+   * `kernel()` gives the command's own, stopped when the command ends.
+   */
+  protected async newKernel(modules?: ModuleRecord[]): Promise<Kernel> {
+    // Imported here: commands that need no module services never load the kernel.
+    const [{Kernel}, {readConfigLayers, layerModuleConfig, SecretBox}] = await Promise.all([import('../kernel/kernel.js'), import('../config/index.js')]);
+    const verbose = this.verbose;
+    const layers = await readConfigLayers(this.paths.config);
+    const secrets = new SecretBox(this.paths.config);
+    return new Kernel({
+      modules: modules ?? (await this.modules()),
+      paths: this.paths,
+      onWarning: (message) => this.warnings.push(message),
+      configValues: async (record) => ({
+        ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,
+        ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
+      }),
+    });
   }
 
   /**

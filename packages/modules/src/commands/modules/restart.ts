@@ -10,10 +10,9 @@ export default class ModulesRestart extends SystemPromptCommand<typeof ModulesRe
     await this.authorize('modules:write', 'modules.restart', this.args.module);
     const record = (await this.modules()).find((candidate) => candidate.name === this.args.module);
     if (!record) throw notFound(`No module named "${this.args.module}"`, {code: 'MODULE_NOT_FOUND'});
-    const {Kernel} = await import('@systemprompt/core/kernel');
     // A fresh kernel each time: a restart must not reuse what the first start left in memory.
     for (let round = 0; round < 2; round++) {
-      const kernel = new Kernel({modules: await this.modules(), paths: this.paths});
+      const kernel = await this.newKernel();
       try {
         await kernel.boot([record.name]);
         if (round === 1) {

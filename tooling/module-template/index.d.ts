@@ -1,0 +1,10 @@
+export declare const templateDirectory: string;
+export declare function pascalCase(name: string): string;
+export interface TemplateValues {
+  name: string;
+  packageName: string;
+  description: string;
+  coreVersion: string;
+}
+/** Writes the template into `target` (which must not exist yet) and returns the files written, sorted. */
+export declare function renderTemplate(target: string, values: TemplateValues): Promise<string[]>;
