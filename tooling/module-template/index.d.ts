@@ -5,6 +5,9 @@ export interface TemplateValues {
   packageName: string;
   description: string;
   coreVersion: string;
+  /** Dependency specs for building (default: coreVersion), e.g. file:/path/to/host/core. */
+  coreDev?: string;
+  databaseDev?: string;
 }
 /** Writes the template into `target` (which must not exist yet) and returns the files written, sorted. */
 export declare function renderTemplate(target: string, values: TemplateValues): Promise<string[]>;

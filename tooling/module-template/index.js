@@ -3,7 +3,10 @@
 //   __CLASS__        PascalCase of the name                                 e.g. AcmeNotes
 //   __PACKAGE__      npm package name                                       e.g. @acme/systemprompt-notes
 //   __DESCRIPTION__  one sentence
-//   __CORE_VERSION__ the @systemprompt/core version range it is built against
+//   __SNAKE__        the name with underscores, for table names            e.g. acme_notes
+//   __CORE_VERSION__ the @systemprompt/* version range it runs against (peer dependencies)
+//   __CORE_DEV__, __DATABASE_DEV__  where its build gets @systemprompt/core and /database (not on the
+//                    public registry: extension:create links the host's own, file:/path)
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import {dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -22,8 +25,17 @@ async function* walk(directory) {
 
 /** Writes the template into `target` (which must not exist yet) and returns the files written. */
 export async function renderTemplate(target, values) {
-  const replacements = {__NAME__: values.name, __CLASS__: pascalCase(values.name), __PACKAGE__: values.packageName, __DESCRIPTION__: values.description, __CORE_VERSION__: values.coreVersion};
-  const fill = (text) => text.replace(/__(NAME|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION)__/g, (token) => replacements[token]);
+  const replacements = {
+    __NAME__: values.name,
+    __SNAKE__: values.name.replace(/-/g, '_'),
+    __CLASS__: pascalCase(values.name),
+    __PACKAGE__: values.packageName,
+    __DESCRIPTION__: values.description,
+    __CORE_VERSION__: values.coreVersion,
+    __CORE_DEV__: values.coreDev ?? values.coreVersion,
+    __DATABASE_DEV__: values.databaseDev ?? values.coreVersion,
+  };
+  const fill = (text) => text.replace(/__(NAME|SNAKE|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION|CORE_DEV|DATABASE_DEV)__/g, (token) => replacements[token]);
   const written = [];
   for await (const source of walk(templateDirectory)) {
     const path = join(target, fill(relative(templateDirectory, source)).replace(/\.template$/, ''));

@@ -1,5 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
 import {Config, run} from '@oclif/core';
 
 export interface RunCliOptions {
@@ -36,7 +37,16 @@ export function loadCliConfig(root: string): Promise<Config> {
   let config = configs.get(root);
   if (!config) {
     const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>; devDependencies?: Record<string, string>};
-    const isModule = (name: string) => name.startsWith('@systemprompt/') && existsSync(join(root, 'node_modules', name, 'module.yaml'));
+    // Resolved as Node does (walking up node_modules), as oclif finds the plugins.
+    const requireFromRoot = createRequire(join(root, 'package.json'));
+    const isModule = (name: string) => {
+      if (!name.startsWith('@systemprompt/')) return false;
+      try {
+        return existsSync(join(dirname(requireFromRoot.resolve(`${name}/package.json`)), 'module.yaml'));
+      } catch {
+        return false;
+      }
+    };
     // oclif takes "core" additions from dependencies and "dev" ones from devDependencies.
     const core = Object.keys(pjson.dependencies ?? {}).filter(isModule);
     const dev = Object.keys(pjson.devDependencies ?? {}).filter((name) => isModule(name) && !core.includes(name));

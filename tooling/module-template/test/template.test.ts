@@ -25,7 +25,7 @@ describe('module template', () => {
 
   it('fills every placeholder', async () => {
     const files: string[] = await renderTemplate(target, {name: 'acme-notes', packageName: '@acme/systemprompt-notes', description: 'Keeps notes.', coreVersion: '^0.1.0'});
-    expect(files).to.include.members(['module.yaml', 'package.json', 'src/index.ts', 'src/commands/acme-notes/hello.ts', 'test/unit/acme-notes-service.test.ts']);
+    expect(files).to.include.members(['module.yaml', 'package.json', 'src/index.ts', 'src/entities.ts', 'src/migrations/20261128000000-create-acme-notes-notes.ts', 'src/commands/acme-notes/hello.ts', 'src/commands/acme-notes/add.ts', 'src/commands/acme-notes/list.ts', 'test/unit/acme-notes-service.test.ts']);
     for (const file of files) expect(await readFile(join(target, file), 'utf8'), file).to.not.match(/__[A-Z_]+__/);
   }).timeout(10_000);
 
@@ -48,5 +48,15 @@ describe('module template', () => {
     const empty = await runCli(['acme-notes:hello', ' '], {root: target, home: home.path});
     expect(empty.exitCode).to.equal(2);
     expect(empty.stderr).to.equal('A name is required\nHint: Pass a name, e.g. "Ada".\n');
+  });
+
+  it('migrates its own table on first use and writes to it', async () => {
+    const add = await runCli(['acme-notes:add', 'buy milk', '--json'], {root: target, home: home.path});
+    expect(add.exitCode, add.stderr).to.equal(0);
+    expect(add.json().data).to.include({id: 1, text: 'buy milk'});
+    const list = await runCli(['acme-notes:list', '--json'], {root: target, home: home.path});
+    expect(list.json().data.map((note: {text: string}) => note.text)).to.deep.equal(['buy milk']);
+    const status = await runCli(['database:status', '--json'], {root: target, home: home.path});
+    expect(status.json().data.tablesByModule['acme-notes']).to.equal(1);
   });
 });

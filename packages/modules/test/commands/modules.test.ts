@@ -85,3 +85,35 @@ describeEachEngine('modules:enable and modules:disable (the bin, linked modules)
     expect(JSON.parse((await cli('beta:ping', '--json')).stdout).data).to.deep.equal({module: 'beta', pong: true});
   });
 });
+
+describeEachEngine('broken and failing modules (the bin, linked modules)', {root}, (t) => {
+  const cli = (...args: string[]) => spawnCli(bin, args, {env: t.env});
+  const brokenManifest = fileURLToPath(new URL('../../../../apps/systemprompt/test/fixtures/broken-module', import.meta.url));
+
+  beforeEach(async () => {
+    for (const path of [brokenManifest, fixture('failing')]) expect((await cli('plugins:link', path, '--no-install')).exitCode).to.equal(0);
+  });
+
+  it('reports a broken manifest and a failing initialize in modules:list and modules:health; everything else works', async () => {
+    const list = await cli('modules:list', '--health', '--json');
+    expect(list.exitCode, list.stderr).to.equal(0);
+    const rows = JSON.parse(list.stdout).data;
+    const broken = rows.find((row: {package: string}) => row.package === '@fixture/broken-module');
+    expect(broken.status).to.equal('broken');
+    expect(broken.health).to.match(/^unhealthy: Module package @fixture\/broken-module cannot be loaded/);
+    expect(broken.problem).to.match(/\/type: must be one of/);
+    const failing = rows.find((row: {name: string}) => row.name === 'failing');
+    expect(failing.status).to.equal('ok');
+    expect(failing.health).to.equal('unhealthy: Module "failing" failed to initialize: cannot reach its backend');
+
+    const health = await cli('modules:health', '--json');
+    expect(health.exitCode).to.equal(6);
+    const sick = JSON.parse(health.stdout).error.details.modules.filter((row: {healthy: boolean}) => !row.healthy).map((row: {module: string}) => row.module);
+    expect(sick).to.include.members(['failing', '@fixture/broken-module']);
+    expect(sick).to.not.include('database');
+
+    expect((await cli('failing:run')).exitCode).to.equal(6);
+    expect((await cli('database:status')).exitCode).to.equal(0);
+    expect((await cli('users:list')).exitCode).to.equal(0);
+  });
+});

@@ -1,9 +1,11 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
+import type {DatabaseService} from '@systemprompt/database';
+import {NoteEntity} from './entities.js';
 import {__CLASS__Service} from './services/__NAME__-service.js';
 
 export {__CLASS__Service} from './services/__NAME__-service.js';
 
-/** The __NAME__ module: publishes its service for its commands and for modules that depend on it. */
+/** The __NAME__ module: attaches its table, then publishes its service for its commands and dependents. */
 export class __CLASS__Module extends BaseModule {
   readonly name = '__NAME__';
   readonly version = packageVersionOf(import.meta.url);
@@ -12,7 +14,9 @@ export class __CLASS__Module extends BaseModule {
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
     const config = context.config as {greeting?: string};
-    context.provide(new __CLASS__Service(config.greeting ?? 'Hello'));
+    // Registers the entity and applies this module's pending migrations.
+    const db = await context.services.get<DatabaseService>('database').forModule(context, [NoteEntity]);
+    context.provide(new __CLASS__Service(config.greeting ?? 'Hello', db));
   }
 }
 

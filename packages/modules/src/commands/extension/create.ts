@@ -1,7 +1,7 @@
 import {existsSync, realpathSync} from 'node:fs';
-import {readFile, writeFile} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
-import {dirname, join, resolve} from 'node:path';
+import {dirname, resolve} from 'node:path';
 import {Args, Flags, SystemPromptCommand, conflict, invalidInput} from '@systemprompt/core';
 import {renderTemplate} from '@systemprompt/module-template';
 
@@ -24,12 +24,16 @@ export default class ExtensionCreate extends SystemPromptCommand<typeof Extensio
     const directory = resolve(this.flags.directory ?? name);
     if (existsSync(directory)) throw conflict(`${directory} already exists`, {code: 'DIRECTORY_EXISTS'});
     const coreVersion = (JSON.parse(await readFile(createRequire(import.meta.url).resolve('@systemprompt/core/package.json'), 'utf8')) as {version: string}).version;
-    const files = await renderTemplate(directory, {name, packageName, description: this.flags.description ?? `The ${name} module.`, coreVersion: `^${coreVersion}`});
-    // @systemprompt/core is not on the public registry: building the package uses this host's copy.
-    const pjsonFile = join(directory, 'package.json');
-    const pjson = JSON.parse(await readFile(pjsonFile, 'utf8')) as {devDependencies: Record<string, string>};
-    pjson.devDependencies['@systemprompt/core'] = `file:${realpathSync(dirname(createRequire(import.meta.url).resolve('@systemprompt/core/package.json')))}`;
-    await writeFile(pjsonFile, `${JSON.stringify(pjson, null, 2)}\n`);
+    // @systemprompt/* are not on the public registry: the package builds against this host's copies.
+    const hostPackage = (name: string) => `file:${realpathSync(dirname(createRequire(import.meta.url).resolve(`${name}/package.json`)))}`;
+    const files = await renderTemplate(directory, {
+      name,
+      packageName,
+      description: this.flags.description ?? `The ${name} module.`,
+      coreVersion: `^${coreVersion}`,
+      coreDev: hostPackage('@systemprompt/core'),
+      databaseDev: hostPackage('@systemprompt/database'),
+    });
     this.notices.push(`Next: cd ${directory} && npm install && npm run build && ${this.config.bin} extension:validate .`);
     return {name, package: packageName, directory, files};
   }

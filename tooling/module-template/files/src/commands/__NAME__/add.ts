@@ -1,0 +1,14 @@
+import {Args, SystemPromptCommand} from '@systemprompt/core';
+import type {Note} from '../../entities.js';
+import type {__CLASS__Service} from '../../services/__NAME__-service.js';
+
+export default class __CLASS__Add extends SystemPromptCommand<typeof __CLASS__Add> {
+  static override summary = 'Add a note to the __NAME__ module\'s table.';
+  static override examples = ['<%= config.bin %> <%= command.id %> "buy milk"'];
+  static override args = {text: Args.string({required: true, description: 'The note.'})};
+
+  async run(): Promise<Note> {
+    await this.authorize('__NAME__:write', '__NAME__.add');
+    return (await this.service<__CLASS__Service>()).add(this.args.text);
+  }
+}
