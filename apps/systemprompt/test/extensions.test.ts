@@ -57,4 +57,10 @@ describeEachEngine('third-party module packages (extension:install and extension
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.match(/^Module "database" comes with the CLI and cannot be removed\n/);
   });
+
+  it('says a missing tarball or directory does not exist (exit 3), without trying the network', async () => {
+    const run = await cli('extension:install', './no/such-module.tgz');
+    expect(run.exitCode).to.equal(3);
+    expect(run.stderr).to.equal('./no/such-module.tgz does not exist\nHint: Give an npm package name, a tarball or a directory.\n');
+  });
 });
