@@ -222,6 +222,12 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     await access.access.authorize(await this.actor(), permission, action, target);
   }
 
+  /** Names of the permissions the installed modules declare (for refusing ones that do not exist). */
+  protected async declaredPermissions(): Promise<Set<string>> {
+    const {declaredPermissions} = await import('../kernel/permission-catalog.js');
+    return new Set(declaredPermissions(await this.modules()).map((permission) => permission.name));
+  }
+
   /** Boots a module (this command's own by default) with its dependencies and returns its service. */
   protected async service<S>(moduleName?: string): Promise<S> {
     const name = moduleName ?? (await this.ownModule())?.name;

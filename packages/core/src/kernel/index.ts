@@ -3,3 +3,4 @@ export {discoverModules, type ModuleRecord, type ModuleSource, type PluginDescri
 export {bootOrder, implicitDependencies} from './graph.js';
 export {contractProblems, instantiateModule} from './contract.js';
 export {MODULE_STATE_FILE, readModuleState, writeModuleState, type ModuleToggles} from './module-state.js';
+export {declaredPermissions, type DeclaredPermission} from './permission-catalog.js';

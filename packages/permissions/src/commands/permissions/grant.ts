@@ -1,6 +1,5 @@
 import {Args, Flags, SystemPromptCommand} from '@systemprompt/core';
 import type {UsersApi} from '@systemprompt/users';
-import {declaredPermissions} from '../../services/catalog.js';
 
 export default class PermissionsGrant extends SystemPromptCommand<typeof PermissionsGrant> {
   static override summary = 'Grant a permission to a user or a role.';
@@ -15,7 +14,7 @@ export default class PermissionsGrant extends SystemPromptCommand<typeof Permiss
   async run(): Promise<unknown> {
     const {roles} = await this.service<UsersApi>();
     const subject = {...(this.flags.user ? {user: this.flags.user} : {}), ...(this.flags.role ? {role: this.flags.role} : {})};
-    const declared = new Set(declaredPermissions(await this.modules()).map((permission) => permission.name));
+    const declared = await this.declaredPermissions();
     return roles.grant(await this.actor(), this.args.permission, subject, declared);
   }
 }

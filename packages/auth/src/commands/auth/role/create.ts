@@ -1,6 +1,5 @@
 import {Args, Flags, SystemPromptCommand} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import {declaredPermissions} from '../../../command-helpers.js';
 import type {AuthApi} from '../../../index.js';
 
 export default class AuthRoleCreate extends SystemPromptCommand<typeof AuthRoleCreate> {
@@ -19,7 +18,7 @@ export default class AuthRoleCreate extends SystemPromptCommand<typeof AuthRoleC
 
   async run(): Promise<RoleView> {
     const auth = await this.service<AuthApi>();
-    const declared = declaredPermissions(await this.modules());
+    const declared = await this.declaredPermissions();
     return auth.users.roles.create(await this.actor(), {name: this.args.name, ...(this.flags.description === undefined ? {} : {description: this.flags.description}), permissions: this.flags.permission ?? []}, declared);
   }
 }

@@ -1,6 +1,5 @@
 import {Args, Flags, SystemPromptCommand, invalidInput} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import {declaredPermissions} from '../../../command-helpers.js';
 import type {AuthApi} from '../../../index.js';
 
 export default class AuthRoleUpdate extends SystemPromptCommand<typeof AuthRoleUpdate> {
@@ -26,7 +25,7 @@ export default class AuthRoleUpdate extends SystemPromptCommand<typeof AuthRoleU
       throw invalidInput('Nothing to change', {code: 'NOTHING_TO_UPDATE', hint: 'Give --description, --add-permission or --remove-permission.'});
     }
     const auth = await this.service<AuthApi>();
-    const declared = declaredPermissions(await this.modules());
+    const declared = await this.declaredPermissions();
     return auth.users.roles.update(await this.actor(), this.args.name, {...(description === undefined ? {} : {description}), addPermissions: add, removePermissions: remove}, declared);
   }
 }
