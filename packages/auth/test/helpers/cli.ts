@@ -1,9 +1,8 @@
-import {spawn} from 'node:child_process';
 import {readFile, readdir, rename, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {runCli, type CliRun, type EngineFixture} from '@systemprompt/testing';
+import {runCli, spawnCli, type CliRun, type EngineFixture} from '@systemprompt/testing';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
@@ -17,24 +16,9 @@ export interface ChildRun {
 }
 
 /** The installed CLI as a child process with `input` on its standard input (runCli cannot feed stdin). */
-export function runWithStdin(t: EngineFixture, args: string[], input: string, env: Record<string, string> = {}): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...process.env, SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...env},
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const out = Buffer.concat(stdout).toString('utf8');
-      resolve({stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), exitCode: code ?? 1, json: () => JSON.parse(out)});
-    });
-    child.stdin.end(input);
-  });
+export async function runWithStdin(t: EngineFixture, args: string[], input: string, env: Record<string, string> = {}): Promise<ChildRun> {
+  const run = await spawnCli(BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...env}, input});
+  return {...run, json: () => JSON.parse(run.stdout)};
 }
 
 /** A command that must succeed (exit 0), in this process. */

@@ -1,9 +1,8 @@
-import {spawn} from 'node:child_process';
 import {readFile, readdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, type EngineFixture} from '@systemprompt/testing';
+import {describeEachEngine, spawnCli, type EngineFixture} from '@systemprompt/testing';
 import {closedPort, startFakeProvider, type FakeProvider} from '../helpers/fake-provider.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,22 +10,7 @@ const BIN = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', im
 const KEY = 'sk-test-123';
 
 /** The installed CLI as a child process with `input` on its standard input (runCli cannot feed stdin). */
-function runWithStdin(t: EngineFixture, args: string[], input: string): Promise<{stdout: string; stderr: string; exitCode: number}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...process.env, SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env},
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode: code ?? 1}));
-    child.stdin.end(input);
-  });
-}
+const runWithStdin = (t: EngineFixture, args: string[], input: string) => spawnCli(BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env}, input});
 
 /** Every file under a directory whose bytes contain `text`. */
 async function filesContaining(directory: string, text: string): Promise<string[]> {
