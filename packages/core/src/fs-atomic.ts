@@ -1,4 +1,4 @@
-import {mkdir, rename, rm, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {dirname, join, basename} from 'node:path';
 
 let sequence = 0;
@@ -18,4 +18,14 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rm(temporary, {force: true});
     throw error;
   }
+}
+
+/**
+ * Creates a directory only its owner can enter (0700, whatever the umask) and narrows an existing one:
+ * the installation's config, data and cache hold password hashes, secrets and logs.
+ */
+export async function ensurePrivateDirectory(directory: string): Promise<void> {
+  await mkdir(directory, {recursive: true, mode: 0o700});
+  const mode = (await stat(directory)).mode & 0o777;
+  if (mode !== 0o700) await chmod(directory, 0o700);
 }

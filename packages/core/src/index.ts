@@ -6,7 +6,7 @@ export * from './errors.js';
 export * from './module.js';
 export * from './actor.js';
 export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
-export {writeFileAtomic} from './fs-atomic.js';
+export {writeFileAtomic, ensurePrivateDirectory} from './fs-atomic.js';
 export {silentLogger} from './logger.js';
 export {InMemoryEventBus} from './events.js';
 export {formatSchemaError, formatSchemaErrors} from './manifest/schema-errors.js';

@@ -3,6 +3,7 @@
  * ModuleInterface; the kernel hands it a ModuleContext that holds exactly what it declared.
  */
 import type {ModuleManifest} from './generated/module-manifest.js';
+import type {AccessProvider} from './actor.js';
 import type {SystemPaths} from './paths.js';
 
 export type ModuleType = 'service' | 'daemon' | 'plugin' | 'core' | 'extension';
@@ -81,6 +82,11 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   readonly systemPaths: SystemPaths;
   /** Capabilities served by provider modules (`provides` in module.yaml), such as the database. */
   capability<T>(name: string): T | undefined;
+  /**
+   * The access decision and audit log (the module that `provides: [access]`, booted on first use, so
+   * modules below it, such as database and config, check permissions in their services too).
+   */
+  access(): Promise<AccessProvider>;
   /** Publish this module's public service so modules that depend on it can use it. */
   provide<T>(service: T): void;
 }

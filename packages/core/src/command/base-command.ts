@@ -3,7 +3,7 @@ import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
 import {LOCAL_ADMIN, type AccessProvider, type Actor, type IdentityProvider} from '../actor.js';
 import {ExitCode, invalidInput, toSystemPromptError, unavailable, type SystemPromptError} from '../errors.js';
-import {writeFileAtomic} from '../fs-atomic.js';
+import {ensurePrivateDirectory, writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
 import {readModuleState} from '../kernel/module-state.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
@@ -80,6 +80,8 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     const {flags, args} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: false});
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    // Before any work: a result that cannot be written would be lost after the change was made.
+    if (this.flags.output) await checkOutputTarget(this.flags.output);
     await this.checkModules();
   }
 
@@ -183,6 +185,7 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     // Imported here: commands that need no module services never load the kernel.
     const [{Kernel}, {readConfigLayers, layerModuleConfig, SecretBox}] = await Promise.all([import('../kernel/kernel.js'), import('../config/index.js')]);
     const verbose = this.verbose;
+    await Promise.all([this.paths.config, this.paths.data, this.paths.cache].map((directory) => ensurePrivateDirectory(directory)));
     const layers = await readConfigLayers(this.paths.config);
     const secrets = new SecretBox(this.paths.config);
     return new Kernel({
@@ -211,15 +214,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   }
 
   /**
-   * Checks that the actor holds `permission` through the module that `provides: [access]` (the users
-   * module). For modules that sit below it (database, config), whose services cannot depend on it;
-   * modules above it check in their services. Without an access module installed, everything is allowed.
+   * @deprecated Permission checks live in services (they take the actor and call `context.access()`);
+   * kept only until every command has moved.
    */
   protected async authorize(permission: string, action: string, target?: string | null): Promise<void> {
-    const provider = (await this.modules()).find((record) => !record.error && record.manifest?.provides?.includes('access'));
-    if (!provider) return;
-    const access = await this.service<{access: AccessProvider}>(provider.name);
-    await access.access.authorize(await this.actor(), permission, action, target);
+    await (await (await this.kernel()).access()).authorize(await this.actor(), permission, action, target);
   }
 
   /** Names of the permissions the installed modules declare (for refusing ones that do not exist). */
@@ -284,6 +283,18 @@ function classify(error: unknown): SystemPromptError {
     return invalidInput(firstLine(error.message), {code: 'INVALID_USAGE', hint: 'See --help for the usage.', cause: error});
   }
   return toSystemPromptError(error);
+}
+
+/** --output must name a file in an existing directory (never a directory, never created silently). */
+async function checkOutputTarget(file: string): Promise<void> {
+  const {stat} = await import('node:fs/promises');
+  const {dirname, resolve} = await import('node:path');
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw invalidInput(`--output ${file} is a directory`, {code: 'OUTPUT_IS_DIRECTORY', hint: 'Name a file, e.g. --output ' + `${file.replace(/\/+$/, '')}/result.json.`});
+  const parent = dirname(resolve(file));
+  const directory = await stat(parent).catch(() => undefined);
+  if (!directory) throw invalidInput(`--output ${file}: the directory ${parent} does not exist`, {code: 'OUTPUT_DIRECTORY_MISSING', hint: `Create it first (mkdir -p ${parent}).`});
+  if (!directory.isDirectory()) throw invalidInput(`--output ${file}: ${parent} is not a directory`, {code: 'OUTPUT_DIRECTORY_MISSING'});
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {

@@ -1,3 +1,4 @@
+import {LOCAL_ONLY_ACCESS, type AccessProvider} from '../actor.js';
 import {SystemPromptError, isSystemPromptError, unavailable, ExitCode} from '../errors.js';
 import {InMemoryEventBus} from '../events.js';
 import {validateModuleConfig} from '../manifest/config.js';
@@ -128,6 +129,20 @@ export class Kernel {
     return entry.service as T;
   }
 
+  /**
+   * The access decision of the module that `provides: [access]`, booted on demand (it depends on the
+   * modules that ask, so it cannot be their declared dependency); without one, only the local operator
+   * and the system may act.
+   */
+  async access(): Promise<AccessProvider> {
+    const provider = this.options.modules.find((record) => !record.error && record.enabled !== false && record.manifest?.provides?.includes('access'));
+    if (!provider) return LOCAL_ONLY_ACCESS;
+    await this.boot([provider.name]);
+    const access = this.service<{access?: AccessProvider}>(provider.name).access;
+    if (!access) throw unavailable(`Module "${provider.name}" provides access but publishes no access service`, {code: 'ACCESS_UNAVAILABLE', details: {module: provider.name}});
+    return access;
+  }
+
   /** Runs healthCheck of the booted modules (or the named ones); a throwing check is unhealthy. */
   async health(names: Iterable<string> = this.order): Promise<ModuleHealth[]> {
     const results: ModuleHealth[] = [];
@@ -200,6 +215,7 @@ export class Kernel {
         }
         return undefined;
       },
+      access: () => this.access(),
       provide: (service) => {
         entry.service = service;
         entry.provided = true;

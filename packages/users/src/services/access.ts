@@ -1,4 +1,4 @@
-import {permissionDenied, permissionMatches, type Actor} from '@systemprompt/core';
+import {permissionDenied, permissionMatches, type AccessProvider, type Actor, type AuditEntry} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {Grant, Membership, RolePermission, User} from '../entities.js';
 import type {AuditService} from './audit.js';
@@ -15,7 +15,7 @@ export interface AccessDecision {
  * the permissions of their roles and their direct grants (wildcards included), limited by the scopes
  * of the credential they use; a disabled user holds none. The local operator holds all.
  */
-export class AccessService {
+export class AccessService implements AccessProvider {
   constructor(
     private readonly db: ModuleDatabase,
     private readonly audit: AuditService,
@@ -54,6 +54,15 @@ export class AccessService {
     const wildcard = holdings.find((holding) => permissionMatches(holding.permission, permission));
     if (wildcard) return {allowed: true, permission, path: `via wildcard ${wildcard.permission} (${wildcard.source === 'direct' ? 'direct grant' : wildcard.source})`};
     return {allowed: false, permission, path: 'no role or grant gives it'};
+  }
+
+  async holds(actor: Actor, permission: string): Promise<boolean> {
+    return (await this.decide(actor, permission)).allowed;
+  }
+
+  /** Writes a record to the audit log (for modules below this one: database, config, modules). */
+  async record(actor: Actor, entry: AuditEntry): Promise<void> {
+    await this.audit.record(actor, entry);
   }
 
   /**

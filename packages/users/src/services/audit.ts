@@ -1,15 +1,9 @@
-import type {Actor} from '@systemprompt/core';
+import type {Actor, AuditEntry} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Audit, type AuditRow} from '../entities.js';
 
-export interface AuditEntry {
-  action: string;
-  target?: string | null;
-  result: AuditRow['result'];
-  permission?: string | null;
-  details?: Record<string, unknown>;
-}
+export type {AuditEntry};
 
 export interface AuditRecord {
   id: number;
