@@ -1,3 +1,5 @@
+import {permissionDenied} from './errors.js';
+
 /**
  * Who performs an action. Services take an actor, check its permissions and write it into the audit
  * log; the same actor type serves the CLI, the HTTP API and MCP.
@@ -67,7 +69,6 @@ export const LOCAL_ONLY_ACCESS: AccessProvider = Object.freeze({
   holds: async (actor: Actor) => actor.kind === 'local' || actor.kind === 'system',
   async authorize(actor: Actor, permission: string) {
     if (actor.kind === 'local' || actor.kind === 'system') return;
-    const {permissionDenied} = await import('./errors.js');
     throw permissionDenied(`${actor.label} may not act: ${permission} is required and no access module is installed`, {details: {permission, actor: actor.label}});
   },
   record: async () => {},

@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs';
-import {readFile, writeFile} from 'node:fs/promises';
+import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
@@ -36,10 +36,21 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
     });
 
     it('writes to --output atomically and prints nothing on stdout', async () => {
+      await mkdir(join(home.path, 'out'));
       const file = join(home.path, 'out', 'greeting.json');
       const run = await cli('demo:greet', 'ana', '--json', '--output', file);
       expect(run.stdout).to.equal('');
       expect(JSON.parse(await readFile(file, 'utf8'))).to.deep.equal({ok: true, data: {message: 'hello, ana'}});
+    });
+
+    it('refuses --output naming a directory or a file in a missing directory (exit 2), before running', async () => {
+      const intoDirectory = await cli('demo:greet', 'ana', '--output', home.path);
+      expect(intoDirectory.exitCode).to.equal(2);
+      expect(intoDirectory.stderr).to.match(/^--output .+ is a directory\nHint: /);
+      const missing = await cli('demo:greet', 'ana', '--json', '--output', join(home.path, 'nowhere', 'x.json'));
+      expect(missing.exitCode).to.equal(2);
+      expect(missing.json().error.code).to.equal('OUTPUT_DIRECTORY_MISSING');
+      expect(existsSync(join(home.path, 'nowhere'))).to.equal(false);
     });
 
     it('prints nothing with --quiet in table mode', async () => {
@@ -72,6 +83,24 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
       expect(filtered.data.map((item: {id: string}) => item.id)).to.deep.equal(['b']);
       const searched = (await cli('demo:items:list', '--search', 'GAM', '--json')).json();
       expect(searched.meta.total).to.equal(1);
+    });
+
+    it('refuses a page number out of range with exit 2 (never a database error)', async () => {
+      for (const page of ['99999999999999999999', '1000001', '0']) {
+        const run = await cli('demo:items:list', '--page', page, '--json');
+        expect(run.exitCode, page).to.equal(2);
+        expect(run.json().error.code).to.equal('INVALID_USAGE');
+      }
+    });
+
+    it('creates the config, data and cache directories owner-only (0700), whatever the umask', async () => {
+      const previous = process.umask(0o022);
+      try {
+        expect((await cli('demo:items:list')).exitCode).to.equal(0);
+      } finally {
+        process.umask(previous);
+      }
+      for (const directory of ['config', 'data', 'cache']) expect((await stat(join(home.path, directory))).mode & 0o777, directory).to.equal(0o700);
     });
 
     it('rejects sorting by a field the list does not have (exit 2, allowed fields in the hint)', async () => {

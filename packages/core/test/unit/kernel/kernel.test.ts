@@ -286,6 +286,34 @@ describe('Kernel', () => {
     });
   });
 
+  describe('access', () => {
+    it('boots the module that provides access on demand for a module below it, and hands out its access service', async () => {
+      const seen: string[] = [];
+      const access = {authorize: async (actor: {id: string}, permission: string) => void seen.push(`${actor.id}:${permission}`), holds: async () => true, record: async () => {}};
+      let contextOfDb: ModuleContext | undefined;
+      setHooks('db', {initialize: (context: ModuleContext) => {
+        contextOfDb = context;
+      }});
+      setHooks('users', {initialize: (context: ModuleContext) => context.provide({access})});
+      const {kernel} = await kernelFor([{name: 'db'}, {name: 'users', manifest: {dependencies: ['db'], provides: ['access']}}]);
+      await kernel.boot(['db']);
+      expect(kernel.booted).to.deep.equal(['db']);
+      const provider = await contextOfDb!.access();
+      await provider.authorize({id: 'u1'} as never, 'db:query', 'db.query');
+      expect(seen).to.deep.equal(['u1:db:query']);
+      expect(kernel.booted).to.deep.equal(['db', 'users']);
+    });
+
+    it('without an access module, allows only the local operator and the system', async () => {
+      const {kernel} = await kernelFor([{name: 'db'}]);
+      const access = await kernel.access();
+      await access.authorize({kind: 'local', id: 'local-admin', label: 'local-admin', via: 'local-trust'}, 'db:query', 'db.query');
+      const refused = await rejected(access.authorize({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'}, 'db:query', 'db.query'));
+      expect(refused.exitCode).to.equal(4);
+      expect(await access.holds({kind: 'user', id: 'u', label: 'u', via: 'session'}, 'db:query')).to.equal(false);
+    });
+  });
+
   describe('context', () => {
     it('hands the module its name, manifest, own directories and an event bus stamped with its name', async () => {
       let context: ModuleContext | undefined;
