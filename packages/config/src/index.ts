@@ -1,4 +1,4 @@
-import {BaseModule, packageVersionOf, type EventBus, type Logger, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, packageVersionOf, type AccessProvider, type EventBus, type Logger, type ModuleContext} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
 import type {DatabaseService, ModuleDatabase} from '@systemprompt/database';
 import {CONFIG_ENTITIES} from './entities.js';
@@ -15,6 +15,8 @@ export interface ConfigModuleApi {
   configDirectory: string;
   events: EventBus;
   logger: Logger;
+  /** The access decision and audit log (the users module, booted when first asked). */
+  access(): Promise<AccessProvider>;
 }
 
 /**
@@ -33,11 +35,16 @@ export class ConfigModule extends BaseModule {
     const store = new ConfigStore(db, context.systemPaths.config);
     // Another host on a shared database may have changed settings since this host last looked.
     await store.refreshCache();
-    const api: ConfigModuleApi = {db, store, secrets: new SecretBox(context.systemPaths.config), configDirectory: context.systemPaths.config, events: context.events, logger: context.logger};
+    const api: ConfigModuleApi = {
+      db, store, secrets: new SecretBox(context.systemPaths.config), configDirectory: context.systemPaths.config, events: context.events, logger: context.logger,
+      access: () => context.access(),
+    };
     context.provide(api);
   }
 }
 
 export default (): ConfigModule => new ConfigModule();
-export {configService} from './services/open.js';
+export {configService, providerService} from './services/open.js';
 export {ConfigService} from './services/config-service.js';
+export {ProviderService, type ProviderSummary, type ModelSummary, type ProviderTestReport} from './services/providers.js';
+export type {ProviderEndpoint} from './services/provider-client.js';

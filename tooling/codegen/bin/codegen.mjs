@@ -35,7 +35,7 @@ async function validatorFor(schema, source, options = {}) {
   const ajv = new Ajv({allErrors: true, strict: true, code: {source: true, esm: true}, ...options});
   addFormats.default(ajv);
   // The annotations SystemPrompt OS adds to config schemas (see core's createAjv).
-  ajv.addKeyword({keyword: 'secret', schemaType: 'boolean'});
+  for (const keyword of ['secret', 'security', 'hostOnly']) ajv.addKeyword({keyword, schemaType: 'boolean'});
   const validate = ajv.compile(schema);
   return banner(source) + '/* eslint-disable */\n' + esmRequires(standaloneCode.default(ajv, validate));
 }

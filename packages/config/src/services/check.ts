@@ -1,5 +1,5 @@
 import {validateModuleConfig} from '@systemprompt/core';
-import {SecretBox, layerModuleConfig, readConfigLayers, type ConfigLayerInputs} from '@systemprompt/core/config';
+import {layerModuleConfig, type ConfigLayerInputs, type SecretBox} from '@systemprompt/core/config';
 import type {SchemaCatalog} from './schema-catalog.js';
 
 export interface Problem {
@@ -8,7 +8,7 @@ export interface Problem {
 }
 
 /** Each module's configuration, as these layers make it, checked against its schema. */
-export async function problemsIn(catalog: SchemaCatalog, inputs: ConfigLayerInputs, secrets: SecretBox, modules: Iterable<string> = catalog.modules.keys()): Promise<Problem[]> {
+export async function problemsIn(catalog: SchemaCatalog, inputs: ConfigLayerInputs, secrets: SecretBox | undefined, modules: Iterable<string> = catalog.modules.keys()): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const module of modules) {
     const entry = catalog.schemaOf(module);
@@ -20,12 +20,4 @@ export async function problemsIn(catalog: SchemaCatalog, inputs: ConfigLayerInpu
     }
   }
   return problems;
-}
-
-/**
- * The configuration as commands get it (runtime settings from their cache), checked without opening
- * the database: a broken setting of the database module itself must still be reported.
- */
-export async function currentProblems(catalog: SchemaCatalog, configDirectory: string): Promise<Problem[]> {
-  return problemsIn(catalog, await readConfigLayers(configDirectory), new SecretBox(configDirectory));
 }

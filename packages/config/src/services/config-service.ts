@@ -1,9 +1,10 @@
 import {readFile} from 'node:fs/promises';
-import {invalidInput} from '@systemprompt/core';
+import {envVariableFor, invalidInput, type Actor, type ConfirmStep} from '@systemprompt/core';
 import {SECRET_MASK, flatten, getPath, isEncrypted, layerModuleConfig, readConfigLayers, setPath, type ConfigLayerInputs, type ConfigSource} from '@systemprompt/core/config';
 import type {ConfigModuleApi} from '../index.js';
 import {problemsIn, type Problem} from './check.js';
-import type {Change, RuntimeState} from './config-store.js';
+import type {Change, ChangeAction, RuntimeState} from './config-store.js';
+import {Guard, READ, SECRETS, SECURITY, WRITE} from './permissions.js';
 import {parseSettingValue, type SchemaCatalog, type SettingSpec} from './schema-catalog.js';
 
 export interface SettingRow {
@@ -46,6 +47,16 @@ function nest(state: RuntimeState): Nested {
   return nested;
 }
 
+/** config:set, rollback and import refuse a host-only setting: the runtime layer is shared by every host. */
+export function hostOnlyRefusal(spec: SettingSpec): Error {
+  const variable = envVariableFor(spec.module, spec.path.split('.')[0]!);
+  return invalidInput(`${spec.key} is a host-only setting: it comes only from this host's config.yaml, environment or env file, never from runtime settings (a database other hosts share)`, {
+    code: 'CONFIG_HOST_ONLY',
+    details: {key: spec.key},
+    hint: `Set it on this host with config:env:set ${variable} VALUE, or in config.yaml (${spec.module}: {${spec.path}: ...}).`,
+  });
+}
+
 const typeName = (spec: SettingSpec) => {
   const type = Array.isArray(spec.property.type) ? spec.property.type.join('|') : spec.property.type ?? 'any';
   return spec.property.enum ? `${type} (${spec.property.enum.join('|')})` : type;
@@ -54,15 +65,20 @@ const typeName = (spec: SettingSpec) => {
 /**
  * Configuration of every module: schema defaults < config.yaml < environment < runtime settings, the
  * last kept in the database with their history. Secrets are stored encrypted and shown masked.
+ * Every public method takes the actor first and checks its permission before it reads anything:
+ * config:read to read, config:write to change, config:security as well for a security setting,
+ * config:secrets for secrets in clear. Changes are audited with the actor.
  */
 export class ConfigService {
   private layerInputs: Promise<ConfigLayerInputs> | undefined;
+  private readonly guard: Guard;
 
   constructor(
     private readonly api: ConfigModuleApi,
     private readonly catalog: SchemaCatalog,
-    private readonly actor: string,
-  ) {}
+  ) {
+    this.guard = new Guard(api.access);
+  }
 
   private async inputs(runtime: RuntimeState): Promise<ConfigLayerInputs> {
     this.layerInputs ??= readConfigLayers(this.api.configDirectory);
@@ -89,8 +105,15 @@ export class ConfigService {
     return spec.secret && value !== undefined ? SECRET_MASK : value;
   }
 
+  /** config:security for the security settings among `specs` (one check naming them all). */
+  private async authorizeSecurity(actor: Actor, specs: readonly SettingSpec[], action: string): Promise<void> {
+    const keys = [...new Set(specs.filter((spec) => spec.security).map((spec) => spec.key))].sort();
+    if (keys.length > 0) await this.guard.authorize(actor, SECURITY, action, keys.join(', '));
+  }
+
   /** Every setting's value (secrets masked): of all modules, one module, or one key. */
-  async get(key?: string): Promise<{key: string; value: unknown; source?: string}> {
+  async get(actor: Actor, key?: string): Promise<{key: string; value: unknown; source?: string}> {
+    await this.guard.authorize(actor, READ, 'config.get', key ?? null);
     const runtime = await this.api.store.current();
     if (key && key.includes('.')) {
       const spec = this.catalog.setting(key);
@@ -106,7 +129,8 @@ export class ConfigService {
     return {key: key ?? '', value: key ? all[key] : all};
   }
 
-  async list(): Promise<SettingRow[]> {
+  async list(actor: Actor): Promise<SettingRow[]> {
+    await this.guard.authorize(actor, READ, 'config.list');
     const runtime = await this.api.store.current();
     const rows: SettingRow[] = [];
     for (const module of [...this.catalog.modules.keys()].sort()) {
@@ -120,7 +144,7 @@ export class ConfigService {
 
   /** Checks every module's configuration as it would be with `runtime`; exit 2 listing each problem. */
   private async check(modules: Iterable<string>, runtime: RuntimeState): Promise<void> {
-    const problems = await this.problems(modules, runtime);
+    const problems = await this.problemsWith(modules, runtime);
     if (problems.length === 0) return;
     throw invalidInput(problems.length === 1 ? problems[0]!.problem : `${problems.length} configuration problems: ${problems.map((problem) => problem.problem).join('; ')}`, {
       code: 'CONFIG_INVALID',
@@ -128,16 +152,20 @@ export class ConfigService {
     });
   }
 
-  async problems(modules: Iterable<string> = this.catalog.modules.keys(), runtime?: RuntimeState): Promise<Problem[]> {
-    return problemsIn(this.catalog, await this.inputs(runtime ?? (await this.api.store.current())), this.api.secrets, modules);
+  private async problemsWith(modules: Iterable<string>, runtime: RuntimeState): Promise<Problem[]> {
+    return problemsIn(this.catalog, await this.inputs(runtime), this.api.secrets, modules);
   }
 
   private async storedValue(spec: SettingSpec, value: unknown): Promise<unknown> {
     return spec.secret && value !== undefined && !isEncrypted(value) ? this.api.secrets.encrypt(value) : value;
   }
 
-  /** Applies runtime changes after checking the modules they touch; returns what changed. */
-  private async change(changes: Change[], action: 'set' | 'unset' | 'import' | 'rollback', dryRun: boolean): Promise<ChangeResult> {
+  /**
+   * Applies runtime changes after checking the modules they touch; returns what changed. A caller's
+   * `confirm` runs once everything is checked and something would change, right before the write.
+   */
+  private async change(actor: Actor, changes: Change[], action: ChangeAction, options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined; question?: (rows: ChangeRow[]) => string}): Promise<ChangeResult> {
+    const dryRun = Boolean(options.dryRun);
     const current = await this.api.store.current();
     const candidate: RuntimeState = structuredClone(current);
     for (const change of changes) {
@@ -156,24 +184,39 @@ export class ConfigService {
     }
     rows.sort((a, b) => a.key.localeCompare(b.key));
     if (dryRun || rows.length === 0) return {version: await this.api.store.version(), dryRun, changes: rows};
-    const version = await this.api.store.apply(changes, action, this.actor);
-    await this.api.events.emit('config.changed', {action, keys: rows.map((row) => row.key), version});
+    if (options.confirm) await options.confirm(options.question?.(rows) ?? `Change ${rows.length} setting${rows.length === 1 ? '' : 's'}?`);
+    const version = await this.api.store.apply(changes, action, actor.label);
+    const keys = rows.map((row) => row.key);
+    const security = keys.some((key) => this.catalog.setting(key).security);
+    // Values as shown (secrets masked), so the audit log never holds a secret.
+    await this.guard.record(actor, {action: `config.${action}`, target: keys.length === 1 ? keys[0]! : `${keys.length} settings`, result: 'ok', permission: security ? SECURITY : WRITE, details: {version, changes: rows}});
+    await this.api.events.emit('config.changed', {action, keys, version});
     return {version, dryRun, changes: rows};
   }
 
-  async set(key: string, raw: string, dryRun = false): Promise<ChangeResult> {
+  async set(actor: Actor, key: string, raw: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
+    await this.guard.authorize(actor, WRITE, 'config.set', key);
     const spec = this.catalog.setting(key);
+    await this.authorizeSecurity(actor, [spec], 'config.set');
+    if (spec.hostOnly) throw hostOnlyRefusal(spec);
     const value = parseSettingValue(spec, raw);
-    return this.change([{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}], 'set', dryRun);
+    return this.change(actor, [{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}], 'set', options);
   }
 
-  async unset(key: string, dryRun = false): Promise<ChangeResult> {
+  /** Removes a runtime value; allowed for a host-only key too, so a stale value can be cleaned away. */
+  async unset(actor: Actor, key: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
+    await this.guard.authorize(actor, WRITE, 'config.unset', key);
     const spec = this.catalog.setting(key);
-    return this.change([{module: spec.module, key: spec.path, value: undefined}], 'unset', dryRun);
+    await this.authorizeSecurity(actor, [spec], 'config.unset');
+    return this.change(actor, [{module: spec.module, key: spec.path, value: undefined}], 'unset', options);
   }
 
-  /** The configured values (file, environment and runtime; with `includeDefaults`, all) as `{module: {...}}`. */
-  async exportValues(options: {includeSecrets: boolean; includeDefaults: boolean; module?: string}): Promise<Nested> {
+  /**
+   * The configured values (file, environment and runtime; with `includeDefaults`, all) as `{module: {...}}`.
+   * Host-only settings stay out: they belong to this host, and config:import could not take them.
+   */
+  async exportValues(actor: Actor, options: {includeSecrets: boolean; includeDefaults: boolean; module?: string | undefined}): Promise<Nested> {
+    await this.guard.authorize(actor, options.includeSecrets ? SECRETS : READ, 'config.export', options.module ?? null);
     const runtime = await this.api.store.current();
     const out: Nested = {};
     const modules = options.module ? [this.catalog.schemaOf(options.module).module] : [...this.catalog.modules.keys()].sort();
@@ -181,16 +224,18 @@ export class ConfigService {
       const {values, sources} = await this.effective(module, runtime);
       for (const spec of this.catalog.settings(module)) {
         const source = sources[spec.path];
-        if (source === 'unset' || (source === 'default' && !options.includeDefaults)) continue;
+        if (spec.hostOnly || source === 'unset' || (source === 'default' && !options.includeDefaults)) continue;
         const value = getPath(values, spec.path);
         setPath((out[module] ??= {}), spec.path, options.includeSecrets ? value : this.show(spec, value));
       }
     }
+    // Secrets in clear left the database: that is worth a record even though nothing changed.
+    if (options.includeSecrets) await this.guard.record(actor, {action: 'config.export', target: options.module ?? null, result: 'ok', permission: SECRETS, details: {includeSecrets: true, modules: Object.keys(out)}});
     return out;
   }
 
   /** Reads an exported file (YAML or JSON, `{module: {...}}` or the command envelope). */
-  async readValuesFile(file: string): Promise<Nested> {
+  private async readValuesFile(file: string): Promise<Nested> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -226,13 +271,15 @@ export class ConfigService {
   }
 
   /** Sets every value of the file as a runtime setting, all or nothing; masked secrets are left as they are. */
-  async importFile(file: string, dryRun: boolean): Promise<ChangeResult> {
+  async importFile(actor: Actor, file: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
+    await this.guard.authorize(actor, WRITE, 'config.import', file);
+    const entries = this.entriesOf(await this.readValuesFile(file)).filter(({spec, value}) => !(spec.secret && value === SECRET_MASK));
+    await this.authorizeSecurity(actor, entries.map(({spec}) => spec), 'config.import');
+    const hostOnly = entries.find(({spec}) => spec.hostOnly);
+    if (hostOnly) throw hostOnlyRefusal(hostOnly.spec);
     const changes: Change[] = [];
-    for (const {spec, value} of this.entriesOf(await this.readValuesFile(file))) {
-      if (spec.secret && value === SECRET_MASK) continue;
-      changes.push({module: spec.module, key: spec.path, value: await this.storedValue(spec, value)});
-    }
-    return this.change(changes, 'import', dryRun);
+    for (const {spec, value} of entries) changes.push({module: spec.module, key: spec.path, value: await this.storedValue(spec, value)});
+    return this.change(actor, changes, 'import', options);
   }
 
   /** One side of a diff as every setting's value: a version, `current`, `defaults` or a file. */
@@ -267,7 +314,8 @@ export class ConfigService {
   }
 
   /** The settings whose values differ between two sides (versions, `current`, `defaults` or files). */
-  async diff(a: string, b: string): Promise<ChangeRow[]> {
+  async diff(actor: Actor, a: string, b: string): Promise<ChangeRow[]> {
+    await this.guard.authorize(actor, READ, 'config.diff');
     const [left, right] = [await this.side(a), await this.side(b)];
     const rows: ChangeRow[] = [];
     for (const [key, before] of left) {
@@ -277,7 +325,8 @@ export class ConfigService {
     return rows;
   }
 
-  async history(key?: string): Promise<HistoryRow[]> {
+  async history(actor: Actor, key?: string): Promise<HistoryRow[]> {
+    await this.guard.authorize(actor, READ, 'config.history', key ?? null);
     let filter: {module?: string; key?: string} = {};
     if (key) filter = key.includes('.') ? {module: this.catalog.setting(key).module, key: this.catalog.setting(key).path} : {module: this.catalog.schemaOf(key).module};
     const rows = await this.api.store.history(filter);
@@ -290,17 +339,27 @@ export class ConfigService {
     return rows.map((row) => ({version: row.id, key: `${row.module}.${row.key}`, before: show(row.module, row.key, row.oldValueJson), after: show(row.module, row.key, row.newValueJson), action: row.action, actor: row.actor, changedAt: row.changedAt}));
   }
 
-  /** Restores the runtime settings as they were right after `version`, as a new version. */
-  async rollback(version: number, dryRun: boolean): Promise<ChangeResult> {
+  /**
+   * Restores the runtime settings as they were right after `version`, as a new version. Security
+   * settings among the changes need config:security; bringing back a host-only value is refused.
+   * `confirm` is asked after every check, when something would change.
+   */
+  async rollback(actor: Actor, version: number, options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined} = {}): Promise<ChangeResult> {
+    await this.guard.authorize(actor, WRITE, 'config.rollback', `version ${version}`);
     const target = await this.stateAt(version);
     const current = await this.api.store.current();
     const changes: Change[] = [];
     for (const module of new Set([...Object.keys(current), ...Object.keys(target)])) {
       if (!this.catalog.modules.has(module)) continue;
       for (const key of new Set([...Object.keys(current[module] ?? {}), ...Object.keys(target[module] ?? {})])) {
-        changes.push({module, key, value: target[module]?.[key]});
+        const value = target[module]?.[key];
+        if (JSON.stringify(current[module]?.[key]) !== JSON.stringify(value)) changes.push({module, key, value});
       }
     }
-    return this.change(changes, 'rollback', dryRun);
+    const specs = changes.map((change) => ({change, spec: this.catalog.setting(`${change.module}.${change.key}`)}));
+    await this.authorizeSecurity(actor, specs.map(({spec}) => spec), 'config.rollback');
+    const hostOnly = specs.find(({change, spec}) => spec.hostOnly && change.value !== undefined);
+    if (hostOnly) throw hostOnlyRefusal(hostOnly.spec);
+    return this.change(actor, changes, 'rollback', {...options, question: (rows) => `Change ${rows.length} setting${rows.length === 1 ? '' : 's'} back to version ${version}?`});
   }
 }

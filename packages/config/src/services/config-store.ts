@@ -59,11 +59,14 @@ export class ConfigStore {
   }
 
   /**
-   * Applies the changes that change something, all in one transaction, each with a history row;
-   * returns the new version (the old one when nothing changed).
+   * Applies the changes that change something, all in one transaction, each with a history row
+   * naming the actor (a signed-in user's email, `local-admin`, ...); returns the new version (the old
+   * one when nothing changed).
    */
-  async apply(changes: readonly Change[], action: ChangeAction, actor: string): Promise<number> {
+  async apply(changes: readonly Change[], action: ChangeAction, actorLabel: string): Promise<number> {
     const changedAt = new Date().toISOString();
+    // The columns hold 200 characters; an email may have 254.
+    const actor = actorLabel.length > 200 ? `${actorLabel.slice(0, 197)}...` : actorLabel;
     const version = await this.db.transaction(async (manager) => {
       const values = manager.getRepository(ConfigValue);
       const history = manager.getRepository(ConfigHistory);

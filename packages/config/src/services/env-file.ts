@@ -1,8 +1,10 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {invalidInput, notFound, writeFileAtomic, envVariableFor} from '@systemprompt/core';
-import {ENV_FILE, SECRET_MASK, readEnvFile} from '@systemprompt/core/config';
-import type {SchemaCatalog} from './schema-catalog.js';
+import {invalidInput, notFound, writeFileAtomic, type AccessProvider, type Actor} from '@systemprompt/core';
+import {ENV_FILE, SECRET_MASK, readConfigLayers, readEnvFile} from '@systemprompt/core/config';
+import {problemsIn} from './check.js';
+import {READ, SECURITY, WRITE, auditTarget} from './permissions.js';
+import {closest, type EnvVariable, type SchemaCatalog} from './schema-catalog.js';
 
 export interface EnvEntry {
   name: string;
@@ -28,32 +30,43 @@ export function envName(raw: string): string {
 /**
  * The env file (`<config>/systemprompt.env`): SYSTEMPROMPT_* settings that every command and the
  * server read under the process environment. Written atomically with mode 600.
+ *
+ * It needs no database: it is this host's own file, so a wrong SYSTEMPROMPT_DATABASE_URL in it can
+ * always be put right. Its methods take the actor first and check it with the access provider given
+ * (config:read, config:write, and config:security for a variable that feeds a security setting); the
+ * command gives the local-only decision when the database cannot be opened (see ConfigCommand).
  */
 export class EnvFile {
   constructor(
     private readonly configDirectory: string,
     private readonly catalog: SchemaCatalog,
+    private readonly access: AccessProvider,
   ) {}
 
   get path(): string {
     return join(this.configDirectory, ENV_FILE);
   }
 
-  private settingFor(name: string) {
-    return this.catalog.settings().find((spec) => !spec.path.includes('.') && envVariableFor(spec.module, spec.path) === name);
+  private variable(name: string): EnvVariable | undefined {
+    return this.catalog.envVariables().find((variable) => variable.name === name);
   }
 
   /** Secrets masked; passwords in URLs hidden. */
   private shown(name: string, value: string): string {
-    if (this.settingFor(name)?.secret || SECRET_NAME.test(name)) return /:\/\//.test(value) ? value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, `$1${SECRET_MASK}@`) : SECRET_MASK;
+    if (this.variable(name)?.secret || SECRET_NAME.test(name)) return /:\/\//.test(value) ? value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, `$1${SECRET_MASK}@`) : SECRET_MASK;
     return value;
   }
 
-  list(): EnvEntry[] {
+  private entries(): EnvEntry[] {
     return Object.entries(readEnvFile(this.configDirectory)).map(([name, value]) => {
-      const setting = this.settingFor(name);
-      return {name, value: this.shown(name, value), setting: setting ? setting.key : null, overridden: process.env[name] !== undefined};
+      const variable = this.variable(name);
+      return {name, value: this.shown(name, value), setting: variable ? `${variable.module}.${variable.key}` : null, overridden: process.env[name] !== undefined};
     }).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async list(actor: Actor): Promise<EnvEntry[]> {
+    await this.access.authorize(actor, READ, 'config.env');
+    return this.entries();
   }
 
   private async lines(): Promise<string[]> {
@@ -69,24 +82,60 @@ export class EnvFile {
     await writeFileAtomic(this.path, text, {mode: 0o600});
   }
 
-  async set(rawName: string, value: string): Promise<EnvEntry> {
+  /** A variable that feeds no setting would be read by nothing: exit 2, with the likeliest one meant. */
+  private known(name: string): EnvVariable {
+    const variable = this.variable(name);
+    if (variable) return variable;
+    const names = this.catalog.envVariables().map((known) => known.name);
+    const suggestion = closest(name, names);
+    throw invalidInput(`${name} is not a setting of any installed module`, {
+      code: 'ENV_NAME_UNKNOWN',
+      details: {name, suggestion: suggestion ?? closest(name, names, Infinity) ?? null},
+      hint: suggestion ? `Did you mean ${suggestion}?` : `The closest is ${closest(name, names, Infinity) ?? 'none'}; the settings of the installed modules are ${names.join(', ')} (see config:list).`,
+    });
+  }
+
+  /** A value the module could not take (not a number, not in the enum...) is exit 2 before the file changes. */
+  private async checkValue(variable: EnvVariable, value: string): Promise<void> {
+    const layers = await readConfigLayers(this.configDirectory);
+    const problems = async (env: Record<string, string | undefined>) =>
+      // Runtime secrets are not decrypted here: only what this variable changes is judged.
+      (await problemsIn(this.catalog, {...layers, env, runtime: {}}, undefined, [variable.module])).map((problem) => problem.problem);
+    const before = new Set(await problems(layers.env));
+    const after = (await problems({...layers.env, [variable.name]: value})).filter((problem) => !before.has(problem));
+    if (after.length > 0) throw invalidInput(after.join('; '), {code: 'ENV_VALUE_INVALID', details: {name: variable.name, problems: after}});
+  }
+
+  async set(actor: Actor, rawName: string, value: string): Promise<EnvEntry> {
+    await this.access.authorize(actor, WRITE, 'config.env.set', auditTarget(rawName));
     const name = envName(rawName);
+    const variable = this.known(name);
+    if (variable.security) await this.access.authorize(actor, SECURITY, 'config.env.set', name);
     if (/[\n\r]/.test(value)) throw invalidInput('The value must be one line', {code: 'ENV_VALUE_INVALID'});
+    await this.checkValue(variable, value);
     const line = `${name}=${/[\s#"']/.test(value) ? JSON.stringify(value) : value}`;
     const lines = await this.lines();
     const index = lines.findIndex((existing) => new RegExp(`^\\s*(export\\s+)?${name}\\s*=`).test(existing));
     if (index >= 0) lines[index] = line;
     else lines.push(line);
     await this.write(lines);
-    return this.list().find((entry) => entry.name === name)!;
+    const entry = this.entries().find((candidate) => candidate.name === name)!;
+    // The value as shown (secrets masked): the audit log never holds a secret.
+    await this.access.record(actor, {action: 'config.env.set', target: name, result: 'ok', permission: variable.security ? SECURITY : WRITE, details: {setting: entry.setting, value: entry.value}});
+    return entry;
   }
 
-  async unset(rawName: string): Promise<{name: string; removed: true}> {
+  /** Removes a variable; one that feeds no setting may be removed too (it was read by nothing). */
+  async unset(actor: Actor, rawName: string): Promise<{name: string; removed: true}> {
+    await this.access.authorize(actor, WRITE, 'config.env.unset', auditTarget(rawName));
     const name = envName(rawName);
+    const variable = this.variable(name);
+    if (variable?.security) await this.access.authorize(actor, SECURITY, 'config.env.unset', name);
     const lines = await this.lines();
     const kept = lines.filter((line) => !new RegExp(`^\\s*(export\\s+)?${name}\\s*=`).test(line));
     if (kept.length === lines.length) throw notFound(`${name} is not in ${this.path}`, {code: 'ENV_NOT_FOUND'});
     await this.write(kept);
+    await this.access.record(actor, {action: 'config.env.unset', target: name, result: 'ok', permission: variable?.security ? SECURITY : WRITE, details: {setting: variable ? `${variable.module}.${variable.key}` : null}});
     return {name, removed: true};
   }
 }

@@ -1,5 +1,5 @@
 import {permissionDenied, unavailable} from '@systemprompt/core';
-import type {SecretBox} from '@systemprompt/core/config';
+import {SECRET_KEY_ENV, SECRET_KEY_FILE_ENV, type SecretBox} from '@systemprompt/core/config';
 import type {ProviderRow} from '../entities.js';
 
 /** What a request to a provider needs; `apiKey` is the key in clear, so this never leaves the process. */
@@ -20,6 +20,36 @@ export interface ModelListing {
 export const ANTHROPIC_VERSION = '2023-06-01';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * What is stored for a provider's key: the key together with the base URL it was approved for,
+ * encrypted as one value, so the key is only ever sent where the person who supplied it (or a holder
+ * of config:secrets) pointed it. A base URL changed behind the service's back (in the database by
+ * hand) no longer matches, and the key stays home.
+ */
+export interface StoredKey {
+  key: string;
+  baseUrl: string;
+}
+
+export const sealKey = (secrets: SecretBox, key: string, baseUrl: string): Promise<string> => secrets.encrypt({key, baseUrl} satisfies StoredKey);
+
+/** The stored key and the URL it was approved for; exit 6 when it cannot be decrypted. */
+export async function openStoredKey(row: Pick<ProviderRow, 'name' | 'baseUrl' | 'apiKeySecret'>, secrets: SecretBox): Promise<StoredKey> {
+  const unreadable = () => unavailable(`The stored API key of provider "${row.name}" is not readable`, {code: 'PROVIDER_KEY_UNREADABLE', hint: `Store it again with config:provider:update ${row.name} --api-key-stdin.`});
+  let value: unknown;
+  try {
+    value = await secrets.decrypt(row.apiKeySecret ?? '');
+  } catch (error) {
+    // The secret box explains a missing or different secret key (SYSTEMPROMPT_SECRET_KEY); keep its words.
+    throw unavailable(`The stored API key of provider "${row.name}" cannot be read: ${(error as Error).message}`, {code: 'PROVIDER_KEY_UNREADABLE', hint: `Use the secret key it was stored with (hosts that share a database need the same ${SECRET_KEY_ENV} or ${SECRET_KEY_FILE_ENV}), or store it again with config:provider:update ${row.name} --api-key-stdin.`, cause: error});
+  }
+  // A bare string was stored before keys were bound to their URL: it is taken as approved for the current one.
+  if (typeof value === 'string' && value) return {key: value, baseUrl: row.baseUrl};
+  const stored = value as Partial<StoredKey> | null;
+  if (!stored || typeof stored.key !== 'string' || !stored.key || typeof stored.baseUrl !== 'string') throw unreadable();
+  return {key: stored.key, baseUrl: stored.baseUrl};
+}
+
 /** The endpoint of a provider with its key resolved now: decrypted, or read from the environment. */
 export async function endpointFor(row: ProviderRow, secrets: SecretBox): Promise<ProviderEndpoint> {
   const endpoint = {name: row.name, kind: row.kind, baseUrl: row.baseUrl};
@@ -34,11 +64,14 @@ export async function endpointFor(row: ProviderRow, secrets: SecretBox): Promise
     return {...endpoint, apiKey: value};
   }
   if (!row.apiKeySecret) return {...endpoint, apiKey: undefined};
-  const key = await secrets.decrypt(row.apiKeySecret);
-  if (typeof key !== 'string' || !key) {
-    throw unavailable(`The stored API key of provider "${row.name}" is not readable`, {code: 'PROVIDER_KEY_UNREADABLE', hint: `Store it again with config:provider:update ${row.name} --api-key-stdin.`});
+  const stored = await openStoredKey(row, secrets);
+  if (stored.baseUrl !== row.baseUrl) {
+    throw permissionDenied(`The stored API key of provider "${row.name}" was approved for another base URL, not ${row.baseUrl}: it is not sent there`, {
+      code: 'PROVIDER_URL_NOT_APPROVED',
+      hint: `Give the key again for this URL (config:provider:update ${row.name} --api-key-stdin), or have a holder of config:secrets set the base URL with config:provider:update.`,
+    });
   }
-  return {...endpoint, apiKey: key};
+  return {...endpoint, apiKey: stored.key};
 }
 
 /** The model-list request of each kind of provider. */

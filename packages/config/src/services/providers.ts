@@ -1,8 +1,9 @@
-import {conflict, invalidInput, notFound} from '@systemprompt/core';
+import {conflict, invalidInput, notFound, type Actor, type ConfirmStep} from '@systemprompt/core';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Model, Provider, type ModelRow, type ProviderRow} from '../entities.js';
 import type {ConfigModuleApi} from '../index.js';
-import {endpointFor, type ProviderEndpoint} from './provider-client.js';
+import {Guard, READ, SECRETS, WRITE} from './permissions.js';
+import {DEFAULT_TIMEOUT_MS, endpointFor, listProviderModels, openStoredKey, sealKey, type ProviderEndpoint} from './provider-client.js';
 
 export type ProviderKind = ProviderRow['kind'];
 export const PROVIDER_KINDS = ['openai', 'anthropic'] as const satisfies readonly ProviderKind[];
@@ -96,6 +97,15 @@ export interface ModelSummary {
   default: boolean;
 }
 
+export interface ProviderTestReport {
+  provider: string;
+  ok: boolean;
+  status: number;
+  latencyMs: number;
+  models: string[];
+  modelCount: number;
+}
+
 export const PROVIDER_CHANGED = 'config.provider.changed';
 
 const now = () => new Date().toISOString();
@@ -113,10 +123,21 @@ const modelExists = (provider: string, model: string) =>
 /**
  * The AI provider and model registry: OpenAI-compatible endpoints and Anthropic, each with the
  * source of its API key (an environment variable's name, or the key encrypted with the
- * installation's secret key), and their models, one of which may be the default.
+ * installation's secret key together with the base URL it may be sent to), and their models, one of
+ * which may be the default.
+ *
+ * Every public method takes the actor first and checks it before it looks anything up: config:read
+ * to see or use, config:write to change. Sending a credential somewhere new needs config:secrets
+ * (the permission to read it) unless the caller gives the key in the same change: pointing a
+ * provider that has a key at another base URL, or taking a key from an environment variable (a
+ * credential of whoever runs the provider, which the caller may not be able to read).
  */
 export class ProviderService {
-  constructor(private readonly api: ConfigModuleApi) {}
+  private readonly guard: Guard;
+
+  constructor(private readonly api: ConfigModuleApi) {
+    this.guard = new Guard(api.access);
+  }
 
   private get providers() {
     return this.api.db.repository(Provider);
@@ -134,43 +155,56 @@ export class ProviderService {
     };
   }
 
-  private async changed(payload: Record<string, unknown>): Promise<void> {
-    // Names and sources only: a key never goes into an event or a log line.
+  /** An audit record and the event of a change; names, URLs and key sources only, never a key. */
+  private async changed(actor: Actor, permission: string, payload: {action: string; provider: string} & Record<string, unknown>): Promise<void> {
     this.api.logger.info(payload, 'AI provider registry changed');
+    const {action, provider, ...details} = payload;
+    await this.guard.record(actor, {action: `config.${action}`, target: 'model' in details ? `${provider}/${String(details.model)}` : provider, result: 'ok', permission, details});
     await this.api.events.emit(PROVIDER_CHANGED, payload);
   }
 
-  async list(): Promise<ProviderSummary[]> {
+  async list(actor: Actor): Promise<ProviderSummary[]> {
+    await this.guard.authorize(actor, READ, 'config.provider.list');
     const [rows, models] = await Promise.all([this.providers.find({order: {name: 'ASC'}}), this.models.find()]);
     return rows.map((row) => this.summarize(row, models));
   }
 
-  /** One provider, or exit 3. */
-  async get(name: string, manager?: EntityManager): Promise<ProviderRow> {
+  /** One provider, or exit 3. Callers have checked the actor. */
+  private async get(name: string, manager?: EntityManager): Promise<ProviderRow> {
     const row = await (manager ? manager.getRepository(Provider) : this.providers).findOneBy({name});
     if (!row) throw notFound(`No provider named "${name}"`, {code: 'PROVIDER_NOT_FOUND', hint: 'See the providers with config:provider.'});
     return row;
   }
 
-  async summary(name: string): Promise<ProviderSummary> {
+  async summary(actor: Actor, name: string): Promise<ProviderSummary> {
+    await this.guard.authorize(actor, READ, 'config.provider.get', name);
+    return this.summaryOf(name);
+  }
+
+  private async summaryOf(name: string): Promise<ProviderSummary> {
     const row = await this.get(name);
     return this.summarize(row, await this.models.findBy({providerId: row.id}));
   }
 
-  /** The key columns for a change; a key from standard input is stored encrypted (not in a dry run). */
-  private async keyColumns(change: KeyChange, dryRun: boolean): Promise<Pick<ProviderRow, 'apiKeyEnv' | 'apiKeySecret'>> {
+  /** The key columns for a change; a key from standard input is stored encrypted with the URL it is for (not in a dry run). */
+  private async keyColumns(change: KeyChange, baseUrl: string, dryRun: boolean): Promise<Pick<ProviderRow, 'apiKeyEnv' | 'apiKeySecret'>> {
     if (change.source === 'env') return {apiKeyEnv: checkEnvVariable(change.variable), apiKeySecret: null};
     if (change.source === 'none') return {apiKeyEnv: null, apiKeySecret: null};
-    return {apiKeyEnv: null, apiKeySecret: dryRun ? 'enc:dry-run' : await this.api.secrets.encrypt(change.key)};
+    return {apiKeyEnv: null, apiKeySecret: dryRun ? 'enc:dry-run' : await sealKey(this.api.secrets, change.key, baseUrl)};
   }
 
-  async add(input: {name: string; kind: ProviderKind; baseUrl?: string | undefined; key: KeyChange}, dryRun = false): Promise<ProviderSummary> {
+  async add(actor: Actor, input: {name: string; kind: ProviderKind; baseUrl?: string | undefined; key: KeyChange}, options: {dryRun?: boolean | undefined} = {}): Promise<ProviderSummary> {
+    await this.guard.authorize(actor, WRITE, 'config.provider.add', input.name);
+    const dryRun = Boolean(options.dryRun);
     checkProviderName(input.name);
     const baseUrl = checkBaseUrl(input.baseUrl ?? DEFAULT_BASE_URLS[input.kind]);
-    if (input.key.source === 'env') checkEnvVariable(input.key.variable);
+    if (input.key.source === 'env') {
+      checkEnvVariable(input.key.variable);
+      await this.guard.authorize(actor, SECRETS, 'config.provider.add', input.name);
+    }
     if (await this.providers.existsBy({name: input.name})) throw providerExists(input.name);
     const stamp = now();
-    const row = {name: input.name, kind: input.kind, baseUrl, ...(await this.keyColumns(input.key, dryRun)), createdAt: stamp, updatedAt: stamp};
+    const row = {name: input.name, kind: input.kind, baseUrl, ...(await this.keyColumns(input.key, baseUrl, dryRun)), createdAt: stamp, updatedAt: stamp};
     if (dryRun) return this.summarize({id: 0, ...row}, []);
     try {
       await this.providers.insert(row);
@@ -178,55 +212,96 @@ export class ProviderService {
       if (isUniqueViolation(error)) throw providerExists(input.name);
       throw error;
     }
-    const summary = await this.summary(input.name);
-    await this.changed({action: 'provider.added', provider: input.name, kind: input.kind, baseUrl, apiKey: summary.apiKey});
+    const summary = await this.summaryOf(input.name);
+    await this.changed(actor, input.key.source === 'env' ? SECRETS : WRITE, {action: 'provider.added', provider: input.name, kind: input.kind, baseUrl, apiKey: summary.apiKey});
     return summary;
   }
 
-  async update(name: string, changes: {baseUrl?: string | undefined; key?: KeyChange | undefined}, dryRun = false): Promise<ProviderSummary> {
+  /**
+   * Changes the base URL and/or the key source. Moving a provider that has a key to another URL
+   * without giving the key again, or taking its key from an environment variable, needs config:secrets;
+   * a stored key then moves with the URL (sealed again for the new one).
+   */
+  async update(actor: Actor, name: string, changes: {baseUrl?: string | undefined; key?: KeyChange | undefined}, options: {dryRun?: boolean | undefined} = {}): Promise<ProviderSummary> {
+    await this.guard.authorize(actor, WRITE, 'config.provider.update', name);
+    const dryRun = Boolean(options.dryRun);
     if (changes.baseUrl === undefined && changes.key === undefined) {
       throw invalidInput('Nothing to change', {code: 'NOTHING_TO_UPDATE', hint: 'Give --base-url, --api-key-env, --api-key-stdin or --no-api-key.'});
     }
     const baseUrl = changes.baseUrl === undefined ? undefined : checkBaseUrl(changes.baseUrl);
-    if (changes.key?.source === 'env') checkEnvVariable(changes.key.variable);
+    if (changes.key?.source === 'env') {
+      checkEnvVariable(changes.key.variable);
+      await this.guard.authorize(actor, SECRETS, 'config.provider.update', name);
+    }
     const row = await this.get(name);
-    const updated: ProviderRow = {
-      ...row, ...(baseUrl ? {baseUrl} : {}), ...(changes.key ? await this.keyColumns(changes.key, dryRun) : {}), updatedAt: now(),
-    };
+    const moves = baseUrl !== undefined && baseUrl !== row.baseUrl;
+    const keyStays = changes.key === undefined && Boolean(row.apiKeyEnv || row.apiKeySecret);
+    let usedSecrets = changes.key?.source === 'env';
+    if (moves && keyStays) {
+      await this.guard.authorize(actor, SECRETS, 'config.provider.update', name);
+      usedSecrets = true;
+    }
+    const target = baseUrl ?? row.baseUrl;
+    let keys: Pick<ProviderRow, 'apiKeyEnv' | 'apiKeySecret'> = {apiKeyEnv: row.apiKeyEnv, apiKeySecret: row.apiKeySecret};
+    if (changes.key) keys = await this.keyColumns(changes.key, target, dryRun);
+    else if (moves && row.apiKeySecret && !dryRun) keys = {apiKeyEnv: null, apiKeySecret: await sealKey(this.api.secrets, (await openStoredKey(row, this.api.secrets)).key, target)};
+    const updated: ProviderRow = {...row, baseUrl: target, ...keys, updatedAt: now()};
     const models = await this.models.findBy({providerId: row.id});
     if (dryRun) return this.summarize(updated, models);
     await this.providers.update({id: row.id}, {baseUrl: updated.baseUrl, apiKeyEnv: updated.apiKeyEnv, apiKeySecret: updated.apiKeySecret, updatedAt: updated.updatedAt});
     const summary = this.summarize(updated, models);
-    await this.changed({action: 'provider.updated', provider: name, baseUrl: summary.baseUrl, apiKey: summary.apiKey});
+    await this.changed(actor, usedSecrets ? SECRETS : WRITE, {action: 'provider.updated', provider: name, baseUrl: summary.baseUrl, ...(moves ? {previousBaseUrl: row.baseUrl} : {}), apiKey: summary.apiKey});
     return summary;
   }
 
-  async modelCount(name: string): Promise<number> {
-    return this.models.countBy({providerId: (await this.get(name)).id});
-  }
-
-  /** Removes the provider and its models in one transaction. */
-  async remove(name: string, dryRun = false): Promise<{name: string; removed: boolean; modelsRemoved: number}> {
+  /** Removes the provider and its models in one transaction; `confirm` is asked once it is found. */
+  async remove(actor: Actor, name: string, options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined} = {}): Promise<{name: string; removed: boolean; modelsRemoved: number}> {
+    await this.guard.authorize(actor, WRITE, 'config.provider.remove', name);
     const row = await this.get(name);
     const count = await this.models.countBy({providerId: row.id});
-    if (dryRun) return {name, removed: false, modelsRemoved: count};
+    if (options.dryRun) return {name, removed: false, modelsRemoved: count};
+    await options.confirm?.(`Remove provider ${name} and its ${count} model${count === 1 ? '' : 's'}?`);
     await this.api.db.transaction(async (manager) => {
       // The foreign key cascades too; deleting the models first does not depend on it.
       await manager.getRepository(Model).delete({providerId: row.id});
       await manager.getRepository(Provider).delete({id: row.id});
     });
-    await this.changed({action: 'provider.removed', provider: name, modelsRemoved: count});
+    await this.changed(actor, WRITE, {action: 'provider.removed', provider: name, modelsRemoved: count});
     return {name, removed: true, modelsRemoved: count};
   }
 
-  /** What a request to the provider needs, the key resolved now (decrypted, or read from the environment). */
-  async endpoint(name: string): Promise<ProviderEndpoint> {
+  /**
+   * What a request to the provider needs, the key resolved now (decrypted, or read from the
+   * environment), for code in this process that calls the provider on the actor's behalf.
+   */
+  async endpoint(actor: Actor, name: string): Promise<ProviderEndpoint> {
+    await this.guard.authorize(actor, READ, 'config.provider.use', name);
     return endpointFor(await this.get(name), this.api.secrets);
+  }
+
+  /**
+   * Asks the provider for its models with its key, at the base URL the key was approved for. Each use
+   * of a credential is audited, whether it worked or not (with the URL, never the key).
+   */
+  async test(actor: Actor, name: string, options: {timeoutMs?: number | undefined} = {}): Promise<ProviderTestReport> {
+    await this.guard.authorize(actor, READ, 'config.provider.test', name);
+    const row = await this.get(name);
+    const used = {baseUrl: row.baseUrl, apiKey: keySource(row)};
+    try {
+      const endpoint = await endpointFor(row, this.api.secrets);
+      const listing = await listProviderModels(endpoint, {timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS});
+      await this.guard.record(actor, {action: 'config.provider.test', target: name, result: 'ok', permission: READ, details: {...used, status: listing.status}});
+      return {provider: endpoint.name, ok: true, status: listing.status, latencyMs: listing.latencyMs, models: listing.models, modelCount: listing.models.length};
+    } catch (error) {
+      await this.guard.record(actor, {action: 'config.provider.test', target: name, result: 'failed', permission: READ, details: {...used, code: (error as {code?: unknown}).code ?? 'UNEXPECTED'}});
+      throw error;
+    }
   }
 
   // ---- models ---------------------------------------------------------------------------------
 
-  async listModels(provider?: string): Promise<ModelSummary[]> {
+  async listModels(actor: Actor, provider?: string): Promise<ModelSummary[]> {
+    await this.guard.authorize(actor, READ, 'config.model.list', provider ?? null);
     const providers = provider ? [await this.get(provider)] : await this.providers.find({order: {name: 'ASC'}});
     const names = new Map(providers.map((row) => [row.id, row.name]));
     const rows = await this.models.find({order: {name: 'ASC'}});
@@ -243,7 +318,8 @@ export class ProviderService {
     return {provider: row, model: found};
   }
 
-  async addModel(provider: string, model: string, options: {makeDefault?: boolean; dryRun?: boolean} = {}): Promise<ModelSummary> {
+  async addModel(actor: Actor, provider: string, model: string, options: {makeDefault?: boolean | undefined; dryRun?: boolean | undefined} = {}): Promise<ModelSummary> {
+    await this.guard.authorize(actor, WRITE, 'config.model.add', `${provider}/${model}`);
     checkModelName(model);
     const makeDefault = Boolean(options.makeDefault);
     const result = {provider, name: model, default: makeDefault};
@@ -260,22 +336,26 @@ export class ProviderService {
         throw error;
       }
     });
-    if (!options.dryRun) await this.changed({action: 'model.added', provider, model, default: makeDefault});
+    if (!options.dryRun) await this.changed(actor, WRITE, {action: 'model.added', provider, model, default: makeDefault});
     return result;
   }
 
-  async removeModel(provider: string, model: string, dryRun = false): Promise<ModelSummary & {removed: boolean}> {
+  async removeModel(actor: Actor, provider: string, model: string, options: {dryRun?: boolean | undefined} = {}): Promise<ModelSummary & {removed: boolean}> {
+    await this.guard.authorize(actor, WRITE, 'config.model.remove', `${provider}/${model}`);
+    const dryRun = Boolean(options.dryRun);
     const found = await this.api.db.transaction(async (manager) => {
       const {model: row} = await this.findModel(manager, provider, model);
       if (!dryRun) await manager.getRepository(Model).delete({id: row.id});
       return row;
     });
-    if (!dryRun) await this.changed({action: 'model.removed', provider, model});
+    if (!dryRun) await this.changed(actor, WRITE, {action: 'model.removed', provider, model});
     return {provider, name: model, default: Boolean(found.isDefault), removed: !dryRun};
   }
 
   /** Makes this model the one default of the registry: others cleared and this one set, in one transaction. */
-  async setDefault(provider: string, model: string, dryRun = false): Promise<ModelSummary & {previous: {provider: string; name: string} | null}> {
+  async setDefault(actor: Actor, provider: string, model: string, options: {dryRun?: boolean | undefined} = {}): Promise<ModelSummary & {previous: {provider: string; name: string} | null}> {
+    await this.guard.authorize(actor, WRITE, 'config.model.default', `${provider}/${model}`);
+    const dryRun = Boolean(options.dryRun);
     const previous = await this.api.db.transaction(async (manager) => {
       const {model: row} = await this.findModel(manager, provider, model);
       const models = manager.getRepository(Model);
@@ -287,7 +367,7 @@ export class ProviderService {
       }
       return before && beforeProvider ? {provider: beforeProvider.name, name: before.name} : null;
     });
-    if (!dryRun) await this.changed({action: 'model.default', provider, model});
+    if (!dryRun) await this.changed(actor, WRITE, {action: 'model.default', provider, model});
     return {provider, name: model, default: true, previous};
   }
 }

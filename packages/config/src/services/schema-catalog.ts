@@ -1,4 +1,4 @@
-import {invalidInput} from '@systemprompt/core';
+import {envVariableFor, invalidInput} from '@systemprompt/core';
 import type {ModuleRecord} from '@systemprompt/core/kernel';
 
 export interface PropertySchema {
@@ -7,6 +7,10 @@ export interface PropertySchema {
   description?: string;
   default?: unknown;
   secret?: boolean;
+  /** Changing it needs config:security (see SchemaCatalog.settings). */
+  security?: boolean;
+  /** Only this host's own sources give it, never the runtime layer. */
+  hostOnly?: boolean;
   writeOnly?: boolean;
   properties?: Record<string, PropertySchema>;
   [keyword: string]: unknown;
@@ -27,6 +31,50 @@ export interface SettingSpec {
   key: string;
   property: PropertySchema;
   secret: boolean;
+  /** Changing it needs config:security too. */
+  security: boolean;
+  /** Taken only from config.yaml and the environment: config:set, rollback and import refuse it. */
+  hostOnly: boolean;
+}
+
+/**
+ * Security settings whatever their module's schema says: who may act (every auth.* key decides how
+ * actors are recognized and trusted) and which database this installation trusts (database.url).
+ */
+const BUILT_IN_SECURITY = (module: string, path: string) => module === 'auth' || (module === 'database' && path === 'url');
+
+/** The environment variable of a top-level setting, and what it feeds. */
+export interface EnvVariable {
+  name: string;
+  module: string;
+  /** The top-level key of the module's config (a group takes JSON). */
+  key: string;
+  secret: boolean;
+  security: boolean;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The candidate closest to `wanted` (edit distance) when it is within `maxDistance`: by default close
+ * enough to be a likely typo (3 edits, or a third of the candidate's length when longer).
+ */
+export function closest(wanted: string, candidates: readonly string[], maxDistance?: number): string | undefined {
+  let best: {candidate: string; score: number} | undefined;
+  for (const candidate of candidates) {
+    const score = distance(wanted, candidate);
+    if (!best || score < best.score) best = {candidate, score};
+  }
+  return best && best.score <= (maxDistance ?? Math.max(3, Math.floor(best.candidate.length / 3))) ? best.candidate : undefined;
 }
 
 const typeOf = (property: PropertySchema): string[] => (Array.isArray(property.type) ? property.type : property.type ? [property.type] : []);
@@ -46,19 +94,39 @@ export class SchemaCatalog {
   /** Every leaf setting, module by module, in schema order. */
   settings(module?: string): SettingSpec[] {
     const specs: SettingSpec[] = [];
-    const walk = (moduleName: string, properties: Record<string, PropertySchema>, prefix: string, secret: boolean) => {
+    type Inherited = {secret: boolean; security: boolean; hostOnly: boolean};
+    const walk = (moduleName: string, properties: Record<string, PropertySchema>, prefix: string, inherited: Inherited) => {
       for (const [name, property] of Object.entries(properties)) {
         const path = prefix ? `${prefix}.${name}` : name;
-        const isSecret = secret || property.secret === true || property.writeOnly === true;
-        if (isGroup(property)) walk(moduleName, property.properties!, path, isSecret);
-        else specs.push({module: moduleName, path, key: `${moduleName}.${path}`, property, secret: isSecret});
+        const hostOnly = inherited.hostOnly || property.hostOnly === true;
+        const marks: Inherited = {
+          secret: inherited.secret || property.secret === true || property.writeOnly === true,
+          // A host-only setting is a security one: it is host-only because of who it lets act.
+          security: inherited.security || hostOnly || property.security === true || BUILT_IN_SECURITY(moduleName, path),
+          hostOnly,
+        };
+        if (isGroup(property)) walk(moduleName, property.properties!, path, marks);
+        else specs.push({module: moduleName, path, key: `${moduleName}.${path}`, property, ...marks});
       }
     };
     for (const entry of this.modules.values()) {
       if (module && entry.module !== module) continue;
-      walk(entry.module, (entry.schema.properties ?? {}) as Record<string, PropertySchema>, '', false);
+      walk(entry.module, (entry.schema.properties ?? {}) as Record<string, PropertySchema>, '', {secret: false, security: false, hostOnly: false});
     }
     return specs;
+  }
+
+  /** Every SYSTEMPROMPT_<MODULE>_<KEY> variable that feeds a setting: one per top-level key of each schema. */
+  envVariables(): EnvVariable[] {
+    const variables: EnvVariable[] = [];
+    const specs = this.settings();
+    for (const entry of this.modules.values()) {
+      for (const key of Object.keys((entry.schema.properties ?? {}) as Record<string, PropertySchema>)) {
+        const under = specs.filter((spec) => spec.module === entry.module && (spec.path === key || spec.path.startsWith(`${key}.`)));
+        variables.push({name: envVariableFor(entry.module, key), module: entry.module, key, secret: under.some((spec) => spec.secret), security: under.some((spec) => spec.security)});
+      }
+    }
+    return variables.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   schemaOf(module: string): ModuleSchema {

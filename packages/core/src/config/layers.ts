@@ -99,7 +99,27 @@ export interface LayeredConfig {
   sources: Record<string, Exclude<ConfigSource, 'default'>>;
 }
 
-/** A module's values from the file, environment and runtime layers; runtime secrets are decrypted. */
+/**
+ * Keys of a config schema marked `hostOnly: true` (a group marks every key under it), as dot paths:
+ * settings such as auth.localTrust that only this host's own sources (config.yaml, the environment,
+ * the env file) may give, never the runtime layer, which lives in a database other hosts share.
+ */
+export function hostOnlyPaths(schema: Record<string, unknown> | undefined, prefix = ''): string[] {
+  const properties = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.entries(properties).flatMap(([key, property]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (property.hostOnly === true) return [path];
+    return property.type === 'object' ? hostOnlyPaths(property, path) : [];
+  });
+}
+
+/** Whether `path` is one of `paths` or lies under one. */
+const within = (path: string, paths: readonly string[]) => paths.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+
+/**
+ * A module's values from the file, environment and runtime layers; runtime secrets are decrypted.
+ * Host-only keys ignore the runtime layer whatever it holds (a value written there by hand included).
+ */
 export async function layerModuleConfig(moduleName: string, schema: Record<string, unknown> | undefined, inputs: ConfigLayerInputs, secrets?: SecretBox): Promise<LayeredConfig> {
   const values: Record<string, unknown> = {};
   const sources: LayeredConfig['sources'] = {};
@@ -108,9 +128,11 @@ export async function layerModuleConfig(moduleName: string, schema: Record<strin
     ['env', configFromEnv(moduleName, schema, inputs.env as NodeJS.ProcessEnv)],
     ['runtime', inputs.runtime[moduleName] ?? {}],
   ];
+  const hostOnly = hostOnlyPaths(schema);
   // Merged leaf by leaf: a runtime `a.b` overrides the file's `a.b` and keeps the file's `a.c`.
   for (const [source, layer] of layers) {
     for (const [path, value] of flatten(layer)) {
+      if (source === 'runtime' && within(path, hostOnly)) continue;
       setPath(values, path, structuredClone(value));
       sources[path] = source;
     }

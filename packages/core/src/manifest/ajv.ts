@@ -8,7 +8,9 @@ const addFormats = ((addFormatsModule as unknown as {default?: FormatsPlugin}).d
 export function createAjv(options: Options = {}): Ajv {
   const ajv = new Ajv({allErrors: true, strict: true, ...options});
   addFormats(ajv);
-  // Schema annotations used by SystemPrompt OS: `secret` marks values that are stored encrypted.
-  ajv.addKeyword({keyword: 'secret', schemaType: 'boolean'});
+  // Schema annotations used by SystemPrompt OS: `secret` marks values that are stored encrypted;
+  // `security` marks settings that only holders of config:security may change; `hostOnly` marks
+  // settings taken only from this host's own sources (never the shared runtime layer).
+  for (const keyword of ['secret', 'security', 'hostOnly']) ajv.addKeyword({keyword, schemaType: 'boolean'});
   return ajv;
 }

@@ -13,8 +13,7 @@ export default class ConfigDiff extends ConfigCommand<typeof ConfigDiff> {
   static override columns = ['key', 'before', 'after'];
 
   async run(): Promise<ChangeRow[]> {
-    await this.authorize('config:read', 'config.diff');
-    const rows = await (await this.configService()).diff(this.args.a, this.args.b);
+    const rows = await (await this.configService()).diff(await this.actor(), this.args.a, this.args.b);
     if (rows.length === 0) this.notices.push(`No differences between ${this.args.a} and ${this.args.b}.`);
     return rows;
   }

@@ -9,8 +9,7 @@ export default class ConfigGet extends ConfigCommand<typeof ConfigGet> {
   static override flags = {'show-source': Flags.boolean({description: 'Also say which layer the value comes from (default, file, env or runtime).'})};
 
   async run(): Promise<unknown> {
-    await this.authorize('config:read', 'config.get');
-    const result = await (await this.configService()).get(this.args.key);
+    const result = await (await this.configService()).get(await this.actor(), this.args.key);
     if (this.flags['show-source'] && result.source !== undefined) return result;
     if (this.args.key?.includes('.') && this.format === 'table') return result.value === undefined ? '' : result.value;
     return result.value;

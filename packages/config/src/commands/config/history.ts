@@ -4,14 +4,14 @@ import type {HistoryRow} from '../../services/config-service.js';
 
 export default class ConfigHistory extends ConfigCommand<typeof ConfigHistory> {
   static override summary = 'Show every change of the runtime configuration: version, key, old and new value, who, when.';
+  static override description = 'WHO is the actor that made the change: a signed-in user\'s email, or local-admin for the local operator under auth.localTrust. Secrets are masked.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> logger.level', '<%= config.bin %> <%= command.id %> logger --json'];
   static override args = {key: Args.string({description: 'module.key or a module name.'})};
   static override flags = {...listFlags};
   static override columns = ['version', 'key', 'before', 'after', 'action', 'actor', 'changedAt'];
 
   async run(): Promise<ListResult<HistoryRow>> {
-    await this.authorize('config:read', 'config.history');
     const query = this.listQuery({fields: ['version', 'key', 'action', 'actor', 'changedAt'], defaultLimit: 50, defaultSort: 'version'});
-    return applyListQuery(await (await this.configService()).history(this.args.key), query, {searchable: ['key', 'actor', 'action']});
+    return applyListQuery(await (await this.configService()).history(await this.actor(), this.args.key), query, {searchable: ['key', 'actor', 'action']});
   }
 }

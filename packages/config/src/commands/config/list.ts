@@ -10,8 +10,7 @@ export default class ConfigList extends ConfigCommand<typeof ConfigList> {
   static override columns = ['key', 'value', 'source', 'type'];
 
   async run(): Promise<ListResult<SettingRow>> {
-    await this.authorize('config:read', 'config.list');
     const query = this.listQuery({fields: ['key', 'value', 'source', 'type', 'secret', 'description'], defaultLimit: null, defaultSort: 'key'});
-    return applyListQuery(await (await this.configService()).list(), query, {searchable: ['key', 'description', 'source']});
+    return applyListQuery(await (await this.configService()).list(await this.actor()), query, {searchable: ['key', 'description', 'source']});
   }
 }

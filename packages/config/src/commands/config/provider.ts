@@ -1,10 +1,10 @@
-import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
-import type {ConfigModuleApi} from '../../index.js';
-import {ProviderService, type ProviderSummary} from '../../services/providers.js';
+import {applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
+import {ConfigCommand} from '../../services/config-command.js';
+import type {ProviderSummary} from '../../services/providers.js';
 
 const FIELDS = ['name', 'kind', 'baseUrl', 'apiKey', 'modelCount', 'defaultModel'] as const;
 
-export default class ConfigProvider extends SystemPromptCommand<typeof ConfigProvider> {
+export default class ConfigProvider extends ConfigCommand<typeof ConfigProvider> {
   static override summary = 'List the AI providers: endpoint, where the API key comes from, models.';
   static override description = 'Shows each provider with its kind (openai: any OpenAI-compatible endpoint; anthropic), base URL, the source of its API key (env:VARIABLE, stored encrypted, or none; never the key itself), how many models it has and the default model when it is one of them.';
   static override examples = [
@@ -16,10 +16,9 @@ export default class ConfigProvider extends SystemPromptCommand<typeof ConfigPro
   static override columns = FIELDS;
 
   async run(): Promise<ListResult<ProviderSummary>> {
-    await this.authorize('config:read', 'config.provider.list');
     const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'name'});
-    const service = new ProviderService(await this.service<ConfigModuleApi>());
-    const result = applyListQuery(await service.list(), query, {searchable: ['name', 'kind', 'baseUrl']});
+    const service = await this.providerService();
+    const result = applyListQuery(await service.list(await this.actor()), query, {searchable: ['name', 'kind', 'baseUrl']});
     if (result.total === 0 && query.filters.length === 0 && !query.search) {
       this.notices.push('No providers yet; add one with config:provider:add NAME --kind openai|anthropic.');
     }

@@ -1,8 +1,8 @@
-import {Args, Flags, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
-import type {ConfigModuleApi} from '../../../index.js';
-import {ProviderService, type ModelSummary} from '../../../services/providers.js';
+import {Args, Flags, dryRunFlag} from '@systemprompt/core';
+import {ConfigCommand} from '../../../services/config-command.js';
+import type {ModelSummary} from '../../../services/providers.js';
 
-export default class ConfigModelAdd extends SystemPromptCommand<typeof ConfigModelAdd> {
+export default class ConfigModelAdd extends ConfigCommand<typeof ConfigModelAdd> {
   static override summary = 'Add a model to an AI provider, optionally as the default model.';
   static override description = 'Registers a model id as the provider names it (see config:provider:test for the ids it offers). With --default it becomes the one default model, replacing the previous one in the same transaction.';
   static override examples = [
@@ -19,13 +19,12 @@ export default class ConfigModelAdd extends SystemPromptCommand<typeof ConfigMod
   };
 
   async run(): Promise<ModelSummary> {
-    await this.authorize('config:write', 'config.model.add');
-    const service = new ProviderService(await this.service<ConfigModuleApi>());
+    const service = await this.providerService();
     const dryRun = this.flags['dry-run'];
     if (dryRun) {
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was added.');
     }
-    return service.addModel(this.args.provider, this.args.model, {makeDefault: this.flags.default, dryRun});
+    return service.addModel(await this.actor(), this.args.provider, this.args.model, {makeDefault: this.flags.default, dryRun});
   }
 }

@@ -1,8 +1,8 @@
-import {Args, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
-import type {ConfigModuleApi} from '../../../index.js';
-import {ProviderService, type ModelSummary} from '../../../services/providers.js';
+import {Args, dryRunFlag} from '@systemprompt/core';
+import {ConfigCommand} from '../../../services/config-command.js';
+import type {ModelSummary} from '../../../services/providers.js';
 
-export default class ConfigModelDefault extends SystemPromptCommand<typeof ConfigModelDefault> {
+export default class ConfigModelDefault extends ConfigCommand<typeof ConfigModelDefault> {
   static override summary = 'Make a model the default model.';
   static override description = 'Exactly one model is the default: this one is set and any other cleared, in one transaction. The model must already be registered (config:model:add).';
   static override aliases = ['config:model:set-default'];
@@ -17,13 +17,12 @@ export default class ConfigModelDefault extends SystemPromptCommand<typeof Confi
   static override flags = {...dryRunFlag};
 
   async run(): Promise<ModelSummary & {previous: {provider: string; name: string} | null}> {
-    await this.authorize('config:write', 'config.model.default');
-    const service = new ProviderService(await this.service<ConfigModuleApi>());
+    const service = await this.providerService();
     const dryRun = this.flags['dry-run'];
     if (dryRun) {
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was changed.');
     }
-    return service.setDefault(this.args.provider, this.args.model, dryRun);
+    return service.setDefault(await this.actor(), this.args.provider, this.args.model, {dryRun});
   }
 }

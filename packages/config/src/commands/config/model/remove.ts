@@ -1,8 +1,8 @@
-import {Args, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
-import type {ConfigModuleApi} from '../../../index.js';
-import {ProviderService, type ModelSummary} from '../../../services/providers.js';
+import {Args, dryRunFlag} from '@systemprompt/core';
+import {ConfigCommand} from '../../../services/config-command.js';
+import type {ModelSummary} from '../../../services/providers.js';
 
-export default class ConfigModelRemove extends SystemPromptCommand<typeof ConfigModelRemove> {
+export default class ConfigModelRemove extends ConfigCommand<typeof ConfigModelRemove> {
   static override summary = 'Remove a model from an AI provider.';
   static override description = 'Removes the model from the registry (not from the provider). If it was the default model, no model is the default afterwards.';
   static override examples = [
@@ -16,10 +16,9 @@ export default class ConfigModelRemove extends SystemPromptCommand<typeof Config
   static override flags = {...dryRunFlag};
 
   async run(): Promise<ModelSummary & {removed: boolean}> {
-    await this.authorize('config:write', 'config.model.remove');
-    const service = new ProviderService(await this.service<ConfigModuleApi>());
+    const service = await this.providerService();
     const dryRun = this.flags['dry-run'];
-    const result = await service.removeModel(this.args.provider, this.args.model, dryRun);
+    const result = await service.removeModel(await this.actor(), this.args.provider, this.args.model, {dryRun});
     if (dryRun) {
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was removed.');

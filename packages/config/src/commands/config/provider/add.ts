@@ -1,10 +1,10 @@
-import {Args, Flags, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
-import type {ConfigModuleApi} from '../../../index.js';
-import {DEFAULT_BASE_URLS, PROVIDER_KINDS, ProviderService, keyChangeFromFlags, type ProviderSummary} from '../../../services/providers.js';
+import {Args, Flags, dryRunFlag} from '@systemprompt/core';
+import {ConfigCommand} from '../../../services/config-command.js';
+import {DEFAULT_BASE_URLS, PROVIDER_KINDS, keyChangeFromFlags, type ProviderSummary} from '../../../services/providers.js';
 
-export default class ConfigProviderAdd extends SystemPromptCommand<typeof ConfigProviderAdd> {
+export default class ConfigProviderAdd extends ConfigCommand<typeof ConfigProviderAdd> {
   static override summary = 'Add an AI provider: an OpenAI-compatible endpoint or Anthropic.';
-  static override description = `Kind openai is any OpenAI-compatible API (OpenAI, Ollama, vLLM, LM Studio, OpenRouter); its --base-url defaults to ${DEFAULT_BASE_URLS.openai}, so give it for any other server. Kind anthropic defaults to ${DEFAULT_BASE_URLS.anthropic}. The API key is either read from an environment variable when it is used (--api-key-env, only the name is kept) or read from standard input and stored encrypted with the installation's secret key (--api-key-stdin). The key is never printed or logged.`;
+  static override description = `Kind openai is any OpenAI-compatible API (OpenAI, Ollama, vLLM, LM Studio, OpenRouter); its --base-url defaults to ${DEFAULT_BASE_URLS.openai}, so give it for any other server. Kind anthropic defaults to ${DEFAULT_BASE_URLS.anthropic}. The API key is either read from an environment variable when it is used (--api-key-env, only the name is kept) or read from standard input and stored encrypted with the installation's secret key (--api-key-stdin). The key is never printed or logged. Needs config:write; --api-key-env also needs config:secrets (the key is a credential of whoever runs the provider, which you may not be able to read).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> openai --kind openai --api-key-env OPENAI_API_KEY',
     '<%= config.bin %> <%= command.id %> ollama --kind openai --base-url http://localhost:11434/v1',
@@ -21,14 +21,13 @@ export default class ConfigProviderAdd extends SystemPromptCommand<typeof Config
   static override columns = ['name', 'kind', 'baseUrl', 'apiKey'];
 
   async run(): Promise<ProviderSummary> {
-    await this.authorize('config:write', 'config.provider.add');
     const key = (await keyChangeFromFlags(this.flags)) ?? {source: 'none' as const};
-    const service = new ProviderService(await this.service<ConfigModuleApi>());
+    const service = await this.providerService();
     const dryRun = this.flags['dry-run'];
     if (dryRun) {
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was added.');
     }
-    return service.add({name: this.args.name, kind: this.flags.kind, baseUrl: this.flags['base-url'], key}, dryRun);
+    return service.add(await this.actor(), {name: this.args.name, kind: this.flags.kind, baseUrl: this.flags['base-url'], key}, {dryRun});
   }
 }
