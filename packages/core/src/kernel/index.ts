@@ -4,3 +4,4 @@ export {bootOrder, implicitDependencies} from './graph.js';
 export {contractProblems, instantiateModule} from './contract.js';
 export {MODULE_STATE_FILE, readModuleState, writeModuleState, type ModuleToggles} from './module-state.js';
 export {declaredPermissions, type DeclaredPermission} from './permission-catalog.js';
+export {cliModules, createCliKernel, openCliAccess, resolveCliActor, type CliAccess, type CliConfigLike} from './cli-access.js';

@@ -32,8 +32,25 @@ function userPlugins(dataDirectory: string): string[] {
   }
 }
 
-/** Runs a plugins:* command quietly (its spinner would mix with this command's output). */
-const plugins = (config: Config, command: string, args: string[]) => config.runCommand(command, command === 'plugins:install' ? [...args, '--silent'] : args);
+export interface RemoveResult {
+  module: string;
+  package: string;
+  removed: true;
+  migrationsReverted: number;
+}
+
+/**
+ * Runs a plugins:* command quietly (its spinner would mix with this command's output). The command
+ * class is run directly, not through config.runCommand: the modules service has checked modules:write
+ * and audits the change itself, and the app's prerun hook would check and audit it a second time.
+ */
+async function plugins(config: Config, id: string, args: string[]): Promise<void> {
+  const command = config.findCommand(id);
+  if (!command) throw unavailable(`The ${id} command is not available`, {code: 'PLUGINS_UNAVAILABLE', hint: 'The CLI needs @oclif/plugin-plugins.'});
+  await (await command.load()).run(id === 'plugins:install' ? [...args, '--silent'] : args, config);
+  // As config.runCommand does: an uninstalled plugin's hooks must not run for the rest of the process.
+  if (id === 'plugins:uninstall') for (const name of args) config.plugins.delete(name);
+}
 
 async function withDatabase<T>(input: Context, records: ModuleRecord[], work: (database: DatabaseService) => Promise<T>): Promise<T> {
   const kernel = await input.newKernel(records);
@@ -88,7 +105,7 @@ export async function installModule(input: Context & {source: string; discover: 
 }
 
 /** Uninstalls a module package; with dropData its applied migrations are rolled back first. */
-export async function removeModule(input: Context & {record: ModuleRecord; dropData: boolean}): Promise<{module: string; package: string; removed: true; migrationsReverted: number}> {
+export async function removeModule(input: Context & {record: ModuleRecord; dropData: boolean}): Promise<RemoveResult> {
   let reverted = 0;
   if (input.dropData && input.record.manifest?.migrations) {
     const records = await import('@systemprompt/core/kernel').then(({discoverModules}) => discoverModules(input.config.getPluginsList() as never, input.paths.cache));

@@ -27,8 +27,14 @@ export function levelValue(level: string): number {
   return value;
 }
 
+export interface LogFilter {
+  module?: string;
+  minLevel?: number;
+  since?: Date;
+}
+
 /** Log lines of the rotated files in `<data>/logs`, oldest first, filtered by module, level and time. */
-export async function readLogs(directory: string, filter: {module?: string; minLevel?: number; since?: Date}): Promise<LogLine[]> {
+export async function readLogs(directory: string, filter: LogFilter): Promise<LogLine[]> {
   let files: string[];
   try {
     files = (await readdir(directory)).filter((name) => /^systemprompt\.log(\.\d+)?$/.test(name));

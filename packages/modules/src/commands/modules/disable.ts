@@ -1,7 +1,8 @@
-import {Args, Flags, SystemPromptCommand} from '@systemprompt/core';
-import {setEnabled, type ToggleResult} from '../../services/toggle.js';
+import {Args, Flags} from '@systemprompt/core';
+import {ModulesCommand} from '../../modules-command.js';
+import type {ToggleResult} from '../../services/toggle.js';
 
-export default class ModulesDisable extends SystemPromptCommand<typeof ModulesDisable> {
+export default class ModulesDisable extends ModulesCommand<typeof ModulesDisable> {
   static override summary = 'Disable a module (its commands then refuse with exit 6).';
   static override description = 'Kept in <config>/modules.json. Core modules cannot be disabled; a module that enabled modules depend on is refused, naming them, unless --cascade disables them too.';
   static override examples = ['<%= config.bin %> <%= command.id %> acme-notes', '<%= config.bin %> <%= command.id %> acme-notes --cascade'];
@@ -9,7 +10,6 @@ export default class ModulesDisable extends SystemPromptCommand<typeof ModulesDi
   static override flags = {cascade: Flags.boolean({description: 'Also disable the modules that depend on it.'})};
 
   async run(): Promise<ToggleResult> {
-    await this.authorize('modules:write', 'modules.disable', this.args.module);
-    return setEnabled(await this.modules(), this.paths.config, this.args.module, false, this.flags.cascade);
+    return (await this.modulesService()).disable(await this.actor(), this.host(), this.args.module, {cascade: this.flags.cascade});
   }
 }

@@ -1,7 +1,8 @@
-import {Args, SystemPromptCommand} from '@systemprompt/core';
-import {setEnabled, type ToggleResult} from '../../services/toggle.js';
+import {Args} from '@systemprompt/core';
+import {ModulesCommand} from '../../modules-command.js';
+import type {ToggleResult} from '../../services/toggle.js';
 
-export default class ModulesEnable extends SystemPromptCommand<typeof ModulesEnable> {
+export default class ModulesEnable extends ModulesCommand<typeof ModulesEnable> {
   static override summary = 'Enable a module.';
   static override description = 'Kept in <config>/modules.json. The modules it depends on must be enabled.';
   static override examples = ['<%= config.bin %> <%= command.id %> acme-notes'];
@@ -9,7 +10,6 @@ export default class ModulesEnable extends SystemPromptCommand<typeof ModulesEna
   static override flags = {};
 
   async run(): Promise<ToggleResult> {
-    await this.authorize('modules:write', 'modules.enable', this.args.module);
-    return setEnabled(await this.modules(), this.paths.config, this.args.module, true, false);
+    return (await this.modulesService()).enable(await this.actor(), this.host(), this.args.module);
   }
 }

@@ -1,8 +1,8 @@
-import {Flags, SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
-import {moduleRows, type ModuleRow} from '../../services/catalog.js';
-import {checkHealth} from '../../services/health.js';
+import {Flags, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
+import {ModulesCommand} from '../../modules-command.js';
+import type {ModuleRow} from '../../services/catalog.js';
 
-export default class ModulesList extends SystemPromptCommand<typeof ModulesList> {
+export default class ModulesList extends ModulesCommand<typeof ModulesList> {
   static override summary = 'List every installed module: version, type, source, enabled, status, dependencies.';
   static override description = 'SOURCE is core (shipped with the CLI), user (plugins:install) or link (plugins:link). STATUS is ok, disabled, or broken (the problem is in PROBLEM). --health also boots each enabled module and runs its health check.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --health', '<%= config.bin %> <%= command.id %> --filter source=user --json'];
@@ -13,10 +13,8 @@ export default class ModulesList extends SystemPromptCommand<typeof ModulesList>
   static override columns = ['name', 'version', 'type', 'source', 'status', 'health', 'dependencies'];
 
   async run(): Promise<ListResult<ModuleRow>> {
-    await this.authorize('modules:read', 'modules.list');
-    const records = await this.modules();
-    const health = this.flags.health ? await checkHealth(await this.kernel(), records) : undefined;
     const query = this.listQuery({fields: ['name', 'version', 'type', 'source', 'enabled', 'status', 'health', 'package'], defaultLimit: null, defaultSort: 'name'});
-    return applyListQuery(moduleRows(records, health), query, {searchable: ['name', 'package', 'type']});
+    const rows = await (await this.modulesService()).list(await this.actor(), this.host(), {health: this.flags.health});
+    return applyListQuery(rows, query, {searchable: ['name', 'package', 'type']});
   }
 }

@@ -1,0 +1,249 @@
+import {existsSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {pathToFileURL} from 'node:url';
+import type {Config} from '@oclif/core';
+import {invalidInput, notFound, toSystemPromptError, unavailable, type AccessProvider, type Actor, type ConfirmStep, type SystemPaths} from '@systemprompt/core';
+import {discoverModules, type Kernel, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
+import {moduleRows, type ModuleRow} from './catalog.js';
+import {checkHealth} from './health.js';
+import {installModule, removeModule, type InstallResult, type RemoveResult} from './install.js';
+import {readLogs, type LogFilter, type LogLine} from './logs.js';
+import {setEnabled, type ToggleResult} from './toggle.js';
+import {validatePackage, type PackageReport} from './validate-package.js';
+
+/**
+ * The installation the modules service works on: its modules, directories, kernels and the oclif
+ * configuration whose plugins they are. The CLI command passes its own; a server passes its kernel's.
+ */
+export interface ModulesHost {
+  /** The installed modules (with disabled ones marked), discovered once. */
+  modules(): Promise<ModuleRecord[]>;
+  /** oclif's configuration: its plugin list, data directory and the plugins:* commands. */
+  config: Config;
+  paths: SystemPaths;
+  /** The caller's kernel (booted modules are kept for its lifetime). */
+  kernel(): Promise<Kernel>;
+  /** A fresh kernel over these modules with the installation's configuration; the caller stops it. */
+  newKernel(modules?: ModuleRecord[]): Promise<Kernel>;
+}
+
+export interface HealthRow {
+  module: string;
+  healthy: boolean;
+  message: string;
+}
+
+export interface ModuleInfo extends ModuleRow {
+  description: string;
+  root: string;
+  permissions: string[];
+  events: string[];
+  tools: string[];
+  commands: string[];
+  dependents: string[];
+}
+
+export interface RestartResult {
+  module: string;
+  restarted: boolean;
+  healthy: boolean;
+  message: string;
+}
+
+const READ = 'modules:read';
+const WRITE = 'modules:write';
+
+const findModule = (records: readonly ModuleRecord[], name: string) => records.find((candidate) => candidate.name === name || candidate.packageName === name);
+
+/** A source or message as the audit log keeps it: credentials in URLs (user:token@host) are cut out. */
+const redact = (text: string) => text.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+
+const moduleNotFound = (name: string) => notFound(`No module named "${name}"`, {code: 'MODULE_NOT_FOUND', hint: 'See modules:list.'});
+
+/**
+ * What the modules:* and extension:* commands do, with the permission check first in every method
+ * (before anything is looked up, so a refused caller learns nothing from the exit code) and an audit
+ * record of every change, made or failed.
+ */
+export class ModulesService {
+  constructor(private readonly access: () => Promise<AccessProvider>) {}
+
+  /** Refuses (exit 4, audited by the access decision) unless the actor holds `permission`; gives the decision back for the audit record. */
+  private async check(actor: Actor, permission: string, action: string, target?: string | null): Promise<AccessProvider> {
+    const access = await this.access();
+    await access.authorize(actor, permission, action, target ?? null);
+    return access;
+  }
+
+  /** Every installed module; with `health`, each enabled one is booted and checked. */
+  async list(actor: Actor, host: ModulesHost, options: {health?: boolean} = {}): Promise<ModuleRow[]> {
+    await this.check(actor, READ, 'modules.list');
+    const records = await host.modules();
+    const health = options.health ? await checkHealth(await host.kernel(), records) : undefined;
+    return moduleRows(records, health);
+  }
+
+  /** One module with its permissions, events, tools, commands and dependents. */
+  async info(actor: Actor, host: ModulesHost, name: string): Promise<ModuleInfo> {
+    await this.check(actor, READ, 'modules.info', name);
+    const records = await host.modules();
+    const record = findModule(records, name);
+    if (!record) throw moduleNotFound(name);
+    const [row] = moduleRows([record]);
+    const commands = host.config.commands.filter((command) => command.pluginName === record.packageName && !command.aliases?.includes(command.id)).map((command) => command.id).sort();
+    return {
+      ...row!,
+      description: record.manifest?.description ?? '',
+      root: record.root,
+      permissions: (record.manifest?.permissions ?? []).map((permission) => permission.name),
+      events: (record.manifest?.events ?? []).map((event) => event.name),
+      tools: (record.manifest?.tools ?? []).map((tool) => tool.name),
+      commands: [...new Set(commands)],
+      dependents: records.filter((other) => other.manifest?.dependencies?.includes(record.name)).map((other) => other.name),
+    };
+  }
+
+  /** The health of every enabled module, or of one; any unhealthy one is exit 6 with every row in the details. */
+  async health(actor: Actor, host: ModulesHost, name?: string): Promise<HealthRow[]> {
+    await this.check(actor, READ, 'modules.health', name ?? null);
+    const records = await host.modules();
+    if (name && !records.some((record) => record.name === name)) throw moduleNotFound(name);
+    const wanted = records.filter((record) => (name ? record.name === name : record.enabled));
+    const health = await checkHealth(await host.kernel(), wanted);
+    const rows = wanted.map((record) => ({module: record.name, healthy: health.get(record.name)?.healthy ?? false, message: health.get(record.name)?.message ?? ''})).sort((a, b) => a.module.localeCompare(b.module));
+    const sick = rows.filter((row) => !row.healthy);
+    if (sick.length > 0) {
+      throw unavailable(`${sick.length} unhealthy module${sick.length === 1 ? '' : 's'}: ${sick.map((row) => `${row.module} (${row.message})`).join('; ')}`, {code: 'MODULES_UNHEALTHY', details: {modules: rows}});
+    }
+    return rows;
+  }
+
+  /** Log lines of the installation's log files, oldest first. */
+  async logs(actor: Actor, host: ModulesHost, filter: LogFilter): Promise<LogLine[]> {
+    await this.check(actor, READ, 'modules.logs', filter.module ?? null);
+    return readLogs(join(host.paths.data, 'logs'), filter);
+  }
+
+  /**
+   * The lines that arrive after `seen` lines, every `intervalMs`, until `signal` aborts. The permission
+   * is checked once, before the first line.
+   */
+  async *follow(actor: Actor, host: ModulesHost, filter: LogFilter, options: {seen: number; signal: AbortSignal; intervalMs?: number}): AsyncIterable<LogLine> {
+    await this.check(actor, READ, 'modules.logs', filter.module ?? null);
+    const directory = join(host.paths.data, 'logs');
+    let seen = options.seen;
+    while (!options.signal.aborted) {
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, options.intervalMs ?? 500);
+        options.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          done();
+        }, {once: true});
+      });
+      if (options.signal.aborted) return;
+      const current = await readLogs(directory, filter);
+      // After a rotation the file set starts over; show what is new since then.
+      if (current.length < seen) seen = 0;
+      yield* current.slice(seen);
+      seen = current.length;
+    }
+  }
+
+  async enable(actor: Actor, host: ModulesHost, name: string): Promise<ToggleResult> {
+    return this.toggle(actor, host, name, true, false);
+  }
+
+  async disable(actor: Actor, host: ModulesHost, name: string, options: {cascade?: boolean} = {}): Promise<ToggleResult> {
+    return this.toggle(actor, host, name, false, options.cascade ?? false);
+  }
+
+  private async toggle(actor: Actor, host: ModulesHost, name: string, enabled: boolean, cascade: boolean): Promise<ToggleResult> {
+    const action = enabled ? 'modules.enable' : 'modules.disable';
+    const access = await this.check(actor, WRITE, action, name);
+    const result = await setEnabled(await host.modules(), host.paths.config, name, enabled, cascade);
+    await access.record(actor, {action, target: name, result: 'ok', permission: WRITE, details: {alsoChanged: result.alsoChanged}});
+    return result;
+  }
+
+  /** Initializes a module, stops it, initializes it again in a fresh kernel and checks its health. */
+  async restart(actor: Actor, host: ModulesHost, name: string): Promise<RestartResult> {
+    await this.check(actor, WRITE, 'modules.restart', name);
+    const record = (await host.modules()).find((candidate) => candidate.name === name);
+    if (!record) throw moduleNotFound(name);
+    // A fresh kernel each time: a restart must not reuse what the first start left in memory.
+    for (let round = 0; round < 2; round++) {
+      const kernel = await host.newKernel();
+      try {
+        await kernel.boot([record.name]);
+        if (round === 1) {
+          const [health] = await kernel.health([record.name]);
+          if (!health!.healthy) throw unavailable(`Module "${record.name}" restarted but is unhealthy: ${health!.message ?? ''}`, {code: 'MODULE_UNHEALTHY'});
+          return {module: record.name, restarted: true, healthy: true, message: health!.message ?? ''};
+        }
+      } finally {
+        await kernel.stop();
+      }
+    }
+    throw unavailable(`Module "${record.name}" did not restart`, {code: 'MODULE_RESTART_FAILED'});
+  }
+
+  /**
+   * Checks a module package. A directory is the caller's own files and needs no permission (nor the
+   * database: `./dir` and `.` never ask); a bare NAME is looked up among the installed modules only for
+   * a caller who may see them (modules:read), so for anyone else it is just a path that does not exist.
+   */
+  async validate(actor: Actor, host: ModulesHost, target: string): Promise<PackageReport> {
+    const path = /^(\.{1,2}(\/|$)|\/)/.test(target);
+    const installed = !path && (await (await this.access()).holds(actor, READ)) ? findModule(await host.modules(), target) : undefined;
+    const root = installed?.root ?? resolve(target);
+    if (!installed && !existsSync(root)) throw notFound(`No installed module or directory "${target}"`, {code: 'MODULE_NOT_FOUND'});
+    return validatePackage(root);
+  }
+
+  /**
+   * Installs a module package (npm name, file:// URL, tarball or directory), validates and migrates
+   * it; on failure nothing stays. Audited as made or failed.
+   */
+  async install(actor: Actor, host: ModulesHost, source: string): Promise<InstallResult> {
+    const access = await this.check(actor, WRITE, 'modules.install', redact(source));
+    // A path (a directory or a tarball) becomes a file:// URL: plugins:install takes a bare path for a
+    // GitHub shorthand.
+    const looksLikePath = /^(\.{1,2}\/|\/)/.test(source) || source.endsWith('.tgz');
+    const url = existsSync(source) ? pathToFileURL(resolve(source)).href : source;
+    if ((looksLikePath && !url.startsWith('file://')) || (url.startsWith('file://') && !existsSync(new URL(url)))) {
+      throw notFound(`${source} does not exist`, {code: 'SOURCE_NOT_FOUND', hint: 'Give an npm package name, a tarball or a directory.'});
+    }
+    try {
+      const result = await installModule({
+        source: url,
+        config: host.config,
+        paths: host.paths,
+        newKernel: (modules) => host.newKernel(modules),
+        discover: async (extra) => discoverModules([...(host.config.getPluginsList() as unknown as PluginDescriptor[]), ...extra], host.paths.cache),
+      });
+      await access.record(actor, {action: 'modules.install', target: result.module, result: 'ok', permission: WRITE, details: {package: result.package, version: result.version, source: redact(url), migrationsApplied: result.migrationsApplied}});
+      return result;
+    } catch (error) {
+      await access.record(actor, {action: 'modules.install', target: redact(source), result: 'failed', permission: WRITE, details: {source: redact(url), error: redact(toSystemPromptError(error).message.split('\n')[0]!)}});
+      throw error;
+    }
+  }
+
+  /** Uninstalls a user-installed or linked module; with dropData its migrations are rolled back first. */
+  async remove(actor: Actor, host: ModulesHost, name: string, options: {dropData?: boolean; confirm?: ConfirmStep} = {}): Promise<RemoveResult> {
+    const access = await this.check(actor, WRITE, 'modules.remove', name);
+    const record = findModule(await host.modules(), name);
+    if (!record) throw moduleNotFound(name);
+    if (record.source === 'core') throw invalidInput(`Module "${record.name}" comes with the CLI and cannot be removed`, {code: 'MODULE_CORE', hint: 'Disable it with modules:disable instead.'});
+    const dropData = options.dropData ?? false;
+    await options.confirm?.(`Remove ${record.packageName}${dropData ? ' and drop its tables' : ''}?`);
+    try {
+      const result = await removeModule({record, config: host.config, paths: host.paths, newKernel: (modules) => host.newKernel(modules), dropData});
+      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'ok', permission: WRITE, details: {package: record.packageName, dropData, migrationsReverted: result.migrationsReverted}});
+      return result;
+    } catch (error) {
+      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'failed', permission: WRITE, details: {package: record.packageName, dropData, error: toSystemPromptError(error).message.split('\n')[0]}});
+      throw error;
+    }
+  }
+}
