@@ -1,5 +1,6 @@
 import type {DataSource, DataSourceOptions, EntitySchema} from 'typeorm';
 import {connectionError, type DatabaseTarget, type MysqlTarget} from './connection.js';
+import {retryWhileBusy, takeWriteLockFirst} from './sqlite-locking.js';
 
 export interface DataSourceSettings {
   target: DatabaseTarget;
@@ -57,6 +58,24 @@ async function createMysqlDatabase(target: MysqlTarget, connectTimeout: number):
   }
 }
 
+/**
+ * The SQLite file holds password hashes and secrets: only its owner may read it, whatever the umask.
+ * SQLite creates a new database file 0644 (it sets the mode itself) and gives its -wal and -shm
+ * files the mode of the database file, so the file is made here first, 0600, and an existing one
+ * (and its -wal/-shm) is narrowed. A missing directory is made 0700; an existing one named by a
+ * sqlite:// URL is the operator's and is left as it is.
+ */
+export async function prepareSqliteFile(file: string): Promise<void> {
+  const {chmod, mkdir, open, stat} = await import('node:fs/promises');
+  const {dirname} = await import('node:path');
+  await mkdir(dirname(file), {recursive: true, mode: 0o700});
+  await (await open(file, 'a', 0o600)).close();
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    const mode = (await stat(path).catch(() => undefined))?.mode;
+    if (mode !== undefined && (mode & 0o077) !== 0) await chmod(path, mode & 0o700);
+  }
+}
+
 /** Opens the database (creating the SQLite file or the MySQL database when missing). TypeORM loads here. */
 export async function openDataSource(settings: DataSourceSettings): Promise<ModularDataSource> {
   const {DataSource} = await import('typeorm');
@@ -73,9 +92,15 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Modu
   const open = async () => {
     const dataSource = new Modular(options(settings));
     await dataSource.initialize();
+    if (settings.target.engine === 'sqlite') takeWriteLockFirst(dataSource, settings.busyTimeoutMs);
     return dataSource;
   };
   try {
+    if (settings.target.engine === 'sqlite') {
+      await prepareSqliteFile(settings.target.file);
+      // Processes opening a new file together race to switch it to WAL, a busy case SQLite does not wait in.
+      return await retryWhileBusy(open, settings.busyTimeoutMs);
+    }
     return await open();
   } catch (error) {
     if (settings.target.engine === 'mysql' && (error as {code?: string}).code === 'ER_BAD_DB_ERROR') {

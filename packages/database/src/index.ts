@@ -1,10 +1,13 @@
 import {join} from 'node:path';
-import {BaseModule, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, ensurePrivateDirectory, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
 import {parseDatabaseUrl} from './connection.js';
 import type {DatabaseConfig} from './generated/config.js';
 import {DatabaseService} from './services/database-service.js';
 
-export {DatabaseService, migrationSourceOf, type ModuleDatabase} from './services/database-service.js';
+export {DATABASE_PERMISSIONS, DatabaseService, migrationSourceOf, type ModuleDatabase} from './services/database-service.js';
+export type {QueryRequest, QueryResult} from './services/query.js';
+export type {DatabaseStatus} from './services/status.js';
+export type {ColumnInfo} from './services/schema.js';
 export {parseDatabaseUrl, describeTarget, redact, type DatabaseTarget, type Engine} from './connection.js';
 export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type MigrationOutcome} from './migrations/runner.js';
 export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
@@ -26,13 +29,12 @@ export class DatabaseModule extends BaseModule {
     await super.initialize(context);
     const config = context.config as unknown as DatabaseConfig;
     const target = parseDatabaseUrl(config.url, join(context.paths.data, config.file));
-    if (target.engine === 'sqlite') {
-      const {mkdir} = await import('node:fs/promises');
-      await mkdir(context.paths.data, {recursive: true});
-    }
+    // The embedded database holds password hashes and secrets: its directory is the owner's alone.
+    if (target.engine === 'sqlite') await ensurePrivateDirectory(context.paths.data);
     this.service = new DatabaseService(
       {target, poolSize: config.poolSize, busyTimeoutMs: config.busyTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs},
       context.logger,
+      () => context.access(),
     );
     context.provide(this.service);
   }

@@ -2,7 +2,7 @@ import {readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {invalidInput} from '@systemprompt/core';
-import {MIGRATION_NAME, type Migration} from './migration.js';
+import {MIGRATION_NAME, TABLE_NAME, type Migration} from './migration.js';
 
 /** Where a module keeps its compiled migrations (module.yaml `migrations`, relative to its root). */
 export interface MigrationSource {
@@ -34,7 +34,11 @@ export async function loadMigrations(source: MigrationSource): Promise<ModuleMig
     if (exported.steps.some((step) => typeof step?.up !== 'function' || typeof step?.down !== 'function')) {
       throw invalidInput(`Migration ${where}: every step needs up() and down()`, {code: 'MIGRATION_INVALID'});
     }
-    migrations.push({module: source.module, name: exported.name, steps: exported.steps});
+    const destroys = exported.rollbackDestroys;
+    if (destroys !== undefined && (!Array.isArray(destroys) || destroys.some((table) => typeof table !== 'string' || !TABLE_NAME.test(table)))) {
+      throw invalidInput(`Migration ${where}: rollbackDestroys must list table names`, {code: 'MIGRATION_INVALID'});
+    }
+    migrations.push({module: source.module, name: exported.name, steps: exported.steps, ...(destroys?.length ? {rollbackDestroys: destroys} : {})});
   }
   return migrations.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

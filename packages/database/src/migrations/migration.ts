@@ -14,9 +14,18 @@ export interface Migration {
   /** `YYYYMMDDHHMMSS-what-it-does`: the timestamp orders a module's migrations. */
   name: string;
   steps: MigrationStep[];
+  /**
+   * Tables whose records are lost when this migration is rolled back and must never be lost by
+   * accident (an audit log, say). `database:rollback` refuses to revert the migration unless its
+   * module is named (`--module`), and says how many records each table holds.
+   */
+  rollbackDestroys?: string[];
 }
 
 export const MIGRATION_NAME = /^\d{14}-[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Table names a migration may list in `rollbackDestroys` (they are quoted into a COUNT query). */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Declares a migration; its file's default export. */
 export function defineMigration(migration: Migration): Migration {

@@ -2,6 +2,7 @@ import {SystemPromptError, ExitCode, invalidInput, type Logger} from '@systempro
 import type {DataSource, QueryRunner} from 'typeorm';
 import type {Engine} from '../connection.js';
 import type {ModuleMigration} from './loader.js';
+import {TABLE_NAME} from './migration.js';
 
 export const MIGRATIONS_TABLE = 'systemprompt_migrations';
 
@@ -17,6 +18,8 @@ export interface MigrationOutcome {
   name: string;
   steps: number;
   status: 'applied' | 'reverted' | 'pending';
+  /** Records per table that reverting this migration destroys (its `rollbackDestroys`). */
+  destroys?: Record<string, number>;
 }
 
 const key = (module: string, name: string) => `${module}/${name}`;
@@ -36,26 +39,37 @@ export class MigrationRunner {
     private readonly logger: Logger,
   ) {}
 
-  /** Creates the bookkeeping table when it is missing. */
+  /**
+   * Creates the bookkeeping table when it is missing. Processes that start together on a new
+   * database all see it missing: the one that gets the lock creates it, the others find it made.
+   */
   async ensureTable(): Promise<void> {
     if (this.tableReady) return;
     const {Table, TableIndex} = await import('typeorm');
-    const queryRunner = this.dataSource.createQueryRunner();
+    const exists = async (queryRunner: QueryRunner) => queryRunner.hasTable(MIGRATIONS_TABLE);
+    const probe = this.dataSource.createQueryRunner();
     try {
-      if (!(await queryRunner.hasTable(MIGRATIONS_TABLE))) await queryRunner.createTable(new Table({
-        name: MIGRATIONS_TABLE,
-        columns: [
-          {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
-          {name: 'module', type: 'varchar', length: '64'},
-          {name: 'name', type: 'varchar', length: '200'},
-          {name: 'applied_at', type: 'varchar', length: '32'},
-        ],
-        indices: [new TableIndex({name: 'uq_systemprompt_migrations_module_name', columnNames: ['module', 'name'], isUnique: true})],
-      }), true);
-      this.tableReady = true;
+      this.tableReady = await exists(probe);
     } finally {
-      await queryRunner.release();
+      await probe.release();
     }
+    if (this.tableReady) return;
+    await this.locked(async (queryRunner) => {
+      await this.inWriteTransaction(queryRunner, async () => {
+        if (await exists(queryRunner)) return;
+        await queryRunner.createTable(new Table({
+          name: MIGRATIONS_TABLE,
+          columns: [
+            {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
+            {name: 'module', type: 'varchar', length: '64'},
+            {name: 'name', type: 'varchar', length: '200'},
+            {name: 'applied_at', type: 'varchar', length: '32'},
+          ],
+          indices: [new TableIndex({name: 'uq_systemprompt_migrations_module_name', columnNames: ['module', 'name'], isUnique: true})],
+        }), true);
+      });
+    });
+    this.tableReady = true;
   }
 
   async applied(): Promise<AppliedMigration[]> {
@@ -71,55 +85,97 @@ export class MigrationRunner {
 
   /** Applies the pending ones of `migrations` (already in dependency and name order). */
   async migrate(migrations: readonly ModuleMigration[], options: {dryRun?: boolean} = {}): Promise<MigrationOutcome[]> {
+    // Most runs have nothing to do: say so without taking the migration lock.
+    if ((await this.pending(migrations)).length === 0) return [];
     return this.exclusively(async (queryRunner) => {
       const pending = await this.pending(migrations);
       const outcomes: MigrationOutcome[] = [];
       for (const migration of pending) {
-        if (!options.dryRun) await this.apply(queryRunner, migration);
-        outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: options.dryRun ? 'pending' : 'applied'});
+        if (options.dryRun) outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: 'pending'});
+        else if (await this.apply(queryRunner, migration)) outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: 'applied'});
       }
       return outcomes;
     });
   }
 
-  /** Reverts the last `steps` applied migrations (of one module, when given), newest first. */
+  /**
+   * Reverts the last `steps` applied migrations (of one module, when given), newest first. A
+   * migration that destroys guarded records (`rollbackDestroys`) is reverted only when its module is
+   * the one named; otherwise nothing is reverted and the refusal says how many records would be lost.
+   */
   async rollback(known: readonly ModuleMigration[], options: {module?: string; steps: number; dryRun?: boolean}): Promise<MigrationOutcome[]> {
     return this.exclusively(async (queryRunner) => {
       const byKey = new Map(known.map((migration) => [key(migration.module, migration.name), migration]));
       const candidates = (await this.applied()).filter((row) => !options.module || row.module === options.module).reverse().slice(0, options.steps);
-      const outcomes: MigrationOutcome[] = [];
+      const planned: Array<{migration: ModuleMigration; destroys?: Record<string, number>}> = [];
       for (const row of candidates) {
         const migration = byKey.get(key(row.module, row.name));
         if (!migration) {
           throw invalidInput(`Cannot roll back ${key(row.module, row.name)}: module "${row.module}" is not installed, so its migration is unknown`, {code: 'MIGRATION_UNKNOWN'});
         }
-        if (!options.dryRun) await this.revert(queryRunner, migration);
-        outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: options.dryRun ? 'applied' : 'reverted'});
+        planned.push({migration, ...(migration.rollbackDestroys?.length ? {destroys: await this.recordCounts(queryRunner, migration.rollbackDestroys)} : {})});
+      }
+      const guarded = planned.filter((item) => item.destroys && item.migration.module !== options.module);
+      if (guarded.length > 0) throw destroysRecords(guarded.map((item) => ({migration: item.migration, destroys: item.destroys!})));
+      const outcomes: MigrationOutcome[] = [];
+      for (const {migration, destroys} of planned) {
+        const outcome: MigrationOutcome = {module: migration.module, name: migration.name, steps: migration.steps.length, status: options.dryRun ? 'applied' : 'reverted', ...(destroys ? {destroys} : {})};
+        if (options.dryRun || (await this.revert(queryRunner, migration))) outcomes.push(outcome);
       }
       return outcomes;
     });
   }
 
-  private async apply(queryRunner: QueryRunner, migration: ModuleMigration): Promise<void> {
-    await this.inUnit(queryRunner, migration, 'apply', async (done) => {
+  /** How many records each table holds (0 for a table that does not exist). */
+  private async recordCounts(queryRunner: QueryRunner, tables: readonly string[]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of tables) {
+      if (!TABLE_NAME.test(table) || !(await queryRunner.hasTable(table))) {
+        counts[table] = 0;
+        continue;
+      }
+      // The name matched TABLE_NAME (letters, digits, _); identifiers cannot be bound.
+      const quoted = this.engine === 'mysql' ? `\`${table}\`` : `"${table}"`;
+      const [row] = (await queryRunner.query(`SELECT COUNT(*) AS n FROM ${quoted}`)) as Array<{n: number | string}>;
+      counts[table] = Number(row?.n ?? 0);
+    }
+    return counts;
+  }
+
+  /** Whether the migration is recorded as applied, seen from inside the caller's transaction. */
+  private async isRecorded(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
+    const rows = (await queryRunner.query(`SELECT id FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [migration.module, migration.name])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Applies one migration; false when another process applied it first (seen under the write lock). */
+  private async apply(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
+    const applied = await this.inUnit(queryRunner, migration, 'apply', async (done) => {
+      if (await this.isRecorded(queryRunner, migration)) return false;
       for (const step of migration.steps) {
         await step.up(queryRunner);
         done.push(step);
       }
       await queryRunner.query(`INSERT INTO ${MIGRATIONS_TABLE} (module, name, applied_at) VALUES (?, ?, ?)`, [migration.module, migration.name, new Date().toISOString()]);
+      return true;
     }, (step) => step.down(queryRunner));
-    this.logger.info({migration: migration.name, for: migration.module}, `applied migration ${key(migration.module, migration.name)}`);
+    if (applied) this.logger.info({migration: migration.name, for: migration.module}, `applied migration ${key(migration.module, migration.name)}`);
+    return applied;
   }
 
-  private async revert(queryRunner: QueryRunner, migration: ModuleMigration): Promise<void> {
-    await this.inUnit(queryRunner, migration, 'revert', async (done) => {
+  /** Reverts one migration; false when another process reverted it first. */
+  private async revert(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
+    const reverted = await this.inUnit(queryRunner, migration, 'revert', async (done) => {
+      if (!(await this.isRecorded(queryRunner, migration))) return false;
       for (const step of [...migration.steps].reverse()) {
         await step.down(queryRunner);
         done.push(step);
       }
       await queryRunner.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [migration.module, migration.name]);
+      return true;
     }, (step) => step.up(queryRunner));
-    this.logger.info({migration: migration.name, for: migration.module}, `reverted migration ${key(migration.module, migration.name)}`);
+    if (reverted) this.logger.info({migration: migration.name, for: migration.module}, `reverted migration ${key(migration.module, migration.name)}`);
+    return reverted;
   }
 
   /**
@@ -130,15 +186,18 @@ export class MigrationRunner {
     queryRunner: QueryRunner,
     migration: ModuleMigration,
     action: 'apply' | 'revert',
-    work: (done: ModuleMigration['steps']) => Promise<void>,
+    work: (done: ModuleMigration['steps']) => Promise<boolean>,
     undo: (step: ModuleMigration['steps'][number]) => Promise<unknown>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const done: ModuleMigration['steps'] = [];
+    // On SQLite the transaction takes the write lock first (BEGIN IMMEDIATE, see data-source.ts), so
+    // the check of what is applied and the change see the same database.
     const transactional = this.engine === 'sqlite';
     if (transactional) await queryRunner.startTransaction();
     try {
-      await work(done);
+      const changed = await work(done);
       if (transactional) await queryRunner.commitTransaction();
+      return changed;
     } catch (error) {
       let undone = true;
       if (transactional) await queryRunner.rollbackTransaction();
@@ -165,6 +224,10 @@ export class MigrationRunner {
   /** One migrating process at a time: a named lock on MySQL; SQLite's write lock serializes the rest. */
   private async exclusively<T>(work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
     await this.ensureTable();
+    return this.locked(work);
+  }
+
+  private async locked<T>(work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
     await queryRunner.connect();
     const mysql = this.engine === 'mysql';
@@ -179,4 +242,28 @@ export class MigrationRunner {
       await queryRunner.release();
     }
   }
+
+  /** SQLite: one write transaction (taking the write lock at once); MySQL: the named lock suffices. */
+  private async inWriteTransaction(queryRunner: QueryRunner, work: () => Promise<void>): Promise<void> {
+    if (this.engine !== 'sqlite') return work();
+    await queryRunner.startTransaction();
+    try {
+      await work();
+      await queryRunner.commitTransaction();
+    } catch (error) {
+      await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** The refusal to drop guarded records by accident: which tables, how many records, how to mean it. */
+function destroysRecords(items: ReadonlyArray<{migration: ModuleMigration; destroys: Record<string, number>}>): SystemPromptError {
+  const what = items.map(({migration, destroys}) => `${key(migration.module, migration.name)} drops ${Object.entries(destroys).map(([table, records]) => `${table} (${records} record${records === 1 ? '' : 's'})`).join(', ')}`).join('; ');
+  const modules = [...new Set(items.map((item) => item.migration.module))];
+  return invalidInput(`Refusing to roll back: ${what}, and those records cannot be restored`, {
+    code: 'ROLLBACK_DESTROYS_RECORDS',
+    details: {migrations: items.map(({migration, destroys}) => ({module: migration.module, name: migration.name, destroys}))},
+    hint: `Name the module to mean it: --module ${modules.join(' / --module ')}. Export the records first if you need them.`,
+  });
 }

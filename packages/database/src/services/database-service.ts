@@ -1,10 +1,17 @@
-import {join} from 'node:path';
-import type {Logger, ModuleContext} from '@systemprompt/core';
+import {AsyncLocalStorage} from 'node:async_hooks';
+import {LOCAL_ONLY_ACCESS, type AccessProvider, type Actor, type ConfirmStep, type Logger, type ModuleContext} from '@systemprompt/core';
+import type {ModuleRecord} from '@systemprompt/core/kernel';
 import type {DataSource, EntityManager, EntitySchema, ObjectLiteral, Repository} from 'typeorm';
 import {describeTarget, type DatabaseTarget, type Engine} from '../connection.js';
 import {openDataSource, type DataSourceSettings, type ModularDataSource} from '../data-source.js';
 import {loadMigrations, type MigrationSource, type ModuleMigration} from '../migrations/loader.js';
-import {MigrationRunner} from '../migrations/runner.js';
+import {MigrationRunner, type MigrationOutcome} from '../migrations/runner.js';
+import {checkQuery, executeQuery, type QueryRequest, type QueryResult} from './query.js';
+import {describeSchema, schemaDdl, type ColumnInfo} from './schema.js';
+import {migrationSourceOf, migrationSources} from './sources.js';
+import {databaseStatus, type DatabaseStatus} from './status.js';
+
+export {migrationSourceOf};
 
 /** What a module gets to work with its own tables. */
 export interface ModuleDatabase {
@@ -16,23 +23,30 @@ export interface ModuleDatabase {
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
 }
 
-/** The migration directory a module declares in module.yaml, resolved against its package root. */
-export const migrationSourceOf = (module: {name: string; root: string; manifest?: {migrations?: string} | undefined}): MigrationSource => ({
-  module: module.name,
-  directory: module.manifest?.migrations ? join(module.root, module.manifest.migrations) : undefined,
-});
+/** The permissions of the database module (module.yaml). */
+export const DATABASE_PERMISSIONS = {read: 'database:read', query: 'database:query', write: 'database:write'} as const;
+
+/** Longest statement text kept in an audit record. */
+const AUDITED_STATEMENT_LENGTH = 1000;
 
 /**
  * The database module's service: one DataSource per process, opened on first use, to which each
  * module adds its entities; a module's pending migrations run, silently, when it attaches.
+ *
+ * What people do to the database (status, schema, query, migrate, rollback) goes through the methods
+ * that take an actor: each checks the actor's permission first, through the module that provides
+ * access (the users module, booted on demand since it sits above this one), and audits changes.
  */
 export class DatabaseService {
   private opening: Promise<ModularDataSource> | undefined;
   private runnerInstance: MigrationRunner | undefined;
+  private readonly inTransaction = new AsyncLocalStorage<boolean>();
+  private transactionTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly settings: DataSourceSettings & {queryTimeoutMs: number},
     private readonly logger: Logger,
+    private readonly access: () => Promise<AccessProvider> = async () => LOCAL_ONLY_ACCESS,
   ) {}
 
   get engine(): Engine {
@@ -50,6 +64,116 @@ export class DatabaseService {
 
   get queryTimeoutMs(): number {
     return this.settings.queryTimeoutMs;
+  }
+
+  get busyTimeoutMs(): number {
+    return this.settings.busyTimeoutMs;
+  }
+
+  /** Engine, version, location, size, tables per module, migrations and latency (database:read). */
+  async status(actor: Actor, modules: readonly ModuleRecord[]): Promise<DatabaseStatus> {
+    await this.authorize(actor, DATABASE_PERMISSIONS.read, 'database.status');
+    return databaseStatus(this, migrationSources(modules));
+  }
+
+  /** The columns of every table, or of one module's (database:read). */
+  async schema(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string} = {}): Promise<ColumnInfo[]> {
+    await this.authorize(actor, DATABASE_PERMISSIONS.read, 'database.schema', options.module);
+    return describeSchema(this, loadedNames(modules), options.module);
+  }
+
+  /** The CREATE statements of every table, or of one module's, for this engine (database:read). */
+  async ddl(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string} = {}): Promise<string> {
+    await this.authorize(actor, DATABASE_PERMISSIONS.read, 'database.schema', options.module);
+    return schemaDdl(this, loadedNames(modules), options.module);
+  }
+
+  /**
+   * One raw statement (database:query; with `write`, database:write too). Raw queries read every
+   * table, password hashes and encrypted secrets included, so they have their own permission that
+   * `*:read` does not give. The statement is checked to stay inside this installation's database
+   * (a refusal is exit 4 and audited); a write asks `confirm` and is audited with its outcome.
+   */
+  async query(actor: Actor, request: QueryRequest, options: {confirm?: ConfirmStep} = {}): Promise<QueryResult> {
+    const access = await this.access();
+    await access.authorize(actor, DATABASE_PERMISSIONS.query, 'database.query');
+    if (request.write) await access.authorize(actor, DATABASE_PERMISSIONS.write, 'database.query');
+    const audited = {statement: request.sql.slice(0, AUDITED_STATEMENT_LENGTH), parameters: request.params.length, write: request.write};
+    let checked;
+    try {
+      checked = await checkQuery(this, request);
+    } catch (error) {
+      const code = (error as {code?: string}).code;
+      if (code === 'QUERY_NOT_ALLOWED') await this.audit(actor, {action: 'database.query', result: 'denied', permission: DATABASE_PERMISSIONS.query, details: {...audited, reason: (error as Error).message}});
+      throw error;
+    }
+    if (!request.write) return executeQuery(this, checked);
+    await options.confirm?.('Run a statement that may change data?');
+    try {
+      const result = await executeQuery(this, checked);
+      await this.audit(actor, {action: 'database.query', result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {...audited, ...(result.kind === 'changes' ? {changes: result.changes} : {rows: result.total})}});
+      return result;
+    } catch (error) {
+      await this.audit(actor, {action: 'database.query', result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {...audited, error: (error as {code?: string}).code ?? 'UNEXPECTED'}});
+      throw error;
+    }
+  }
+
+  /** Applies pending migrations of every module, or of one and its dependencies (database:write). */
+  async migrate(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; dryRun?: boolean} = {}): Promise<MigrationOutcome[]> {
+    await this.authorize(actor, DATABASE_PERMISSIONS.write, 'database.migrate', options.module);
+    const migrations = await this.migrationsOf(migrationSources(modules, options.module));
+    const runner = await this.runner();
+    if (options.dryRun) return runner.migrate(migrations, {dryRun: true});
+    try {
+      const outcomes = await runner.migrate(migrations);
+      if (outcomes.length > 0) await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {applied: outcomes.map(named)}});
+      return outcomes;
+    } catch (error) {
+      await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {error: (error as Error).message}});
+      throw error;
+    }
+  }
+
+  /**
+   * Reverts the newest `steps` migrations, of every module or of one (database:write). A migration
+   * that destroys guarded records (its `rollbackDestroys`, such as the audit log) is refused unless
+   * its module is the one named. `confirm` is asked after every check, naming what is lost.
+   */
+  async rollback(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; steps: number; dryRun?: boolean; confirm?: ConfirmStep}): Promise<MigrationOutcome[]> {
+    await this.authorize(actor, DATABASE_PERMISSIONS.write, 'database.rollback', options.module);
+    const known = await this.migrationsOf(migrationSources(modules, options.module));
+    const runner = await this.runner();
+    const planned = await runner.rollback(known, {module: options.module, steps: options.steps, dryRun: true});
+    if (planned.length === 0 || options.dryRun) return planned;
+    const lost = planned.flatMap((item) => Object.entries(item.destroys ?? {}).map(([table, records]) => `${records} record${records === 1 ? '' : 's'} of ${table}`));
+    await options.confirm?.(`Revert ${planned.map(named).join(', ')}?${lost.length > 0 ? ` This destroys ${lost.join(', ')}.` : ''}`);
+    const target = options.module ?? null;
+    try {
+      const outcomes = await runner.rollback(known, {module: options.module, steps: options.steps});
+      const destroyed = Object.assign({}, ...outcomes.map((item) => item.destroys ?? {})) as Record<string, number>;
+      await this.audit(actor, {action: 'database.rollback', target, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {reverted: outcomes.map(named), ...(Object.keys(destroyed).length > 0 ? {destroyed} : {})}});
+      return outcomes;
+    } catch (error) {
+      await this.audit(actor, {action: 'database.rollback', target, result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {error: (error as Error).message}});
+      throw error;
+    }
+  }
+
+  private async authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void> {
+    await (await this.access()).authorize(actor, permission, action, target);
+  }
+
+  /**
+   * Writes an audit record. A rollback can remove the audit table itself (when its module is named):
+   * the record then cannot be written, and the log file keeps what happened instead.
+   */
+  private async audit(actor: Actor, entry: Parameters<AccessProvider['record']>[1]): Promise<void> {
+    try {
+      await (await this.access()).record(actor, entry);
+    } catch (error) {
+      this.logger.warn({err: error, actor: actor.label, entry}, `could not write the audit record of ${entry.action}`);
+    }
   }
 
   /** The DataSource, opened (and the database and its migrations table created) on first use. */
@@ -88,8 +212,21 @@ export class DatabaseService {
         return dataSource.manager;
       },
       repository: (entity) => dataSource.getRepository(entity),
-      transaction: (work) => dataSource.transaction(work),
+      transaction: (work) => this.transaction(dataSource, work),
     };
+  }
+
+  /**
+   * One use case in one transaction. On SQLite the process has one connection, so a transaction that
+   * started while another was open would nest inside it (a savepoint) and vanish with its rollback:
+   * transactions of one process take turns instead. One started from inside another (the same async
+   * context) still nests, as the caller meant.
+   */
+  private transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.engine !== 'sqlite' || this.inTransaction.getStore()) return dataSource.transaction(work);
+    const turn = this.transactionTail.then(() => this.inTransaction.run(true, () => dataSource.transaction(work)));
+    this.transactionTail = turn.then(() => undefined, () => undefined);
+    return turn;
   }
 
   /** Every migration of the given modules, in the order given (dependencies first), then by name. */
@@ -108,3 +245,6 @@ export class DatabaseService {
     if (dataSource?.isInitialized) await dataSource.destroy();
   }
 }
+
+const named = (item: {module: string; name: string}) => `${item.module}/${item.name}`;
+const loadedNames = (modules: readonly ModuleRecord[]) => modules.filter((record) => !record.error).map((record) => record.name);

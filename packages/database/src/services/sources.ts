@@ -1,7 +1,13 @@
+import {join} from 'node:path';
 import {notFound} from '@systemprompt/core';
 import {bootOrder, type ModuleRecord} from '@systemprompt/core/kernel';
 import type {MigrationSource} from '../migrations/loader.js';
-import {migrationSourceOf} from './database-service.js';
+
+/** The migration directory a module declares in module.yaml, resolved against its package root. */
+export const migrationSourceOf = (module: {name: string; root: string; manifest?: {migrations?: string} | undefined}): MigrationSource => ({
+  module: module.name,
+  directory: module.manifest?.migrations ? join(module.root, module.manifest.migrations) : undefined,
+});
 
 /**
  * The migration sources of the installed modules that load, dependencies first; with `only`, that

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, runCli, createTempHome} from '@systemprompt/testing';
+import {createTestDatabase, describeEachEngine, runCli, createTempHome} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -115,13 +115,73 @@ describeEachEngine('database commands', {root}, (t) => {
       expect(run.stderr).to.equal('Showing 1-1 of 2; raise --limit (0 for all) for more.\n');
     });
 
-    it('stops a statement at --timeout with exit 6', async () => {
-      const slow = t.engine === 'sqlite'
-        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT COUNT(*) FROM n'
-        : 'SELECT SLEEP(5)';
-      const run = await t.cli('database:query', slow, '--timeout', '100');
-      expect(run.exitCode).to.equal(6);
-      expect(run.stderr).to.match(/^The query did not finish within 100 ms and was stopped\n/);
+    it('stops an endless statement at --timeout with exit 6, and nothing of it keeps running', async () => {
+      const marker = `endless_${Date.now()}`;
+      // No bound: before, SQLite's worker thread ran on in native code (minutes of CPU) and kept the
+      // command alive. MariaDB caps recursion (max_recursive_iterations), so there 10^12 joined rows.
+      const endless = t.engine === 'sqlite'
+        ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) AS ${marker} FROM n`
+        : `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT COUNT(*) AS ${marker} FROM n a, n b, n c, n d`;
+      const started = Date.now();
+      const run = await t.cli('database:query', endless, '--timeout', '1000', '--json');
+      const elapsed = Date.now() - started;
+      expect(run.exitCode, run.stderr).to.equal(6);
+      expect(run.json().error).to.include({code: 'QUERY_TIMEOUT', message: 'The query did not finish within 1000 ms and was stopped'});
+      // A generous margin for a loaded machine; what matters is that it ends at all.
+      expect(elapsed).to.be.lessThan(1000 + 4000);
+      if (t.engine === 'mysql') {
+        // Seen from the server (database:query itself refuses SHOW PROCESSLIST): the statement is gone.
+        const {createConnection} = await import('mysql2/promise');
+        const connection = await createConnection(t.database.url!);
+        try {
+          const [running] = (await connection.query('SHOW FULL PROCESSLIST')) as unknown as [Array<{Info: string | null}>];
+          expect(running.filter((row) => row.Info?.includes(marker) && !row.Info.includes('PROCESSLIST'))).to.deep.equal([]);
+        } finally {
+          await connection.end();
+        }
+      }
+    });
+  });
+
+  describe('database:query reaches only this installation\'s database', () => {
+    const refused = async (...args: string[]) => {
+      const run = await t.cli('database:query', ...args, '--json');
+      expect(run.exitCode, `${args[0]}: ${run.stdout}${run.stderr}`).to.equal(4);
+      expect(run.json().error.code, args[0]).to.equal('QUERY_NOT_ALLOWED');
+      expect(run.json().error.message).to.match(/^The query was refused: /);
+      return run;
+    };
+
+    it('refuses other schemas, server files and server statements on MySQL; on SQLite other files', async () => {
+      if (t.engine === 'mysql') {
+        await refused('SELECT user FROM mysql.user');
+        await refused("SELECT LOAD_FILE('/etc/passwd')");
+        await refused('SELECT * FROM test.x');
+        await refused('SELECT table_name FROM information_schema.tables');
+        await refused('SHOW DATABASES');
+        await refused('USE mysql');
+        await refused("SELECT 1 INTO OUTFILE '/tmp/sp-outfile'", '--write', '--confirm');
+        await refused("UPDATE mysql.user SET authentication_string = '' WHERE user = ?", '--param', 'root', '--write', '--confirm');
+        // Another installation's database on the same server: named, refused.
+        const other = await createTestDatabase('mysql');
+        try {
+          await refused(`SELECT * FROM ${other.url!.replace(/.*\//, '')}.anything`);
+        } finally {
+          await other.drop();
+        }
+        // Its own schema, named or not, is fine.
+        const own = t.database.url!.replace(/.*\//, '');
+        const run = await t.cli('database:query', `SELECT COUNT(*) AS n FROM ${own}.systemprompt_migrations m WHERE m.id > ?`, '--param', '0', '--json');
+        expect(run.exitCode, run.stderr).to.equal(0);
+      } else {
+        await refused(`ATTACH DATABASE '${join(t.home.path, 'other.sqlite')}' AS other`, '--write', '--confirm');
+        await refused(`VACUUM INTO '${join(t.home.path, 'copy.sqlite')}'`, '--write', '--confirm');
+        await refused('PRAGMA journal_mode = DELETE', '--write', '--confirm');
+        expect(existsSync(join(t.home.path, 'other.sqlite'))).to.equal(false);
+        expect(existsSync(join(t.home.path, 'copy.sqlite'))).to.equal(false);
+        const info = await t.cli('database:query', 'PRAGMA table_info(systemprompt_migrations)', '--json');
+        expect(info.exitCode, info.stderr).to.equal(0);
+      }
     });
   });
 

@@ -39,6 +39,28 @@ describeEachEngine('module migrations through the systemprompt bin', {root}, (t)
     expect(notesOnly(status.pendingMigrations)).to.deep.equal(['notes/20261128000100-create-notes-tags']);
   });
 
+  it('refuses to roll back a migration that drops kept records unless its module is named, saying how many', async () => {
+    expect((await cli('notes:add', 'keep me', '--json')).exitCode).to.equal(0);
+    for (const args of [['--steps', '2', '--confirm'], ['--steps', '2', '--dry-run']]) {
+      const refused = await cli('database:rollback', ...args, '--json');
+      expect(refused.exitCode, refused.stderr).to.equal(2);
+      const {error} = JSON.parse(refused.stdout);
+      expect(error.code).to.equal('ROLLBACK_DESTROYS_RECORDS');
+      // The notes module's migrations are the newest (linking it booted the users module first).
+      expect(error.message).to.match(/^Refusing to roll back: .*notes\/20261128000000-create-notes drops notes \(1 record\).*, and those records cannot be restored$/);
+    }
+    expect(JSON.parse((await cli('notes:list', '--json')).stdout).data).to.have.length(1);
+    const plan = await cli('database:rollback', '--module', 'notes', '--steps', '2', '--dry-run', '--json');
+    expect(plan.exitCode, plan.stderr).to.equal(0);
+    expect(JSON.parse(plan.stdout).data.map((row: {name: string; destroys?: object}) => [row.name, row.destroys ?? null])).to.deep.equal([
+      ['20261128000100-create-notes-tags', null],
+      ['20261128000000-create-notes', {notes: 1}],
+    ]);
+    const named = await cli('database:rollback', '--module', 'notes', '--steps', '2', '--confirm', '--json');
+    expect(named.exitCode, named.stderr).to.equal(0);
+    expect(JSON.parse(named.stdout).data.map((row: {status: string}) => row.status)).to.deep.equal(['reverted', 'reverted']);
+  });
+
   it('migrates a module silently the first time one of its commands runs', async () => {
     const add = await cli('notes:add', 'buy milk', '--json');
     expect(add.exitCode, add.stderr).to.equal(0);

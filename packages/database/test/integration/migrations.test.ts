@@ -125,6 +125,60 @@ for (const engine of testEngines()) {
       expect(await tables()).to.include('things');
     });
 
+    it('refuses a rollback that drops guarded records unless the module is named, with the count', async () => {
+      const runner = await service.runner();
+      const guarded = asModule({...createThings, rollbackDestroys: ['things']}, addColour);
+      await runner.migrate(guarded);
+      const dataSource = await service.dataSource();
+      for (const id of [1, 2, 3]) await dataSource.query('INSERT INTO things (id, label) VALUES (?, ?)', [id, `thing ${id}`]);
+      for (const options of [{steps: 2}, {steps: 2, dryRun: true}]) {
+        try {
+          await runner.rollback(guarded, options);
+          expect.fail('rollback should refuse');
+        } catch (error) {
+          expect(error).to.include({code: 'ROLLBACK_DESTROYS_RECORDS', exitCode: 2});
+          expect((error as Error).message).to.equal(`Refusing to roll back: things/${createThings.name} drops things (3 records), and those records cannot be restored`);
+          expect((error as {details: object}).details).to.deep.equal({migrations: [{module: 'things', name: createThings.name, destroys: {things: 3}}]});
+        }
+      }
+      // Nothing was reverted, not even the newer, unguarded migration.
+      expect((await runner.applied()).map((row) => row.name)).to.deep.equal([createThings.name, addColour.name]);
+      expect(await runner.rollback(guarded, {steps: 1})).to.have.length(1);
+      const reverted = await runner.rollback(guarded, {module: 'things', steps: 1});
+      expect(reverted).to.deep.equal([{module: 'things', name: createThings.name, steps: 1, status: 'reverted', destroys: {things: 3}}]);
+      expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
+    });
+
+    it('keeps a use case that overlaps another one\'s failing transaction (one process)', async () => {
+      const {EntitySchema} = await import('../../src/schema.js');
+      const Thing = new EntitySchema<{id: number; label: string}>({name: 'Thing', tableName: 'things', columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}}});
+      await (await service.runner()).migrate(asModule(createThings));
+      const db = await service.forModule({name: 'things', root: home.path, manifest: {name: 'things', version: '1.0.0', type: 'service', description: 'x'}}, [Thing]);
+      let release!: () => void;
+      const paused = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // A starts and waits; B starts meanwhile and finishes; then A fails and rolls back.
+      const failing = db.transaction(async (manager) => {
+        await manager.getRepository(Thing).save({id: 1, label: 'from A'});
+        await paused;
+        throw new Error('A failed');
+      });
+      const other = db.transaction(async (manager) => manager.getRepository(Thing).save({id: 2, label: 'from B'}));
+      setTimeout(release, 50);
+      const [a, b] = await Promise.allSettled([failing, other]);
+      expect(a.status).to.equal('rejected');
+      expect(b.status).to.equal('fulfilled');
+      // On SQLite B used to nest inside A (one connection) and vanish with A's rollback.
+      expect((await db.repository(Thing).find({order: {id: 'ASC'}})).map((thing) => thing.label)).to.deep.equal(['from B']);
+      // A transaction opened inside another still nests in it.
+      await db.transaction(async (outer) => {
+        await outer.getRepository(Thing).save({id: 3, label: 'outer'});
+        await db.transaction(async (inner) => inner.getRepository(Thing).save({id: 4, label: 'inner'}));
+      });
+      expect(await db.repository(Thing).count()).to.equal(3);
+    });
+
     it('gives modules repositories and one-transaction use cases', async () => {
       const {EntitySchema} = await import('../../src/schema.js');
       const Thing = new EntitySchema<{id: number; label: string}>({name: 'Thing', tableName: 'things', columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}}});

@@ -1,4 +1,4 @@
-import {readdir, readFile} from 'node:fs/promises';
+import {chmod, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
@@ -46,6 +46,48 @@ describe('createLogging', () => {
     await logging.close();
     const files = (await readdir(logFileDirectory(options().dataDirectory))).filter((name) => name.startsWith('systemprompt.log'));
     expect(files.sort()).to.deep.equal(['systemprompt.log', 'systemprompt.log.1', 'systemprompt.log.2']);
+  });
+});
+
+describe('createLogging file modes', () => {
+  let home: TempHome;
+  let umask: number;
+  beforeEach(async () => {
+    home = await createTempHome();
+    umask = process.umask(0);
+  });
+  afterEach(async () => {
+    process.umask(umask);
+    await home.remove();
+  });
+
+  const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
+  const options = (overrides = {}) => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '1k', maxFiles: 2, ...overrides});
+
+  it('makes the log directory 0700 and every log file 0600 even with umask 000, rotated files included', async () => {
+    const logging = await createLogging(options());
+    for (let index = 0; index < 40; index++) {
+      logging.root.info({index, padding: 'x'.repeat(100)}, 'line');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await logging.close();
+    const directory = logFileDirectory(options().dataDirectory);
+    expect(await modeOf(directory)).to.equal(0o700);
+    const files = (await readdir(directory)).filter((name) => name.startsWith('systemprompt.log')).sort();
+    expect(files).to.deep.equal(['systemprompt.log', 'systemprompt.log.1', 'systemprompt.log.2']);
+    for (const name of files) expect(await modeOf(join(directory, name)), name).to.equal(0o600);
+  });
+
+  it('narrows a log directory and log files left readable by an older version', async () => {
+    const directory = logFileDirectory(options().dataDirectory);
+    await mkdir(directory, {recursive: true});
+    await chmod(directory, 0o755);
+    for (const name of ['systemprompt.log', 'systemprompt.log.1']) await writeFile(join(directory, name), '{}\n', {mode: 0o644});
+    const logging = await createLogging(options());
+    await logging.close();
+    expect(await modeOf(directory)).to.equal(0o700);
+    expect(await modeOf(join(directory, 'systemprompt.log'))).to.equal(0o600);
+    expect(await modeOf(join(directory, 'systemprompt.log.1'))).to.equal(0o600);
   });
 });
 

@@ -11,6 +11,8 @@ const BUILTIN_ROLES: Array<[string, string, string[]]> = [
 
 export default defineMigration({
   name: '20261128110000-create-users',
+  // Reverting this drops the audit log: database:rollback refuses unless --module users is named.
+  rollbackDestroys: ['users_audit'],
   steps: [
     {
       up: (runner) => runner.createTable(new Table({

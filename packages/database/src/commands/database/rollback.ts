@@ -1,14 +1,13 @@
 import {Flags, SystemPromptCommand, confirmFlag, dryRunFlag} from '@systemprompt/core';
 import type {MigrationOutcome} from '../../migrations/runner.js';
 import type {DatabaseService} from '../../services/database-service.js';
-import {migrationSources} from '../../services/sources.js';
 
 export default class DatabaseRollback extends SystemPromptCommand<typeof DatabaseRollback> {
   static override summary = 'Revert the most recent migrations (dangerous: asks for confirmation).';
-  static override description = 'Reverts the last N applied migrations, newest first, each all or nothing. Tables a migration created are dropped with their data.';
+  static override description = 'Reverts the last N applied migrations, newest first, each all or nothing. Tables a migration created are dropped with their data. A migration that drops records kept for good (the audit log) is reverted only when its module is named with --module, and the question says how many records are lost. Needs database:write; audited.';
   static override examples = ['<%= config.bin %> <%= command.id %> --confirm', '<%= config.bin %> <%= command.id %> --module users --steps 2 --confirm', '<%= config.bin %> <%= command.id %> --steps 3 --dry-run'];
   static override flags = {
-    module: Flags.string({description: 'Only migrations of this module.'}),
+    module: Flags.string({description: 'Only migrations of this module (needed to revert one that drops the audit log).'}),
     steps: Flags.integer({description: 'How many migrations to revert.', default: 1, min: 1}),
     ...confirmFlag,
     ...dryRunFlag,
@@ -16,20 +15,16 @@ export default class DatabaseRollback extends SystemPromptCommand<typeof Databas
   static override columns = ['module', 'name', 'steps', 'status'];
 
   async run(): Promise<MigrationOutcome[]> {
-    await this.authorize('database:write', 'database.rollback');
     const service = await this.service<DatabaseService>();
-    const known = await service.migrationsOf(migrationSources(await this.modules(), this.flags.module));
-    const runner = await service.runner();
-    const planned = await runner.rollback(known, {module: this.flags.module, steps: this.flags.steps, dryRun: true});
-    if (planned.length === 0) {
-      this.notices.push('Nothing to roll back.');
-      return [];
-    }
-    if (this.flags['dry-run']) {
-      this.meta.dryRun = true;
-      return planned;
-    }
-    await this.confirmAction(`Revert ${planned.map((item) => `${item.module}/${item.name}`).join(', ')}?`);
-    return runner.rollback(known, {module: this.flags.module, steps: this.flags.steps});
+    const dryRun = this.flags['dry-run'];
+    const outcomes = await service.rollback(await this.actor(), await this.modules(), {
+      module: this.flags.module,
+      steps: this.flags.steps,
+      dryRun,
+      confirm: (question) => this.confirmAction(question),
+    });
+    if (outcomes.length === 0) this.notices.push('Nothing to roll back.');
+    else if (dryRun) this.meta.dryRun = true;
+    return outcomes;
   }
 }

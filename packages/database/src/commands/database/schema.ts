@@ -1,10 +1,10 @@
 import {Flags, SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
 import type {DatabaseService} from '../../services/database-service.js';
-import {describeSchema, schemaDdl, type ColumnInfo} from '../../services/schema.js';
+import type {ColumnInfo} from '../../services/schema.js';
 
 export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseSchema> {
   static override summary = 'Show the tables of each module with their columns, or their DDL.';
-  static override description = 'Reads the live schema from the engine. With --ddl, prints the CREATE statements of the current engine (SQLite or MySQL).';
+  static override description = 'Reads the live schema from the engine. With --ddl, prints the CREATE statements of the current engine (SQLite or MySQL). Needs database:read.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --module users', '<%= config.bin %> <%= command.id %> --ddl > schema.sql'];
   static override flags = {
     module: Flags.string({description: 'Only the tables of this module.'}),
@@ -13,13 +13,12 @@ export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseS
   static override columns = ['module', 'table', 'column', 'type', 'nullable', 'primary', 'default'];
 
   async run(): Promise<ColumnInfo[] | TextResult> {
-    await this.authorize('database:read', 'database.schema');
     const service = await this.service<DatabaseService>();
-    const moduleNames = (await this.modules()).filter((record) => !record.error).map((record) => record.name);
+    const [actor, modules] = [await this.actor(), await this.modules()];
     if (this.flags.ddl) {
-      const ddl = await schemaDdl(service, moduleNames, this.flags.module);
+      const ddl = await service.ddl(actor, modules, {module: this.flags.module});
       return textResult(ddl, {engine: service.engine, ddl});
     }
-    return describeSchema(service, moduleNames, this.flags.module);
+    return service.schema(actor, modules, {module: this.flags.module});
   }
 }

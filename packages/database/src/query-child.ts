@@ -1,7 +1,8 @@
-// Runs one database:query statement on SQLite in a worker thread, on its own connection: read-only
-// unless asked to write, so SQLite itself refuses writes; the main thread can stop waiting at the
-// time limit without its own event loop being blocked by a long statement.
-import {parentPort, workerData} from 'node:worker_threads';
+// Runs one database:query statement on SQLite in a child process, on its own connection: read-only
+// unless asked to write, so SQLite itself refuses writes. A child process, not a worker thread:
+// better-sqlite3 cannot interrupt a running statement, and a thread busy in native code ignores
+// terminate(), so an endless statement would burn a CPU and keep the command alive. A process is
+// stopped at the time limit with SIGKILL; SQLite's journal undoes an unfinished write.
 import Database from 'better-sqlite3';
 
 export interface QueryJob {
@@ -27,20 +28,20 @@ function run(job: QueryJob): QueryReply {
     if (!job.write && !statement.readonly) {
       return {kind: 'error', code: 'SQLITE_READONLY', message: 'attempt to write a readonly database (add --write to change data)'};
     }
+    // Writes take the write lock first (BEGIN IMMEDIATE), where waiting for another writer is safe.
+    const inTransaction = <T>(work: () => T): T => (job.write ? db.transaction(work).immediate() : work());
     if (statement.reader) {
       const rows: Array<Record<string, unknown>> = [];
       let total = 0;
-      const read = () => {
+      inTransaction(() => {
         for (const row of statement.iterate(...job.params) as Iterable<Record<string, unknown>>) {
           total++;
           if (job.limit === null || rows.length < job.limit) rows.push(row);
         }
-      };
-      if (job.write) db.transaction(read)();
-      else read();
+      });
       return {kind: 'rows', columns: statement.columns().map((column) => column.name), rows, total};
     }
-    const result = job.write ? db.transaction(() => statement.run(...job.params))() : statement.run(...job.params);
+    const result = inTransaction(() => statement.run(...job.params));
     const id = result.lastInsertRowid;
     return {kind: 'changes', changes: result.changes, lastInsertId: typeof id === 'bigint' ? id.toString() : id};
   } finally {
@@ -48,8 +49,14 @@ function run(job: QueryJob): QueryReply {
   }
 }
 
-try {
-  parentPort!.postMessage(run(workerData as QueryJob));
-} catch (error) {
-  parentPort!.postMessage({kind: 'error', code: String((error as {code?: string}).code ?? 'SQLITE_ERROR'), message: error instanceof Error ? error.message : String(error)});
+function reply(message: QueryReply): void {
+  process.send!(message, () => process.exit(0));
 }
+
+process.once('message', (job: QueryJob) => {
+  try {
+    reply(run(job));
+  } catch (error) {
+    reply({kind: 'error', code: String((error as {code?: string}).code ?? 'SQLITE_ERROR'), message: error instanceof Error ? error.message : String(error)});
+  }
+});
