@@ -1,9 +1,12 @@
-import type {Actor, AuditEntry} from '@systemprompt/core';
+import {SYSTEM_ACTOR, type Actor, type AuditEntry} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Audit, type AuditRow} from '../entities.js';
+import {AUDIT_HEAD_TABLE, GENESIS_HASH, chainHash} from './audit-chain.js';
+import {verifyAuditChain, type AuditVerification, type VerifyOptions} from './audit-verify.js';
 
 export type {AuditEntry};
+export type {AuditVerification, AuditBreak, VerifyOptions} from './audit-verify.js';
 
 export interface AuditRecord {
   id: number;
@@ -18,13 +21,28 @@ export interface AuditRecord {
 
 const view = (row: AuditRow): AuditRecord => ({id: row.id, at: row.at, actor: row.actor, action: row.action, target: row.target, result: row.result, permission: row.permission, details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null});
 
-/** The append-only audit log: who did what to what, with which permission, and how it ended. */
+type Pending = Omit<AuditRow, 'id' | 'seq' | 'prevHash' | 'hash'>;
+
+/** "no such table" (SQLite) or ER_NO_SUCH_TABLE (MySQL/MariaDB), as TypeORM passes them on. */
+const isMissingTable = (error: unknown): boolean => {
+  const driver = (error as {driverError?: {code?: string; message?: string}}).driverError;
+  return driver?.code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(driver?.message ?? (error as Error).message ?? '');
+};
+
+/**
+ * The append-only audit log: who did what to what, with which permission, and how it ended. Every
+ * record is chained to the one before it by a hash (see audit-chain.ts), so `verify()` finds a record
+ * that was changed or removed afterwards.
+ */
 export class AuditService {
   constructor(private readonly db: ModuleDatabase) {}
 
-  /** Writes one record, inside the caller's transaction when one is given. */
+  /**
+   * Writes one record, inside the caller's transaction when one is given (the record then stands or
+   * falls with the change it describes), else in a transaction of its own.
+   */
   async record(actor: Actor, entry: AuditEntry, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.db.manager).getRepository(Audit).insert({
+    const pending: Pending = {
       at: new Date().toISOString(),
       actorId: actor.id,
       actor: actor.label,
@@ -33,7 +51,66 @@ export class AuditService {
       result: entry.result,
       permission: entry.permission ?? null,
       details: entry.details ? JSON.stringify(entry.details) : null,
-    });
+    };
+    // Every append runs in a transaction. Between processes the head's lock orders them (below); within
+    // one process on SQLite, where every flow shares one connection, the database module's transactions
+    // take turns, so two appends never interleave in one transaction.
+    if (manager?.queryRunner?.isTransactionActive) await this.append(manager, pending);
+    else await this.db.transaction((inner) => this.append(inner, pending));
+  }
+
+  /**
+   * Appends at the head of the chain. The first statement writes the head row, which takes its lock
+   * before anything is read: on MySQL/MariaDB a row lock that queues concurrent writers (the SELECT then
+   * reads the newest head, FOR UPDATE); on SQLite the database's write lock, taken before the
+   * transaction reads, so it never works from an older snapshot (whether the transaction began
+   * DEFERRED or IMMEDIATE). Two writers can therefore never both extend the same head.
+   */
+  private async append(manager: EntityManager, pending: Pending, restoring = false): Promise<void> {
+    try {
+      await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET seq = seq + 1 WHERE id = 1`);
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      // The chain's migration was rolled back (or its table dropped): the record is kept all the same,
+      // outside the chain, where verify reports it; migrating again chains it.
+      await manager.query('INSERT INTO users_audit (at, actor_id, actor, action, target, result, permission, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [pending.at, pending.actorId, pending.actor, pending.action, pending.target, pending.result, pending.permission, pending.details]);
+      return;
+    }
+    const [head] = (await manager.query(`SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1${this.db.engine === 'mysql' ? ' FOR UPDATE' : ''}`)) as Array<{seq: number | string; hash: string}>;
+    if (!head) {
+      if (restoring) throw new Error(`The head of the audit log (${AUDIT_HEAD_TABLE}) cannot be restored`);
+      await this.restoreHead(manager);
+      await this.append(manager, pending, true);
+      return;
+    }
+    const seq = Number(head.seq);
+    const inserted = await manager.getRepository(Audit).insert({...pending, seq, prevHash: head.hash, hash: null});
+    const id = Number((inserted.identifiers[0] as {id: number | string}).id);
+    const hash = chainHash(head.hash, {id, seq, at: pending.at, actor_id: pending.actorId, actor: pending.actor, action: pending.action, target: pending.target, result: pending.result, permission: pending.permission, details: pending.details});
+    await manager.query('UPDATE users_audit SET hash = ? WHERE id = ?', [hash, id]);
+    await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET hash = ? WHERE id = 1`, [hash]);
+  }
+
+  /**
+   * Someone deleted the head row. Writing stops for nobody: the head is rebuilt from the newest chained
+   * record and the first record after it says so, so `verify` reports it (a truncation that removed
+   * the head too cannot be seen otherwise).
+   */
+  private async restoreHead(manager: EntityManager): Promise<void> {
+    const [tail] = (await manager.query('SELECT seq, hash FROM users_audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1')) as Array<{seq: number | string; hash: string | null}>;
+    const ignore = this.db.engine === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+    // IGNORE: a concurrent writer may restore it first; then this one appends after it.
+    await manager.query(`${ignore} INTO ${AUDIT_HEAD_TABLE} (id, seq, hash) VALUES (1, ?, ?)`, [tail ? Number(tail.seq) : 0, tail?.hash ?? GENESIS_HASH]);
+    await this.append(manager, {
+      at: new Date().toISOString(), actorId: SYSTEM_ACTOR.id, actor: SYSTEM_ACTOR.label, action: 'audit.head-restored', target: AUDIT_HEAD_TABLE, result: 'failed', permission: null,
+      details: JSON.stringify({reason: 'the head of the audit log was missing; records removed from its end before this one cannot be detected', restoredAt: tail ? Number(tail.seq) : 0}),
+    }, true);
+  }
+
+  /** Walks the whole chain, a page at a time; the first broken record, or how many verified. */
+  verify(options: VerifyOptions = {}): Promise<AuditVerification> {
+    return verifyAuditChain(this.db, options);
   }
 
   /** Records that involve someone as actor or target (by id or email), oldest first. */
