@@ -5,8 +5,11 @@ export interface LoginAttemptRow {
   id: number;
   email: string;
   at: string;
-  /** `ok`, `failed` (wrong password or code) or `locked` (refused without checking). */
-  result: 'ok' | 'failed' | 'locked';
+  /**
+   * `ok`, `failed` (wrong password or code), `locked` (refused without checking), or `checking`: taken
+   * before the password is checked and counted as a failure until then (services/login.ts).
+   */
+  result: 'ok' | 'failed' | 'locked' | 'checking';
 }
 
 /** The public half of a signing key; the private half is a file in `<config>/keys`. */

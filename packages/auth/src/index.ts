@@ -73,7 +73,7 @@ export class AuthModule extends BaseModule {
       keys,
       tokens,
       providers: new ProviderService(db, users, secrets, context.events),
-      maintenance: new MaintenanceService(db, users, config),
+      maintenance: new MaintenanceService(db, users, config, secrets),
       resolveCliActor: (input) => identity.resolveCliActor(input),
       verifyToken: (jwt) => tokens.verify(jwt),
     };

@@ -13,3 +13,26 @@ export function permissionMatches(granted: string, wanted: string): boolean {
   const [wantedResource, wantedAction] = wanted.split(':');
   return (grantedAction === '*' && grantedResource === wantedResource) || (grantedResource === '*' && grantedAction === wantedAction);
 }
+
+/**
+ * Whether holding `held` covers `requested`, where both may be wildcards: what the escalation rule
+ * asks ("may the actor give `requested` to someone?"). `*` covers everything; `users:*` covers
+ * `users:*` and every `users:` action; `*:read` covers `*:read` and every resource's `read`. Nothing
+ * narrower covers a wider wildcard: `users:read` does not cover `users:*`, nor `*:read` cover `*`
+ * (several exact permissions never add up to a wildcard, as in Kubernetes RBAC's escalation check).
+ */
+export function permissionCovers(held: string, requested: string): boolean {
+  if (held === '*' || held === requested) return true;
+  if (requested === '*') return false;
+  const [heldResource, heldAction] = held.split(':');
+  const [requestedResource, requestedAction] = requested.split(':');
+  if (heldAction === '*') return heldResource === requestedResource;
+  if (heldResource === '*') return heldAction === requestedAction;
+  return false;
+}
+
+/** Whether some permission in `held` covers `requested` (see permissionCovers). */
+export function permissionsCover(held: Iterable<string>, requested: string): boolean {
+  for (const permission of held) if (permissionCovers(permission, requested)) return true;
+  return false;
+}

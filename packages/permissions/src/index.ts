@@ -1,7 +1,14 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
 import type {UsersApi} from '@systemprompt/users';
+import {PermissionService} from './services/permissions.js';
 
 export {declaredPermissions, type DeclaredPermission} from './services/catalog.js';
+export {PermissionService, type PermissionRow, type PermissionCheck} from './services/permissions.js';
+
+/** What the permissions module publishes: the users module's services, and its own read side. */
+export interface PermissionsApi extends UsersApi {
+  permissions: PermissionService;
+}
 
 /** The permissions module: its commands work on the users module's grants and access decisions. */
 export class PermissionsModule extends BaseModule {
@@ -11,7 +18,9 @@ export class PermissionsModule extends BaseModule {
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
-    context.provide(context.services.get<UsersApi>('users'));
+    const users = context.services.get<UsersApi>('users');
+    const api: PermissionsApi = {...users, permissions: new PermissionService(users)};
+    context.provide(api);
   }
 }
 

@@ -39,6 +39,12 @@ export interface AuditRow {
   result: 'ok' | 'denied' | 'failed';
   permission: string | null;
   details: string | null;
+  /** Position in the hash chain: 1, 2, 3, ... with no gaps (null: written outside the chain). */
+  seq: number | null;
+  /** The hash of record seq - 1 (64 zeros for the first). */
+  prevHash: string | null;
+  /** SHA-256 over prevHash and this record's fields (services/audit-chain.ts). */
+  hash: string | null;
 }
 
 const varchar = (length: number, extra: Record<string, unknown> = {}) => ({type: 'varchar' as const, length, ...extra});
@@ -115,6 +121,9 @@ export const Audit = new EntitySchema<AuditRow>({
     result: varchar(16),
     permission: varchar(130, {nullable: true}),
     details: {type: 'text', nullable: true},
+    seq: {type: 'integer', nullable: true},
+    prevHash: varchar(64, {name: 'prev_hash', nullable: true}),
+    hash: varchar(64, {nullable: true}),
   },
 });
 

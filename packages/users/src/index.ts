@@ -9,9 +9,11 @@ import {UserService} from './services/users.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
 export {AuditService, type AuditEntry, type AuditRecord} from './services/audit.js';
-export {RoleService, type RoleView} from './services/roles.js';
+export {RoleService, type RoleView, type RoleChangeOptions, type GrantResult, type RevokeResult} from './services/roles.js';
 export {SessionService, hashToken, type SessionView} from './services/sessions.js';
-export {UserService, USER_LIST_FIELDS, normalizeEmail, type UserView, type CreateUserInput, type UpdateUserInput} from './services/users.js';
+export {UserService, USER_LIST_FIELDS, type UserView, type UserPreview, type ChangeOptions, type CreateUserInput, type UpdateUserInput} from './services/users.js';
+export {normalizeEmail, emailLookupKey, checkText, auditTarget, quoted, isMixedScript, TEXT_LIMITS, type TextRule} from './services/text.js';
+export {rowValues, confirmOnce, type RowFieldKind, type RowValues} from './batch-rows.js';
 export type {UserRow, SessionRow, AuditRow} from './entities.js';
 
 /** What the users module publishes to the modules that depend on it (permissions, auth, api). */

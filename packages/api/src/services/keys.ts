@@ -1,8 +1,8 @@
 import {createHash, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
-import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type EventBus} from '@systemprompt/core';
+import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
-import type {UserRow, UsersApi} from '@systemprompt/users';
+import {checkText, type UserRow, type UsersApi} from '@systemprompt/users';
 import {ApiKey, type ApiKeyRow} from '../entities.js';
 
 /** Every key starts with this, so scanners and people recognise one. */
@@ -11,6 +11,8 @@ export const KEY_PREFIX = 'spk_';
 export const PREFIX_LENGTH = 12;
 export const MAX_EXPIRY_DAYS = 3650;
 const MAX_SCOPES = 50;
+/** Characters of a key's name (the column holds 100). */
+export const MAX_NAME = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
@@ -50,6 +52,15 @@ export interface CreatedApiKey {
   key: string;
 }
 
+/** What a dry run of create returns: the key that would be made, without a key. */
+export interface ApiKeyPreview {
+  name: string;
+  user: string;
+  scopes: string[];
+  expiresAt: string | null;
+  dryRun: true;
+}
+
 export interface CreateKeyInput {
   /** Owner id or email; by default the actor, when the actor is a user. */
   user?: string;
@@ -66,11 +77,8 @@ export const scopesOf = (row: ApiKeyRow): string[] => JSON.parse(row.scopes) as 
 const isSelf = (actor: Actor, userId: string) => actor.kind === 'user' && actor.id === userId;
 
 function checkName(raw: string): string {
-  const name = (raw ?? '').trim();
-  // eslint-disable-next-line no-control-regex -- refuses control characters in a name
-  if (name.length === 0 || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw invalidInput(`"${raw}" is not a key name (1 to 100 characters, no control characters)`, {code: 'KEY_NAME_INVALID'});
-  }
+  const name = checkText(raw ?? '', {what: 'The key name', max: MAX_NAME, code: 'KEY_NAME_INVALID'});
+  if (name.length === 0) throw invalidInput('Give the key a name (1 to 100 characters)', {code: 'KEY_NAME_INVALID'});
   return name;
 }
 
@@ -81,7 +89,7 @@ function checkScopes(raw: readonly string[], declared?: ReadonlySet<string>): st
   }
   if (scopes.length > MAX_SCOPES) throw invalidInput(`A key has at most ${MAX_SCOPES} scopes`, {code: 'KEY_SCOPES_TOO_MANY'});
   for (const scope of scopes) {
-    if (!isPermission(scope)) throw invalidInput(`Scope "${scope}" is not a permission (resource:action, resource:*, *:action or *)`, {code: 'SCOPE_INVALID', details: {scope}});
+    if (scope.length > 130 || !isPermission(scope)) throw invalidInput(`Scope ${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`, {code: 'SCOPE_INVALID', details: {scope}});
     if (declared && !scope.includes('*') && !declared.has(scope)) {
       throw invalidInput(`Scope ${scope}: no installed module declares this permission`, {code: 'SCOPE_UNKNOWN', details: {scope}, hint: 'See permissions:list; wildcards such as users:* are always accepted.'});
     }
@@ -112,14 +120,14 @@ export class ApiKeyService {
     private readonly events: EventBus,
   ) {}
 
-  /** A key by id or prefix; unknown is exit 3. */
+  /** A key by id or prefix; unknown is exit 3. No permission check: callers check theirs first. */
   async find(reference: string, manager: EntityManager = this.db.manager): Promise<ApiKeyRow> {
     const repository = manager.getRepository(ApiKey);
     const value = reference.trim();
     const row = UUID.test(value) ? await repository.findOneBy({id: value.toLowerCase()})
       : value.startsWith(KEY_PREFIX) && value.length === PREFIX_LENGTH ? await repository.findOneBy({prefix: value}) : null;
     // MySQL compares case-insensitively; a prefix is base64url, where case matters.
-    if (!row || (row.id !== value.toLowerCase() && row.prefix !== value)) throw notFound(`No API key "${reference}"`, {code: 'KEY_NOT_FOUND', hint: 'Give a key id or its prefix (spk_ and 8 characters); see api:keys:list.'});
+    if (!row || (row.id !== value.toLowerCase() && row.prefix !== value)) throw notFound(`No API key ${JSON.stringify(reference.slice(0, 100))}`, {code: 'KEY_NOT_FOUND', hint: 'Give a key id or its prefix (spk_ and 8 characters); see api:keys:list.'});
     return row;
   }
 
@@ -135,31 +143,47 @@ export class ApiKeyService {
     return {id: row.id, name: row.name, user: email ?? row.userId, prefix: row.prefix, scopes: scopesOf(row), status: keyStatus(row, now), createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt};
   }
 
+  /**
+   * The owner of a new key: `reference` (another user takes api-keys:write, checked before the
+   * look-up) or, without one, the actor, who must then be a user.
+   */
   private async owner(actor: Actor, reference: string | undefined): Promise<UserRow> {
-    if (reference !== undefined && reference.trim() !== '') return this.users.users.find(reference);
+    if (reference !== undefined && reference.trim() !== '') return this.users.users.findSelfOr(actor, reference, 'api-keys:write', 'api.create-key-for');
     if (actor.kind === 'user') return this.users.users.find(actor.id);
+    // Nobody signed in gets "permission denied" (4) rather than a request for input.
+    await this.users.access.authorize(actor, 'api-keys:write', 'api.create-key-for');
     throw invalidInput(`Name the key's owner (--user): ${actor.label} is not a user`, {code: 'KEY_OWNER_REQUIRED', hint: 'Give a user id or email; see users:list.'});
   }
 
   /**
+   * A key to act on: one's own needs no permission; anyone else's takes `permission`, checked
+   * before the look-up, so a caller without it learns nothing about which keys exist.
+   */
+  private async keyFor(actor: Actor, reference: string, permission: string, action: string): Promise<{row: ApiKeyRow; owner: UserRow; self: boolean}> {
+    if (actor.kind === 'user') {
+      const own = await this.find(reference).catch(() => undefined);
+      if (own && own.userId === actor.id) return {row: own, owner: await this.users.users.find(own.userId), self: true};
+    }
+    await this.users.access.authorize(actor, permission, action, reference);
+    const row = await this.find(reference);
+    const owner = await this.users.users.find(row.userId);
+    return {row, owner, self: isSelf(actor, owner.id)};
+  }
+
+  /**
    * Every scope must be held by the owner (roles, grants and wildcards as the access decision sees
-   * them) and by the actor, who receives the key: nobody gets a key that can do more than they can.
+   * them), and by the actor, who receives the key (the users module's escalation rule: nobody gets a
+   * key that can do more than they can, also not through a key of their own with narrower scopes).
    */
   private async requireScopes(actor: Actor, owner: UserRow, scopes: readonly string[], action: string): Promise<void> {
     for (const scope of scopes) {
       const forOwner = await this.users.access.decideForUser(owner.id, scope);
-      let refusal: string | undefined;
-      if (!forOwner.allowed) {
-        refusal = `Scope ${scope} exceeds the permissions of ${owner.email} (${forOwner.path}); a key's scopes may not exceed its owner's`;
-      } else if (!isSelf(actor, owner.id) || actor.scopes) {
-        const forActor = await this.users.access.decide(actor, scope);
-        if (!forActor.allowed) refusal = `Scope ${scope} exceeds the permissions of ${actor.label} (${forActor.path}); nobody may issue a key that can do more than they can`;
-      }
-      if (refusal) {
-        await this.users.audit.record(actor, {action, target: owner.email, result: 'denied', permission: scope, details: {reason: refusal}});
-        throw permissionDenied(refusal, {code: 'SCOPE_NOT_HELD', details: {scope, user: owner.email}, hint: 'Leave the scope out, or grant the permission first (permissions:grant).'});
-      }
+      if (forOwner.allowed) continue;
+      const refusal = `Scope ${scope} exceeds the permissions of ${owner.email} (${forOwner.path}); a key's scopes may not exceed its owner's`;
+      await this.users.audit.record(actor, {action, target: owner.email, result: 'denied', permission: scope, details: {reason: refusal}});
+      throw permissionDenied(refusal, {code: 'SCOPE_NOT_HELD', details: {scope, user: owner.email}, hint: 'Leave the scope out, or grant the permission first (permissions:grant).'});
     }
+    await this.users.access.assertCanGrant(actor, scopes, action, owner.email);
   }
 
   /** Inserts a new key row; the prefix is unique, so a (very unlikely) clash draws a new key. */
@@ -176,21 +200,32 @@ export class ApiKeyService {
     throw conflict('Could not draw a key with an unused prefix; try again', {code: 'KEY_PREFIX_CLASH'});
   }
 
-  async create(actor: Actor, input: CreateKeyInput, declared?: ReadonlySet<string>): Promise<CreatedApiKey> {
+  /**
+   * Creates a key; the result holds the key, once. Another user's key takes api-keys:write; every
+   * scope must be held by the owner and by the actor. With `dryRun`, all of that is checked, the
+   * duplicate name too, and nothing is made.
+   */
+  async create(actor: Actor, input: CreateKeyInput, declared?: ReadonlySet<string>, options: {dryRun?: boolean} = {}): Promise<CreatedApiKey | ApiKeyPreview> {
+    const owner = await this.owner(actor, input.user);
+    const self = isSelf(actor, owner.id);
     const name = checkName(input.name);
     const scopes = checkScopes(input.scopes ?? [], declared);
     const days = checkDays(input.expiresInDays);
-    const owner = await this.owner(actor, input.user);
-    const self = isSelf(actor, owner.id);
-    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.create-key-for', owner.email);
     await this.requireScopes(actor, owner, scopes, 'api.create-key-for');
     const expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS).toISOString();
-    const {row, key} = await this.db.transaction(async (manager) => {
+    const duplicate = async (manager: EntityManager) => {
       // Compared here rather than in SQL, so that names are case-sensitive on both engines.
       const unrevoked = await manager.getRepository(ApiKey).createQueryBuilder('k').where('k.userId = :userId AND k.revokedAt IS NULL', {userId: owner.id}).getMany();
       if (unrevoked.some((existing) => existing.name === name && keyStatus(existing) === 'active')) {
         throw conflict(`${owner.email} already has an active API key named "${name}"`, {code: 'KEY_EXISTS', hint: 'Choose another name, or rotate that key (api:keys:rotate).'});
       }
+    };
+    if (options.dryRun) {
+      await duplicate(this.db.manager);
+      return {name, user: owner.email, scopes, expiresAt, dryRun: true};
+    }
+    const {row, key} = await this.db.transaction(async (manager) => {
+      await duplicate(manager);
       const issued = await this.issue(manager, {userId: owner.id, name, scopes: JSON.stringify(scopes), expiresAt});
       await this.users.audit.record(actor, {action: 'api.create-key-for', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: issued.row.id, name, prefix: issued.row.prefix, scopes, expiresAt}}, manager);
       return issued;
@@ -206,9 +241,7 @@ export class ApiKeyService {
   async list(actor: Actor, options: {user?: string} = {}): Promise<ApiKeyView[]> {
     let userId: string | undefined;
     if (options.user !== undefined) {
-      const owner = await this.users.users.find(options.user);
-      if (!isSelf(actor, owner.id)) await this.users.access.authorize(actor, 'api-keys:read', 'api.list-keys-of', owner.email);
-      userId = owner.id;
+      userId = (await this.users.users.findSelfOr(actor, options.user, 'api-keys:read', 'api.list-keys-of')).id;
     } else if (!(await this.users.access.decide(actor, 'api-keys:read')).allowed) {
       if (actor.kind !== 'user') await this.users.access.authorize(actor, 'api-keys:read', 'api.list-keys');
       userId = actor.id;
@@ -219,11 +252,11 @@ export class ApiKeyService {
     return rows.map((row) => this.view(row, emails.get(row.userId), now));
   }
 
-  async revoke(actor: Actor, reference: string): Promise<ApiKeyView> {
-    const current = await this.find(reference);
-    const owner = await this.users.users.find(current.userId);
-    const self = isSelf(actor, owner.id);
-    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.revoke-key-of', owner.email);
+  /** Revokes a key (one's own needs no permission); asks `confirm` after the checks and the look-up. */
+  async revoke(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<ApiKeyView> {
+    const {row: current, owner, self} = await this.keyFor(actor, reference, 'api-keys:write', 'api.revoke-key-of');
+    if (current.revokedAt !== null) throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
+    await options.confirm?.(`Revoke API key ${current.prefix} ("${current.name}")? Anything that uses it stops working at once.`);
     const row = await this.db.transaction(async (manager) => {
       const revokedAt = new Date().toISOString();
       const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
@@ -239,17 +272,15 @@ export class ApiKeyService {
    * Replaces a key by a new one with the same owner, name, scopes and expiry (the same moment), and
    * revokes the old one, in one transaction. The scopes are checked again, as for a new key.
    */
-  async rotate(actor: Actor, reference: string): Promise<CreatedApiKey & {replaces: string}> {
-    const current = await this.find(reference);
-    const owner = await this.users.users.find(current.userId);
-    const self = isSelf(actor, owner.id);
-    if (!self) await this.users.access.authorize(actor, 'api-keys:write', 'api.rotate-key-of', owner.email);
+  async rotate(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<CreatedApiKey & {replaces: string}> {
+    const {row: current, owner, self} = await this.keyFor(actor, reference, 'api-keys:write', 'api.rotate-key-of');
     const status = keyStatus(current);
     if (status !== 'active') {
       throw conflict(`API key ${current.prefix} is ${status}; only an active key can be rotated`, {code: status === 'revoked' ? 'KEY_REVOKED' : 'KEY_EXPIRED', hint: 'Create a new key with api:keys:create.'});
     }
     const scopes = scopesOf(current);
     await this.requireScopes(actor, owner, scopes, 'api.rotate-key-of');
+    await options.confirm?.(`Rotate API key ${current.prefix} ("${current.name}")? The old key stops working at once.`);
     const {row, key} = await this.db.transaction(async (manager) => {
       const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
       if ((result.affected ?? 0) === 0) throw conflict(`API key ${current.prefix} was revoked meanwhile`, {code: 'KEY_REVOKED'});

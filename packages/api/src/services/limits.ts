@@ -40,6 +40,9 @@ export interface LimitDecision {
   source: string | null;
 }
 
+/** The subject as the audit log names it, before it is checked (`role viewer`, `key spk_AbCd1234`). */
+const describe = (subject: LimitSubject): string | null => (subject.key ? `key ${subject.key.trim()}` : subject.role ? `role ${subject.role.trim()}` : null);
+
 function checkSubject(subject: LimitSubject): {kind: 'key' | 'role'; reference: string} {
   const key = subject.key?.trim();
   const role = subject.role?.trim();
@@ -89,6 +92,7 @@ export class LimitService {
 
   /** Sets (or changes) the limit of a key or a role. */
   async set(actor: Actor, subject: LimitSubject, requestsPerMinute: number): Promise<LimitView> {
+    await this.users.access.authorize(actor, 'api-limits:write', 'api.set-limit-of', describe(subject));
     const {kind, reference} = checkSubject(subject);
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1 || requestsPerMinute > MAX_PER_MINUTE) {
       throw invalidInput(`${requestsPerMinute} requests per minute is out of range (a whole number from 1 to ${MAX_PER_MINUTE})`, {code: 'LIMIT_INVALID'});
@@ -100,7 +104,6 @@ export class LimitService {
       if (!(await this.roleExists(reference))) throw notFound(`No role "${reference}"`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
       id = reference;
     }
-    await this.users.access.authorize(actor, 'api-limits:write', 'api.set-limit-of', `${kind} ${reference}`);
     const row: ApiLimitRow = {subjectKind: kind, subject: id, requestsPerMinute};
     await this.db.transaction(async (manager) => {
       const repository = manager.getRepository(ApiLimit);
@@ -115,6 +118,7 @@ export class LimitService {
 
   /** Removes the limit of a key (also of a key that no longer exists, by its id) or of a role. */
   async remove(actor: Actor, subject: LimitSubject): Promise<{kind: 'key' | 'role'; subject: string; removed: true}> {
+    await this.users.access.authorize(actor, 'api-limits:write', 'api.remove-limit-of', describe(subject));
     const {kind, reference} = checkSubject(subject);
     let id = reference;
     if (kind === 'key') {
@@ -123,7 +127,6 @@ export class LimitService {
     }
     const existing = await this.db.repository(ApiLimit).findOneBy({subjectKind: kind, subject: id});
     if (!existing) throw notFound(`No rate limit for ${kind} ${reference}`, {code: 'LIMIT_NOT_FOUND', hint: 'See api:limits.'});
-    await this.users.access.authorize(actor, 'api-limits:write', 'api.remove-limit-of', `${kind} ${reference}`);
     await this.db.transaction(async (manager) => {
       await manager.getRepository(ApiLimit).delete({subjectKind: kind, subject: id});
       await this.users.audit.record(actor, {action: 'api.remove-limit-of', target: `${kind} ${reference}`, result: 'ok', permission: 'api-limits:write', details: {requestsPerMinute: Number(existing.requestsPerMinute)}}, manager);

@@ -54,9 +54,14 @@ export class UsageService {
     const since = options.since === undefined ? undefined : checkDay(options.since);
     let keyIds: string[] | undefined;
     if (options.key !== undefined) {
-      const key = await this.keys.find(options.key);
-      if (!(actor.kind === 'user' && actor.id === key.userId)) await this.users.access.authorize(actor, 'api-usage:read', 'api.read-usage-of', key.prefix);
-      keyIds = [key.id];
+      // One's own key needs no permission; any other takes api-usage:read, checked before the look-up.
+      const own = actor.kind === 'user' ? await this.keys.find(options.key).catch(() => undefined) : undefined;
+      if (own?.userId === actor.id) {
+        keyIds = [own.id];
+      } else {
+        await this.users.access.authorize(actor, 'api-usage:read', 'api.read-usage-of', options.key);
+        keyIds = [(await this.keys.find(options.key)).id];
+      }
     } else if (!(await this.users.access.decide(actor, 'api-usage:read')).allowed) {
       if (actor.kind !== 'user') await this.users.access.authorize(actor, 'api-usage:read', 'api.read-usage');
       keyIds = (await this.db.repository(ApiKey).findBy({userId: actor.id})).map((key) => key.id);

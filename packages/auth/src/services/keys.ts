@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import {conflict, invalidInput, notFound, unavailable, writeFileAtomic, type Actor, type EventBus} from '@systemprompt/core';
+import {conflict, invalidInput, notFound, unavailable, writeFileAtomic, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import type {CryptoKey, JWK} from 'jose';
@@ -49,8 +49,8 @@ export class SigningKeyService {
   }
 
   async generate(actor: Actor, alg: KeyAlgorithm = 'EdDSA'): Promise<SigningKeyView> {
-    if (!KEY_ALGORITHMS.includes(alg)) throw invalidInput(`--alg must be one of ${KEY_ALGORITHMS.join(', ')}`, {code: 'KEY_ALG_INVALID'});
     await this.users.access.authorize(actor, 'auth:keys', 'auth.generate-key');
+    if (!KEY_ALGORITHMS.includes(alg)) throw invalidInput(`--alg must be one of ${KEY_ALGORITHMS.join(', ')}`, {code: 'KEY_ALG_INVALID'});
     const {generateKeyPair, exportJWK, calculateJwkThumbprint} = await jose();
     const {publicKey, privateKey} = await generateKeyPair(alg, {extractable: true});
     const publicJwk = await exportJWK(publicKey);
@@ -89,10 +89,15 @@ export class SigningKeyService {
     return {keys: (await this.rows()).filter((row) => row.status !== 'retired').map((row) => JSON.parse(row.publicJwk) as JWK)};
   }
 
-  async retire(actor: Actor, kid: string): Promise<SigningKeyView & {signingKey: string | null}> {
-    const row = await this.find(kid);
+  /**
+   * Retires a key: it leaves the JWKS and its private key file is deleted. The permission comes
+   * first, then the look-up, then `confirm` (when given), then the change.
+   */
+  async retire(actor: Actor, kid: string, options: {confirm?: ConfirmStep} = {}): Promise<SigningKeyView & {signingKey: string | null}> {
     await this.users.access.authorize(actor, 'auth:keys', 'auth.retire-key', kid);
+    const row = await this.find(kid);
     if (row.status === 'retired') throw conflict(`Key ${kid} is already retired`, {code: 'KEY_RETIRED'});
+    await options.confirm?.(`Retire ${row.status} signing key ${row.kid}? Tokens it signed stop verifying and its private key is deleted.`);
     const retiredAt = new Date().toISOString();
     await this.db.repository(SigningKey).update({kid}, {status: 'retired', retiredAt});
     await rm(this.privateFile(kid), {force: true});
@@ -102,9 +107,10 @@ export class SigningKeyService {
     return {...this.view({...row, status: 'retired', retiredAt}), signingKey: active?.kid ?? null};
   }
 
+  /** A key by kid; no permission check (callers check theirs first). */
   async find(kid: string): Promise<SigningKeyRow> {
     const row = await this.db.repository(SigningKey).findOneBy({kid});
-    if (!row) throw notFound(`No signing key "${kid}"`, {code: 'KEY_NOT_FOUND', hint: 'See auth:generatekey --list.'});
+    if (!row) throw notFound(`No signing key ${JSON.stringify(kid.slice(0, 100))}`, {code: 'KEY_NOT_FOUND', hint: 'See auth:generatekey --list.'});
     return row;
   }
 

@@ -1,4 +1,4 @@
-import {conflict, invalidInput, permissionDenied, type Actor} from '@systemprompt/core';
+import {conflict, invalidInput, permissionDenied, type Actor, type ConfirmStep} from '@systemprompt/core';
 import type {SecretBox} from '@systemprompt/core/config';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
@@ -132,25 +132,29 @@ export class MfaService {
 
   /**
    * Turns two-factor sign-in off: one's own with a current code, or another user's (a lost phone)
-   * with users:update.
+   * with users:update. The permission comes first, then the look-ups, then `confirm` and, for one's
+   * own, `askCode` (a prompt) when no code was given.
    */
-  async disable(actor: Actor, options: {code?: string; user?: string}): Promise<MfaStatus> {
+  async disable(actor: Actor, options: {code?: string; user?: string; confirm?: ConfirmStep; askCode?: () => Promise<string>}): Promise<MfaStatus> {
     let target;
     if (options.user) {
-      target = await this.users.users.find(options.user);
-      if (!(actor.kind === 'user' && actor.id === target.id)) await this.users.access.authorize(actor, 'users:update', 'auth.disable-mfa', target.email);
+      target = await this.users.users.findSelfOr(actor, options.user, 'users:update', 'auth.disable-mfa');
     } else {
       requireUser(actor, 'auth:mfa:disable');
       target = await this.users.users.find(actor.id);
     }
     const self = actor.kind === 'user' && actor.id === target.id;
+    // Taking away someone's second factor is a step towards signing in as them.
+    await this.users.access.assertCanActAs(actor, target.id, 'auth.disable-mfa', target.email);
     const row = await this.row(target.id);
     if (!row) throw invalidInput(`Two-factor sign-in is off for ${target.email}`, {code: 'MFA_NOT_ENROLLED'});
+    await options.confirm?.(`Turn off two-factor sign-in for ${target.email}?`);
     if (self && row.status === 'active') {
-      const step = options.code === undefined ? undefined : await this.acceptedStep(row, normalizeCode(options.code));
+      const code = options.code ?? (await options.askCode?.());
+      const step = code === undefined ? undefined : await this.acceptedStep(row, normalizeCode(code));
       if (step === undefined) {
-        await this.users.audit.record(actor, {action: 'auth.disable-mfa', target: target.email, result: 'denied', details: {reason: options.code === undefined ? 'no code' : 'wrong code'}});
-        throw permissionDenied(options.code === undefined ? 'Turning two-factor sign-in off needs a current code' : 'The code is not right', {code: options.code === undefined ? 'MFA_CODE_REQUIRED' : 'MFA_CODE_INVALID', hint: 'Give the code your app shows now.'});
+        await this.users.audit.record(actor, {action: 'auth.disable-mfa', target: target.email, result: 'denied', details: {reason: code === undefined ? 'no code' : 'wrong code'}});
+        throw permissionDenied(code === undefined ? 'Turning two-factor sign-in off needs a current code' : 'The code is not right', {code: code === undefined ? 'MFA_CODE_REQUIRED' : 'MFA_CODE_INVALID', hint: 'Give the code your app shows now.'});
       }
     }
     await this.db.repository(Mfa).delete({userId: target.id});

@@ -1,4 +1,4 @@
-import {conflict, invalidInput, notFound, unavailable, type Actor, type EventBus} from '@systemprompt/core';
+import {conflict, invalidInput, notFound, unavailable, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
 import type {SecretBox} from '@systemprompt/core/config';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
@@ -68,7 +68,7 @@ export class ProviderService {
 
   private async row(name: string): Promise<ProviderRow> {
     const row = await this.db.repository(Provider).findOneBy({name});
-    if (!row) throw notFound(`No identity provider "${name}"`, {code: 'PROVIDER_NOT_FOUND', hint: 'See auth:providers.'});
+    if (!row) throw notFound(`No identity provider ${JSON.stringify(name.slice(0, 100))}`, {code: 'PROVIDER_NOT_FOUND', hint: 'See auth:providers.'});
     return row;
   }
 
@@ -78,10 +78,10 @@ export class ProviderService {
   }
 
   async add(actor: Actor, input: {name: string; issuer: string; clientId: string; clientSecret?: string | undefined}): Promise<ProviderView> {
-    if (!NAME.test(input.name)) throw invalidInput(`"${input.name}" is not a provider name (lower-case letters, digits and dashes, up to 64)`, {code: 'PROVIDER_NAME_INVALID'});
+    await this.users.access.authorize(actor, 'auth:providers', 'auth.add-provider', input.name);
+    if (!NAME.test(input.name)) throw invalidInput(`${JSON.stringify(input.name.slice(0, 100))} is not a provider name (lower-case letters, digits and dashes, up to 64)`, {code: 'PROVIDER_NAME_INVALID'});
     const issuer = checkIssuer(input.issuer);
     const clientId = checkClientId(input.clientId);
-    await this.users.access.authorize(actor, 'auth:providers', 'auth.add-provider', input.name);
     const now = new Date().toISOString();
     const row: ProviderRow = {name: input.name, issuer, clientId, clientSecret: input.clientSecret ? await this.secrets.encrypt(input.clientSecret) : null, createdAt: now, updatedAt: now};
     await this.db.transaction(async (manager) => {
@@ -93,9 +93,11 @@ export class ProviderService {
     return view(row);
   }
 
-  async remove(actor: Actor, name: string): Promise<{name: string; removed: true}> {
-    await this.row(name);
+  /** Removes a provider; the permission first, then the look-up, then `confirm` (when given). */
+  async remove(actor: Actor, name: string, options: {confirm?: ConfirmStep} = {}): Promise<{name: string; removed: true}> {
     await this.users.access.authorize(actor, 'auth:providers', 'auth.remove-provider', name);
+    const row = await this.row(name);
+    await options.confirm?.(`Remove identity provider ${row.name} (${row.issuer})?`);
     await this.db.repository(Provider).delete({name});
     await this.users.audit.record(actor, {action: 'auth.remove-provider', target: name, result: 'ok', permission: 'auth:providers'});
     await this.events.emit('auth.provider.changed', {name, change: 'removed'});
@@ -107,8 +109,8 @@ export class ProviderService {
    * one, and the authorization, token and JWKS endpoints present. Anything else is exit 6.
    */
   async test(actor: Actor, name: string, options: {timeoutMs?: number} = {}): Promise<DiscoveryReport> {
-    const row = await this.row(name);
     await this.users.access.authorize(actor, 'auth:read', 'auth.test-provider', name);
+    const row = await this.row(name);
     const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
     const url = discoveryUrl(row.issuer);
     const bad = (message: string, code: string, hint?: string) => unavailable(`Provider "${name}": ${message}`, {code, details: {url}, ...(hint ? {hint} : {})});

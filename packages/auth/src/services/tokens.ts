@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto';
 import {invalidInput, isPermission, permissionDenied, type Actor} from '@systemprompt/core';
 import type {UsersApi} from '@systemprompt/users';
 import type {ResolvedAuthConfig} from '../config.js';
+import {requireUser} from './identity.js';
 import type {SigningKeyService} from './keys.js';
 
 export const TOKEN_ISSUER = 'systemprompt';
@@ -40,16 +41,24 @@ export class TokenService {
     private readonly config: ResolvedAuthConfig,
   ) {}
 
+  /**
+   * Issues a token for the actor, or for another user (auth:tokens, checked before the user is
+   * looked up). A token carries only permissions its user holds; one for someone else also only
+   * permissions the issuer holds (the escalation rule: whoever holds the token acts with them).
+   */
   async issue(actor: Actor, request: TokenRequest): Promise<IssuedToken> {
+    let target;
+    if (request.user !== undefined) target = await this.users.users.findSelfOr(actor, request.user, 'auth:tokens', 'auth.issue-token');
+    else if (actor.kind === 'user') target = await this.users.users.find(actor.id);
+    else {
+      // Nobody signed in is refused as such (exit 4), not asked for a --user.
+      if (actor.kind === 'anonymous') requireUser(actor, 'auth:token');
+      throw invalidInput(`${actor.label} is not a user: name the user the token is for with --user`, {code: 'TOKEN_USER_REQUIRED'});
+    }
     const minutes = request.expiresInMinutes ?? this.config.tokenTtlMinutes;
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TOKEN_MINUTES) throw invalidInput(`--expires-in must be 1 to ${MAX_TOKEN_MINUTES} minutes`, {code: 'TOKEN_EXPIRY_INVALID'});
-    for (const scope of request.scopes ?? []) if (!isPermission(scope)) throw invalidInput(`"${scope}" is not a permission (resource:action, resource:*, *:action or *)`, {code: 'PERMISSION_INVALID'});
-    let target;
-    if (request.user !== undefined) target = await this.users.users.find(request.user);
-    else if (actor.kind === 'user') target = await this.users.users.find(actor.id);
-    else throw invalidInput(`${actor.label} is not a user: name the user the token is for with --user`, {code: 'TOKEN_USER_REQUIRED'});
+    for (const scope of request.scopes ?? []) if (scope.length > 130 || !isPermission(scope)) throw invalidInput(`${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`, {code: 'PERMISSION_INVALID'});
     const self = actor.kind === 'user' && actor.id === target.id;
-    if (!self) await this.users.access.authorize(actor, 'auth:tokens', 'auth.issue-token', target.email);
     if (target.status !== 'enabled') throw invalidInput(`${target.email} is disabled`, {code: 'USER_DISABLED'});
 
     // Default: what the user holds now (within the scopes of the credential used, for one's own token).
@@ -63,6 +72,7 @@ export class TokenService {
         throw permissionDenied(`A token for ${target.email} cannot carry ${scope}: ${decision.path}`, {code: 'TOKEN_SCOPE_NOT_HELD', details: {scope}, hint: 'A token carries only permissions its user holds; see auth:whoami.'});
       }
     }
+    if (!self) await this.users.access.assertCanGrant(actor, scopes, 'auth.issue-token', target.email);
 
     const {kid, alg, key} = await this.keys.signingKey();
     const {SignJWT} = await jose();

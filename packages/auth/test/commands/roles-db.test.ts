@@ -79,7 +79,7 @@ describeEachEngine('roles and the sign-in tables: auth:role*, auth:db', {root}, 
       const counts = (await ok(t, 'auth:db', '--json')).json().data;
       expect(counts).to.deep.equal({
         users: 2, sessionsActive: 1, sessionsExpired: 0, sessionsRevoked: 1, keysActive: 1, keysVerifyOnly: 1, keysRetired: 0,
-        providers: 1, mfaOn: 0, loginAttempts: 3, recentFailures: 1,
+        providers: 1, mfaOn: 0, loginAttempts: 3, recentFailures: 1, secretsReadable: 0,
       });
       const table = await ok(t, 'auth:db');
       expect(table.stdout).to.match(/^sessionsActive\s+1$/m);

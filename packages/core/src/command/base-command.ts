@@ -1,9 +1,9 @@
 // Subpath imports: the @oclif/core index loads help, ux and a Node version check no command needs.
 import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
-import {LOCAL_ADMIN, type AccessProvider, type Actor, type IdentityProvider} from '../actor.js';
+import type {Actor} from '../actor.js';
 import {ExitCode, invalidInput, toSystemPromptError, unavailable, type SystemPromptError} from '../errors.js';
-import {ensurePrivateDirectory, writeFileAtomic} from '../fs-atomic.js';
+import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
 import {readModuleState} from '../kernel/module-state.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '../kernel/discovery.js';
@@ -183,42 +183,21 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
    */
   protected async newKernel(modules?: ModuleRecord[]): Promise<Kernel> {
     // Imported here: commands that need no module services never load the kernel.
-    const [{Kernel}, {readConfigLayers, layerModuleConfig, SecretBox}] = await Promise.all([import('../kernel/kernel.js'), import('../config/index.js')]);
-    const verbose = this.verbose;
-    await Promise.all([this.paths.config, this.paths.data, this.paths.cache].map((directory) => ensurePrivateDirectory(directory)));
-    const layers = await readConfigLayers(this.paths.config);
-    const secrets = new SecretBox(this.paths.config);
-    return new Kernel({
-      modules: modules ?? (await this.modules()),
-      paths: this.paths,
-      onWarning: (message) => this.warnings.push(message),
-      configValues: async (record) => ({
-        ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,
-        ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),
-      }),
-    });
+    const {createCliKernel} = await import('../kernel/cli-access.js');
+    return createCliKernel({modules: modules ?? (await this.modules()), paths: this.paths, verbose: this.verbose, onWarning: (message) => this.warnings.push(message)});
   }
 
   /**
    * Who runs this command: the module that `provides: [identity]` decides (session file,
    * SYSTEMPROMPT_API_KEY, or the local operator under auth.localTrust); with no such module installed,
-   * the local operator.
+   * the local operator. Commands pass it to the service, which checks its permissions.
    */
   protected async actor(): Promise<Actor> {
     this.actorValue ??= (async () => {
-      const provider = (await this.modules()).find((record) => !record.error && record.manifest?.provides?.includes('identity'));
-      if (!provider) return LOCAL_ADMIN;
-      return (await this.service<IdentityProvider>(provider.name)).resolveCliActor({env: process.env});
+      const {resolveCliActor} = await import('../kernel/cli-access.js');
+      return resolveCliActor(await this.kernel());
     })();
     return this.actorValue;
-  }
-
-  /**
-   * @deprecated Permission checks live in services (they take the actor and call `context.access()`);
-   * kept only until every command has moved.
-   */
-  protected async authorize(permission: string, action: string, target?: string | null): Promise<void> {
-    await (await (await this.kernel()).access()).authorize(await this.actor(), permission, action, target);
   }
 
   /** Names of the permissions the installed modules declare (for refusing ones that do not exist). */
@@ -261,11 +240,14 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     return parseListQuery(this.flags as ListFlagValues, spec);
   }
 
-  /** Runs `action` for every row of the --batch file; the exit code is the first failure's. */
+  /**
+   * Runs `action` for every row of the --batch file and reports each row. When any row failed the
+   * command exits 2 after printing the report (each row's own code and exit code are in it): one
+   * code for "some rows failed", whatever the mix of reasons.
+   */
   protected async batch<R>(file: string, action: (row: BatchRow, index: number) => Promise<R>): Promise<BatchResult<R>> {
     const result = await runBatch(await readBatchFile(file), action);
-    const firstFailure = result.results.find((item) => !item.ok);
-    if (firstFailure?.error) this.exitCodeAfterOutput = firstFailure.error.exitCode;
+    if (result.failed > 0) this.exitCodeAfterOutput = ExitCode.InvalidInput;
     return result;
   }
 

@@ -181,7 +181,7 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
   });
 
   describe('--batch', () => {
-    it('applies the action to every row, reports each, and exits with the first failure\'s code', async () => {
+    it('applies the action to every row, reports each, and exits 2 when any row failed', async () => {
       const file = join(home.path, 'items.ndjson');
       await writeFile(file, '{"id":"x","name":"X"}\n{"name":"no id"}\n{"id":"y"}\n');
       const run = await cli('demo:items:add', '--batch', file, '--json');

@@ -1,6 +1,7 @@
-import {permissionDenied, permissionMatches, type AccessProvider, type Actor, type AuditEntry} from '@systemprompt/core';
+import {permissionCovers, permissionDenied, type AccessProvider, type Actor, type AuditEntry} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {Grant, Membership, RolePermission, User} from '../entities.js';
+import {auditTarget} from './text.js';
 import type {AuditService} from './audit.js';
 
 export interface AccessDecision {
@@ -37,7 +38,7 @@ export class AccessService implements AccessProvider {
     if (actor.kind === 'local') return {allowed: true, permission, path: 'local administrator (auth.localTrust)'};
     if (actor.kind === 'system') return {allowed: true, permission, path: 'the system'};
     if (actor.kind === 'anonymous') return {allowed: false, permission, path: 'not signed in'};
-    if (actor.scopes && !actor.scopes.some((scope) => permissionMatches(scope, permission))) {
+    if (actor.scopes && !actor.scopes.some((scope) => permissionCovers(scope, permission))) {
       return {allowed: false, permission, path: `not within the scopes of the ${actor.via === 'api-key' ? 'API key' : 'token'} used`};
     }
     return this.decideForUser(actor.id, permission);
@@ -51,7 +52,7 @@ export class AccessService implements AccessProvider {
     // Exact grants explain themselves best; wildcards after.
     const exact = holdings.find((holding) => holding.permission === permission);
     if (exact) return {allowed: true, permission, path: exact.source === 'direct' ? 'direct grant' : `via ${exact.source}`};
-    const wildcard = holdings.find((holding) => permissionMatches(holding.permission, permission));
+    const wildcard = holdings.find((holding) => permissionCovers(holding.permission, permission));
     if (wildcard) return {allowed: true, permission, path: `via wildcard ${wildcard.permission} (${wildcard.source === 'direct' ? 'direct grant' : wildcard.source})`};
     return {allowed: false, permission, path: 'no role or grant gives it'};
   }
@@ -72,13 +73,62 @@ export class AccessService implements AccessProvider {
   async authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void> {
     const decision = await this.decide(actor, permission);
     if (decision.allowed) return;
-    await this.audit.record(actor, {action, target: target ?? null, result: 'denied', permission, details: {reason: decision.path}});
-    throw permissionDenied(`${actor.label} may not ${action.replace(/^[a-z-]+\./, '').replace(/[.-]/g, ' ')}${target ? ` ${target}` : ''}: ${permission} is required (${decision.path})`, {
+    await this.audit.record(actor, {action, target: auditTarget(target), result: 'denied', permission, details: {reason: decision.path}});
+    throw permissionDenied(`${actor.label} may not ${action.replace(/^[a-z-]+\./, '').replace(/[.-]/g, ' ')}${target ? ` ${auditTarget(target)}` : ''}: ${permission} is required (${decision.path})`, {
       code: 'PERMISSION_DENIED',
       details: {permission, actor: actor.label},
       hint: actor.kind === 'anonymous'
         ? 'Sign in with auth:login (or set SYSTEMPROMPT_API_KEY); local trust (auth.localTrust) is off.'
         : actor.kind === 'user' ? 'Ask an administrator for the permission, or sign in as someone who holds it (auth:login).' : undefined,
     });
+  }
+
+  /**
+   * The escalation rule (after Kubernetes RBAC's): nobody gives a user, a role or a credential a
+   * permission they do not hold themselves, directly or through a role, wildcards expanded (a
+   * requested `users:*` needs `users:*` or `*`; see permissionCovers). Throws exit 4
+   * PERMISSION_ESCALATION naming the first permission not held, and audits the refusal. The local
+   * administrator and the system hold everything, so are never refused; neither is a holder of `*`.
+   * `via` says where the permission comes from when it is not asked for directly (`role admin`).
+   */
+  async assertCanGrant(actor: Actor, permissions: Iterable<string>, action: string, target?: string | null, via?: string): Promise<void> {
+    if (actor.kind === 'local' || actor.kind === 'system') return;
+    for (const permission of new Set(permissions)) {
+      const decision = await this.decide(actor, permission);
+      if (decision.allowed) continue;
+      const through = via ? ` (through ${via})` : '';
+      await this.audit.record(actor, {action, target: auditTarget(target), result: 'denied', permission, details: {reason: 'escalation', path: decision.path, ...(via ? {via} : {})}});
+      throw permissionDenied(`${actor.label} may not give ${permission}${through}${target ? ` to ${auditTarget(target)}` : ''}: nobody can give a permission they do not hold (${decision.path})`, {
+        code: 'PERMISSION_ESCALATION',
+        details: {permission, actor: actor.label, ...(target ? {target: auditTarget(target)} : {}), ...(via ? {via} : {})},
+        hint: 'Leave it out, or ask someone who holds it (an administrator) to give it.',
+      });
+    }
+  }
+
+  /**
+   * Resetting another user's credentials (password, two-factor sign-in) lets the caller sign in as
+   * them, which is giving oneself everything they hold: the escalation rule over that user's
+   * permissions. Acting on one's own account needs nothing more.
+   */
+  async assertCanActAs(actor: Actor, userId: string, action: string, target: string): Promise<void> {
+    if (actor.kind === 'local' || actor.kind === 'system' || (actor.kind === 'user' && actor.id === userId)) return;
+    const held = [...new Set((await this.holdings(userId)).map((holding) => holding.permission))].sort();
+    await this.assertCanGrant(actor, held, action, target, `the account of ${target}`);
+  }
+
+  /** The permissions of roles, by role name (roles that do not exist have none here; callers check existence). */
+  async rolePermissions(roles: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(roles.map((role) => [role, []]));
+    if (roles.length === 0) return result;
+    const rows = await this.db.repository(RolePermission).createQueryBuilder('p').where('p.role IN (:...roles)', {roles: [...new Set(roles)]}).getMany();
+    for (const row of rows) result.get(row.role)?.push(row.permission);
+    return result;
+  }
+
+  /** Assigning a role grants every permission in it: the escalation rule for each role. */
+  async assertCanAssignRoles(actor: Actor, roles: readonly string[], action: string, target?: string | null): Promise<void> {
+    if (actor.kind === 'local' || actor.kind === 'system' || roles.length === 0) return;
+    for (const [role, permissions] of await this.rolePermissions(roles)) await this.assertCanGrant(actor, permissions.sort(), action, target, `role ${role}`);
   }
 }

@@ -12,9 +12,14 @@ async function argon() {
   return import('@node-rs/argon2');
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** Refuses a password that is too short or too long (exit 2), without hashing it (dry runs check this too). */
+export function checkPassword(password: string): void {
   if (password.length < 8) throw invalidInput('The password must have at least 8 characters', {code: 'PASSWORD_TOO_SHORT'});
   if (password.length > 1024) throw invalidInput('The password is too long', {code: 'PASSWORD_TOO_LONG'});
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  checkPassword(password);
   const argon2 = await argon();
   // The library's default algorithm is argon2id.
   return argon2.hash(password);

@@ -1,5 +1,5 @@
 import {createHash, randomBytes, randomUUID} from 'node:crypto';
-import type {Actor} from '@systemprompt/core';
+import type {Actor, ConfirmStep} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {Session, User, type SessionRow, type UserRow} from '../entities.js';
 import type {AccessService} from './access.js';
@@ -54,9 +54,10 @@ export class SessionService {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Sessions of one user (one's own need no permission) or of everyone (users:read). */
   async list(actor: Actor, reference?: string): Promise<SessionView[]> {
-    const user = reference ? await this.users.find(reference) : undefined;
-    if (!(user && actor.kind === 'user' && actor.id === user.id)) await this.access.authorize(actor, 'users:read', 'users.sessions', user?.email);
+    const user = reference ? await this.users.findSelfOr(actor, reference, 'users:read', 'users.sessions') : undefined;
+    if (!user) await this.access.authorize(actor, 'users:read', 'users.sessions');
     const rows = await this.db.repository(Session).find({where: user ? {userId: user.id} : {}, order: {createdAt: 'ASC'}});
     const ids = [...new Set(rows.map((row) => row.userId))];
     const owners = ids.length === 0 ? [] : await this.db.repository(User).createQueryBuilder('u').where('u.id IN (:...ids)', {ids}).getMany();
@@ -64,9 +65,11 @@ export class SessionService {
     return rows.map((row) => ({id: row.id, user: emails.get(row.userId) ?? row.userId, label: row.label, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, active: isActive(row)}));
   }
 
-  async revokeAll(actor: Actor, reference: string): Promise<{user: string; revoked: number}> {
+  /** Signs a user out everywhere; asks `confirm` after the permission check and the look-up. */
+  async revokeAll(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<{user: string; revoked: number}> {
+    await this.access.authorize(actor, 'users:sessions', 'users.revoke-sessions', reference);
     const user = await this.users.find(reference);
-    await this.access.authorize(actor, 'users:sessions', 'users.revoke-sessions', user.email);
+    await options.confirm?.(`Revoke every session of ${user.email}?`);
     const result = await this.db.repository(Session).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('user_id = :id AND revoked_at IS NULL', {id: user.id}).execute();
     await this.audit.record(actor, {action: 'users.revoke-sessions', target: user.email, result: 'ok', permission: 'users:sessions', details: {revoked: result.affected ?? 0}});
     return {user: user.email, revoked: result.affected ?? 0};

@@ -5,7 +5,7 @@ export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGene
   static override summary = 'Generate a key that signs tokens; list, publish (JWKS) or retire keys.';
   static override description = `A new key (EdDSA by default, or RS256) gets a kid (its RFC 7638 thumbprint); its private key is written as a JWK to <config>/keys/<kid>.json (mode 600) and never printed, its public JWK goes to the database. The newest key signs tokens (status active); older keys become verify-only: tokens they signed still verify until the key is retired.
 
---list shows the keys without private parts; --jwks prints the JWKS document of the keys that still verify ({"keys": [...]}), what a server publishes at /.well-known/jwks.json; --retire KID takes a key out of the JWKS and deletes its private key file, so the tokens it signed stop verifying (asks for confirmation). Generating and retiring need auth:keys; --list needs auth:read.`;
+--list shows the keys without private parts; --jwks prints the JWKS document of the keys that still verify ({"keys": [...]}), what a server publishes at /.well-known/jwks.json; --retire KID takes a key out of the JWKS and deletes its private key file, so the tokens it signed stop verifying (asks for confirmation). Generating and retiring need auth:keys (checked first: without it, exit 4 whether or not the key exists); --list needs auth:read.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --alg RS256',
@@ -36,9 +36,7 @@ export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGene
       return keys;
     }
     if (this.flags.retire !== undefined) {
-      const row = await auth.keys.find(this.flags.retire);
-      await this.confirmAction(`Retire ${row.status} signing key ${row.kid}? Tokens it signed stop verifying and its private key is deleted.`);
-      const retired = await auth.keys.retire(actor, row.kid);
+      const retired = await auth.keys.retire(actor, this.flags.retire, {confirm: (question) => this.confirmAction(question)});
       if (retired.signingKey === null) this.warnings.push('No key signs tokens now: generate one with auth:generatekey.');
       return retired;
     }

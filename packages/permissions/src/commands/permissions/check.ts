@@ -1,24 +1,21 @@
-import {Args, SystemPromptCommand, isPermission, invalidInput, permissionDenied} from '@systemprompt/core';
-import type {AccessDecision, UsersApi} from '@systemprompt/users';
+import {Args, SystemPromptCommand, permissionDenied} from '@systemprompt/core';
+import type {PermissionCheck, PermissionsApi} from '../../index.js';
 
 export default class PermissionsCheck extends SystemPromptCommand<typeof PermissionsCheck> {
   static override summary = 'Say whether a user holds a permission, and through what (exit 0 allowed, 4 denied).';
-  static override description = 'Explains the path: a direct grant, a role, or a wildcard held directly or through a role. Scripts can branch on the exit code.';
+  static override description = 'Explains the path: a direct grant, a role, or a wildcard held directly or through a role. Scripts can branch on the exit code. Needs permissions:read (without it: exit 4, whether or not the user exists).';
   static override examples = ['<%= config.bin %> <%= command.id %> ana@example.com users:read', 'if <%= config.bin %> <%= command.id %> ana@example.com users:delete -q; then echo yes; fi'];
   static override args = {
     user: Args.string({required: true, description: 'User id or email.'}),
-    permission: Args.string({required: true, description: 'The permission, e.g. users:read.'}),
+    permission: Args.string({required: true, description: 'The permission, e.g. users:read (wildcards such as users:* ask for the whole wildcard).'}),
   };
 
-  async run(): Promise<AccessDecision & {user: string}> {
-    if (!isPermission(this.args.permission)) throw invalidInput(`"${this.args.permission}" is not a permission (resource:action)`, {code: 'PERMISSION_INVALID'});
-    const {access, users} = await this.service<UsersApi>();
-    await access.authorize(await this.actor(), 'permissions:read', 'permissions.check', this.args.user);
-    const user = await users.find(this.args.user);
-    const decision = await access.decideForUser(user.id, this.args.permission);
+  async run(): Promise<PermissionCheck> {
+    const {permissions} = await this.service<PermissionsApi>();
+    const decision = await permissions.check(await this.actor(), this.args.user, this.args.permission);
     if (!decision.allowed) {
-      throw permissionDenied(`${user.email} does not hold ${this.args.permission}: ${decision.path}`, {code: 'PERMISSION_NOT_HELD', details: {user: user.email, permission: this.args.permission, allowed: false, path: decision.path}});
+      throw permissionDenied(`${decision.user} does not hold ${decision.permission}: ${decision.path}`, {code: 'PERMISSION_NOT_HELD', details: {user: decision.user, permission: decision.permission, allowed: false, path: decision.path}});
     }
-    return {user: user.email, ...decision};
+    return decision;
   }
 }

@@ -4,7 +4,7 @@ import type {ApiKeyView} from '../../../services/keys.js';
 
 export default class ApiKeysRevoke extends ApiCommand<typeof ApiKeysRevoke> {
   static override summary = 'Revoke an API key: it stops working at once (dangerous: asks for confirmation).';
-  static override description = 'A revoked key cannot be used or rotated again; it stays listed (status revoked) with its usage. Your own keys need no permission; another user\'s take api-keys:write. Revoking a revoked key is exit 5.';
+  static override description = 'A revoked key cannot be used or rotated again; it stays listed (status revoked) with its usage. Your own keys need no permission; another user\'s take api-keys:write, checked before the key is looked up (without it: exit 4, whether or not the key exists). Revoking a revoked key is exit 5.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> spk_AbCd1234',
     '<%= config.bin %> <%= command.id %> 0b6f2c1e-5d7a-4c43-9a8e-2f1d3c4b5a69 --confirm',
@@ -14,8 +14,6 @@ export default class ApiKeysRevoke extends ApiCommand<typeof ApiKeysRevoke> {
 
   async run(): Promise<ApiKeyView> {
     const api = await this.api();
-    const key = await api.keys.find(this.args.key);
-    await this.confirmAction(`Revoke API key ${key.prefix} ("${key.name}")? Anything that uses it stops working at once.`);
-    return api.keys.revoke(await this.actor(), key.id);
+    return api.keys.revoke(await this.actor(), this.args.key, {confirm: (question) => this.confirmAction(question)});
   }
 }

@@ -4,7 +4,7 @@ import type {CreatedApiKey} from '../../../services/keys.js';
 
 export default class ApiKeysRotate extends ApiCommand<typeof ApiKeysRotate> {
   static override summary = 'Replace an API key by a new one with the same name, scopes and expiry; the old key stops working (asks for confirmation).';
-  static override description = 'The new key is shown this once; the old one is revoked in the same transaction. The scopes are checked again: they must still be held by the owner (and by you). Only an active key can be rotated (a revoked or expired one is exit 5). Your own keys need no permission; another user\'s take api-keys:write.';
+  static override description = 'The new key is shown this once; the old one is revoked in the same transaction. The scopes are checked again: they must still be held by the owner (and by you). Only an active key can be rotated (a revoked or expired one is exit 5). Your own keys need no permission; another user\'s take api-keys:write, checked before the key is looked up.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> spk_AbCd1234',
     '<%= config.bin %> <%= command.id %> spk_AbCd1234 --confirm --json',
@@ -14,9 +14,7 @@ export default class ApiKeysRotate extends ApiCommand<typeof ApiKeysRotate> {
 
   async run(): Promise<CreatedApiKey & {replaces: string}> {
     const api = await this.api();
-    const key = await api.keys.find(this.args.key);
-    await this.confirmAction(`Rotate API key ${key.prefix} ("${key.name}")? The old key stops working at once.`);
-    const rotated = await api.keys.rotate(await this.actor(), key.id);
+    const rotated = await api.keys.rotate(await this.actor(), this.args.key, {confirm: (question) => this.confirmAction(question)});
     this.notices.push('Store this key now: it is not shown again.');
     return rotated;
   }

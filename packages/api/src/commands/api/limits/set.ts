@@ -4,7 +4,7 @@ import {MAX_PER_MINUTE, type LimitView} from '../../../services/limits.js';
 
 export default class ApiLimitsSet extends ApiCommand<typeof ApiLimitsSet> {
   static override summary = 'Set the rate limit of an API key or a role, in requests per minute.';
-  static override description = 'Replaces the subject\'s limit when it has one. A key\'s own limit wins over its owner\'s roles\'; among roles the lowest wins. An unknown key or role is exit 3. Takes api-limits:write.';
+  static override description = 'Replaces the subject\'s limit when it has one. A key\'s own limit wins over its owner\'s roles\'; among roles the lowest wins. An unknown key or role is exit 3. Takes api-limits:write, checked first (exit 4 before any look-up).';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --role viewer --per-minute 60',
     '<%= config.bin %> <%= command.id %> --key spk_AbCd1234 --per-minute 600',

@@ -3,7 +3,7 @@ import type {AuthApi, MfaStatus} from '../../../index.js';
 
 export default class AuthMfaDisable extends SystemPromptCommand<typeof AuthMfaDisable> {
   static override summary = 'Turn two-factor sign-in off (asks for confirmation).';
-  static override description = 'For yourself it needs a current code from the app (asked for on a terminal); a missing or wrong code is exit 4. With --user an administrator holding users:update turns it off for someone who lost their device, without a code. Without a terminal it needs --confirm.';
+  static override description = 'For yourself it needs a current code from the app (asked for on a terminal); a missing or wrong code is exit 4. With --user an administrator holding users:update turns it off for someone who lost their device, without a code (without users:update: exit 4, whether or not the user exists). Without a terminal it needs --confirm.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> 123456 --confirm',
     '<%= config.bin %> <%= command.id %> --user ana@example.com --confirm',
@@ -16,14 +16,12 @@ export default class AuthMfaDisable extends SystemPromptCommand<typeof AuthMfaDi
 
   async run(): Promise<MfaStatus> {
     const auth = await this.service<AuthApi>();
-    const actor = await this.actor();
-    const user = this.flags.user;
-    const status = user ? undefined : await auth.mfa.status(actor);
-    await this.confirmAction(`Turn off two-factor sign-in for ${user ?? actor.label}?`);
-    let code = this.args.code;
-    if (code === undefined && status?.mfa === 'on' && isInteractiveTerminal() && this.format === 'table') {
-      code = String((await this.prompt([{name: 'code', message: 'Code from your authenticator app'}])).code);
-    }
-    return auth.mfa.disable(actor, {...(code === undefined ? {} : {code}), ...(user ? {user} : {})});
+    const canAsk = isInteractiveTerminal() && this.format === 'table';
+    return auth.mfa.disable(await this.actor(), {
+      ...(this.args.code === undefined ? {} : {code: this.args.code}),
+      ...(this.flags.user ? {user: this.flags.user} : {}),
+      confirm: (question) => this.confirmAction(question),
+      ...(canAsk ? {askCode: async () => String((await this.prompt([{name: 'code', message: 'Code from your authenticator app'}])).code)} : {}),
+    });
   }
 }

@@ -3,15 +3,13 @@ import type {AuthApi} from '../../../index.js';
 
 export default class AuthProvidersRemove extends SystemPromptCommand<typeof AuthProvidersRemove> {
   static override summary = 'Remove an identity provider and its stored client secret (asks for confirmation).';
-  static override description = 'Sign-in through this provider stops working. An unknown name is exit 3. Without a terminal it needs --confirm. Needs auth:providers.';
+  static override description = 'Sign-in through this provider stops working. Needs auth:providers, checked first (without it: exit 4, whether or not the provider exists). An unknown name is exit 3. Without a terminal it needs --confirm.';
   static override examples = ['<%= config.bin %> <%= command.id %> google', '<%= config.bin %> <%= command.id %> google --confirm'];
   static override args = {name: Args.string({required: true, description: 'The provider to remove.'})};
   static override flags = {...confirmFlag};
 
   async run(): Promise<{name: string; removed: true}> {
     const auth = await this.service<AuthApi>();
-    const provider = await auth.providers.exists(this.args.name);
-    await this.confirmAction(`Remove identity provider ${provider.name} (${provider.issuer})?`);
-    return auth.providers.remove(await this.actor(), provider.name);
+    return auth.providers.remove(await this.actor(), this.args.name, {confirm: (question) => this.confirmAction(question)});
   }
 }
