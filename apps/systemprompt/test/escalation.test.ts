@@ -57,7 +57,7 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
   });
 
   for (const role of ['viewer', 'operator', ...Object.keys(NARROW_ROLES)]) {
-    it(`a ${role} gains nothing through any route`, async () => {
+    it(`${role}: gains nothing through any route`, async () => {
       const email = `${role}@example.com`;
       const key = await signedIn(email, role);
       const permissions = await everyPermission();
