@@ -16,7 +16,7 @@ export class __CLASS__Module extends BaseModule {
     const config = context.config as {greeting?: string};
     // Registers the entity and applies this module's pending migrations.
     const db = await context.services.get<DatabaseService>('database').forModule(context, [NoteEntity]);
-    context.provide(new __CLASS__Service(config.greeting ?? 'Hello', db));
+    context.provide(new __CLASS__Service(config.greeting ?? 'Hello', db, () => context.access()));
   }
 }
 

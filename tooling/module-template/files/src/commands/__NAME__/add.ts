@@ -8,7 +8,6 @@ export default class __CLASS__Add extends SystemPromptCommand<typeof __CLASS__Ad
   static override args = {text: Args.string({required: true, description: 'The note.'})};
 
   async run(): Promise<Note> {
-    await this.authorize('__NAME__:write', '__NAME__.add');
-    return (await this.service<__CLASS__Service>()).add(this.args.text);
+    return (await this.service<__CLASS__Service>()).add(await this.actor(), this.args.text);
   }
 }

@@ -8,7 +8,6 @@ export default class __CLASS__List extends SystemPromptCommand<typeof __CLASS__L
   static override columns = ['id', 'text', 'createdAt'];
 
   async run(): Promise<Note[]> {
-    await this.authorize('__NAME__:read', '__NAME__.list');
-    return (await this.service<__CLASS__Service>()).list();
+    return (await this.service<__CLASS__Service>()).list(await this.actor());
   }
 }
