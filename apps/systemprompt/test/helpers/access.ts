@@ -2,10 +2,10 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {runCli, spawnCli, type CliRun, type EngineFixture, type SpawnResult} from '@systemprompt/testing';
+import {APP_BIN, APP_ROOT, ok, runCli, spawnCli, type CliRun, type EngineFixture, type SpawnResult} from '@systemprompt/testing';
 
-export const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(APP_ROOT, 'bin/run.js');
+export {APP_ROOT, auditLog, ok, type AuditRow} from '@systemprompt/testing';
+const BIN = APP_BIN;
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** Who runs a command: the local operator (local trust on), nobody (trust off), or a user's API key (trust off). */
@@ -29,13 +29,6 @@ export function cliAs(t: EngineFixture, who: As, ...args: string[]): Promise<Cli
   return runCli(args, {root: APP_ROOT, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true', ...identity(who)}});
 }
 
-/** A command that must succeed, in this process as the local operator. */
-export async function ok(t: EngineFixture, ...args: string[]) {
-  const run = await t.cli(...args);
-  expect(run.exitCode, `${args.join(' ')}: ${run.stderr}${run.stdout}`).to.equal(0);
-  return run;
-}
-
 /** What each built-in role's test key is scoped to: everything the role holds, so the key acts as its owner. */
 const ROLE_SCOPES: Record<string, string[]> = {admin: ['*'], operator: ['*:read', 'modules:*', 'config:write'], viewer: ['*:read']};
 
@@ -44,20 +37,6 @@ export async function userWithKey(t: EngineFixture, email: string, role: keyof t
   await ok(t, 'users:create', '--email', email, '--role', role);
   const scopes = ROLE_SCOPES[role]!.flatMap((scope) => ['--scope', scope]);
   return {key: (await ok(t, 'api:keys:create', '--name', `${role} key`, '--user', email, ...scopes, '--json')).json().data.key as string};
-}
-
-export interface AuditRow {
-  actor: string;
-  action: string;
-  target: string | null;
-  result: string;
-  permission: string | null;
-  details: Record<string, unknown> | null;
-}
-
-/** The audit log's records that name a permission (permissions:audit), as the local operator reads them. */
-export async function auditLog(t: EngineFixture): Promise<AuditRow[]> {
-  return (await ok(t, 'permissions:audit', '--limit', '0', '--json')).json().data as AuditRow[];
 }
 
 /** The user-plugin directory's package.json as text (undefined when there is none). */
