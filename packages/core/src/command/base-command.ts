@@ -23,6 +23,9 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 function firstLine(message: string): string {
   // eslint-disable-next-line no-control-regex -- removes ANSI colour codes, which start with ESC
   const lines = message.replace(/\u001B\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+  // "Parsing --page" alone says nothing; the reason is on the next line.
+  const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '');
+  if (parsing && lines[1]) return `${parsing[1]}: ${lines[1]}`;
   if (lines[0]?.endsWith(':') && lines.length > 1) {
     return lines.slice(1).filter((line) => !/^See more help/.test(line)).map((line) => line.replace(/^[-*]\s*/, '')).join('; ');
   }

@@ -90,6 +90,7 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
         const run = await cli('demo:items:list', '--page', page, '--json');
         expect(run.exitCode, page).to.equal(2);
         expect(run.json().error.code).to.equal('INVALID_USAGE');
+        expect(run.json().error.message, page).to.match(/^--page: Expected an integer (less|greater) than or equal to 1(000000)? but received: /);
       }
     });
 
