@@ -105,8 +105,8 @@ describeEachEngine('api commands', {root}, (t) => {
       ['a name too long', ['--name', 'x'.repeat(101), '--user', 'ana@example.com', '--scope', 'users:read'], /^The key name is 101 characters long; the most is 100\n/],
       ['a name with a control character', ['--name', 'ci\u0007', '--user', 'ana@example.com', '--scope', 'users:read'], /^The key name contains a control character\n/],
       ['no name', ['--user', 'ana@example.com', '--scope', 'users:read'], /^--name is required\n/],
-      ['an expiry of 0 days', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '0'], /^Parsing --expires-in-days/],
-      ['an expiry that is no number', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', 'soon'], /^Parsing --expires-in-days/],
+      ['an expiry of 0 days', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '0'], /^--expires-in-days: Expected an integer/],
+      ['an expiry that is no number', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', 'soon'], /^--expires-in-days: Expected an integer/],
       ['no owner for the local administrator', ['--name', 'ci', '--scope', 'users:read'], /^Name the key's owner \(--user\): local-admin is not a user\n/],
     ];
     for (const [label, args, message] of invalid) {
@@ -265,7 +265,7 @@ describeEachEngine('api commands', {root}, (t) => {
       ['neither --key nor --role', ['api:limits:set', '--per-minute', '5'], 2, /^Name one API key \(--key\) or one role \(--role\)\n/],
       ['both --key and --role', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--role', 'viewer', '--per-minute', '5'], 2, /cannot also be provided/],
       ['no --per-minute', ['api:limits:set', '--role', 'viewer'], 2, /^Missing required flag per-minute\n/],
-      ['a limit of 0', ['api:limits:set', '--role', 'viewer', '--per-minute', '0'], 2, /^Parsing --per-minute/],
+      ['a limit of 0', ['api:limits:set', '--role', 'viewer', '--per-minute', '0'], 2, /^--per-minute: Expected an integer/],
       ['an unknown role', ['api:limits:set', '--role', 'nobody', '--per-minute', '5'], 3, /^No role "nobody"\n/],
       ['an unknown key', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--per-minute', '5'], 3, /^No API key "spk_AAAAAAAA"\n/],
       ['removing a limit that is not set', ['api:limits:remove', '--role', 'viewer'], 3, /^No rate limit for role viewer\n/],
