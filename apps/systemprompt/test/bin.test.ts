@@ -30,6 +30,28 @@ describe('the systemprompt bin (as a child process)', () => {
     expect(meta.total).to.equal(ids.length);
   });
 
+  it('answers a mistyped command with the closest ones and exit 2, without a terminal too', async () => {
+    const run = await spawnCli(bin, ['users:lst'], {home: home.path});
+    expect(run.exitCode).to.equal(2);
+    expect(run.stderr).to.equal('users:lst is not a systemprompt command\nHint: Did you mean users:list, users:get? systemprompt cli:list shows every command.\n');
+    const json = await spawnCli(bin, ['usrs:list', '--json'], {home: home.path});
+    expect(json.exitCode).to.equal(2);
+    expect(JSON.parse(json.stdout).error).to.deep.include({code: 'COMMAND_NOT_FOUND', details: {command: 'usrs:list', suggestions: ['users:list']}});
+    const nothingClose = await spawnCli(bin, ['zzzzzz'], {home: home.path});
+    expect(nothingClose.exitCode).to.equal(2);
+    expect(nothingClose.stderr).to.equal('zzzzzz is not a systemprompt command\nHint: systemprompt cli:list shows every command.\n');
+  });
+
+  it('describes every topic with its own description when run without arguments', async () => {
+    const run = await spawnCli(bin, [], {home: home.path});
+    expect(run.exitCode, run.stderr).to.equal(0);
+    const topics = run.stdout.slice(run.stdout.indexOf('TOPICS'), run.stdout.indexOf('COMMANDS'));
+    expect(topics).to.match(/extension\s+Third-party modules: create, validate, install/);
+    expect(topics).to.match(/plugins\s+The packages that add commands/);
+    // No topic borrows the summary of one of its commands.
+    expect(topics).to.not.include('Remove all user-installed and linked plugins');
+  });
+
   it('gives every command a description and at least one example', async () => {
     const run = await spawnCli(bin, ['cli:docs', '--json'], {home: home.path});
     const {data} = JSON.parse(run.stdout);
