@@ -153,7 +153,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
 
   /** Every module among the loaded plugins (discovered once per command). */
   protected modules(): Promise<ModuleRecord[]> {
-    this.modulesPromise ??= discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache, readModuleState(this.paths.config).disabled);
+    this.modulesPromise ??= (() => {
+      const state = readModuleState(this.paths.config);
+      if (state.problem) this.warnings.push(state.problem);
+      return discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache, state.disabled);
+    })();
     return this.modulesPromise;
   }
 

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {invalidInput} from '../errors.js';
+import {invalidInput, unavailable} from '../errors.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import {configFromEnv} from '../manifest/env-config.js';
 import {flatten, getPath, setPath} from './paths.js';
@@ -21,11 +21,13 @@ export interface RuntimeCache {
   values: Values;
 }
 
+/** A file's text; undefined when it does not exist. Any other failure (permission, a directory) names the file. */
 const readText = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unavailable(`Cannot read ${file}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`, {code: 'CONFIG_FILE_UNREADABLE', hint: 'Check that it is a file its owner can read (chmod 600), or remove it.', cause: error});
   }
 };
 

@@ -9,12 +9,25 @@ export interface ModuleToggles {
 
 export const MODULE_STATE_FILE = 'modules.json';
 
-export function readModuleState(configDirectory: string): ModuleToggles {
+/**
+ * The modules the operator disabled. A file that cannot be read or parsed is not taken for "nothing
+ * disabled" in silence: `problem` says what is wrong with it, for the caller to warn about.
+ */
+export function readModuleState(configDirectory: string): ModuleToggles & {problem?: string} {
+  const file = join(configDirectory, MODULE_STATE_FILE);
+  let text: string;
   try {
-    const state = JSON.parse(readFileSync(join(configDirectory, MODULE_STATE_FILE), 'utf8')) as Partial<ModuleToggles>;
-    return {disabled: Array.isArray(state.disabled) ? state.disabled.filter((name) => typeof name === 'string') : []};
-  } catch {
-    return {disabled: []};
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {disabled: []};
+    return {disabled: [], problem: `${file} cannot be read (${(error as Error).message}); no module is taken as disabled until it is fixed`};
+  }
+  try {
+    const state = JSON.parse(text) as Partial<ModuleToggles> | null;
+    if (state === null || typeof state !== 'object' || (state.disabled !== undefined && !Array.isArray(state.disabled))) throw new Error('expected {"disabled": [module names]}');
+    return {disabled: (state.disabled ?? []).filter((name) => typeof name === 'string')};
+  } catch (error) {
+    return {disabled: [], problem: `${file} is not valid (${(error as Error).message}); no module is taken as disabled until it is fixed (modules:disable rewrites it)`};
   }
 }
 

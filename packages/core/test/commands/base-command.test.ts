@@ -111,6 +111,26 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
     });
   });
 
+  describe('files it cannot read', () => {
+    it('says config.yaml cannot be read (exit 6, naming the file) instead of taking it for no file', async () => {
+      await mkdir(join(home.path, 'config', 'config.yaml'), {recursive: true});
+      const run = await cli('demo:greet', 'ana', '--json');
+      expect(run.exitCode).to.equal(6);
+      expect(run.json().error.code).to.equal('CONFIG_FILE_UNREADABLE');
+      expect(run.json().error.message).to.include(join(home.path, 'config', 'config.yaml'));
+    });
+
+    it('warns about a corrupt modules.json, naming it, and runs', async () => {
+      await mkdir(join(home.path, 'config'), {recursive: true});
+      await writeFile(join(home.path, 'config', 'modules.json'), '{"disabled": [');
+      const run = await cli('demo:greet', 'ana');
+      expect(run.exitCode, run.stderr).to.equal(0);
+      expect(run.stderr).to.match(/^Warning: .*modules\.json is not valid \(.+\); no module is taken as disabled until it is fixed/);
+      const json = await cli('demo:greet', 'ana', '--json');
+      expect(json.json().warnings[0]).to.include('modules.json is not valid');
+    });
+  });
+
   describe('errors', () => {
     for (const code of [2, 3, 4, 5, 6]) {
       it(`exits ${code} with one line and the hint when the service says so`, async () => {

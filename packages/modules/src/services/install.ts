@@ -79,8 +79,14 @@ export async function installModule(input: Context & {source: string; discover: 
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {version: string; systemprompt?: {module?: string}};
   const added = {name, root, version: pjson.version};
   const undo = async (reason: string, problems?: PackageProblem[]) => {
-    await plugins(input.config, 'plugins:uninstall', [added.name]).catch(() => undefined);
-    return invalidInput(reason, {code: 'EXTENSION_INVALID', ...(problems ? {details: {problems}} : {})});
+    // A package that could not be taken out again must be said, never left behind in silence.
+    const leftBehind = await plugins(input.config, 'plugins:uninstall', [added.name]).then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]);
+    const message = leftBehind === undefined ? reason : `${reason.replace(/, so it was removed again/, '')}\nRemoving it again failed too: ${leftBehind}`;
+    return invalidInput(message, {
+      code: 'EXTENSION_INVALID',
+      ...(leftBehind === undefined ? {} : {hint: `Remove it by hand with plugins:uninstall ${added.name}.`}),
+      details: {...(problems ? {problems} : {}), ...(leftBehind === undefined ? {} : {uninstallFailed: leftBehind})},
+    });
   };
   const report = await validatePackage(added.root);
   if (!report.valid) {
