@@ -54,7 +54,9 @@ describe('the systemprompt bin (as a child process)', () => {
 
   it('gives every command a description and at least one example', async () => {
     const run = await spawnCli(bin, ['cli:docs', '--json'], {home: home.path});
+    expect(run.exitCode, run.stderr).to.equal(0);
     const {data} = JSON.parse(run.stdout);
+    expect(data.commands.length).to.be.greaterThan(50);
     for (const command of data.commands) {
       expect(command.description, command.id).to.not.be.empty;
       expect(command.examples, command.id).to.not.be.empty;

@@ -2,11 +2,11 @@ import {readFile, readdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, spawnCli, type EngineFixture} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, spawnCli, type EngineFixture} from '@systemprompt/testing';
 import {closedPort, startFakeProvider, type FakeProvider} from '../helpers/fake-provider.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
+const BIN = APP_BIN;
 const KEY = 'sk-test-123';
 
 /** The installed CLI as a child process with `input` on its standard input (runCli cannot feed stdin). */

@@ -1,9 +1,9 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, spawnCli} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, spawnCli} from '@systemprompt/testing';
 
 // The real CLI with a linked module package that owns two tables and their migrations.
-const bin = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
+const bin = APP_BIN;
 const notesModule = fileURLToPath(new URL('../fixtures/notes-module', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -3,10 +3,10 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import Database from 'better-sqlite3';
-import {createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
+import {APP_BIN, createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
 
 // The real CLI as separate processes on one SQLite file, as a user's shell and a server would run it.
-const bin = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
+const bin = APP_BIN;
 const notesModule = fileURLToPath(new URL('../fixtures/notes-module', import.meta.url));
 
 /** Processes still alive that carry `marker` in their environment (children inherit it). */

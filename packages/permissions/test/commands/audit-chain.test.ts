@@ -3,11 +3,11 @@ import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {resolveSystemPaths} from '@systemprompt/core';
 import {Kernel, discoverModules, type PluginDescriptor} from '@systemprompt/core/kernel';
-import {describeEachEngine, loadCliConfig, spawnCli, type EngineFixture} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, loadCliConfig, spawnCli, type EngineFixture} from '@systemprompt/testing';
 import type {UsersApi} from '@systemprompt/users';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../../apps/systemprompt/bin/run.js', import.meta.url));
+const BIN = APP_BIN;
 
 /** The users module booted in this process on the test's home and database: the database as its owner sees it. */
 async function withUsers<T>(t: EngineFixture, body: (users: UsersApi) => Promise<T>): Promise<T> {

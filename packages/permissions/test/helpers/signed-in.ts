@@ -1,13 +1,10 @@
 import {rename, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {runCli, spawnCli, type CliRun, type EngineFixture} from '@systemprompt/testing';
+import {APP_BIN as BIN, APP_ROOT as APP, PASSWORD, runCli, spawnCli, type CliRun, type EngineFixture} from '@systemprompt/testing';
 
 /** The installed app: every module (users, permissions, auth, api, config, database, modules). */
-export const APP = fileURLToPath(new URL('../../../../apps/systemprompt', import.meta.url));
-const BIN = join(APP, 'bin', 'run.js');
-export const PASSWORD = 'correct horse battery staple';
+export {APP, PASSWORD};
 
 /** Commands run as a signed-in user (the session file), as the local operator, or with a batch file. */
 export interface SignedIn {

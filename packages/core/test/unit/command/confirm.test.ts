@@ -23,7 +23,8 @@ describe('confirmationDecision', () => {
 
 describe('confirmOrThrow', () => {
   it('proceeds without asking when confirmed', async () => {
-    await confirmOrThrow({question: 'Delete user ana?', confirmed: true, machineOutput: false, interactiveTerminal: false});
+    const outcome = await confirmOrThrow({question: 'Delete user ana?', confirmed: true, machineOutput: false, interactiveTerminal: false}).then(() => 'proceeded', (error: unknown) => error);
+    expect(outcome).to.equal('proceeded');
   });
 
   it('refuses without a terminal with CONFIRMATION_REQUIRED (exit 2), restating the action and hinting at --confirm', async () => {
