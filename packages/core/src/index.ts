@@ -26,5 +26,6 @@ export {confirmationDecision, type ConfirmationDecision} from './command/confirm
 export {readBatchFile, runBatch, type BatchResult, type BatchRow, type BatchItemResult} from './command/batch.js';
 export {type PromptField, isInteractiveTerminal} from './command/prompt.js';
 export {packageVersionOf} from './package-info.js';
+export {editDistance} from './suggest.js';
 export {PERMISSION_PATTERN, isPermission, permissionMatches, permissionCovers, permissionsCover} from './permissions.js';
 export {readSecretFromStdin} from './command/stdin.js';

@@ -1,4 +1,4 @@
-import {envVariableFor, invalidInput} from '@systemprompt/core';
+import {editDistance, envVariableFor, invalidInput} from '@systemprompt/core';
 import type {ModuleRecord} from '@systemprompt/core/kernel';
 
 export interface PropertySchema {
@@ -53,17 +53,6 @@ export interface EnvVariable {
   security: boolean;
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /**
  * The candidate closest to `wanted` (edit distance) when it is within `maxDistance`: by default close
  * enough to be a likely typo (3 edits, or a third of the candidate's length when longer).
@@ -71,7 +60,7 @@ function distance(a: string, b: string): number {
 export function closest(wanted: string, candidates: readonly string[], maxDistance?: number): string | undefined {
   let best: {candidate: string; score: number} | undefined;
   for (const candidate of candidates) {
-    const score = distance(wanted, candidate);
+    const score = editDistance(wanted, candidate);
     if (!best || score < best.score) best = {candidate, score};
   }
   return best && best.score <= (maxDistance ?? Math.max(3, Math.floor(best.candidate.length / 3))) ? best.candidate : undefined;
