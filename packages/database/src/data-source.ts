@@ -1,5 +1,6 @@
 import type {DataSource, DataSourceOptions, EntitySchema} from 'typeorm';
 import {connectionError, type DatabaseTarget, type MysqlTarget} from './connection.js';
+import {reportLockConflicts} from './mysql-locking.js';
 import {retryWhileBusy, takeWriteLockFirst} from './sqlite-locking.js';
 
 export interface DataSourceSettings {
@@ -93,6 +94,7 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Modu
     const dataSource = new Modular(options(settings));
     await dataSource.initialize();
     if (settings.target.engine === 'sqlite') takeWriteLockFirst(dataSource, settings.busyTimeoutMs);
+    else reportLockConflicts(dataSource);
     return dataSource;
   };
   try {

@@ -3,4 +3,5 @@
  * module uses. Importing this loads TypeORM; the module entry (`@systemprompt/database`) does not.
  */
 export {defineMigration, MIGRATION_NAME, type Migration, type MigrationStep} from './migrations/migration.js';
+export {dropIndexKeepingForeignKeys} from './migrations/drop-index.js';
 export {EntitySchema, Table, TableColumn, TableForeignKey, TableIndex, TableUnique, type EntityManager, type QueryRunner, type Repository} from 'typeorm';

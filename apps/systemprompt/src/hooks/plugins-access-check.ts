@@ -52,13 +52,24 @@ async function closeSession(): Promise<void> {
   await current?.close();
 }
 
-/** Prints the refusal as every systemprompt command does (one line and a hint, or the JSON envelope), then exits with its code. */
-async function refuse(failure: SystemPromptError, argv: readonly string[]): Promise<never> {
+async function printFailure(failure: SystemPromptError, argv: readonly string[]): Promise<void> {
   const {errorEnvelope} = await import('@systemprompt/core');
   if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorEnvelope(failure, []), null, 2)}\n`);
   else process.stderr.write(`${failure.message}\n${failure.hint ? `Hint: ${failure.hint}\n` : ''}`);
+}
+
+/** Prints the refusal as every systemprompt command does (one line and a hint, or the JSON envelope), then exits with its code. */
+async function refuse(failure: SystemPromptError, argv: readonly string[]): Promise<never> {
+  await printFailure(failure, argv);
   // oclif rethrows a hook's error only when it carries an exit code, and prints nothing more for it.
   throw Object.assign(new Error(failure.message), {code: failure.code, oclif: {exit: failure.exitCode}, skipOclifErrorHandling: true, systempromptPluginsRefusal: true});
+}
+
+/** A plugins command that ran but whose outcome is refused (an install guard): printed the same way, audited as failed. */
+export async function failPluginsCommand(error: unknown, argv: readonly string[]): Promise<never> {
+  const failure = (await import('@systemprompt/core')).toSystemPromptError(error);
+  await printFailure(failure, argv);
+  throw Object.assign(new Error(failure.message), {code: failure.code, oclif: {exit: failure.exitCode}, skipOclifErrorHandling: true});
 }
 
 export async function authorizePluginsCommand(config: Interfaces.Config, id: string, argv: readonly string[]): Promise<void> {

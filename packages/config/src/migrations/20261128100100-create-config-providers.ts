@@ -1,4 +1,4 @@
-import {Table, TableForeignKey, TableIndex, defineMigration} from '@systemprompt/database/schema';
+import {Table, TableForeignKey, TableIndex, defineMigration, dropIndexKeepingForeignKeys} from '@systemprompt/database/schema';
 
 export default defineMigration({
   name: '20261128100100-create-config-providers',
@@ -38,7 +38,9 @@ export default defineMigration({
     },
     {
       up: (runner) => runner.createIndex('config_models', new TableIndex({name: 'uq_config_models_provider_name', columnNames: ['provider_id', 'name'], isUnique: true})),
-      down: (runner) => runner.dropIndex('config_models', 'uq_config_models_provider_name'),
+      // MySQL/MariaDB enforce the foreign key above with this index (it starts with provider_id) and
+      // refuse a plain DROP INDEX.
+      down: (runner) => dropIndexKeepingForeignKeys(runner, 'config_models', 'uq_config_models_provider_name'),
     },
   ],
 });

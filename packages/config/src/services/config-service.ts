@@ -203,6 +203,17 @@ export class ConfigService {
     return this.change(actor, [{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}], 'set', options);
   }
 
+  /**
+   * Deletes a module's runtime values and their history (config:write), for a module package removed
+   * with its data; the module need not be installed any more. Audited with the counts.
+   */
+  async removeModule(actor: Actor, module: string): Promise<{values: number; history: number}> {
+    await this.guard.authorize(actor, WRITE, 'config.remove-module', module);
+    const removed = await this.api.store.forget(module);
+    await this.guard.record(actor, {action: 'config.remove-module', target: module, result: 'ok', permission: WRITE, details: removed});
+    return removed;
+  }
+
   /** Removes a runtime value; allowed for a host-only key too, so a stale value can be cleaned away. */
   async unset(actor: Actor, key: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
     await this.guard.authorize(actor, WRITE, 'config.unset', key);

@@ -87,6 +87,19 @@ export class ConfigStore {
     return version || this.version();
   }
 
+  /**
+   * Deletes every runtime value of a module and their history, in one transaction (for a module
+   * package removed with its data: nothing of it may come back with a later module of that name).
+   */
+  async forget(module: string): Promise<{values: number; history: number}> {
+    const counts = await this.db.transaction(async (manager) => ({
+      values: (await manager.getRepository(ConfigValue).delete({module})).affected ?? 0,
+      history: (await manager.getRepository(ConfigHistory).delete({module})).affected ?? 0,
+    }));
+    await this.refreshCache(true);
+    return counts;
+  }
+
   /** Rewrites the runtime cache when the database has a newer version than the cache says. */
   async refreshCache(force = false): Promise<void> {
     const version = await this.version();

@@ -37,10 +37,10 @@ export interface ModuleRecord {
 
 const sourceOf = (type: string): ModuleSource => (type === 'user' ? 'user' : type === 'link' ? 'link' : 'core');
 
-function unloadable(plugin: PluginDescriptor, message: string, problems?: string[]): SystemPromptError {
+function unloadable(plugin: PluginDescriptor, message: string, problems?: string[], takenBy?: string): SystemPromptError {
   return unavailable(`Module package ${plugin.name} cannot be loaded: ${message}`, {
-    code: 'MODULE_INVALID',
-    details: {package: plugin.name, ...(problems ? {problems} : {})},
+    code: takenBy ? 'MODULE_NAME_TAKEN' : 'MODULE_INVALID',
+    details: {package: plugin.name, ...(problems ? {problems} : {}), ...(takenBy ? {takenBy} : {})},
     hint: `Run "systemprompt extension:validate ${plugin.root}" for every problem, or remove the package.`,
   });
 }
@@ -53,7 +53,10 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
   const cache = new ManifestCache(cacheDirectory);
   const records: ModuleRecord[] = [];
   const owners = new Map<string, string>();
-  for (const plugin of plugins) {
+  // oclif loads plugins concurrently, so its list is in no reliable order: the modules that come
+  // with the CLI claim their names first, then installed and linked packages in the order given.
+  const rank = (plugin: PluginDescriptor) => (sourceOf(plugin.type) === 'core' ? 0 : 1);
+  for (const plugin of [...plugins].sort((a, b) => rank(a) - rank(b))) {
     const file = join(plugin.root, MANIFEST_FILE);
     const stat = statSync(file, {throwIfNoEntry: false});
     if (!stat) continue;
@@ -82,8 +85,12 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
       const validator = plugin.pjson.systemprompt?.configValidator;
       if (validator) record.configValidator = join(plugin.root, validator);
       const owner = owners.get(record.name);
-      if (owner) record.error = unloadable(plugin, `module name "${record.name}" is already used by ${owner}`);
-      else owners.set(record.name, plugin.name);
+      if (owner) {
+        record.error = unloadable(plugin, `module name "${record.name}" is already used by ${owner}`, undefined, owner);
+        // Known by its package name from here on: nothing that looks modules up by name (the kernel,
+        // migrations, extension:remove) may take it for the module that owns the name.
+        record.name = plugin.name;
+      } else owners.set(record.name, plugin.name);
     }
     if (disabled.includes(record.name)) record.enabled = false;
     records.push(record);

@@ -3,6 +3,7 @@ import {SystemPromptError, isSystemPromptError, unavailable, ExitCode} from '../
 import {InMemoryEventBus} from '../events.js';
 import {validateModuleConfig} from '../manifest/config.js';
 import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegistry} from '../module.js';
+import {readModuleFailures, setModuleFailure, type ModuleFailure, type ModuleFailures} from './module-failures.js';
 import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
 import {instantiateModule} from './contract.js';
@@ -42,6 +43,14 @@ export interface ModuleHealth extends HealthStatus {
   module: string;
 }
 
+/** A failed migration (applied while the module attached to the database) or initialize() itself. */
+function failedStage(error: unknown): ModuleFailure['stage'] {
+  for (let cause: unknown = error; cause; cause = (cause as {cause?: unknown}).cause) {
+    if ((cause as {code?: unknown}).code === 'MIGRATION_FAILED') return 'migration';
+  }
+  return 'initialize';
+}
+
 /**
  * Boots modules in dependency order and runs their lifecycle. A CLI command boots only its own
  * module and what that needs; the server boots and starts every enabled module.
@@ -52,6 +61,8 @@ export class Kernel {
   private readonly order: string[] = [];
   /** Modules whose initialize failed; they are not booted and not stopped. */
   private readonly failed = new Set<string>();
+  /** The failures recorded by earlier runs (module-failures.json), read once. */
+  private recordedFailures: ModuleFailures | undefined;
   private logger: Logger;
   private loggerProvider: LoggerProvider | undefined;
 
@@ -171,8 +182,12 @@ export class Kernel {
       await this.phase(entry, 'initialize', () => module.initialize(context));
     } catch (error) {
       this.failed.add(record.name);
+      await setModuleFailure(this.options.paths.data, record.name, {stage: failedStage(error), message: error instanceof Error ? error.message : String(error), version: record.version, at: new Date().toISOString()});
       throw error;
     }
+    // modules:list shows a module as failed until it initializes again.
+    this.recordedFailures ??= readModuleFailures(this.options.paths.data);
+    if (record.name in this.recordedFailures) await setModuleFailure(this.options.paths.data, record.name, null);
     entry.state = 'initialized';
     this.loaded.set(record.name, entry);
     this.order.push(record.name);

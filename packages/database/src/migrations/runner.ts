@@ -99,14 +99,18 @@ export class MigrationRunner {
   }
 
   /**
-   * Reverts the last `steps` applied migrations (of one module, when given), newest first. A
-   * migration that destroys guarded records (`rollbackDestroys`) is reverted only when its module is
-   * the one named; otherwise nothing is reverted and the refusal says how many records would be lost.
+   * Reverts the last `steps` applied migrations (of one module, when given; every one with `all`),
+   * newest first, except that a migration waits for those of modules that depend on its module
+   * (`dependsOn(module, dependency)`): their tables may reference its tables, even when its module
+   * was migrated again after them. A migration that destroys guarded records (`rollbackDestroys`)
+   * is reverted only when its module is the one named, or when `all` reverts everything; otherwise
+   * nothing is reverted and the refusal says how many records would be lost.
    */
-  async rollback(known: readonly ModuleMigration[], options: {module?: string; steps: number; dryRun?: boolean}): Promise<MigrationOutcome[]> {
+  async rollback(known: readonly ModuleMigration[], options: {module?: string; steps: number; all?: boolean; dryRun?: boolean; dependsOn?: (module: string, dependency: string) => boolean}): Promise<MigrationOutcome[]> {
     return this.exclusively(async (queryRunner) => {
       const byKey = new Map(known.map((migration) => [key(migration.module, migration.name), migration]));
-      const candidates = (await this.applied()).filter((row) => !options.module || row.module === options.module).reverse().slice(0, options.steps);
+      const newestFirst = (await this.applied()).filter((row) => !options.module || row.module === options.module).reverse();
+      const candidates = dependentsFirst(options.all ? newestFirst : newestFirst.slice(0, options.steps), options.dependsOn);
       const planned: Array<{migration: ModuleMigration; destroys?: Record<string, number>}> = [];
       for (const row of candidates) {
         const migration = byKey.get(key(row.module, row.name));
@@ -115,7 +119,7 @@ export class MigrationRunner {
         }
         planned.push({migration, ...(migration.rollbackDestroys?.length ? {destroys: await this.recordCounts(queryRunner, migration.rollbackDestroys)} : {})});
       }
-      const guarded = planned.filter((item) => item.destroys && item.migration.module !== options.module);
+      const guarded = planned.filter((item) => item.destroys && !options.all && item.migration.module !== options.module);
       if (guarded.length > 0) throw destroysRecords(guarded.map((item) => ({migration: item.migration, destroys: item.destroys!})));
       const outcomes: MigrationOutcome[] = [];
       for (const {migration, destroys} of planned) {
@@ -211,7 +215,8 @@ export class MigrationRunner {
           }
         }
       }
-      const failedStep = Math.min(done.length + 1, migration.steps.length);
+      // Steps are numbered as written; a revert runs them from the last one back.
+      const failedStep = action === 'apply' ? Math.min(done.length + 1, migration.steps.length) : Math.max(migration.steps.length - done.length, 1);
       const reason = error instanceof Error ? error.message : String(error);
       throw new SystemPromptError(
         `Migration ${key(migration.module, migration.name)} failed to ${action} at step ${failedStep} of ${migration.steps.length}: ${reason}` +
@@ -255,6 +260,22 @@ export class MigrationRunner {
       throw error;
     }
   }
+}
+
+/**
+ * Orders migrations, given newest first, so that none comes before a migration of a module that
+ * depends on its module; otherwise the order stays as given.
+ */
+function dependentsFirst(newestFirst: readonly AppliedMigration[], dependsOn?: (module: string, dependency: string) => boolean): AppliedMigration[] {
+  if (!dependsOn) return [...newestFirst];
+  const remaining = [...newestFirst];
+  const ordered: AppliedMigration[] = [];
+  while (remaining.length > 0) {
+    const next = remaining.findIndex((row) => !remaining.some((other) => other.module !== row.module && dependsOn(other.module, row.module)));
+    // A dependency cycle cannot boot; should one get here, newest first is still an order.
+    ordered.push(...remaining.splice(Math.max(next, 0), 1));
+  }
+  return ordered;
 }
 
 /** The refusal to drop guarded records by accident: which tables, how many records, how to mean it. */

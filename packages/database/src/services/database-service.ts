@@ -8,7 +8,7 @@ import {loadMigrations, type MigrationSource, type ModuleMigration} from '../mig
 import {MigrationRunner, type MigrationOutcome} from '../migrations/runner.js';
 import {checkQuery, executeQuery, type QueryRequest, type QueryResult} from './query.js';
 import {describeSchema, schemaDdl, type ColumnInfo} from './schema.js';
-import {migrationSourceOf, migrationSources} from './sources.js';
+import {dependencyRelation, migrationSourceOf, migrationSources} from './sources.js';
 import {databaseStatus, type DatabaseStatus} from './status.js';
 
 export {migrationSourceOf};
@@ -136,21 +136,23 @@ export class DatabaseService {
   }
 
   /**
-   * Reverts the newest `steps` migrations, of every module or of one (database:write). A migration
-   * that destroys guarded records (its `rollbackDestroys`, such as the audit log) is refused unless
-   * its module is the one named. `confirm` is asked after every check, naming what is lost.
+   * Reverts the newest `steps` migrations, or with `all` every applied one, of every module or of one
+   * (database:write). A migration that destroys guarded records (its `rollbackDestroys`, such as the
+   * audit log) is refused unless its module is the one named or `all` reverts everything. `confirm`
+   * is asked after every check, naming what is lost.
    */
-  async rollback(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; steps: number; dryRun?: boolean; confirm?: ConfirmStep}): Promise<MigrationOutcome[]> {
+  async rollback(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; steps: number; all?: boolean; dryRun?: boolean; confirm?: ConfirmStep}): Promise<MigrationOutcome[]> {
     await this.authorize(actor, DATABASE_PERMISSIONS.write, 'database.rollback', options.module);
     const known = await this.migrationsOf(migrationSources(modules, options.module));
     const runner = await this.runner();
-    const planned = await runner.rollback(known, {module: options.module, steps: options.steps, dryRun: true});
+    const order = {module: options.module, steps: options.steps, all: options.all, dependsOn: dependencyRelation(modules)};
+    const planned = await runner.rollback(known, {...order, dryRun: true});
     if (planned.length === 0 || options.dryRun) return planned;
     const lost = planned.flatMap((item) => Object.entries(item.destroys ?? {}).map(([table, records]) => `${records} record${records === 1 ? '' : 's'} of ${table}`));
     await options.confirm?.(`Revert ${planned.map(named).join(', ')}?${lost.length > 0 ? ` This destroys ${lost.join(', ')}.` : ''}`);
     const target = options.module ?? null;
     try {
-      const outcomes = await runner.rollback(known, {module: options.module, steps: options.steps});
+      const outcomes = await runner.rollback(known, order);
       const destroyed = Object.assign({}, ...outcomes.map((item) => item.destroys ?? {})) as Record<string, number>;
       await this.audit(actor, {action: 'database.rollback', target, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {reverted: outcomes.map(named), ...(Object.keys(destroyed).length > 0 ? {destroyed} : {})}});
       return outcomes;

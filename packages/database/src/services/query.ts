@@ -3,6 +3,7 @@ import {fileURLToPath} from 'node:url';
 import {SystemPromptError, ExitCode, invalidInput, permissionDenied, unavailable} from '@systemprompt/core';
 import type {PoolConnection} from 'mysql2';
 import type {QueryJob, QueryReply} from '../query-child.js';
+import {mysqlBusy, mysqlBusyCode} from '../mysql-locking.js';
 import {databaseBusy} from '../sqlite-locking.js';
 import type {DatabaseService} from './database-service.js';
 import {SqlSyntaxError, mysqlRefusal, needsSchemaList, sqliteRefusal, tokenize, type GuardRefusal} from './sql-guard.js';
@@ -219,6 +220,8 @@ async function mysqlQuery(service: DatabaseService, request: CheckedQuery): Prom
     const code = String((error as {code?: string}).code ?? '');
     if (stopped || TIMEOUT_CODES.has(code) || /max_statement_time|maximum statement execution time/i.test(String((error as Error).message))) throw timedOut(request.timeoutMs);
     if (open) await call(connection, {sql: 'ROLLBACK'}).catch(() => undefined);
+    const busy = mysqlBusyCode(error);
+    if (busy) throw mysqlBusy(busy, error);
     throw queryFailed(code, error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(killTimer);

@@ -20,3 +20,26 @@ export function migrationSources(records: readonly ModuleRecord[], only?: string
   }
   return bootOrder(loadable, only ? [only] : loadable.map((record) => record.name)).map(migrationSourceOf);
 }
+
+/**
+ * Whether one installed module depends on another, directly or through others, as the boot order
+ * resolves dependencies (`provides` included); a disabled module's tables still reference what it
+ * depends on, so it counts as enabled here. A module whose dependencies cannot be resolved (one is
+ * missing, or a cycle) has none here: it never booted, so it never migrated through them.
+ */
+export function dependencyRelation(records: readonly ModuleRecord[]): (module: string, dependency: string) => boolean {
+  const loadable = records.filter((record) => !record.error).map((record) => ({...record, enabled: true}));
+  const dependencies = new Map<string, Set<string>>();
+  return (module, dependency) => {
+    let known = dependencies.get(module);
+    if (!known) {
+      try {
+        known = new Set(bootOrder(loadable, [module]).map((record) => record.name).filter((name) => name !== module));
+      } catch {
+        known = new Set();
+      }
+      dependencies.set(module, known);
+    }
+    return known.has(dependency);
+  };
+}

@@ -1,35 +1,29 @@
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
+import {readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {Config} from '@oclif/core';
-import {invalidInput, unavailable, type SystemPaths} from '@systemprompt/core';
+import {conflict, invalidInput, loadManifest, unavailable, writeFileAtomic, type Actor, type SystemPaths, type SystemPromptError} from '@systemprompt/core';
 import type {Kernel, ModuleRecord, PluginDescriptor} from '@systemprompt/core/kernel';
-import {migrationSourceOf, type DatabaseService} from '@systemprompt/database';
-import {validatePackage, type PackageProblem} from './validate-package.js';
+import {loadMigrations, migrationSourceOf, type DatabaseService, type ModuleMigration} from '@systemprompt/database';
+import semver from 'semver';
+import {refuseClashes} from './clashes.js';
+import {npmErrorLine} from './npm-error.js';
+import {runPluginsCommand} from './plugins-command.js';
+import {keptTarballName, packagesDirectory, stagePackage, type StagedPackage} from './package-source.js';
+import {validateOptionsFor, validatePackage, type PackageProblem} from './validate-package.js';
 
 export interface InstallResult {
   module: string;
   package: string;
   version: string;
+  /** The version that was installed before (an upgrade or a downgrade), else null. */
+  previousVersion: string | null;
+  action: 'installed' | 'upgraded' | 'downgraded';
   source: string;
   migrationsApplied: string[];
+  /** Migrations rolled back because the older version installed by a forced downgrade does not have them. */
+  migrationsReverted: string[];
   commands: string[];
-}
-
-interface Context {
-  config: Config;
-  paths: SystemPaths;
-  /** A kernel over these modules with the command's configuration layers (the database URL among them). */
-  newKernel: (modules: ModuleRecord[]) => Promise<Kernel>;
-}
-
-/** Names of the user-installed and linked plugins, from the plugin directory's package.json. */
-function userPlugins(dataDirectory: string): string[] {
-  try {
-    const pjson = JSON.parse(readFileSync(join(dataDirectory, 'package.json'), 'utf8')) as {oclif?: {plugins?: Array<string | {name: string}>}};
-    return (pjson.oclif?.plugins ?? []).map((plugin) => (typeof plugin === 'string' ? plugin : plugin.name));
-  } catch {
-    return [];
-  }
 }
 
 export interface RemoveResult {
@@ -37,22 +31,26 @@ export interface RemoveResult {
   package: string;
   removed: true;
   migrationsReverted: number;
+  /** Runtime configuration values and history entries deleted with --drop-data. */
+  configValuesRemoved: number;
+  configHistoryRemoved: number;
 }
 
-/**
- * Runs a plugins:* command quietly (its spinner would mix with this command's output). The command
- * class is run directly, not through config.runCommand: the modules service has checked modules:write
- * and audits the change itself, and the app's prerun hook would check and audit it a second time.
- */
-async function plugins(config: Config, id: string, args: string[]): Promise<void> {
-  const command = config.findCommand(id);
-  if (!command) throw unavailable(`The ${id} command is not available`, {code: 'PLUGINS_UNAVAILABLE', hint: 'The CLI needs @oclif/plugin-plugins.'});
-  await (await command.load()).run(id === 'plugins:install' ? [...args, '--silent'] : args, config);
-  // As config.runCommand does: an uninstalled plugin's hooks must not run for the rest of the process.
-  if (id === 'plugins:uninstall') for (const name of args) config.plugins.delete(name);
+export interface LifecycleContext {
+  config: Config;
+  paths: SystemPaths;
+  /** The installed modules as discovered before this change. */
+  records: readonly ModuleRecord[];
+  /** A kernel over these modules with the command's configuration layers (the database URL among them). */
+  newKernel: (modules: ModuleRecord[]) => Promise<Kernel>;
+  /** The installed modules with `extra` packages in place of any of the same name. */
+  discover: (extra: PluginDescriptor[]) => Promise<ModuleRecord[]>;
 }
 
-async function withDatabase<T>(input: Context, records: ModuleRecord[], work: (database: DatabaseService) => Promise<T>): Promise<T> {
+/** The user-plugin directory's package.json: what npm installed and the plugin entries oclif loads. */
+const pluginManifestFile = (dataDirectory: string) => join(dataDirectory, 'package.json');
+
+async function withDatabase<T>(input: LifecycleContext, records: ModuleRecord[], work: (database: DatabaseService) => Promise<T>): Promise<T> {
   const kernel = await input.newKernel(records);
   try {
     await kernel.boot(['database']);
@@ -62,66 +60,196 @@ async function withDatabase<T>(input: Context, records: ModuleRecord[], work: (d
   }
 }
 
-/**
- * Installs with plugins:install (whose preinstall hook links the host's @systemprompt/* packages),
- * then validates the package and applies its migrations; on any failure it uninstalls again.
- */
-export async function installModule(input: Context & {source: string; discover: (extra: PluginDescriptor[]) => Promise<ModuleRecord[]>}): Promise<InstallResult> {
-  const before = new Set(userPlugins(input.config.dataDir));
-  try {
-    await plugins(input.config, 'plugins:install', [input.source]);
-  } catch (error) {
-    throw unavailable(`Could not install ${input.source}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`, {code: 'INSTALL_FAILED', cause: error});
-  }
-  const name = userPlugins(input.config.dataDir).find((plugin) => !before.has(plugin));
-  if (!name) throw invalidInput(`${input.source} is already installed`, {code: 'ALREADY_INSTALLED', hint: 'Remove it first with extension:remove, or update it with plugins:update.'});
-  const root = join(input.config.dataDir, 'node_modules', name);
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {version: string; systemprompt?: {module?: string}};
-  const added = {name, root, version: pjson.version};
-  const undo = async (reason: string, problems?: PackageProblem[]) => {
-    // A package that could not be taken out again must be said, never left behind in silence.
-    const leftBehind = await plugins(input.config, 'plugins:uninstall', [added.name]).then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]);
-    const message = leftBehind === undefined ? reason : `${reason.replace(/, so it was removed again/, '')}\nRemoving it again failed too: ${leftBehind}`;
-    return invalidInput(message, {
-      code: 'EXTENSION_INVALID',
-      ...(leftBehind === undefined ? {} : {hint: `Remove it by hand with plugins:uninstall ${added.name}.`}),
-      details: {...(problems ? {problems} : {}), ...(leftBehind === undefined ? {} : {uninstallFailed: leftBehind})},
-    });
-  };
-  const report = await validatePackage(added.root);
-  if (!report.valid) {
-    throw await undo(`${added.name} is not a valid module package, so it was removed again:\n${report.problems.map((item) => `${item.path}: ${item.problem}`).join('\n')}`, report.problems);
-  }
-  // This process's plugin list predates the install: add the new package to what is discovered.
-  const records = await input.discover([{name, version: pjson.version, root, type: 'user', pjson}]);
-  const record = records.find((candidate) => candidate.packageName === added.name)!;
-  if (record.error) throw await undo(`${added.name} cannot be loaded, so it was removed again: ${record.error.message}`);
-  let applied: string[] = [];
-  if (record.manifest?.migrations) {
-    try {
-      applied = await withDatabase(input, records, async (database) => {
-        const outcomes = await (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)]));
-        return outcomes.map((outcome) => outcome.name);
-      });
-    } catch (error) {
-      throw await undo(`The migrations of ${added.name} failed, so it was removed again: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return {module: record.name, package: added.name, version: added.version, source: input.source, migrationsApplied: applied, commands: report.commands};
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/** What the installation held before a change, to put back exactly if the change fails. */
+interface Restorable {
+  record: ModuleRecord;
+  pluginManifest: string;
+  tarball: string;
 }
 
-/** Uninstalls a module package; with dropData its applied migrations are rolled back first. */
-export async function removeModule(input: Context & {record: ModuleRecord; dropData: boolean}): Promise<RemoveResult> {
-  let reverted = 0;
-  if (input.dropData && input.record.manifest?.migrations) {
-    const records = await import('@systemprompt/core/kernel').then(({discoverModules}) => discoverModules(input.config.getPluginsList() as never, input.paths.cache));
-    reverted = await withDatabase(input, records, async (database) => {
-      const runner = await database.runner();
-      const known = await database.migrationsOf([migrationSourceOf(input.record)]);
-      const applied = (await runner.applied()).filter((row) => row.module === input.record.name).length;
-      return applied === 0 ? 0 : (await runner.rollback(known, {module: input.record.name, steps: applied})).length;
-    });
+/**
+ * Keeps the installed version as a tarball under packages/ (packed from its installed files when it
+ * was installed from a registry or before tarballs were kept) and the plugin directory's package.json.
+ */
+async function keepForRestore(record: ModuleRecord, dataDirectory: string): Promise<Restorable> {
+  const tarball = join(packagesDirectory(dataDirectory), keptTarballName(record.packageName, record.version));
+  if (!existsSync(tarball)) {
+    const packed = await stagePackage(record.root, dataDirectory);
+    await packed.dispose();
   }
-  await plugins(input.config, 'plugins:uninstall', [input.record.packageName]);
-  return {module: input.record.name, package: input.record.packageName, removed: true, migrationsReverted: reverted};
+  return {record, pluginManifest: await readFile(pluginManifestFile(dataDirectory), 'utf8'), tarball};
+}
+
+/** The migrations a package ships, read from its files (the staged copy resolves the host's packages). */
+async function shippedMigrations(moduleName: string, root: string): Promise<ModuleMigration[]> {
+  const {migrations} = await loadManifest(root);
+  return loadMigrations({module: moduleName, directory: migrations ? join(root, migrations) : undefined});
+}
+
+/**
+ * Installs, upgrades or (with force) downgrades a module package. Before anything changes, the package
+ * is packed and read: a module name or command topic another package owns is refused (exit 5), as is
+ * the version already installed (exit 5) and an older one without `force`. Then plugins:install, the
+ * full validation, and its pending migrations; if anything fails, the previous version (or nothing)
+ * is put back, with the migrations of this attempt reverted.
+ */
+export async function installModule(input: LifecycleContext & {source: string; force: boolean}): Promise<InstallResult> {
+  const dataDirectory = input.config.dataDir;
+  const staged = await stagePackage(input.source, dataDirectory);
+  try {
+    const existing = input.records.find((record) => record.packageName === staged.packageName);
+    if (existing?.source === 'core') throw conflict(`${staged.packageName} comes with the CLI and cannot be installed over`, {code: 'MODULE_CORE'});
+    if (existing?.source === 'link') throw conflict(`${staged.packageName} is linked from ${existing.root}`, {code: 'MODULE_LINKED', hint: `Unlink it first: plugins:unlink ${staged.packageName}.`});
+    refuseClashes(staged, input.records, input.config.commands);
+    const action = !existing ? 'installed' : semver.gt(staged.version, existing.version) ? 'upgraded' : semver.lt(staged.version, existing.version) ? 'downgraded' : undefined;
+    if (!action) throw conflict(`${staged.packageName}@${staged.version} is already installed`, {code: 'ALREADY_INSTALLED', hint: 'Install a newer version to upgrade, or remove it first with extension:remove.'});
+    if (action === 'downgraded' && !input.force) {
+      throw conflict(`${staged.packageName}@${existing!.version} is installed; ${staged.version} is older`, {code: 'DOWNGRADE_REFUSED', hint: 'Add --force to install it anyway: migrations the older version does not have are rolled back first, dropping what they created.'});
+    }
+    const restorable = existing ? await keepForRestore(existing, dataDirectory) : undefined;
+    const reverted = action === 'downgraded' ? await revertNewerMigrations(input, existing!, staged) : [];
+    try {
+      const installed = await installStaged(input, staged, existing);
+      // The previous version's tarball was only kept to put it back.
+      if (restorable) await rm(restorable.tarball, {force: true});
+      return {...installed, previousVersion: existing?.version ?? null, action, migrationsReverted: reverted};
+    } catch (error) {
+      const problem = await putBack(input, staged, restorable);
+      throw problem ? withUndoFailure(error, problem, staged.packageName) : error;
+    }
+  } finally {
+    await staged.dispose();
+  }
+}
+
+/** Installs the staged package, validates it and applies its pending migrations (undone on failure). */
+async function installStaged(input: LifecycleContext & {source: string}, staged: StagedPackage, existing: ModuleRecord | undefined): Promise<Omit<InstallResult, 'previousVersion' | 'action' | 'migrationsReverted'>> {
+  try {
+    await runPluginsCommand(input.config, 'plugins:install', [staged.spec]);
+  } catch (error) {
+    throw unavailable(`Could not install ${input.source}: ${npmErrorLine(error)}`, {code: 'INSTALL_FAILED', cause: error});
+  }
+  const root = join(input.config.dataDir, 'node_modules', staged.packageName);
+  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PluginDescriptor['pjson'] & {version: string};
+  const report = await validatePackage(root, validateOptionsFor(root, input.records, input.config.commands));
+  if (!report.valid) throw validationFailure(staged.packageName, report.problems);
+  const records = await input.discover([{name: staged.packageName, version: pjson.version, root, type: 'user', pjson}]);
+  const record = records.find((candidate) => candidate.packageName === staged.packageName)!;
+  if (record.error) throw record.error;
+  const applied = record.manifest?.migrations ? await migrateWithUndo(input, records, record, existing) : [];
+  return {module: record.name, package: staged.packageName, version: pjson.version, source: input.source, migrationsApplied: applied, commands: report.commands};
+}
+
+/**
+ * Why a package is refused, with the exit code of its worst problem: a name or topic another package
+ * owns is a conflict (5), code that cannot initialize or migrate is unavailable (6), the rest is an
+ * invalid package (2). Every problem is in the message and the details.
+ */
+function validationFailure(packageName: string, problems: readonly PackageProblem[]): SystemPromptError {
+  const message = `${packageName} is not a valid module package:\n${problems.map((item) => `${item.path}: ${item.problem}`).join('\n')}`;
+  const codes = new Set(problems.map((item) => item.code));
+  const details = {problems};
+  if (codes.has('MODULE_NAME_TAKEN')) return conflict(message, {code: 'MODULE_NAME_TAKEN', details});
+  if (codes.has('COMMAND_TOPIC_TAKEN')) return conflict(message, {code: 'COMMAND_TOPIC_TAKEN', details});
+  if (codes.has('MIGRATION_FAILED')) return unavailable(message, {code: 'MIGRATION_FAILED', details});
+  if (codes.has('INIT_FAILED')) return unavailable(message, {code: 'INIT_FAILED', details});
+  return invalidInput(message, {code: 'EXTENSION_INVALID', details});
+}
+
+/** Applies the module's pending migrations; if one fails, those this call applied are reverted before the error goes on. */
+async function migrateWithUndo(input: LifecycleContext, records: ModuleRecord[], record: ModuleRecord, existing: ModuleRecord | undefined): Promise<string[]> {
+  return withDatabase(input, records, async (database) => {
+    const runner = await database.runner();
+    const known = await database.migrationsOf([migrationSourceOf(record)]);
+    const before = new Set((await runner.applied()).filter((row) => row.module === record.name).map((row) => row.name));
+    try {
+      return (await runner.migrate(known)).map((outcome) => outcome.name);
+    } catch (error) {
+      const added = (await runner.applied()).filter((row) => row.module === record.name && !before.has(row.name)).length;
+      if (added > 0) await runner.rollback(known, {module: record.name, steps: added});
+      throw unavailable(`The migrations of ${record.packageName}@${record.version} failed${existing ? `; ${existing.version} is kept` : ''}: ${firstLine(error)}`, {code: 'MIGRATION_FAILED', cause: error});
+    }
+  });
+}
+
+/**
+ * For a forced downgrade: rolls back the applied migrations of the module that the older version
+ * does not ship (they must be the newest ones: the older version cannot have skipped some).
+ */
+async function revertNewerMigrations(input: LifecycleContext, installed: ModuleRecord, older: StagedPackage): Promise<string[]> {
+  const olderNames = new Set((await shippedMigrations(installed.name, older.extracted)).map((migration) => migration.name));
+  return withDatabase(input, [...input.records], async (database) => {
+    const runner = await database.runner();
+    const applied = (await runner.applied()).filter((row) => row.module === installed.name);
+    const extra = applied.filter((row) => !olderNames.has(row.name));
+    if (extra.length === 0) return [];
+    if (applied.slice(-extra.length).some((row) => olderNames.has(row.name))) {
+      throw conflict(`Cannot downgrade ${installed.packageName}: migrations it does not have were applied before some it has`, {code: 'DOWNGRADE_REFUSED', details: {migrations: extra.map((row) => row.name)}});
+    }
+    const known = await database.migrationsOf([migrationSourceOf(installed)]);
+    return (await runner.rollback(known, {module: installed.name, steps: extra.length})).map((outcome) => outcome.name);
+  });
+}
+
+/**
+ * After a failed install: removes what was installed, or puts the previous version back (its files,
+ * the plugin entries, its migrations). Returns why that failed too, if it did.
+ */
+async function putBack(input: LifecycleContext, staged: StagedPackage, restorable: Restorable | undefined): Promise<string | undefined> {
+  try {
+    if (!restorable) {
+      if (input.config.plugins.has(staged.packageName) || existsSync(join(input.config.dataDir, 'node_modules', staged.packageName))) {
+        await runPluginsCommand(input.config, 'plugins:uninstall', [staged.packageName]);
+      }
+    } else {
+      await runPluginsCommand(input.config, 'plugins:install', [`file:${restorable.tarball}`]);
+      await writeFileAtomic(pluginManifestFile(input.config.dataDir), restorable.pluginManifest);
+      const records = await input.discover([{name: restorable.record.packageName, version: restorable.record.version, root: restorable.record.root, type: 'user', pjson: JSON.parse(readFileSync(join(restorable.record.root, 'package.json'), 'utf8')) as PluginDescriptor['pjson']}]);
+      const record = records.find((candidate) => candidate.packageName === restorable.record.packageName)!;
+      if (record.manifest?.migrations) {
+        await withDatabase(input, records, async (database) => (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)])));
+      }
+    }
+    if (staged.kind !== 'npm') await rm(join(packagesDirectory(input.config.dataDir), keptTarballName(staged.packageName, staged.version)), {force: true});
+    return undefined;
+  } catch (error) {
+    return firstLine(error);
+  }
+}
+
+function withUndoFailure(error: unknown, problem: string, packageName: string): SystemPromptError {
+  return unavailable(`${firstLine(error)}\nPutting the installation back as it was failed too: ${problem}`, {
+    code: 'INSTALL_UNDO_FAILED',
+    hint: `Check with modules:list; remove it by hand with plugins:uninstall ${packageName} if needed.`,
+    cause: error,
+  });
+}
+
+/** Rolls back what a removed module's migrations made and deletes its configuration (with dropData), then uninstalls it. */
+export async function removeModule(input: LifecycleContext & {record: ModuleRecord; dropData: boolean; actor: Actor}): Promise<RemoveResult> {
+  const {record} = input;
+  let reverted = 0;
+  const forgotten = {values: 0, history: 0};
+  if (input.dropData) {
+    const kernel = await input.newKernel([...input.records]);
+    try {
+      await kernel.boot(['database', 'config']);
+      if (record.manifest?.migrations) {
+        const database = kernel.service<DatabaseService>('database');
+        const runner = await database.runner();
+        const known = await database.migrationsOf([migrationSourceOf(record)]);
+        const applied = (await runner.applied()).filter((row) => row.module === record.name).length;
+        if (applied > 0) reverted = (await runner.rollback(known, {module: record.name, steps: applied})).length;
+      }
+      const {configService} = await import('@systemprompt/config');
+      Object.assign(forgotten, await configService(kernel.service('config'), [...input.records]).removeModule(input.actor, record.name));
+    } finally {
+      await kernel.stop();
+    }
+  }
+  await runPluginsCommand(input.config, 'plugins:uninstall', [record.packageName]);
+  await rm(join(packagesDirectory(input.config.dataDir), keptTarballName(record.packageName, record.version)), {force: true});
+  return {module: record.name, package: record.packageName, removed: true, migrationsReverted: reverted, configValuesRemoved: forgotten.values, configHistoryRemoved: forgotten.history};
 }

@@ -1,15 +1,15 @@
 import {existsSync} from 'node:fs';
 import {join, resolve} from 'node:path';
-import {pathToFileURL} from 'node:url';
 import type {Config} from '@oclif/core';
 import {invalidInput, notFound, toSystemPromptError, unavailable, type AccessProvider, type Actor, type ConfirmStep, type SystemPaths} from '@systemprompt/core';
-import {discoverModules, type Kernel, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
+import {discoverModules, readModuleFailures, type Kernel, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
 import {moduleRows, type ModuleRow} from './catalog.js';
 import {checkHealth} from './health.js';
-import {installModule, removeModule, type InstallResult, type RemoveResult} from './install.js';
+import {installModule, removeModule, type InstallResult, type LifecycleContext, type RemoveResult} from './install.js';
+import {newestVersion, recordRegistryRange, registryInstalls, semverGt} from './registry.js';
 import {readLogs, type LogFilter, type LogLine} from './logs.js';
 import {setEnabled, type ToggleResult} from './toggle.js';
-import {validatePackage, type PackageReport} from './validate-package.js';
+import {validateOptionsFor, validatePackage, type PackageReport} from './validate-package.js';
 
 /**
  * The installation the modules service works on: its modules, directories, kernels and the oclif
@@ -41,6 +41,15 @@ export interface ModuleInfo extends ModuleRow {
   tools: string[];
   commands: string[];
   dependents: string[];
+}
+
+export interface UpdateRow {
+  module: string;
+  package: string;
+  from: string;
+  to: string;
+  updated: boolean;
+  migrationsApplied: string[];
 }
 
 export interface RestartResult {
@@ -80,7 +89,7 @@ export class ModulesService {
     await this.check(actor, READ, 'modules.list');
     const records = await host.modules();
     const health = options.health ? await checkHealth(await host.kernel(), records) : undefined;
-    return moduleRows(records, health);
+    return moduleRows(records, health, readModuleFailures(host.paths.data));
   }
 
   /** One module with its permissions, events, tools, commands and dependents. */
@@ -89,7 +98,7 @@ export class ModulesService {
     const records = await host.modules();
     const record = findModule(records, name);
     if (!record) throw moduleNotFound(name);
-    const [row] = moduleRows([record]);
+    const [row] = moduleRows([record], undefined, readModuleFailures(host.paths.data));
     const commands = host.config.commands.filter((command) => command.pluginName === record.packageName && !command.aliases?.includes(command.id)).map((command) => command.id).sort();
     return {
       ...row!,
@@ -192,41 +201,80 @@ export class ModulesService {
    * database: `./dir` and `.` never ask); a bare NAME is looked up among the installed modules only for
    * a caller who may see them (modules:read), so for anyone else it is just a path that does not exist.
    */
-  async validate(actor: Actor, host: ModulesHost, target: string): Promise<PackageReport> {
+  async validate(actor: Actor, host: ModulesHost, target: string, options: {timeoutMs?: number} = {}): Promise<PackageReport> {
     const path = /^(\.{1,2}(\/|$)|\/)/.test(target);
     const installed = !path && (await (await this.access()).holds(actor, READ)) ? findModule(await host.modules(), target) : undefined;
     const root = installed?.root ?? resolve(target);
     if (!installed && !existsSync(root)) throw notFound(`No installed module or directory "${target}"`, {code: 'MODULE_NOT_FOUND'});
-    return validatePackage(root);
+    // Compared with what is installed (module names, permissions and command topics are public in the
+    // installation's own files and in cli:list), and run in a sandbox over the installed modules.
+    return validatePackage(root, validateOptionsFor(root, await host.modules(), host.config.commands, options.timeoutMs));
   }
 
   /**
-   * Installs a module package (npm name, file:// URL, tarball or directory), validates and migrates
-   * it; on failure nothing stays. Audited as made or failed.
+   * Installs a module package (npm name, tarball or directory), validates and migrates it; installing a
+   * newer version of an installed package upgrades it, an older one is refused unless `force`. On
+   * failure the installation is as it was. Audited as made or failed.
    */
-  async install(actor: Actor, host: ModulesHost, source: string): Promise<InstallResult> {
+  async install(actor: Actor, host: ModulesHost, source: string, options: {force?: boolean} = {}): Promise<InstallResult> {
     const access = await this.check(actor, WRITE, 'modules.install', redact(source));
-    // A path (a directory or a tarball) becomes a file:// URL: plugins:install takes a bare path for a
-    // GitHub shorthand.
-    const looksLikePath = /^(\.{1,2}\/|\/)/.test(source) || source.endsWith('.tgz');
-    const url = existsSync(source) ? pathToFileURL(resolve(source)).href : source;
-    if ((looksLikePath && !url.startsWith('file://')) || (url.startsWith('file://') && !existsSync(new URL(url)))) {
-      throw notFound(`${source} does not exist`, {code: 'SOURCE_NOT_FOUND', hint: 'Give an npm package name, a tarball or a directory.'});
-    }
     try {
-      const result = await installModule({
-        source: url,
-        config: host.config,
-        paths: host.paths,
-        newKernel: (modules) => host.newKernel(modules),
-        discover: async (extra) => discoverModules([...(host.config.getPluginsList() as unknown as PluginDescriptor[]), ...extra], host.paths.cache),
-      });
-      await access.record(actor, {action: 'modules.install', target: result.module, result: 'ok', permission: WRITE, details: {package: result.package, version: result.version, source: redact(url), migrationsApplied: result.migrationsApplied}});
+      const result = await installModule({...(await this.lifecycle(host)), source, force: options.force ?? false});
+      await access.record(actor, {action: 'modules.install', target: result.module, result: 'ok', permission: WRITE, details: {package: result.package, version: result.version, previousVersion: result.previousVersion, installAction: result.action, source: redact(source), migrationsApplied: result.migrationsApplied, migrationsReverted: result.migrationsReverted}});
       return result;
     } catch (error) {
-      await access.record(actor, {action: 'modules.install', target: redact(source), result: 'failed', permission: WRITE, details: {source: redact(url), error: redact(toSystemPromptError(error).message.split('\n')[0]!)}});
+      await access.record(actor, {action: 'modules.install', target: redact(source), result: 'failed', permission: WRITE, details: {source: redact(source), error: redact(toSystemPromptError(error).message.split('\n')[0]!)}});
       throw error;
     }
+  }
+
+  /**
+   * Updates modules installed from a registry by name (one, or all) to the newest version their
+   * range allows, with an install's guarantees. Modules already at it are reported unchanged.
+   */
+  async update(actor: Actor, host: ModulesHost, name?: string): Promise<UpdateRow[]> {
+    await this.check(actor, WRITE, 'modules.update', name ?? null);
+    const records = await host.modules();
+    const fromRegistry = registryInstalls(host.config.dataDir);
+    let targets = records.filter((record) => record.source === 'user' && fromRegistry.has(record.packageName));
+    if (name) {
+      const record = findModule(records, name);
+      if (!record) throw moduleNotFound(name);
+      if (!fromRegistry.has(record.packageName)) {
+        throw invalidInput(`${record.packageName} was not installed from a registry by name`, {code: 'NOT_FROM_REGISTRY', hint: 'Install the newer tarball or directory with extension:install.'});
+      }
+      targets = [record];
+    }
+    const rows: UpdateRow[] = [];
+    for (const record of targets) {
+      const range = fromRegistry.get(record.packageName)!;
+      const newest = await newestVersion(record.packageName, range);
+      if (!newest || !semverGt(newest, record.version)) {
+        rows.push({module: record.name, package: record.packageName, from: record.version, to: record.version, updated: false, migrationsApplied: []});
+        continue;
+      }
+      const result = await this.install(actor, host, `${record.packageName}@${newest}`);
+      // Keep the range the operator asked for, so the next update follows it too.
+      await recordRegistryRange(host.config.dataDir, record.packageName, range);
+      rows.push({module: result.module, package: result.package, from: record.version, to: result.version, updated: true, migrationsApplied: result.migrationsApplied});
+    }
+    return rows;
+  }
+
+  /** What the install and remove paths need of the host. */
+  private async lifecycle(host: ModulesHost): Promise<LifecycleContext> {
+    return {
+      config: host.config,
+      paths: host.paths,
+      records: await host.modules(),
+      newKernel: (modules) => host.newKernel(modules),
+      // This process's plugin list predates the change: the new package replaces its old entry.
+      discover: async (extra) => {
+        const replaced = new Set(extra.map((plugin) => plugin.name));
+        const current = (host.config.getPluginsList() as unknown as PluginDescriptor[]).filter((plugin) => !replaced.has(plugin.name));
+        return discoverModules([...current, ...extra], host.paths.cache);
+      },
+    };
   }
 
   /** Uninstalls a user-installed or linked module; with dropData its migrations are rolled back first. */
@@ -238,8 +286,8 @@ export class ModulesService {
     const dropData = options.dropData ?? false;
     await options.confirm?.(`Remove ${record.packageName}${dropData ? ' and drop its tables' : ''}?`);
     try {
-      const result = await removeModule({record, config: host.config, paths: host.paths, newKernel: (modules) => host.newKernel(modules), dropData});
-      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'ok', permission: WRITE, details: {package: record.packageName, dropData, migrationsReverted: result.migrationsReverted}});
+      const result = await removeModule({...(await this.lifecycle(host)), record, dropData, actor});
+      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'ok', permission: WRITE, details: {package: record.packageName, dropData, migrationsReverted: result.migrationsReverted, configValuesRemoved: result.configValuesRemoved, configHistoryRemoved: result.configHistoryRemoved}});
       return result;
     } catch (error) {
       await access.record(actor, {action: 'modules.remove', target: record.name, result: 'failed', permission: WRITE, details: {package: record.packageName, dropData, error: toSystemPromptError(error).message.split('\n')[0]}});

@@ -107,7 +107,9 @@ describeEachEngine('broken and failing modules (the bin, linked modules)', {root
     expect(broken.health).to.match(/^unhealthy: Module package @fixture\/broken-module cannot be loaded/);
     expect(broken.problem).to.match(/\/type: must be one of/);
     const failing = rows.find((row: {name: string}) => row.name === 'failing');
-    expect(failing.status).to.equal('ok');
+    // Its initialize() threw when --health booted it: failed, with the reason, until it initializes again.
+    expect(failing.status).to.equal('failed');
+    expect(failing.problem).to.equal('initialize() failed: Module "failing" failed to initialize: cannot reach its backend');
     expect(failing.health).to.equal('unhealthy: Module "failing" failed to initialize: cannot reach its backend');
 
     const health = await cli('modules:health', '--json');

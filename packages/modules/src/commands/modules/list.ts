@@ -4,7 +4,7 @@ import type {ModuleRow} from '../../services/catalog.js';
 
 export default class ModulesList extends ModulesCommand<typeof ModulesList> {
   static override summary = 'List every installed module: version, type, source, enabled, status, dependencies.';
-  static override description = 'SOURCE is core (shipped with the CLI), user (plugins:install) or link (plugins:link). STATUS is ok, disabled, or broken (the problem is in PROBLEM). --health also boots each enabled module and runs its health check.';
+  static override description = 'SOURCE is core (shipped with the CLI), user (plugins:install) or link (plugins:link). STATUS is ok, disabled, broken (cannot be loaded, e.g. its name is taken by another package) or failed (its initialize() or a migration failed the last time it ran); PROBLEM says why. --health also boots each enabled module and runs its health check.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --health', '<%= config.bin %> <%= command.id %> --filter source=user --json'];
   static override aliases = ['extension:list'];
   // extension:list is the original name; it keeps working, with a note to use modules:list.

@@ -69,8 +69,10 @@ describe('ModulesService', () => {
       throw new Error('the access decision was asked');
     });
     const alpha = new URL('../../fixtures/alpha', import.meta.url).pathname;
-    expect((await service.validate(ACTOR, untouchable, alpha)).name).to.equal('alpha');
-    const missing = await service.validate(ACTOR, untouchable, './no/such/dir').catch((caught: {exitCode: number; code: string}) => caught);
+    // What is installed is read (to compare names), never the access decision.
+    const nothingInstalled = {modules: async () => [], config: {commands: []}} as unknown as ModulesHost;
+    expect((await service.validate(ACTOR, nothingInstalled, alpha)).name).to.equal('alpha');
+    const missing = await service.validate(ACTOR, nothingInstalled, './no/such/dir').catch((caught: {exitCode: number; code: string}) => caught);
     expect(missing).to.include({exitCode: 3, code: 'MODULE_NOT_FOUND'});
   });
 
