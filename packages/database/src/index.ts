@@ -35,6 +35,7 @@ export class DatabaseModule extends BaseModule {
       {target, poolSize: config.poolSize, busyTimeoutMs: config.busyTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs},
       context.logger,
       () => context.access(),
+      context.systemPaths.data,
     );
     context.provide(this.service);
   }

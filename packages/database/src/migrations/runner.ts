@@ -221,7 +221,7 @@ export class MigrationRunner {
       throw new SystemPromptError(
         `Migration ${key(migration.module, migration.name)} failed to ${action} at step ${failedStep} of ${migration.steps.length}: ${reason}` +
           (undone ? '; the schema is as it was before it' : '; some steps could not be undone, see the log'),
-        {code: 'MIGRATION_FAILED', exitCode: ExitCode.Unexpected, details: {module: migration.module, migration: migration.name, step: failedStep, undone}, cause: error},
+        {code: 'MIGRATION_FAILED', exitCode: ExitCode.Unavailable, details: {module: migration.module, migration: migration.name, step: failedStep, undone}, cause: error},
       );
     }
   }

@@ -47,6 +47,8 @@ export class DatabaseService {
     private readonly settings: DataSourceSettings & {queryTimeoutMs: number},
     private readonly logger: Logger,
     private readonly access: () => Promise<AccessProvider> = async () => LOCAL_ONLY_ACCESS,
+    /** Where module-failures.json is kept (modules:list shows a module whose migration failed); none: not recorded. */
+    private readonly dataDirectory?: string,
   ) {}
 
   get engine(): Engine {
@@ -128,11 +130,27 @@ export class DatabaseService {
     try {
       const outcomes = await runner.migrate(migrations);
       if (outcomes.length > 0) await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {applied: outcomes.map(named)}});
+      await this.noteMigrationOutcome(modules, migrations.map((migration) => migration.module));
       return outcomes;
     } catch (error) {
       await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {error: (error as Error).message}});
+      await this.noteMigrationOutcome(modules, [], error);
       throw error;
     }
+  }
+
+  /**
+   * Keeps modules:list's view of migrations current: the module whose migration failed is recorded as
+   * failed; modules whose migrations all applied lose an earlier migration failure.
+   */
+  private async noteMigrationOutcome(modules: readonly ModuleRecord[], migrated: readonly string[], error?: unknown): Promise<void> {
+    if (!this.dataDirectory) return;
+    const {readModuleFailures, setModuleFailure} = await import('@systemprompt/core/kernel');
+    const failed = (error as {details?: {module?: unknown}} | undefined)?.details?.module;
+    const record = modules.find((candidate) => candidate.name === failed);
+    if (record) await setModuleFailure(this.dataDirectory, record.name, {stage: 'migration', message: (error as Error).message, version: record.version, at: new Date().toISOString()});
+    const recorded = readModuleFailures(this.dataDirectory);
+    for (const name of new Set(migrated)) if (recorded[name]?.stage === 'migration') await setModuleFailure(this.dataDirectory, name, null);
   }
 
   /**

@@ -18,15 +18,16 @@ export function manifestCommandIds(root: string): string[] {
  * topic another package's commands use: either would shadow or break what is installed. The package
  * itself (an upgrade) does not count.
  */
-export function refuseClashes(candidate: {packageName: string; moduleName: string | null; extracted: string}, records: readonly ModuleRecord[], commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>): void {
+export function refuseClashes(candidate: {packageName: string; moduleName: string | null; namespaces?: readonly string[]; extracted: string}, records: readonly ModuleRecord[], commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>): void {
   const taken = installedModulesOf(records, commands, candidate.packageName);
-  const owner = candidate.moduleName ? taken.modules.get(candidate.moduleName) : undefined;
-  if (owner) {
+  for (const name of candidate.moduleName ? [candidate.moduleName, ...(candidate.namespaces ?? [])] : []) {
+    const owner = taken.modules.get(name);
+    if (!owner) continue;
     const core = records.some((record) => record.packageName === owner && record.source === 'core');
-    throw conflict(`The module name "${candidate.moduleName}" is taken by ${owner}${core ? ' (it comes with the CLI)' : ''}`, {
+    throw conflict(`The ${name === candidate.moduleName ? 'module name' : 'namespace'} "${name}" is taken by ${owner}${core ? ' (it comes with the CLI)' : ''}`, {
       code: 'MODULE_NAME_TAKEN',
       hint: 'A module package needs a name of its own (module.yaml "name", also its command topic).',
-      details: {module: candidate.moduleName, takenBy: owner},
+      details: {module: candidate.moduleName, name, takenBy: owner},
     });
   }
   for (const id of manifestCommandIds(candidate.extracted)) {

@@ -26,6 +26,8 @@ export interface StagedPackage {
   version: string;
   /** module.yaml `name`, or null when the package has no readable module.yaml (validation says why). */
   moduleName: string | null;
+  /** module.yaml `namespaces` (what it owns besides its name). */
+  namespaces: string[];
   /** Directory of the extracted package (for reading its files before it is installed). */
   extracted: string;
   /** Removes the staged files (the kept tarball stays: it is what the installation points at). */
@@ -101,8 +103,11 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
     }
     if (typeof pjson.name !== 'string' || typeof pjson.version !== 'string') throw invalidInput(`${source}: package.json needs a name and a version`, {code: 'EXTENSION_INVALID'});
     let moduleName: string | null = null;
+    let namespaces: string[] = [];
     try {
-      moduleName = (await loadManifest(root)).name;
+      const manifest = await loadManifest(root);
+      moduleName = manifest.name;
+      namespaces = manifest.namespaces ?? [];
     } catch {
       // Validation after the install reports what is wrong with it.
     }
@@ -115,7 +120,7 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
       await copyFile(tarball, kept);
       spec = `file:${kept}`;
     }
-    return {kind, spec, range, packageName: pjson.name, version: pjson.version, moduleName, extracted: root, dispose};
+    return {kind, spec, range, packageName: pjson.name, version: pjson.version, moduleName, namespaces, extracted: root, dispose};
   } catch (error) {
     await dispose();
     throw error;

@@ -32,7 +32,7 @@ export async function checkPluginsInstall(config: Config, before: ReadonlyMap<st
     const plugin = config.getPluginsList().find((candidate) => candidate.name === name)!;
     const record = modules.find((candidate) => candidate.packageName === name);
     try {
-      refuseClashes({packageName: name, moduleName: record?.manifest?.name ?? null, extracted: plugin.root}, modules, config.commands.filter((command) => command.pluginName !== name));
+      refuseClashes({packageName: name, moduleName: record?.manifest?.name ?? null, namespaces: record?.manifest?.namespaces ?? [], extracted: plugin.root}, modules, config.commands.filter((command) => command.pluginName !== name));
     } catch (error) {
       await runPluginsCommand(config, 'plugins:uninstall', [name]);
       throw Object.assign(error as Error, {message: `${(error as Error).message}; ${name} was uninstalled again`});

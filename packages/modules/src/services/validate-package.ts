@@ -45,7 +45,16 @@ export interface ValidateOptions {
    * imported, in a child process as well.
    */
   sandbox?: {records: readonly ModuleRecord[]; timeoutMs?: number} | false;
+  /**
+   * The package is one the CLI ships (a core plugin at this root): it is part of the host, so its
+   * @systemprompt/* dependencies are not "its own copies", and its namespaces were settled with the
+   * other core modules.
+   */
+  host?: boolean;
 }
+
+/** The namespaces a module owns: its name and the ones its manifest declares. */
+export const namespacesOf = (manifest: Pick<ModuleManifest, 'name' | 'namespaces'>): string[] => [manifest.name, ...(manifest.namespaces ?? [])];
 
 const COMMAND_ID = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
 
@@ -62,6 +71,7 @@ export function installedModulesOf(records: readonly ModuleRecord[], commands: R
     if (record.packageName === excludePackage) continue;
     if (!modules.has(record.name)) modules.set(record.name, record.packageName);
     if (record.error) continue;
+    for (const namespace of record.manifest?.namespaces ?? []) if (!modules.has(namespace)) modules.set(namespace, record.packageName);
     for (const permission of record.manifest?.permissions ?? []) if (!permissions.has(permission.name)) permissions.set(permission.name, record.name);
   }
   for (const command of commands) {
@@ -93,7 +103,7 @@ export function validateOptionsFor(root: string, records: readonly ModuleRecord[
     // No package name: nothing installed is this package (validation reports the file).
   }
   const self = records.find((record) => record.packageName === name && (record.source !== 'core' || real(record.root) === real(root)));
-  return {installed: installedModulesOf(records, commands, self?.packageName), sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}};
+  return {installed: installedModulesOf(records, commands, self?.packageName), sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}, host: self?.source === 'core'};
 }
 
 interface PackageJson {
@@ -115,8 +125,10 @@ function checkPermissions(manifest: ModuleManifest, installed: InstalledModules 
       problem(where, `"${name}" is not a resource:action permission`);
       continue;
     }
-    // The manifest schema has no way to declare another namespace: a module's name is its namespace.
-    if (name.split(':')[0] !== manifest.name) problem(where, `"${name}" is outside the module's namespace: its permissions are named "${manifest.name}:<action>"`);
+    const owned = namespacesOf(manifest);
+    if (!owned.includes(name.split(':')[0]!)) {
+      problem(where, `"${name}" is outside the module's ${owned.length > 1 ? 'namespaces' : 'namespace'}: its permissions are named ${owned.map((namespace) => `"${namespace}:<action>"`).join(' or ')}`);
+    }
     const owner = installed?.permissions.get(name);
     if (owner) problem(where, `"${name}" is already declared by module "${owner}"`);
   }
@@ -136,7 +148,7 @@ function checkCommands(root: string, pjson: PackageJson, manifest: ModuleManifes
       const where = name === id ? `command ${id}` : `command ${id} (alias ${name})`;
       const topic = name.split(':')[0]!;
       if (!COMMAND_ID.test(name)) problem(where, 'command ids are topic:action (lower-case, e.g. notes:add)');
-      else if (manifest && topic !== manifest.name) problem(where, `its topic should be the module name "${manifest.name}"`);
+      else if (manifest && !namespacesOf(manifest).includes(topic)) problem(where, `its topic should be the module name "${manifest.name}"${manifest.namespaces?.length ? ` or one of its namespaces (${manifest.namespaces.join(', ')})` : ''}`);
       const owner = installed?.topics.get(topic);
       if (owner && !reportedTopics.has(topic)) {
         reportedTopics.add(topic);
@@ -169,7 +181,7 @@ export async function validatePackage(root: string, options: ValidateOptions = {
   if (!pjson.systemprompt?.module) problem('package.json', 'no "systemprompt": {"module": "./dist/index.js"} entry');
   if (!pjson.oclif) problem('package.json', 'no "oclif" section (the CLI loads modules as oclif plugins)');
   // One kernel and one contract: the host's copies, never a package's own.
-  for (const name of Object.keys(pjson.dependencies ?? {}).filter((dependency) => dependency.startsWith('@systemprompt/') || dependency === '@oclif/core')) {
+  for (const name of options.host ? [] : Object.keys(pjson.dependencies ?? {}).filter((dependency) => dependency.startsWith('@systemprompt/') || dependency === '@oclif/core')) {
     problem('package.json', `${name} must be a peerDependency, not a dependency: the module must run on the host's copy`);
   }
 
@@ -184,7 +196,12 @@ export async function validatePackage(root: string, options: ValidateOptions = {
   }
 
   const owner = manifest && installed?.modules.get(manifest.name);
-  if (manifest && owner) problem('module.yaml /name', `the module name "${manifest.name}" is already taken by ${owner}`, 'MODULE_NAME_TAKEN');
+  if (manifest && owner && !options.host) problem('module.yaml /name', `the module name "${manifest.name}" is already taken by ${owner}`, 'MODULE_NAME_TAKEN');
+  // The modules the CLI ships settled their namespaces among themselves (users owns roles:*, ...).
+  for (const [index, namespace] of (options.host ? [] : manifest?.namespaces ?? []).entries()) {
+    const holder = installed?.modules.get(namespace);
+    if (holder) problem(`module.yaml /namespaces/${index}`, `the namespace "${namespace}" is already taken by ${holder}`, 'MODULE_NAME_TAKEN');
+  }
   if (manifest) checkPermissions(manifest, installed, problem);
   report.commands = checkCommands(root, pjson, manifest, installed, problem);
 

@@ -18,6 +18,14 @@ describe('extension:validate (the bin)', () => {
   });
   afterEach(() => home.remove());
 
+  it('passes every module the CLI ships, validated by name', async () => {
+    for (const name of ['database', 'config', 'users', 'permissions', 'auth', 'api', 'modules', 'cli', 'logger']) {
+      const run = await validate(name, '--json');
+      expect(run.exitCode, `${name}: ${run.stdout}`).to.equal(0);
+      expect(run.json()).to.deep.include({ok: true});
+    }
+  });
+
   it('passes a good package (exit 0)', async () => {
     const run = await validate(fixture('good'), '--json');
     expect(run.exitCode, run.stderr).to.equal(0);

@@ -48,6 +48,7 @@ const METHODS: Array<[string, string, (service: ModulesService) => Promise<unkno
   ['restart', 'modules:write modules.restart alpha', (service) => service.restart(ACTOR, untouchable, 'alpha')],
   ['install', 'modules:write modules.install https://***@registry.example/acme.tgz', (service) => service.install(ACTOR, untouchable, 'https://user:token@registry.example/acme.tgz')],
   ['remove', 'modules:write modules.remove alpha', (service) => service.remove(ACTOR, untouchable, 'alpha', {confirm: async () => {}})],
+  ['update', 'modules:write modules.update alpha', (service) => service.update(ACTOR, untouchable, 'alpha')],
 ];
 
 describe('ModulesService', () => {
