@@ -2,15 +2,18 @@
 // Database benchmarks, each as a ratio to a baseline measured in the same process:
 //  1. migrating an empty database (20 migrations through the runner) vs the same DDL sent raw;
 //  2. database:query over a 100k-row table (all rows) vs the driver's own query;
-//  3. the whole `systemprompt database:query` command vs `node -e 0`.
+//  3. whole commands vs `node -e 0` (interleaved, with each command's peak memory): `database:query`
+//     over that table, and the commands that open the database with issue 12's target (<= 4.0x for
+//     the embedded SQLite database; MySQL/MariaDB figures are shown for comparison).
 // SQLite always; MySQL/MariaDB at SYSTEMPROMPT_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test).
-// Usage: node bench/database/run.mjs   (build first: pnpm run build)
-import {spawnSync} from 'node:child_process';
+// Usage: node bench/database/run.mjs [runs]   (default 5; build first: pnpm run build)
+// Exit status: 0 whether or not targets are met (a bench is no test); 1 when something fails.
 import {mkdtempSync, rmSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {TARGETS, bin, loadNote, measure, median, printTable, runsFromArgv, say} from '../lib/measure.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkg = join(here, '../../packages/database');
@@ -20,11 +23,10 @@ const {runQuery} = await import(join(pkg, 'dist/services/query.js'));
 const {Table, defineMigration} = await import(join(pkg, 'dist/schema.js'));
 const {silentLogger} = await import(join(pkg, 'node_modules/@systemprompt/core/dist/bundle/index.js'));
 const mysql = requireFromDatabase('mysql2/promise');
-const bin = join(here, '../../apps/systemprompt/bin/run.js');
 
+const RUNS = runsFromArgv(5);
 const ROWS = 100_000;
 const MIGRATIONS = 20;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const time = async (work) => {
   const started = performance.now();
   await work();
@@ -33,6 +35,9 @@ const time = async (work) => {
 
 const mysqlServer = new URL(process.env.SYSTEMPROMPT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
 const admin = () => mysql.createConnection({host: mysqlServer.hostname, port: Number(mysqlServer.port || 3306), user: decodeURIComponent(mysqlServer.username || 'root'), password: decodeURIComponent(mysqlServer.password)});
+
+/** MySQL databases this run made and has not dropped yet (dropped at the end even when a step fails). */
+const undropped = new Map();
 
 async function freshTarget(engine, home, label) {
   if (engine === 'sqlite') return {url: undefined, file: join(home, `${label}.sqlite`), drop: async () => {}};
@@ -43,11 +48,14 @@ async function freshTarget(engine, home, label) {
   await connection.end();
   const url = new URL(mysqlServer.href);
   url.pathname = `/${name}`;
-  return {url: url.href, drop: async () => {
+  const drop = async () => {
+    undropped.delete(name);
     const c = await admin();
     await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
     await c.end();
-  }};
+  };
+  undropped.set(name, drop);
+  return {url: url.href, drop};
 }
 
 const serviceFor = (target) => new DatabaseService({target: parseDatabaseUrl(target.url, target.file), poolSize: 4, busyTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 600_000}, silentLogger);
@@ -59,7 +67,7 @@ const rawDdl = (engine, index) => engine === 'sqlite'
 
 async function benchMigrate(engine, home) {
   const runs = {raw: [], runner: []};
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < RUNS; round++) {
     for (const kind of ['raw', 'runner']) {
       const target = await freshTarget(engine, home, `${kind}${round}`);
       const service = serviceFor(target);
@@ -92,7 +100,7 @@ async function benchQuery(engine, home) {
   const sql = 'SELECT id, label, created_at FROM bench_rows';
   const raw = [];
   const command = [];
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < RUNS; round++) {
     raw.push(await time(async () => {
       if (engine === 'sqlite') {
         const Database = requireFromDatabase('better-sqlite3');
@@ -114,27 +122,20 @@ async function benchQuery(engine, home) {
   return {raw: median(raw), command: median(command), target};
 }
 
-function benchCli(target, home) {
-  const env = {...process.env, SYSTEMPROMPT_HOME: home, ...(target.url ? {SYSTEMPROMPT_DATABASE_URL: target.url} : {SYSTEMPROMPT_DATABASE_FILE: undefined})};
-  if (target.file) {
-    // The CLI keeps its SQLite file in the home's data directory: point it at the bench file.
-    env.SYSTEMPROMPT_DATABASE_URL = `sqlite://${target.file}`;
-  }
-  const once = (args) => {
-    const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30});
-    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
-    return Number(process.hrtime.bigint() - started) / 1e6;
-  };
-  const base = [];
-  const all = [];
-  const count = [];
-  for (let round = 0; round < 5; round++) {
-    base.push(once(['-e', '0']));
-    count.push(once([bin, 'database:query', 'SELECT COUNT(*) AS n FROM bench_rows', '--json']));
-    all.push(once([bin, 'database:query', 'SELECT id, label, created_at FROM bench_rows', '--limit', '0', '--json']));
-  }
-  return {base: median(base), count: median(count), all: median(all)};
+/** The CLI on this engine's database: database:query over the bench table, and the commands of issue 12's target. */
+function benchCli(engine, target, home) {
+  // The CLI keeps its SQLite file in the home's data directory: point it at the bench file. The local
+  // operator is the administrator on both engines (auth.localTrust is off by default on MySQL).
+  const env = {SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: target.url ?? `sqlite://${target.file}`, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'};
+  const target40 = engine === 'sqlite' ? TARGETS.database : undefined;
+  return measure([
+    {name: 'node -e 0', args: ['-e', '0']},
+    {name: 'database:query COUNT(*) --json', args: [bin, 'database:query', 'SELECT COUNT(*) AS n FROM bench_rows', '--json']},
+    {name: `database:query ${ROWS / 1000}k rows --limit 0 --json`, args: [bin, 'database:query', 'SELECT id, label, created_at FROM bench_rows', '--limit', '0', '--json']},
+    {name: 'database:status --json', args: [bin, 'database:status', '--json'], target: target40},
+    {name: 'users:list --json', args: [bin, 'users:list', '--json'], target: target40},
+    {name: 'config:list --json', args: [bin, 'config:list', '--json'], target: target40},
+  ], RUNS, {env});
 }
 
 const engines = ['sqlite'];
@@ -143,26 +144,30 @@ try {
   await connection.end();
   engines.push('mysql');
 } catch {
-  console.log(`MySQL at ${mysqlServer.host} not reachable: SQLite only.`);
+  say(`MySQL at ${mysqlServer.host} not reachable: SQLite only.`);
 }
 
 const home = mkdtempSync(join(tmpdir(), 'systemprompt-bench-db-'));
-const line = (label, ms, baseMs) => console.log(`  ${label.padEnd(52)}${ms.toFixed(1).padStart(9)} ms${baseMs === undefined ? '' : `${(ms / baseMs).toFixed(2).padStart(8)}x`}`);
+const line = (label, ms, baseMs) => say(`  ${label.padEnd(52)}${ms.toFixed(1).padStart(9)} ms${baseMs === undefined ? '' : `${(ms / baseMs).toFixed(2).padStart(8)}x`}`);
+say(`runs: ${RUNS}; node ${process.version}; ${loadNote()}`);
 try {
   for (const engine of engines) {
-    console.log(`\n${engine}`);
+    say(`\n${engine}`);
     const migrate = await benchMigrate(engine, home);
     line(`baseline: ${MIGRATIONS} CREATE TABLE sent raw`, migrate.raw);
     line(`migrate an empty database (${MIGRATIONS} migrations)`, migrate.runner, migrate.raw);
     const query = await benchQuery(engine, home);
     line(`baseline: driver reads ${ROWS / 1000}k rows`, query.raw);
     line(`database:query service, ${ROWS / 1000}k rows`, query.command, query.raw);
-    const cli = benchCli(query.target, home);
-    line('baseline: node -e 0', cli.base);
-    line('systemprompt database:query COUNT(*) --json', cli.count, cli.base);
-    line(`systemprompt database:query ${ROWS / 1000}k rows --limit 0 --json`, cli.all, cli.base);
+    say(`\n${engine}: whole commands, ${RUNS} interleaved runs each (ratio to node -e 0)`);
+    printTable(benchCli(engine, query.target, home));
     await query.target.drop();
   }
+  say(`\n${loadNote()}`);
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
 } finally {
+  for (const drop of [...undropped.values()]) await drop().catch(() => undefined);
   rmSync(home, {recursive: true, force: true});
 }

@@ -5,8 +5,9 @@
 //   __DESCRIPTION__  one sentence
 //   __SNAKE__        the name with underscores, for table names            e.g. acme_notes
 //   __CORE_VERSION__ the @systemprompt/* version range it runs against (peer dependencies)
-//   __CORE_DEV__, __DATABASE_DEV__  where its build gets @systemprompt/core and /database (not on the
-//                    public registry: extension:create links the host's own, file:/path)
+//   __CORE_DEV__, __DATABASE_DEV__, __OCLIF_DEV__  where its build gets @systemprompt/core, /database
+//                    and @oclif/core: the host's own (file: links written by extension:create; ours are
+//                    not on the public registry, and its types must be the @oclif/core that core uses)
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import {dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -34,8 +35,9 @@ export async function renderTemplate(target, values) {
     __CORE_VERSION__: values.coreVersion,
     __CORE_DEV__: values.coreDev ?? values.coreVersion,
     __DATABASE_DEV__: values.databaseDev ?? values.coreVersion,
+    __OCLIF_DEV__: values.oclifDev ?? '^4.8.0',
   };
-  const fill = (text) => text.replace(/__(NAME|SNAKE|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION|CORE_DEV|DATABASE_DEV)__/g, (token) => replacements[token]);
+  const fill = (text) => text.replace(/__(NAME|SNAKE|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION|CORE_DEV|DATABASE_DEV|OCLIF_DEV)__/g, (token) => replacements[token]);
   const written = [];
   for await (const source of walk(templateDirectory)) {
     const path = join(target, fill(relative(templateDirectory, source)).replace(/\.template$/, ''));

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The systemprompt CLI. `--version` is answered before oclif is imported: it is the one command
 // people run in loops and health checks, and importing oclif alone costs more than Node's start-up.
+// Commands that only read command metadata (help, cli:list, cli:help) are answered the same way,
+// from a table that oclif's own output was recorded in (src/command-table).
 import {readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {fileURLToPath} from 'node:url';
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -13,8 +17,18 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   if (home) {
     for (const [kind, sub] of [['DATA', 'data'], ['CONFIG', 'config'], ['CACHE', 'cache']]) process.env[`SYSTEMPROMPT_${kind}_DIR`] ??= `${home}/${sub}`;
   }
-  // Run the compiled commands, never TypeScript sources, whatever NODE_ENV says.
-  globalThis.oclif = {...globalThis.oclif, enableAutoTranspile: false};
-  const {execute} = await import('@oclif/core/execute');
-  await execute({dir: import.meta.url});
+  // Only what may read nothing but command metadata looks at the table: help in any form, cli:list,
+  // cli:help, or a word that may be a topic. Every other command goes straight to oclif.
+  const [first = ''] = argv;
+  const metadata = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || ['help', 'cli:list', 'cli:help'].includes(first) || !/^-|:/.test(first);
+  const appRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+  const outcome = metadata ? await (await import('../dist/bundle/command-table/answer.js')).answerFromCommandTable(argv, appRoot) : {answered: false};
+  if (!outcome.answered) {
+    // Run the compiled commands, never TypeScript sources, whatever NODE_ENV says.
+    globalThis.oclif = {...globalThis.oclif, enableAutoTranspile: false};
+    // A missing or stale table is rebuilt from the config this run loads, and oclif runs with that config.
+    const config = outcome.rebuild ? await (await import('../dist/command-table/build.js')).rebuildCommandTable(outcome.rebuild) : undefined;
+    const {execute} = await import('@oclif/core/execute');
+    await execute(config ? {loadOptions: config} : {dir: import.meta.url});
+  }
 }

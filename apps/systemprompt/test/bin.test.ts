@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
+import {createTempHome, expectFailure, spawnCli, type TempHome} from '@systemprompt/testing';
 
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const brokenModule = fileURLToPath(new URL('fixtures/broken-module', import.meta.url));
@@ -35,11 +35,11 @@ describe('the systemprompt bin (as a child process)', () => {
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.equal('users:lst is not a systemprompt command\nHint: Did you mean users:list, users:get? systemprompt cli:list shows every command.\n');
     const json = await spawnCli(bin, ['usrs:list', '--json'], {home: home.path});
-    expect(json.exitCode).to.equal(2);
-    expect(JSON.parse(json.stdout).error).to.deep.include({code: 'COMMAND_NOT_FOUND', details: {command: 'usrs:list', suggestions: ['users:list']}});
+    expect(expectFailure(json, 2, 'COMMAND_NOT_FOUND').details).to.deep.equal({command: 'usrs:list', suggestions: ['users:list']});
     const nothingClose = await spawnCli(bin, ['zzzzzz'], {home: home.path});
     expect(nothingClose.exitCode).to.equal(2);
     expect(nothingClose.stderr).to.equal('zzzzzz is not a systemprompt command\nHint: systemprompt cli:list shows every command.\n');
+    expectFailure(await spawnCli(bin, ['zzzzzz', '--json'], {home: home.path}), 2, 'COMMAND_NOT_FOUND');
   });
 
   it('describes every topic with its own description when run without arguments', async () => {
@@ -67,6 +67,7 @@ describe('the systemprompt bin (as a child process)', () => {
     const run = await spawnCli(bin, ['cli:list', '--colour'], {home: home.path});
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.equal('Nonexistent flag: --colour\nHint: See --help for the usage.\n');
+    expectFailure(await spawnCli(bin, ['cli:list', '--colour', '--json'], {home: home.path}), 2, 'INVALID_USAGE', 'Nonexistent flag: --colour');
   });
 
   describe('with a module package whose module.yaml is invalid', () => {
@@ -97,6 +98,7 @@ describe('the systemprompt bin (as a child process)', () => {
       const [message, hint] = run.stderr.trimEnd().split('\n');
       expect(message).to.match(/^Module package @fixture\/broken-module cannot be loaded: .*\/type: must be one of/);
       expect(hint).to.match(/^Hint: Run "systemprompt extension:validate /);
+      expectFailure(await spawnCli(bin, ['broken:hello', '--json'], {home: home.path}), 6, 'MODULE_INVALID', /^Module package @fixture\/broken-module cannot be loaded: /);
     });
   });
 });

@@ -1,6 +1,6 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, runCli, spawnCli, type CliRun} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure, runCli, spawnCli, type CliRun} from '@systemprompt/testing';
 
 // Every module of the app, as installed: the database module below, the users module's access above it.
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -46,9 +46,7 @@ describeEachEngine('the database commands: raw queries, checks in the service, a
       const key = await keyOf(`${role}@example.com`, role);
       for (const sql of ['SELECT password_hash FROM users', 'SELECT 1']) {
         const run = await as(key, 'database:query', sql, '--json');
-        expect(run.exitCode, `${role}: ${sql}: ${run.stdout}`).to.equal(4);
-        expect(run.json().error.code).to.equal('PERMISSION_DENIED');
-        expect(run.json().error.message).to.include('database:query is required');
+        expectFailure(run, 4, 'PERMISSION_DENIED', 'database:query is required');
       }
       // What *:read and database:read do give: the status and the schema, not the rows.
       expect((await as(key, 'database:status')).exitCode, role).to.equal(0);
@@ -67,13 +65,12 @@ describeEachEngine('the database commands: raw queries, checks in the service, a
     const reader = await keyOf('reader@example.com', 'sql-reader');
     expect((await as(reader, 'database:query', 'SELECT email FROM users')).exitCode).to.equal(0);
     const write = await as(reader, 'database:query', 'DELETE FROM users', '--write', '--confirm', '--json');
-    expect(write.exitCode).to.equal(4);
-    expect(write.json().error.message).to.include('database:write is required');
+    expectFailure(write, 4, 'PERMISSION_DENIED', 'database:write is required');
     // No --confirm and no terminal would be exit 2 "not confirmed": the refusal comes first.
-    expect((await as(reader, 'database:query', 'DELETE FROM users', '--write')).exitCode).to.equal(4);
+    expectFailure(await as(reader, 'database:query', 'DELETE FROM users', '--write', '--json'), 4, 'PERMISSION_DENIED');
     // An unknown module would be exit 3: the refusal comes first.
-    expect((await as(reader, 'database:migrate', '--module', 'nope')).exitCode).to.equal(4);
-    expect((await as(reader, 'database:rollback', '--module', 'nope', '--confirm')).exitCode).to.equal(4);
+    expectFailure(await as(reader, 'database:migrate', '--module', 'nope', '--json'), 4, 'PERMISSION_DENIED');
+    expectFailure(await as(reader, 'database:rollback', '--module', 'nope', '--confirm', '--json'), 4, 'PERMISSION_DENIED');
     expect((await ok('users:list', '--json')).json().data).to.have.length(1);
   });
 
@@ -107,9 +104,7 @@ describeEachEngine('the database commands: raw queries, checks in the service, a
     expect(count).to.be.greaterThan(0);
     for (const args of [['--steps', '99', '--confirm'], ['--steps', '99', '--dry-run']]) {
       const refused = await t.cli('database:rollback', ...args, '--json');
-      expect(refused.exitCode, refused.stdout).to.equal(2);
-      expect(refused.json().error.code).to.equal('ROLLBACK_DESTROYS_RECORDS');
-      expect(refused.json().error.message).to.include(`users/20261128110000-create-users drops users_audit (${count} record${count === 1 ? '' : 's'})`);
+      expectFailure(refused, 2, 'ROLLBACK_DESTROYS_RECORDS', `users/20261128110000-create-users drops users_audit (${count} record${count === 1 ? '' : 's'})`);
     }
     // Nothing was reverted, and the log is whole.
     expect(Number((await ok('database:query', 'SELECT COUNT(*) AS n FROM users_audit', '--json')).json().data[0].n)).to.be.at.least(count);

@@ -1,6 +1,6 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine, runCli, type CliRun} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure, runCli, type CliRun} from '@systemprompt/testing';
 
 // Every module of the app, as installed.
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,37 +64,38 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
       const before = await held(email, permissions);
       expect(before).to.not.include('*');
 
-      const attempts: string[][] = [
-        ['users:update', email, '--add-role', 'admin'],
-        ['users:update', email, '--add-role', 'operator'],
-        ['users:create', '--email', `new-${role}@example.com`, '--role', 'admin'],
-        ['permissions:grant', '*', '--user', email],
-        ['permissions:grant', 'users:delete', '--user', email],
-        ['permissions:grant', '*', '--role', 'helpers'],
-        ['auth:role:create', `mine-${role}`, '--permission', '*'],
-        ['auth:role:update', 'helpers', '--add-permission', 'users:*'],
-        ['api:keys:create', '--name', 'borrowed', '--user', 'root@example.com', '--scope', '*'],
-        ['config:set', 'auth.localTrust', 'true'],
-        ['database:query', 'SELECT password_hash FROM users'],
+      // Each route and the permission that opens it.
+      const attempts: Array<[string[], string]> = [
+        [['users:update', email, '--add-role', 'admin'], 'users:update'],
+        [['users:update', email, '--add-role', 'operator'], 'users:update'],
+        [['users:create', '--email', `new-${role}@example.com`, '--role', 'admin'], 'users:create'],
+        [['permissions:grant', '*', '--user', email], 'permissions:grant'],
+        [['permissions:grant', 'users:delete', '--user', email], 'permissions:grant'],
+        [['permissions:grant', '*', '--role', 'helpers'], 'permissions:grant'],
+        [['auth:role:create', `mine-${role}`, '--permission', '*'], 'roles:write'],
+        [['auth:role:update', 'helpers', '--add-permission', 'users:*'], 'roles:write'],
+        [['api:keys:create', '--name', 'borrowed', '--user', 'root@example.com', '--scope', '*'], 'api-keys:write'],
+        [['config:set', 'auth.localTrust', 'true'], 'config:security'],
+        [['database:query', 'SELECT password_hash FROM users'], 'database:query'],
         // Installing code is modules:write, which the operator holds by design (see README: Security).
-        ...(role === 'operator' ? [] : [['plugins:link', fileURLToPath(new URL('fixtures/echo-module', import.meta.url))]]),
+        ...(role === 'operator' ? [] : [[['plugins:link', fileURLToPath(new URL('fixtures/echo-module', import.meta.url))], 'modules:write'] as [string[], string]]),
       ];
-      for (const args of attempts) {
-        const run = await as(key, ...args);
-        // Refused as not allowed (4) or as not allowed at all for anybody (2: host-only setting, a path that is no plugin).
-        expect(run.exitCode, `${role}: ${args.join(' ')} → ${run.stdout}${run.stderr}`).to.be.oneOf([2, 4]);
+      for (const [args, opens] of attempts) {
+        const run = await as(key, ...args, '--json');
+        // Without the permission that opens the route: denied. With it: asking for more than the caller holds.
+        expectFailure(run, 4, before.includes(opens) ? 'PERMISSION_ESCALATION' : 'PERMISSION_DENIED');
         expect(run.stderr, args.join(' ')).to.not.match(/\n\s+at /);
       }
 
       expect(await held(email, permissions), 'what the caller holds afterwards').to.deep.equal(before);
-      expect((await t.cli('permissions:check', `new-${role}@example.com`, 'users:read')).exitCode, 'no user was created as admin').to.equal(3);
+      expectFailure(await t.cli('permissions:check', `new-${role}@example.com`, 'users:read', '--json'), 3, 'USER_NOT_FOUND');
       const roles = (await ok('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>;
       expect(roles.find((entry) => entry.name === 'helpers')!.permissions).to.deep.equal(['users:read']);
       expect(roles.map((entry) => entry.name)).to.not.include(`mine-${role}`);
 
       // Without local trust, the runtime layer cannot turn the anonymous user into the administrator.
-      const anonymous = await runCli(['users:list'], {root, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: undefined, SYSTEMPROMPT_API_KEY: undefined}});
-      if (t.engine === 'mysql') expect(anonymous.exitCode, anonymous.stderr).to.equal(4);
+      const anonymous = await runCli(['users:list', '--json'], {root, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: undefined, SYSTEMPROMPT_API_KEY: undefined}});
+      if (t.engine === 'mysql') expectFailure(anonymous, 4, 'PERMISSION_DENIED');
 
       const denials = (await ok('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json().data as Array<{actor: string}>;
       expect(denials.filter((record) => record.actor === email).length, 'every refusal is audited').to.be.at.least(attempts.length - 2);
@@ -107,8 +108,7 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
     const passOn = await as(key, 'permissions:grant', 'permissions:read', '--user', 'mate@example.com', '--json');
     expect(passOn.exitCode, passOn.stderr).to.equal(0);
     const wider = await as(key, 'permissions:grant', 'permissions:*', '--user', 'mate@example.com', '--json');
-    expect(wider.exitCode).to.equal(4);
-    expect(wider.json().error.message).to.include('permissions:*');
+    expectFailure(wider, 4, 'PERMISSION_ESCALATION', 'permissions:*');
     expect(await held('mate@example.com', ['permissions:read', 'permissions:grant', '*'])).to.deep.equal(['permissions:read']);
   });
 });

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {createTempHome, describeEachEngine, spawnCli} from '@systemprompt/testing';
+import {createTempHome, describeEachEngine, expectFailure, spawnCli} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/run.js');
@@ -59,10 +59,10 @@ describe('a module package from extension:create to extension:remove', function 
       const removed = await cli('extension:remove', 'acme-notes', '--confirm', '--drop-data', '--json');
       expect(removed.exitCode, removed.stderr).to.equal(0);
       expect(JSON.parse(removed.stdout).data).to.include({removed: true, migrationsReverted: 1});
-      expect((await cli('acme-notes:list')).exitCode).to.not.equal(0);
+      expectFailure(await cli('acme-notes:list', '--json'), 2, 'COMMAND_NOT_FOUND');
       const ids = JSON.parse((await cli('cli:list', '--json')).stdout).data.map((row: {id: string}) => row.id);
       expect(ids.filter((id: string) => id.startsWith('acme-notes:'))).to.deep.equal([]);
-      expect((await cli('database:query', 'SELECT text FROM acme_notes_notes')).exitCode).to.equal(2);
+      expectFailure(await cli('database:query', 'SELECT text FROM acme_notes_notes', '--json'), 2, 'QUERY_FAILED');
     });
   });
 });

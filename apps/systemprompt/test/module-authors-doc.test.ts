@@ -1,32 +1,15 @@
 // Keeps docs/module-authors.md true: the module it describes is written out from the doc, built,
-// installed into a fresh installation and used, as an author following the page would.
-//
-// The doc's convention: a fenced code block whose info string is `<language> file=<path>`
-// (```ts file=src/index.ts) is the whole of that file of the package; every other block is an
-// example and is not written. The doc's package.json links the host's @systemprompt/* packages for
-// the build at a checkout in /opt/systemprompt-os and tells the reader to put their host's
-// checkout in its place: this test puts this workspace there.
+// installed into a fresh installation and used, as an author following the page would. The doc's
+// package.json links the host's @systemprompt/* at a checkout in /opt/systemprompt-os and tells the
+// reader to put their host's in its place: this test puts this workspace's there.
+// (npm-installed-cli.test.ts builds the same module against a CLI installed with npm.)
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, realpathSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {APP_BIN, APP_ROOT, createTempHome, expectFailure, spawnCli, type TempHome} from '@systemprompt/testing';
-
-const workspace = fileURLToPath(new URL('../../..', import.meta.url));
-const doc = readFileSync(join(workspace, 'docs', 'module-authors.md'), 'utf8');
-const DOC_CHECKOUT = '/opt/systemprompt-os';
-
-/** Every file block of the doc: its path in the package and its text. */
-function fileBlocks(markdown: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const [, path, text] of markdown.matchAll(/^```[\w-]+ file=(\S+)\n([\s\S]*?)^```$/gm)) {
-    expect(files.has(path!), `${path} appears twice in the doc`).to.equal(false);
-    files.set(path!, text!);
-  }
-  return files;
-}
+import {writeDocModule} from './helpers/module-authors-doc.js';
 
 const asJson = (run: {exitCode: number; stdout: string; stderr: string}) => ({...run, json: () => JSON.parse(run.stdout)});
 
@@ -41,13 +24,9 @@ describe('the module of docs/module-authors.md, built from the doc alone', funct
 
   before(async () => {
     directory = mkdtempSync(join(tmpdir(), 'systemprompt-module-authors-'));
-    const files = fileBlocks(doc);
+    const files = writeDocModule(directory, join(APP_ROOT, 'node_modules', '@systemprompt'));
     expect([...files.keys()]).to.include.members(['package.json', 'module.yaml', 'tsconfig.json', 'src/index.ts', 'src/entities.ts', 'src/services/tasks-service.ts', 'src/commands/acme-tasks/add.ts', 'src/commands/acme-tasks/list.ts', 'test/tasks-service.test.ts']);
     expect([...files.keys()].filter((path) => path.startsWith('src/migrations/'))).to.have.length(1);
-    for (const [path, text] of files) {
-      mkdirSync(dirname(join(directory, path)), {recursive: true});
-      writeFileSync(join(directory, path), path === 'package.json' ? text.replaceAll(`file:${DOC_CHECKOUT}/`, `file:${workspace}`) : text);
-    }
     const run = (command: string, args: string[]) => execFileSync(command, args, {cwd: directory, encoding: 'utf8', stdio: 'pipe'});
     run('npm', ['install', '--no-audit', '--no-fund']);
     run('npm', ['run', 'build']);
@@ -133,8 +112,6 @@ describe('the module of docs/module-authors.md, built from the doc alone', funct
     expect(JSON.parse(removed.stdout).data).to.include({module: 'acme-tasks', removed: true, configValuesRemoved: 1});
     const ids = JSON.parse((await cli(['cli:list', '--json'])).stdout).data.map((row: {id: string}) => row.id);
     expect(ids.filter((id: string) => id.startsWith('acme-tasks:'))).to.deep.equal([]);
-    const query = await cli(['database:query', 'SELECT id FROM acme_tasks', '--json']);
-    expect(query.exitCode).to.equal(2);
-    expect(query.stdout).to.contain('no such table: acme_tasks');
+    expectFailure(await cli(['database:query', 'SELECT id FROM acme_tasks', '--json']), 2, 'QUERY_FAILED', 'no such table: acme_tasks');
   });
 });

@@ -1,13 +1,13 @@
 import {execFileSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {APP_BIN, describeEachEngine, expectFailure, spawnCli, type EngineFixture} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, expectFailure, packModuleVariant, spawnCli, type EngineFixture, type ModuleVariant} from '@systemprompt/testing';
 
 // The life of a third-party module package written by hand (not from the template), built and packed
 // outside the workspace, installed with no registry reachable: install, use, upgrade with a new
@@ -15,7 +15,6 @@ import {APP_BIN, describeEachEngine, expectFailure, spawnCli, type EngineFixture
 // topic clashes refused through extension:install and plugins:install, a failing initialize() shown
 // by modules:list, update from a registry on loopback, and removal with its data and configuration.
 
-const FIXTURE = fileURLToPath(new URL('fixtures/acme-notes', import.meta.url));
 const PACKAGE = '@acme/systemprompt-notes';
 
 const TAGS_MIGRATION = `import {Table, defineMigration} from '@systemprompt/database/schema';
@@ -45,46 +44,21 @@ export default defineMigration({
 });
 `;
 
-interface Variant {
-  version: string;
-  packageName?: string;
-  moduleName?: string;
-  /** Extra migration files (name → source). */
-  migrations?: Record<string, string>;
-  /** Renames a command id in the oclif manifest (to claim another package's topic). */
-  commandIds?: Record<string, string>;
-}
-
-/** Builds a variant of the hand-written acme-notes package in `root` and packs it; returns the tarball. */
-function packVariant(root: string, variant: Variant): string {
-  const name = `${variant.packageName ?? PACKAGE}-${variant.version}`.replace(/[@/]/g, '_');
-  const directory = join(root, name);
-  cpSync(FIXTURE, directory, {recursive: true});
-  const rewrite = (file: string, change: (text: string) => string) => writeFileSync(join(directory, file), change(readFileSync(join(directory, file), 'utf8')));
-  rewrite('package.json', (text) => text.replace('"version": "1.0.0"', `"version": "${variant.version}"`).replace(`"name": "${PACKAGE}"`, `"name": "${variant.packageName ?? PACKAGE}"`));
-  rewrite('module.yaml', (text) => `${text.replace('version: 1.0.0', `version: ${variant.version}`).replace('name: acme-notes', `name: ${variant.moduleName ?? 'acme-notes'}`).trimEnd()}
+// Every version below has a configuration (a greeting, and a switch that makes initialize() fail).
+const CONFIGURABLE = {
+  'module.yaml': (text: string) => `${text.trimEnd()}
 config:
   type: object
   additionalProperties: false
   properties:
     greeting: {type: string, default: Hello}
     failOnInit: {type: boolean, default: false}
-`);
-  rewrite('module.js', (text) => text.replace("version: '1.0.0'", `version: '${variant.version}'`).replace("name: 'acme-notes'", `name: '${variant.moduleName ?? 'acme-notes'}'`)
-    .replace('async initialize(context) {', "async initialize(context) {\n    if (context.config.failOnInit) throw new Error('failOnInit is set');"));
-  rewrite('oclif.manifest.json', (text) => {
-    const manifest = JSON.parse(text) as {version: string; commands: Record<string, {id: string}>};
-    manifest.version = variant.version;
-    for (const [from, to] of Object.entries(variant.commandIds ?? {})) {
-      manifest.commands[to] = {...manifest.commands[from]!, id: to};
-      delete manifest.commands[from];
-    }
-    return JSON.stringify(manifest, null, 2);
-  });
-  for (const [file, source] of Object.entries(variant.migrations ?? {})) writeFileSync(join(directory, 'migrations', file), source);
-  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', root], {cwd: directory, encoding: 'utf8'}).trim().split('\n').pop()!;
-  return join(root, packed);
-}
+`,
+  'module.js': (text: string) => text.replace('async initialize(context) {', "async initialize(context) {\n    if (context.config.failOnInit) throw new Error('failOnInit is set');"),
+};
+
+/** A configurable variant of the hand-written acme-notes package, packed in `root`; returns the tarball. */
+const packVariant = (root: string, variant: ModuleVariant) => packModuleVariant(root, {...variant, edits: {...CONFIGURABLE, ...variant.edits}});
 
 /** A registry on loopback that serves the packuments and tarballs "published" to it. */
 class LoopbackRegistry {
@@ -131,13 +105,13 @@ describe('a hand-written module package through its whole life', function () {
   let root: string;
   const tarballs: Record<string, string> = {};
 
-  before(() => {
+  before(async () => {
     root = mkdtempSync(join(tmpdir(), 'systemprompt-lifecycle-'));
-    tarballs.v1 = packVariant(root, {version: '1.0.0'});
-    tarballs.v11 = packVariant(root, {version: '1.1.0', migrations: {'20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION}});
-    tarballs.v12broken = packVariant(root, {version: '1.2.0', migrations: {'20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION, '20261203000000-add-acme-notes-unique-text.js': FAILING_MIGRATION}});
-    tarballs.namedUsers = packVariant(root, {version: '1.0.0', packageName: '@evil/users', moduleName: 'users'});
-    tarballs.claimsUsersList = packVariant(root, {version: '1.0.0', packageName: '@evil/lister', moduleName: 'lister', commandIds: {'acme-notes:list': 'users:list', 'acme-notes:add': 'lister:add'}});
+    tarballs.v1 = await packVariant(root, {version: '1.0.0'});
+    tarballs.v11 = await packVariant(root, {version: '1.1.0', files: {'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION}});
+    tarballs.v12broken = await packVariant(root, {version: '1.2.0', files: {'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION, 'migrations/20261203000000-add-acme-notes-unique-text.js': FAILING_MIGRATION}});
+    tarballs.namedUsers = await packVariant(root, {version: '1.0.0', packageName: '@evil/users', moduleName: 'users'});
+    tarballs.claimsUsersList = await packVariant(root, {version: '1.0.0', packageName: '@evil/lister', moduleName: 'lister', commandIds: {'acme-notes:list': 'users:list', 'acme-notes:add': 'lister:add'}});
   });
   after(() => rmSync(root, {recursive: true, force: true}));
 

@@ -6,7 +6,7 @@ import {expect} from 'chai';
 import {ANONYMOUS, resolveSystemPaths, type Actor} from '@systemprompt/core';
 import {Kernel, discoverModules, type PluginDescriptor} from '@systemprompt/core/kernel';
 import type {ModulesHost, ModulesService} from '@systemprompt/modules';
-import {describeEachEngine, loadCliConfig, type EngineFixture} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure, loadCliConfig, type EngineFixture} from '@systemprompt/testing';
 import {APP_ROOT, auditLog, bin, cliAs, fixture, ok, userWithKey} from './helpers/access.js';
 
 describeEachEngine('modules:* and extension:* commands: checks in the service, every change audited', {root: APP_ROOT}, (t) => {
@@ -34,16 +34,11 @@ describeEachEngine('modules:* and extension:* commands: checks in the service, e
       ['extension:remove', 'database'],
     ];
     for (const args of changes) {
-      const run = await cliAs(t, viewer, ...args, '--json');
-      expect(run.exitCode, `${args.join(' ')}: ${run.stdout}`).to.equal(4);
-      expect(run.json().error.code, args.join(' ')).to.equal('PERMISSION_DENIED');
-      expect(run.json().error.message).to.match(/^viewer@example\.com may not .*: modules:write is required/);
+      expectFailure(await cliAs(t, viewer, ...args, '--json'), 4, 'PERMISSION_DENIED', /^viewer@example\.com may not .*: modules:write is required/);
     }
     const reads = [['modules:list'], ['modules:health', 'nope'], ['modules:logs'], ['extension:info', 'nope'], ['modules:config', 'logger']];
     for (const args of [...reads, ...changes]) {
-      const run = await cliAs(t, 'anonymous', ...args, '--json');
-      expect(run.exitCode, `${args.join(' ')}: ${run.stdout}`).to.equal(4);
-      expect(run.json().error.code, args.join(' ')).to.equal('PERMISSION_DENIED');
+      expectFailure(await cliAs(t, 'anonymous', ...args, '--json'), 4, 'PERMISSION_DENIED');
     }
 
     const denied = (await auditLog(t)).filter((row) => row.result === 'denied');
@@ -59,7 +54,7 @@ describeEachEngine('modules:* and extension:* commands: checks in the service, e
     expect((await bin(t, 'local', 'plugins:link', fixture('echo-module'), '--no-install')).exitCode).to.equal(0);
     const disabled = await bin(t, operator, 'modules:disable', 'echo', '--json');
     expect(disabled.exitCode, disabled.stdout + disabled.stderr).to.equal(0);
-    expect((await bin(t, operator, 'echo:say', 'hi')).exitCode).to.equal(6);
+    expectFailure(await bin(t, operator, 'echo:say', 'hi', '--json'), 6, 'MODULE_DISABLED');
     const enabled = await bin(t, operator, 'modules:enable', 'echo', '--json');
     expect(enabled.exitCode, enabled.stdout + enabled.stderr).to.equal(0);
 
@@ -77,8 +72,7 @@ describeEachEngine('modules:* and extension:* commands: checks in the service, e
     expect(install.exitCode, install.stdout + install.stderr).to.equal(0);
     const remove = await bin(t, admin, 'extension:remove', 'acme-notes', '--confirm', '--drop-data', '--json');
     expect(remove.exitCode, remove.stdout + remove.stderr).to.equal(0);
-    const broken = await bin(t, admin, 'extension:install', pack('broken-module'));
-    expect(broken.exitCode).to.equal(2);
+    expectFailure(await bin(t, admin, 'extension:install', pack('broken-module'), '--json'), 2, 'EXTENSION_INVALID');
 
     const records = await auditLog(t);
     const changes = records.filter((row) => row.action.startsWith('modules.'));

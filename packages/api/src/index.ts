@@ -1,6 +1,6 @@
 import {BaseModule, packageVersionOf, unavailable, type EventBus, type ModuleContext} from '@systemprompt/core';
 import type {DatabaseService, ModuleDatabase} from '@systemprompt/database';
-import type {UsersApi} from '@systemprompt/users';
+import {USERS, type UsersApi} from '@systemprompt/users';
 import {API_ENTITIES} from './entities.js';
 import {ApiKeyService} from './services/keys.js';
 import {LimitService} from './services/limits.js';
@@ -34,10 +34,11 @@ export class ApiModule extends BaseModule {
     // The database is a capability (users, which api depends on, attaches to it first).
     const database = context.capability<DatabaseService>('database');
     if (!database) throw unavailable('The api module needs the database module', {code: 'DATABASE_MISSING'});
-    const users = context.services.get<UsersApi>('users');
+    const users = context.services.get(USERS);
     const db = await database.forModule(context, API_ENTITIES);
     context.provide(createApiServices(db, users, context.events));
   }
 }
 
 export default (): ApiModule => new ApiModule();
+export {API} from './token.js';

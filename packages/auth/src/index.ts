@@ -1,12 +1,12 @@
 import {join} from 'node:path';
 import {BaseModule, packageVersionOf, type Actor, type IdentityProvider, type ModuleContext} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
-import type {DatabaseService} from '@systemprompt/database';
-import type {UsersApi} from '@systemprompt/users';
+import {DATABASE,} from '@systemprompt/database';
+import {USERS, type UsersApi} from '@systemprompt/users';
 import {resolveConfig, type ResolvedAuthConfig} from './config.js';
 import {AUTH_ENTITIES} from './entities.js';
 import type {AuthConfig} from './generated/config.js';
-import {IdentityService, type ApiKeyVerifier} from './services/identity.js';
+import {IdentityService,} from './services/identity.js';
 import {SigningKeyService} from './services/keys.js';
 import {LoginService} from './services/login.js';
 import {MaintenanceService} from './services/maintenance.js';
@@ -14,6 +14,7 @@ import {MfaService} from './services/mfa.js';
 import {ProviderService} from './services/providers.js';
 import {SESSION_FILE} from './services/session-file.js';
 import {TokenService} from './services/tokens.js';
+import {API} from '@systemprompt/api';
 
 export {IdentityService, requireUser, type ApiKeyVerifier} from './services/identity.js';
 export {LoginService, type LoginInput, type LoginResult, type LockState} from './services/login.js';
@@ -45,21 +46,21 @@ export interface AuthApi extends IdentityProvider {
   verifyToken(jwt: string): Promise<Actor>;
 }
 
-export class AuthModule extends BaseModule {
+export class AuthModule extends BaseModule<AuthConfig> {
   readonly name = 'auth';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
 
-  override async initialize(context: ModuleContext): Promise<void> {
+  override async initialize(context: ModuleContext<AuthConfig>): Promise<void> {
     await super.initialize(context);
-    const database = context.services.get<DatabaseService>('database');
+    const database = context.services.get(DATABASE);
     const db = await database.forModule(context, AUTH_ENTITIES);
-    const users = context.services.get<UsersApi>('users');
-    const config = resolveConfig(context.config as unknown as AuthConfig, database.engine);
+    const users = context.services.get(USERS);
+    const config = resolveConfig(context.config, database.engine);
     const secrets = new SecretBox(context.systemPaths.config);
     const sessionFile = join(context.systemPaths.config, SESSION_FILE);
     // The api module's service is looked up only when SYSTEMPROMPT_API_KEY is used.
-    const identity = new IdentityService(users, () => context.services.get<ApiKeyVerifier>('api'), sessionFile, config.localTrust);
+    const identity = new IdentityService(users, () => context.services.get(API), sessionFile, config.localTrust);
     const mfa = new MfaService(db, secrets, users);
     const keys = new SigningKeyService(db, users, join(context.systemPaths.config, 'keys'), context.events);
     const tokens = new TokenService(users, keys, config);
@@ -82,3 +83,4 @@ export class AuthModule extends BaseModule {
 }
 
 export default (): AuthModule => new AuthModule();
+export {AUTH} from './token.js';

@@ -1,6 +1,6 @@
 import {BaseModule, packageVersionOf, type AccessProvider, type EventBus, type Logger, type ModuleContext} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
-import type {DatabaseService, ModuleDatabase} from '@systemprompt/database';
+import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {CONFIG_ENTITIES} from './entities.js';
 import {ConfigStore} from './services/config-store.js';
 
@@ -31,7 +31,7 @@ export class ConfigModule extends BaseModule {
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
-    const db = await context.services.get<DatabaseService>('database').forModule(context, CONFIG_ENTITIES);
+    const db = await context.services.get(DATABASE).forModule(context, CONFIG_ENTITIES);
     const store = new ConfigStore(db, context.systemPaths.config);
     // Another host on a shared database may have changed settings since this host last looked.
     await store.refreshCache();
@@ -48,3 +48,4 @@ export {configService, providerService} from './services/open.js';
 export {ConfigService} from './services/config-service.js';
 export {ProviderService, type ProviderSummary, type ModelSummary, type ProviderTestReport} from './services/providers.js';
 export type {ProviderEndpoint} from './services/provider-client.js';
+export {CONFIG} from './token.js';

@@ -1,6 +1,7 @@
 /**
  * The one error vocabulary of SystemPrompt OS. Services throw these; only the command layer turns
- * them into a process exit code.
+ * them into a process exit code. Every code is declared, with its exit code, meaning and hint, in
+ * its package's error catalogue (src/error-codes.ts, see error-catalogue.ts).
  */
 
 /** Process exit codes, defined once for every command. */
@@ -16,7 +17,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface SystemPromptErrorOptions {
-  /** Permanent, machine-readable code such as `USER_NOT_FOUND`. */
+  /** Permanent, machine-readable code such as `USER_NOT_FOUND`, declared in its package's src/error-codes.ts. */
   code: string;
   exitCode: ExitCode;
   /** What to do about it, shown on the line after the message. */
@@ -57,6 +58,12 @@ export const permissionDenied = make(ExitCode.PermissionDenied, 'PERMISSION_DENI
 export const conflict = make(ExitCode.Conflict, 'CONFLICT');
 /** A dependency such as the database or the server cannot be reached (exit 6). */
 export const unavailable = make(ExitCode.Unavailable, 'UNAVAILABLE');
+
+/**
+ * The factories by name. The repository test that checks every error code against its package's
+ * catalogue (src/error-codes.ts) reads the exit code of a call such as `notFound(...)` from here.
+ */
+export const errorFactories = {invalidInput, notFound, permissionDenied, conflict, unavailable} as const;
 
 export function isSystemPromptError(error: unknown): error is SystemPromptError {
   return error instanceof SystemPromptError ||

@@ -17,10 +17,13 @@ export {configFromEnv, envVariableFor} from './manifest/env-config.js';
 // Flags and Args for commands, from oclif's subpaths (cheaper to load than the @oclif/core index).
 export * as Flags from '@oclif/core/flags';
 export * as Args from '@oclif/core/args';
+// What Args.* and Flags.* return: a module's tsc names its commands' `args` and `flags` through these (TS2883 otherwise).
+export type {Arg, ArgDefinition, BooleanFlag, CustomOptions, FlagDefinition, OptionFlag} from '@oclif/core/interfaces';
 export type {Command as OclifCommand} from '@oclif/core/command';
 export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
 export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
 export {applyListQuery, parseListQuery, isListResult, type ListQuery, type ListResult, type ListSpec} from './command/list.js';
+export {followResult, isFollowResult, tailLines, type FollowResult} from './command/follow.js';
 export {textResult, isTextResult, renderTable, renderRecord, renderHuman, successEnvelope, errorEnvelope, type TextResult, type OutputFormat, type SuccessEnvelope, type ErrorEnvelope} from './command/render.js';
 export {confirmationDecision, type ConfirmationDecision} from './command/confirm.js';
 export {readBatchFile, runBatch, type BatchResult, type BatchRow, type BatchItemResult} from './command/batch.js';

@@ -13,11 +13,11 @@ export interface HealthStatus {
   message?: string;
 }
 
-export interface ModuleInterface {
+export interface ModuleInterface<TConfig = Record<string, unknown>> {
   name: string;
   version: string;
   type: ModuleType;
-  initialize(context: ModuleContext): Promise<void>;
+  initialize(context: ModuleContext<TConfig>): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   healthCheck(): Promise<HealthStatus>;
@@ -46,11 +46,26 @@ export interface ModulePaths {
   cache: string;
 }
 
+/**
+ * Names a module's published service with its type, once, in the package that provides it
+ * (`export const USERS = serviceToken<UsersApi>('users')`): callers write `context.services.get(USERS)`
+ * or `this.service(USERS)` and get the type with no string and no cast.
+ */
+export interface ServiceToken<S> {
+  readonly module: string;
+  /** Carries the service type; never set. */
+  readonly service?: S;
+}
+
+export const serviceToken = <S>(module: string): ServiceToken<S> => Object.freeze({module});
+
 /** Services of the module's declared dependencies, and nothing else. */
 export interface ServiceRegistry {
-  /** The service of a declared dependency; throws when `name` is not declared. */
-  get<T>(moduleName: string): T;
-  has(moduleName: string): boolean;
+  /** The service of a declared dependency; throws when its module is not declared. */
+  get<T>(token: ServiceToken<T>): T;
+  /** The same by module name (JavaScript modules, and code written before tokens; new code uses the token). */
+  get<T = unknown>(moduleName: string): T;
+  has(token: ServiceToken<unknown> | string): boolean;
 }
 
 export interface DomainEvent<T = unknown> {
@@ -91,14 +106,18 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   provide<T>(service: T): void;
 }
 
-/** Base class with no-op lifecycle methods, so a module implements only what it needs. */
-export abstract class BaseModule implements ModuleInterface {
+/**
+ * Base class with no-op lifecycle methods, so a module implements only what it needs. `TConfig` is the
+ * type of its configuration (generated from its module.yaml schema, which the kernel validates the
+ * values against before initialize), so `context.config` needs no cast.
+ */
+export abstract class BaseModule<TConfig = Record<string, unknown>> implements ModuleInterface<TConfig> {
   abstract readonly name: string;
   abstract readonly version: string;
   abstract readonly type: ModuleType;
-  protected context: ModuleContext | undefined;
+  protected context: ModuleContext<TConfig> | undefined;
 
-  async initialize(context: ModuleContext): Promise<void> {
+  async initialize(context: ModuleContext<TConfig>): Promise<void> {
     this.context = context;
   }
 

@@ -13,21 +13,22 @@ export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type Migration
 export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
 export type {Migration, MigrationStep} from './migrations/migration.js';
 export type {DatabaseConfig} from './generated/config.js';
+export {queryList, WHOLE_LIST, type ListBuilder, type ListField, type ListFieldKind, type ListPlan, type ListRow} from './list-query.js';
 
 /**
  * The database module. Its service opens the one DataSource of the process on first use: the
  * embedded SQLite file in its data directory, or MySQL/MariaDB when `url` (SYSTEMPROMPT_DATABASE_URL)
  * says so. Modules that declare `dependencies: [database]` attach with `forModule`.
  */
-export class DatabaseModule extends BaseModule {
+export class DatabaseModule extends BaseModule<DatabaseConfig> {
   readonly name = 'database';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
   private service: DatabaseService | undefined;
 
-  override async initialize(context: ModuleContext): Promise<void> {
+  override async initialize(context: ModuleContext<DatabaseConfig>): Promise<void> {
     await super.initialize(context);
-    const config = context.config as unknown as DatabaseConfig;
+    const config = context.config;
     const target = parseDatabaseUrl(config.url, join(context.paths.data, config.file));
     // The embedded database holds password hashes and secrets: its directory is the owner's alone.
     if (target.engine === 'sqlite') await ensurePrivateDirectory(context.paths.data);
@@ -58,3 +59,4 @@ export class DatabaseModule extends BaseModule {
 }
 
 export default (): DatabaseModule => new DatabaseModule();
+export {DATABASE} from './token.js';

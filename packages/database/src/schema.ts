@@ -4,4 +4,5 @@
  */
 export {defineMigration, MIGRATION_NAME, type Migration, type MigrationStep} from './migrations/migration.js';
 export {dropIndexKeepingForeignKeys} from './migrations/drop-index.js';
-export {EntitySchema, Table, TableColumn, TableForeignKey, TableIndex, TableUnique, type EntityManager, type QueryRunner, type Repository} from 'typeorm';
+export {EntitySchema, Table, TableColumn, TableForeignKey, TableIndex, TableUnique} from './typeorm.js';
+export type {EntityManager, QueryRunner, Repository} from 'typeorm';

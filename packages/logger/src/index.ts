@@ -7,15 +7,15 @@ export {createLogging, logFileDirectory, type Logging, type LoggingOptions} from
 export type {LoggerConfig} from './generated/config.js';
 
 /** The logger module: every other module's context logger is a child of the logger it builds. */
-export class LoggerModule extends BaseModule {
+export class LoggerModule extends BaseModule<LoggerConfig> {
   readonly name = 'logger';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
   private logging: Logging | undefined;
 
-  override async initialize(context: ModuleContext): Promise<void> {
+  override async initialize(context: ModuleContext<LoggerConfig>): Promise<void> {
     await super.initialize(context);
-    const config = context.config as unknown as LoggerConfig;
+    const config = context.config;
     this.logging = await createLogging({
       dataDirectory: context.paths.data,
       level: config.level,

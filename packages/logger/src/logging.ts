@@ -1,8 +1,9 @@
-import {chmod, readdir, stat} from 'node:fs/promises';
+import {chmod, open, readdir, stat} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 import {ensurePrivateDirectory, type Logger} from '@systemprompt/core';
 import type {DestinationStream} from 'pino';
-import {parseSize, rotateBySize} from './rotating-file.js';
+import {DeferredLogger, DeferredQueue, LEVEL_VALUES} from './deferred-logger.js';
+import {parseSize, rotateBySize, type SonicBoomLike} from './rotating-file.js';
 
 export interface LoggingOptions {
   /** The logger module's data directory; logs go to its parent's `logs/`. */
@@ -35,40 +36,55 @@ async function narrowToOwner(file: string): Promise<void> {
   }
 }
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const lowest = (a: string, b: string) => (LEVELS.indexOf(a) <= LEVELS.indexOf(b) ? a : b);
+const lowest = (a: string, b: string) => ((LEVEL_VALUES[a] ?? 0) <= (LEVEL_VALUES[b] ?? 0) ? a : b);
 
 /**
  * A pino logger writing JSON lines to `<data>/logs/systemprompt.log`, rotated by size in this thread
  * (a transport worker would cost more start-up than a CLI command has), and, when asked, readable
- * lines on stderr.
+ * lines on stderr. The directory and the file are made (private) here; pino itself loads with the
+ * first record that passes the level (see DeferredLogger), which most commands never write.
  */
 export async function createLogging(options: LoggingOptions): Promise<Logging> {
-  const {pino, multistream} = await import('pino');
   const directory = logFileDirectory(options.dataDirectory);
   // Logs name users, actions and errors: only the owner may read them, whatever the umask.
   await ensurePrivateDirectory(directory);
   const file = join(directory, 'systemprompt.log');
   await narrowToOwner(file);
-  // The mode applies to every file the stream creates, rotated ones included (renames keep it).
-  const destination = pino.destination({dest: file, sync: false, mode: LOG_FILE_MODE});
-  rotateBySize(destination as never, file, parseSize(options.maxSize), options.maxFiles);
-  const streams: Array<{level: string; stream: NodeJS.WritableStream | DestinationStream}> = [{level: options.level, stream: destination}];
-  if (options.consoleLevel !== 'silent') {
-    const {default: pretty} = await import('pino-pretty');
-    streams.push({level: options.consoleLevel, stream: pretty({destination: 2, colorize: Boolean(process.stderr.isTTY), sync: true, ignore: 'pid,hostname'})});
-  }
+  await (await open(file, 'a', LOG_FILE_MODE)).close();
   const level = lowest(options.level, options.consoleLevel);
-  const root = pino({level, base: {pid: process.pid}, timestamp: pino.stdTimeFunctions.isoTime}, multistream(streams as never, {dedupe: false}));
+  let destination: SonicBoomLike | undefined;
+  const queue: DeferredQueue = new DeferredQueue({
+    threshold: LEVEL_VALUES[level] ?? 0,
+    start: async () => {
+      const {pino, multistream} = await import('pino');
+      // The mode applies to every file the stream creates, rotated ones included (renames keep it).
+      // Synchronous: the file is open as soon as the stream exists, so a process that exits at once
+      // (process.exit in a module) neither loses its lines nor trips over a stream still opening.
+      const stream = pino.destination({dest: file, sync: true, mode: LOG_FILE_MODE}) as unknown as SonicBoomLike;
+      destination = stream;
+      rotateBySize(stream, file, parseSize(options.maxSize), options.maxFiles);
+      const streams: Array<{level: string; stream: NodeJS.WritableStream | DestinationStream}> = [{level: options.level, stream}];
+      if (options.consoleLevel !== 'silent') {
+        const {default: pretty} = await import('pino-pretty');
+        streams.push({level: options.consoleLevel, stream: pretty({destination: 2, colorize: Boolean(process.stderr.isTTY), sync: true, ignore: 'pid,hostname'})});
+      }
+      // A record made before pino was ready keeps the time it was made.
+      const timestamp = () => `,"time":"${new Date(queue.replayTime ?? Date.now()).toISOString()}"`;
+      return pino({level, base: {pid: process.pid}, timestamp}, multistream(streams as never, {dedupe: false})) as unknown as Logger;
+    },
+  });
   return {
-    root: root as unknown as Logger,
+    root: new DeferredLogger(queue, []),
     file,
-    close: () =>
-      new Promise<void>((resolve) => {
-        destination.flush(() => {
-          destination.once('close', () => resolve());
-          destination.end();
+    close: async () => {
+      if (!(await queue.settled()) || !destination) return;
+      const stream = destination;
+      await new Promise<void>((resolve) => {
+        stream.flush(() => {
+          stream.once('close', () => resolve());
+          stream.end();
         });
-      }),
+      });
+    },
   };
 }

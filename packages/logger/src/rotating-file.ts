@@ -10,10 +10,13 @@ export function parseSize(size: string | number): number {
   return Number(match[1]) * unit;
 }
 
-interface SonicBoomLike extends DestinationStream {
+/** The parts of pino's destination stream (sonic-boom) that rotation and closing use. */
+export interface SonicBoomLike extends DestinationStream {
   on(event: 'write', listener: (bytes: number) => void): unknown;
   flush(callback: (error?: Error) => void): void;
   reopen(file?: string): void;
+  once(event: 'close', listener: () => void): unknown;
+  end(): void;
 }
 
 /**

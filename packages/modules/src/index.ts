@@ -26,4 +26,6 @@ export class ModulesModule extends BaseModule {
 export default (): ModulesModule => new ModulesModule();
 export {checkPluginsInstall, installedPluginVersions} from './services/plugins-install-check.js';
 export {lifecycleRunning} from './services/plugins-command.js';
+export {linkableDirectory, packageDirectory} from './services/host-packages.js';
 export type {UpdateRow} from './services/modules-service.js';
+export {MODULES} from './token.js';

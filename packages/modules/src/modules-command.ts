@@ -1,5 +1,6 @@
 import {SystemPromptCommand, type OclifCommand} from '@systemprompt/core';
 import type {ModulesHost, ModulesService} from './services/modules-service.js';
+import {MODULES} from './token.js';
 
 /** The base of the modules:* and extension:* commands: the modules service over this CLI's installation. */
 export abstract class ModulesCommand<T extends typeof OclifCommand> extends SystemPromptCommand<T> {
@@ -14,6 +15,6 @@ export abstract class ModulesCommand<T extends typeof OclifCommand> extends Syst
   }
 
   protected modulesService(): Promise<ModulesService> {
-    return this.service<ModulesService>('modules');
+    return this.service(MODULES);
   }
 }

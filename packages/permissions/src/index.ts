@@ -1,5 +1,5 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
-import type {UsersApi} from '@systemprompt/users';
+import {USERS, type UsersApi} from '@systemprompt/users';
 import {PermissionService} from './services/permissions.js';
 
 export {declaredPermissions, type DeclaredPermission} from './services/catalog.js';
@@ -18,10 +18,11 @@ export class PermissionsModule extends BaseModule {
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
-    const users = context.services.get<UsersApi>('users');
+    const users = context.services.get(USERS);
     const api: PermissionsApi = {...users, permissions: new PermissionService(users)};
     context.provide(api);
   }
 }
 
 export default (): PermissionsModule => new PermissionsModule();
+export {PERMISSIONS} from './token.js';

@@ -1,4 +1,5 @@
 import {strict as assert} from 'node:assert';
+import {appendFileSync} from 'node:fs';
 import {rename} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -40,10 +41,43 @@ export async function ok(t: EngineFixture, ...args: string[]): Promise<CliRun> {
   return run;
 }
 
-/** A failure with this exit code and this error code (from the JSON envelope of a --json run). */
-export function expectFailure(run: {exitCode: number; stdout: string; stderr: string; json(): any}, exitCode: number, errorCode: string): void { // eslint-disable-line @typescript-eslint/no-explicit-any -- the envelope is read as JSON
-  assert.equal(run.exitCode, exitCode, run.stderr + run.stdout);
-  assert.equal(run.json().error.code, errorCode, run.stdout);
+/** The `error` of a failed command's JSON envelope. */
+export interface FailureEnvelope {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- callers read the details they assert on
+}
+
+/** A finished run: in-process (`runCli`, `t.cli`, `appCli`) or a child (`spawnCli`, `runWithStdin`). */
+export type FinishedRun = {exitCode: number; stdout: string; stderr: string; json?(): unknown};
+
+/**
+ * A failure with this exit code and this error code, read from the JSON envelope on stdout: the
+ * command must have run with `--json`. `message`, when given, must occur in (a string) or match (a
+ * RegExp) the error's message. Returns the envelope's `error` for further checks (hint, details).
+ */
+export function expectFailure(run: FinishedRun, exitCode: number, errorCode: string, message?: string | RegExp): FailureEnvelope {
+  const output = `${run.stderr}${run.stdout}`;
+  let envelope: {ok?: unknown; error?: FailureEnvelope} | undefined;
+  try {
+    envelope = (run.json ? run.json() : JSON.parse(run.stdout)) as typeof envelope;
+  } catch {
+    envelope = undefined;
+  }
+  const recordTo = process.env.EXPECT_FAILURE_RECORD;
+  if (recordTo) {
+    const where = new Error('here').stack!.split('\n')[2]!.trim();
+    appendFileSync(recordTo, JSON.stringify({where, expected: [exitCode, errorCode], actual: [run.exitCode, envelope?.error?.code, envelope?.error?.message]}) + '\n');
+    return envelope?.error ?? {code: '', message: ''};
+  }
+  assert.equal(run.exitCode, exitCode, `exit code; output: ${output}`);
+  assert.ok(envelope && typeof envelope === 'object', `no JSON envelope on stdout (run the command with --json); output: ${output}`);
+  assert.equal(envelope.ok, false, `envelope not a failure: ${run.stdout}`);
+  assert.equal(envelope.error?.code, errorCode, `error code: ${run.stdout}`);
+  if (typeof message === 'string') assert.ok(envelope.error.message.includes(message), `error message ${JSON.stringify(envelope.error.message)} lacks ${JSON.stringify(message)}`);
+  else if (message) assert.match(envelope.error.message, message);
+  return envelope.error;
 }
 
 /**

@@ -1,5 +1,5 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
-import type {DatabaseService, ModuleDatabase} from '@systemprompt/database';
+import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {USERS_ENTITIES} from './entities.js';
 import {AccessService} from './services/access.js';
 import {AuditService} from './services/audit.js';
@@ -8,7 +8,7 @@ import {SessionService} from './services/sessions.js';
 import {UserService} from './services/users.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
-export {AuditService, type AuditEntry, type AuditRecord} from './services/audit.js';
+export {AuditService, AUDIT_LIST_FIELDS, type AuditEntry, type AuditRecord} from './services/audit.js';
 export {RoleService, type RoleView, type RoleChangeOptions, type GrantResult, type RevokeResult} from './services/roles.js';
 export {SessionService, hashToken, type SessionView} from './services/sessions.js';
 export {UserService, USER_LIST_FIELDS, type UserView, type UserPreview, type ChangeOptions, type CreateUserInput, type UpdateUserInput} from './services/users.js';
@@ -33,7 +33,7 @@ export class UsersModule extends BaseModule {
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
-    const db = await context.services.get<DatabaseService>('database').forModule(context, USERS_ENTITIES);
+    const db = await context.services.get(DATABASE).forModule(context, USERS_ENTITIES);
     const audit = new AuditService(db);
     const access = new AccessService(db, audit);
     const users = new UserService(db, access, audit, context.events);
@@ -43,3 +43,4 @@ export class UsersModule extends BaseModule {
 }
 
 export default (): UsersModule => new UsersModule();
+export {USERS} from './token.js';

@@ -1,6 +1,6 @@
 import {createHash, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
-import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type ConfirmStep, type EventBus, type ListQuery, type ListResult} from '@systemprompt/core';
+import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {checkText, type UserRow, type UsersApi} from '@systemprompt/users';
 import {ApiKey, type ApiKeyRow} from '../entities.js';
@@ -69,10 +69,33 @@ export interface CreateKeyInput {
   expiresInDays?: number;
 }
 
-export const keyStatus = (row: ApiKeyRow, now = Date.now()): KeyStatus =>
+export const keyStatus = (row: Pick<ApiKeyRow, 'revokedAt' | 'expiresAt'>, now = Date.now()): KeyStatus =>
   row.revokedAt !== null ? 'revoked' : row.expiresAt !== null && Date.parse(row.expiresAt) <= now ? 'expired' : 'active';
 
-export const scopesOf = (row: ApiKeyRow): string[] => JSON.parse(row.scopes) as string[];
+export const scopesOf = (row: Pick<ApiKeyRow, 'scopes'>): string[] => JSON.parse(row.scopes) as string[];
+
+/** The fields of api:keys:list that --filter and --sort take. */
+export const KEY_LIST_FIELDS = ['id', 'prefix', 'name', 'user', 'scopes', 'status', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'] as const;
+
+/** keyStatus in SQL, at the moment `:keyListNow` (expiry times are ISO strings, which sort as times). */
+const STATUS_SQL = "CASE WHEN k.revokedAt IS NOT NULL THEN 'revoked' WHEN k.expiresAt IS NOT NULL AND k.expiresAt <= :keyListNow THEN 'expired' ELSE 'active' END";
+
+const time = (sql: string) => ({sql, kind: 'time' as const});
+
+/** The list plan of keys; `user` is the SQL of the owner's email. */
+const keyList = (user: string, now: string): ListPlan => ({
+  fields: {
+    id: 'k.id', prefix: 'k.prefix', name: 'k.name', user, scopes: {sql: 'k.scopes', kind: 'list'}, status: STATUS_SQL,
+    createdAt: time('k.createdAt'), expiresAt: time('k.expiresAt'), lastUsedAt: time('k.lastUsedAt'), revokedAt: time('k.revokedAt'),
+  },
+  searchable: ['prefix', 'name', 'user', 'scopes'],
+  order: [['createdAt', 'asc'], ['id', 'asc']],
+  parameters: {keyListNow: now},
+});
+
+/** What a list reads of a key (never its hash), as raw columns of those names, and the owner's email. */
+const KEY_COLUMNS = ['id', 'userId', 'name', 'prefix', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'] as const;
+type KeyListRow = Omit<ApiKeyRow, 'keyHash'> & {owner: string};
 
 const isSelf = (actor: Actor, userId: string) => actor.kind === 'user' && actor.id === userId;
 
@@ -131,15 +154,7 @@ export class ApiKeyService {
     return row;
   }
 
-  /** Emails of the given user ids. */
-  private async emails(userIds: readonly string[], manager: EntityManager = this.db.manager): Promise<Map<string, string>> {
-    const ids = [...new Set(userIds)];
-    if (ids.length === 0) return new Map();
-    const rows = await manager.createQueryBuilder().select('u.id', 'id').addSelect('u.email', 'email').from('users', 'u').where('u.id IN (:...ids)', {ids}).getRawMany<{id: string; email: string}>();
-    return new Map(rows.map((row) => [row.id, row.email]));
-  }
-
-  private view(row: ApiKeyRow, email: string | undefined, now = Date.now()): ApiKeyView {
+  private view(row: Omit<ApiKeyRow, 'keyHash'>, email: string | undefined, now = Date.now()): ApiKeyView {
     return {id: row.id, name: row.name, user: email ?? row.userId, prefix: row.prefix, scopes: scopesOf(row), status: keyStatus(row, now), createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt};
   }
 
@@ -235,10 +250,11 @@ export class ApiKeyService {
   }
 
   /**
-   * Keys of one user, or, without `user`, every key when the actor holds api-keys:read and the
-   * actor's own keys otherwise. Never the key or its hash.
+   * One page of the keys of one user, or, without `user`, of every key when the actor holds
+   * api-keys:read and of the actor's own keys otherwise; read in the database (the owner's email
+   * through the users service). Never the key or its hash.
    */
-  async list(actor: Actor, options: {user?: string} = {}): Promise<ApiKeyView[]> {
+  async list(actor: Actor, options: {user?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<ApiKeyView>> {
     let userId: string | undefined;
     if (options.user !== undefined) {
       userId = (await this.users.users.findSelfOr(actor, options.user, 'api-keys:read', 'api.list-keys-of')).id;
@@ -246,10 +262,17 @@ export class ApiKeyService {
       if (actor.kind !== 'user') await this.users.access.authorize(actor, 'api-keys:read', 'api.list-keys');
       userId = actor.id;
     }
-    const rows = await this.db.repository(ApiKey).find({where: userId === undefined ? {} : {userId}, order: {createdAt: 'ASC', id: 'ASC'}});
-    const emails = await this.emails(rows.map((row) => row.userId));
+    const builder = this.db.repository(ApiKey).createQueryBuilder('k');
+    if (userId !== undefined) builder.where('k.userId = :userId', {userId});
+    // A key shows its owner's id when the owner is gone (the foreign key deletes such keys).
+    const user = `COALESCE(${this.users.users.joinEmail(builder, 'k.userId')}, k.userId)`;
     const now = Date.now();
-    return rows.map((row) => this.view(row, emails.get(row.userId), now));
+    const page = await queryList(builder, query, keyList(user, new Date(now).toISOString()), (selected) => {
+      selected.select(user, 'owner');
+      for (const column of KEY_COLUMNS) selected.addSelect(`k.${column}`, column);
+      return selected.getRawMany<KeyListRow>();
+    });
+    return {...page, items: page.items.map((row) => this.view(row, row.owner, now))};
   }
 
   /** Revokes a key (one's own needs no permission); asks `confirm` after the checks and the look-up. */

@@ -69,11 +69,6 @@ export class LimitService {
     private readonly events: EventBus,
   ) {}
 
-  private async roleExists(name: string): Promise<boolean> {
-    const rows = await this.db.manager.createQueryBuilder().select('r.name', 'name').from('users_roles', 'r').where('r.name = :name', {name}).getRawMany();
-    return rows.length > 0;
-  }
-
   private async views(rows: readonly ApiLimitRow[]): Promise<LimitView[]> {
     const ids = rows.filter((row) => row.subjectKind === 'key').map((row) => row.subject);
     const keys = new Map(ids.length === 0 ? [] : (await this.db.repository(ApiKey).createQueryBuilder('k').where('k.id IN (:...ids)', {ids}).getMany()).map((key) => [key.id, key]));
@@ -101,7 +96,7 @@ export class LimitService {
     if (kind === 'key') {
       id = (await this.keys.find(reference)).id;
     } else {
-      if (!(await this.roleExists(reference))) throw notFound(`No role "${reference}"`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
+      if (!(await this.users.roles.exists(reference))) throw notFound(`No role "${reference}"`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
       id = reference;
     }
     const row: ApiLimitRow = {subjectKind: kind, subject: id, requestsPerMinute};
@@ -143,7 +138,7 @@ export class LimitService {
       const own = await repository.findOneBy({subjectKind: 'key', subject: actor.credentialId});
       if (own) return {requestsPerMinute: Number(own.requestsPerMinute), source: `key ${actor.credentialId}`};
     }
-    const roles = (await this.db.manager.createQueryBuilder().select('m.role', 'role').from('users_memberships', 'm').where('m.user_id = :id', {id: actor.id}).getRawMany<{role: string}>()).map((row) => row.role);
+    const roles = await this.users.users.roleNames(actor.id);
     if (roles.length === 0) return undefined;
     const limits = await repository.createQueryBuilder('l').where("l.subjectKind = 'role' AND l.subject IN (:...roles)", {roles}).getMany();
     const lowest = limits.sort((a, b) => Number(a.requestsPerMinute) - Number(b.requestsPerMinute) || a.subject.localeCompare(b.subject))[0];

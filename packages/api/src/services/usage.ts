@@ -1,5 +1,5 @@
-import {invalidInput, type Actor} from '@systemprompt/core';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {invalidInput, type Actor, type ListQuery, type ListResult} from '@systemprompt/core';
+import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import {ApiKey, ApiUsage} from '../entities.js';
 import type {ApiKeyService} from './keys.js';
@@ -12,6 +12,15 @@ export interface UsageRow {
   day: string;
   count: number;
 }
+
+/** The fields of api:usage that --filter and --sort take. */
+export const USAGE_LIST_FIELDS = ['key', 'name', 'endpoint', 'day', 'count'] as const;
+
+const USAGE_LIST: ListPlan = {
+  fields: {key: 'k.prefix', name: 'k.name', endpoint: 'u.endpoint', day: {sql: 'u.day', kind: 'time'}, count: {sql: 'u.count', kind: 'number'}},
+  searchable: ['key', 'name', 'endpoint'],
+  order: [['day', 'asc'], ['key', 'asc'], ['endpoint', 'asc']],
+};
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -47,34 +56,30 @@ export class UsageService {
   }
 
   /**
-   * Usage of one key (its owner needs no permission), or, without `key`, of every key when the
-   * actor holds api-usage:read and of the actor's own keys otherwise. Oldest day first.
+   * One page of the usage of one key (its owner needs no permission), or, without `key`, of every
+   * key when the actor holds api-usage:read and of the actor's own keys otherwise; read in the
+   * database. Oldest day first.
    */
-  async report(actor: Actor, options: {key?: string; since?: string} = {}): Promise<UsageRow[]> {
+  async report(actor: Actor, options: {key?: string; since?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<UsageRow>> {
     const since = options.since === undefined ? undefined : checkDay(options.since);
-    let keyIds: string[] | undefined;
+    const builder = this.db.repository(ApiUsage).createQueryBuilder('u').innerJoin(ApiKey.options.name, 'k', 'k.id = u.keyId');
     if (options.key !== undefined) {
       // One's own key needs no permission; any other takes api-usage:read, checked before the look-up.
       const own = actor.kind === 'user' ? await this.keys.find(options.key).catch(() => undefined) : undefined;
-      if (own?.userId === actor.id) {
-        keyIds = [own.id];
-      } else {
+      let keyId = own?.userId === actor.id ? own.id : undefined;
+      if (keyId === undefined) {
         await this.users.access.authorize(actor, 'api-usage:read', 'api.read-usage-of', options.key);
-        keyIds = [(await this.keys.find(options.key)).id];
+        keyId = (await this.keys.find(options.key)).id;
       }
+      builder.andWhere('u.keyId = :keyId', {keyId});
     } else if (!(await this.users.access.decide(actor, 'api-usage:read')).allowed) {
       if (actor.kind !== 'user') await this.users.access.authorize(actor, 'api-usage:read', 'api.read-usage');
-      keyIds = (await this.db.repository(ApiKey).findBy({userId: actor.id})).map((key) => key.id);
+      builder.andWhere('k.userId = :owner', {owner: actor.id});
     }
-    if (keyIds?.length === 0) return [];
-    const builder = this.db.repository(ApiUsage).createQueryBuilder('u');
-    if (keyIds) builder.andWhere('u.keyId IN (:...keyIds)', {keyIds});
     if (since) builder.andWhere('u.day >= :since', {since});
-    const rows = await builder.getMany();
-    const ids = [...new Set(rows.map((row) => row.keyId))];
-    const keys = new Map(ids.length === 0 ? [] : (await this.db.repository(ApiKey).createQueryBuilder('k').where('k.id IN (:...ids)', {ids}).getMany()).map((key) => [key.id, key]));
-    return rows
-      .map((row) => ({key: keys.get(row.keyId)?.prefix ?? row.keyId, name: keys.get(row.keyId)?.name ?? '', endpoint: row.endpoint, day: row.day, count: Number(row.count)}))
-      .sort((a, b) => a.day.localeCompare(b.day) || a.key.localeCompare(b.key) || a.endpoint.localeCompare(b.endpoint));
+    return queryList(builder, query, USAGE_LIST, async (selected) => {
+      const rows = await selected.select('k.prefix', 'key').addSelect('k.name', 'name').addSelect('u.endpoint', 'endpoint').addSelect('u.day', 'day').addSelect('u.count', 'count').getRawMany<UsageRow>();
+      return rows.map((row) => ({key: row.key, name: row.name, endpoint: row.endpoint, day: row.day, count: Number(row.count)}));
+    });
   }
 }

@@ -1,7 +1,7 @@
 import {createHash, randomUUID} from 'node:crypto';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -72,56 +72,49 @@ describeEachEngine('api commands', {root}, (t) => {
 
     it('refuses scopes beyond the owner\'s permissions (exit 4, naming the scope) and creates nothing', async () => {
       for (const scope of ['users:create', 'users:*', '*']) {
-        const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--scope', scope);
-        expect(run.exitCode, run.stderr).to.equal(4);
-        expect(run.stderr).to.include(`Scope ${scope} exceeds the permissions of ana@example.com`);
+        const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--scope', scope, '--json');
+        expectFailure(run, 4, 'SCOPE_NOT_HELD', `Scope ${scope} exceeds the permissions of ana@example.com`);
       }
       const json = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'database:write', '--json');
-      expect(json.json().error).to.deep.include({code: 'SCOPE_NOT_HELD'});
-      expect(json.json().error.details).to.deep.equal({scope: 'database:write', user: 'ana@example.com'});
+      expect(expectFailure(json, 4, 'SCOPE_NOT_HELD').details).to.deep.equal({scope: 'database:write', user: 'ana@example.com'});
       expect(await count('api_keys')).to.equal(0);
     });
 
     it('refuses the keys of a disabled user (exit 4)', async () => {
       await seedUser('gone@example.com', ['viewer'], 'disabled');
-      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'gone@example.com', '--scope', 'users:read');
-      expect(run.exitCode).to.equal(4);
-      expect(run.stderr).to.include('the user is disabled');
+      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'gone@example.com', '--scope', 'users:read', '--json');
+      expectFailure(run, 4, 'SCOPE_NOT_HELD', 'the user is disabled');
     });
 
     it('refuses a second active key of the same name for the same user (exit 5)', async () => {
       await create('--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read');
-      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read');
-      expect(run.exitCode).to.equal(5);
-      expect(run.stderr).to.match(/^ana@example\.com already has an active API key named "ci"\n/);
+      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--json');
+      expectFailure(run, 5, 'KEY_EXISTS', /^ana@example\.com already has an active API key named "ci"$/);
       expect(await count('api_keys')).to.equal(1);
     });
 
-    const invalid: Array<[string, string[], RegExp]> = [
-      ['no scope', ['--name', 'ci', '--user', 'ana@example.com'], /^Give the key at least one scope\n/],
-      ['a scope that is no permission', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users'], /^Scope "users" is not a permission/],
-      ['a permission no module declares', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:fly'], /^Scope users:fly: no installed module declares this permission\n/],
-      ['an empty name', ['--name', ' ', '--user', 'ana@example.com', '--scope', 'users:read'], /^Give the key a name \(1 to 100 characters\)\n/],
-      ['a name too long', ['--name', 'x'.repeat(101), '--user', 'ana@example.com', '--scope', 'users:read'], /^The key name is 101 characters long; the most is 100\n/],
-      ['a name with a control character', ['--name', 'ci\u0007', '--user', 'ana@example.com', '--scope', 'users:read'], /^The key name contains a control character\n/],
-      ['no name', ['--user', 'ana@example.com', '--scope', 'users:read'], /^--name is required\n/],
-      ['an expiry of 0 days', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '0'], /^--expires-in-days: Expected an integer/],
-      ['an expiry that is no number', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', 'soon'], /^--expires-in-days: Expected an integer/],
-      ['no owner for the local administrator', ['--name', 'ci', '--scope', 'users:read'], /^Name the key's owner \(--user\): local-admin is not a user\n/],
+    const invalid: Array<[string, string[], string, RegExp]> = [
+      ['no scope', ['--name', 'ci', '--user', 'ana@example.com'], 'KEY_SCOPES_REQUIRED', /^Give the key at least one scope$/],
+      ['a scope that is no permission', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users'], 'SCOPE_INVALID', /^Scope "users" is not a permission/],
+      ['a permission no module declares', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:fly'], 'SCOPE_UNKNOWN', /^Scope users:fly: no installed module declares this permission$/],
+      ['an empty name', ['--name', ' ', '--user', 'ana@example.com', '--scope', 'users:read'], 'KEY_NAME_INVALID', /^Give the key a name \(1 to 100 characters\)$/],
+      ['a name too long', ['--name', 'x'.repeat(101), '--user', 'ana@example.com', '--scope', 'users:read'], 'KEY_NAME_INVALID', /^The key name is 101 characters long; the most is 100$/],
+      ['a name with a control character', ['--name', 'ci\u0007', '--user', 'ana@example.com', '--scope', 'users:read'], 'KEY_NAME_INVALID', /^The key name contains a control character$/],
+      ['no name', ['--user', 'ana@example.com', '--scope', 'users:read'], 'KEY_NAME_INVALID', /^--name is required$/],
+      ['an expiry of 0 days', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '0'], 'INVALID_USAGE', /^--expires-in-days: Expected an integer/],
+      ['an expiry that is no number', ['--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', 'soon'], 'INVALID_USAGE', /^--expires-in-days: Expected an integer/],
+      ['no owner for the local administrator', ['--name', 'ci', '--scope', 'users:read'], 'KEY_OWNER_REQUIRED', /^Name the key's owner \(--user\): local-admin is not a user$/],
     ];
-    for (const [label, args, message] of invalid) {
+    for (const [label, args, code, message] of invalid) {
       it(`refuses ${label} (exit 2)`, async () => {
-        const run = await t.cli('api:keys:create', ...args);
-        expect(run.exitCode, run.stderr).to.equal(2);
-        expect(run.stderr).to.match(message);
+        expectFailure(await t.cli('api:keys:create', ...args, '--json'), 2, code, message);
         expect(await count('api_keys')).to.equal(0);
       });
     }
 
     it('refuses an unknown user (exit 3)', async () => {
-      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'nobody@example.com', '--scope', 'users:read');
-      expect(run.exitCode, run.stderr).to.equal(3);
-      expect(run.stderr).to.match(/^No user "nobody@example\.com"\n/);
+      const run = await t.cli('api:keys:create', '--name', 'ci', '--user', 'nobody@example.com', '--scope', 'users:read', '--json');
+      expectFailure(run, 3, 'USER_NOT_FOUND', /^No user "nobody@example\.com"$/);
     });
   });
 
@@ -142,31 +135,29 @@ describeEachEngine('api commands', {root}, (t) => {
       const empty = await t.cli('api:keys:list');
       expect(empty.exitCode).to.equal(0);
       expect(empty.stderr).to.include('No API keys yet');
-      expect((await t.cli('api:keys:list', '--user', 'nobody@example.com')).exitCode).to.equal(3);
-      expect((await t.cli('api:keys:list', '--sort', 'keyHash')).exitCode).to.equal(2);
+      expectFailure(await t.cli('api:keys:list', '--user', 'nobody@example.com', '--json'), 3, 'USER_NOT_FOUND');
+      expectFailure(await t.cli('api:keys:list', '--sort', 'keyHash', '--json'), 2, 'LIST_FIELD_UNKNOWN');
     });
   });
 
   describe('api:keys:revoke and api:keys:rotate', () => {
     it('revokes by prefix or id, after confirmation; twice is exit 5', async () => {
       const a = await create('--name', 'a', '--user', 'ana@example.com', '--scope', 'users:read');
-      const refused = await t.cli('api:keys:revoke', a.prefix);
-      expect(refused.exitCode).to.equal(2);
-      expect(refused.stderr).to.match(/^Not confirmed: Revoke API key spk_\S{8} \("a"\)/);
+      const refused = await t.cli('api:keys:revoke', a.prefix, '--json');
+      expectFailure(refused, 2, 'CONFIRMATION_REQUIRED', /^Not confirmed: Revoke API key spk_\S{8} \("a"\)/);
       expect((await list())[0]!.status).to.equal('active');
 
       const run = await t.cli('api:keys:revoke', a.prefix, '--confirm', '--json');
       expect(run.exitCode).to.equal(0);
       expect(run.json().data).to.include({id: a.id, status: 'revoked'});
       expect(run.stdout).to.not.include(a.key);
-      const again = await t.cli('api:keys:revoke', a.id, '--confirm');
-      expect(again.exitCode).to.equal(5);
-      expect(again.stderr).to.match(/^API key spk_\S{8} is already revoked\n/);
+      const again = await t.cli('api:keys:revoke', a.id, '--confirm', '--json');
+      expectFailure(again, 5, 'KEY_REVOKED', /^API key spk_\S{8} is already revoked$/);
     });
 
     it('rotates: a new key with the same name, scopes and expiry, shown once; the old one revoked', async () => {
       const old = await create('--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '7');
-      expect((await t.cli('api:keys:rotate', old.prefix)).exitCode).to.equal(2);
+      expectFailure(await t.cli('api:keys:rotate', old.prefix, '--json'), 2, 'CONFIRMATION_REQUIRED');
       const run = await t.cli('api:keys:rotate', old.prefix, '--confirm', '--json');
       expect(run.exitCode, run.stdout).to.equal(0);
       const rotated = run.json().data;
@@ -179,17 +170,15 @@ describeEachEngine('api commands', {root}, (t) => {
 
       const table = await t.cli('api:keys:rotate', rotated.prefix, '--confirm');
       expect(table.stderr).to.include('Store this key now: it is not shown again.');
-      const twice = await t.cli('api:keys:rotate', old.prefix, '--confirm');
-      expect(twice.exitCode).to.equal(5);
-      expect(twice.stderr).to.match(/^API key spk_\S{8} is revoked; only an active key can be rotated\n/);
+      const twice = await t.cli('api:keys:rotate', old.prefix, '--confirm', '--json');
+      expectFailure(twice, 5, 'KEY_REVOKED', /^API key spk_\S{8} is revoked; only an active key can be rotated$/);
     });
 
     it('refuses to rotate an expired key (exit 5)', async () => {
       const old = await create('--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--expires-in-days', '1');
       await write('UPDATE api_keys SET expires_at = ? WHERE id = ?', '2020-01-01T00:00:00.000Z', old.id);
-      const run = await t.cli('api:keys:rotate', old.id, '--confirm');
-      expect(run.exitCode).to.equal(5);
-      expect(run.stderr).to.include('is expired');
+      const run = await t.cli('api:keys:rotate', old.id, '--confirm', '--json');
+      expectFailure(run, 5, 'KEY_EXPIRED', 'is expired');
     });
 
     for (const command of ['api:keys:revoke', 'api:keys:rotate']) {
@@ -197,9 +186,7 @@ describeEachEngine('api commands', {root}, (t) => {
         const {prefix} = await create('--name', 'a', '--user', 'ana@example.com', '--scope', 'users:read');
         const swapped = `spk_${[...prefix.slice(4)].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')}`;
         for (const reference of ['spk_AAAAAAAA', randomUUID(), 'nonsense', ...(swapped === prefix ? [] : [swapped])]) {
-          const run = await t.cli(command, reference, '--confirm');
-          expect(run.exitCode, reference).to.equal(3);
-          expect(run.stderr).to.include(`No API key "${reference}"`);
+          expectFailure(await t.cli(command, reference, '--confirm', '--json'), 3, 'KEY_NOT_FOUND', `No API key "${reference}"`);
         }
       });
     }
@@ -226,11 +213,9 @@ describeEachEngine('api commands', {root}, (t) => {
 
     it('refuses a bad day (exit 2) and an unknown key (exit 3)', async () => {
       for (const since of ['yesterday', '2026-13-01', '2026-02-30']) {
-        const run = await t.cli('api:usage', '--since', since);
-        expect(run.exitCode, since).to.equal(2);
-        expect(run.stderr).to.match(/expected a day as YYYY-MM-DD/);
+        expectFailure(await t.cli('api:usage', '--since', since, '--json'), 2, 'DAY_INVALID', /expected a day as YYYY-MM-DD/);
       }
-      expect((await t.cli('api:usage', '--key', 'spk_AAAAAAAA')).exitCode).to.equal(3);
+      expectFailure(await t.cli('api:usage', '--key', 'spk_AAAAAAAA', '--json'), 3, 'KEY_NOT_FOUND');
     });
   });
 
@@ -261,21 +246,19 @@ describeEachEngine('api commands', {root}, (t) => {
       expect(audit.map((row) => row.action)).to.deep.equal(['api.set-limit-of', 'api.set-limit-of', 'api.set-limit-of', 'api.remove-limit-of', 'api.remove-limit-of']);
     });
 
-    const cases: Array<[string, string[], number, RegExp]> = [
-      ['neither --key nor --role', ['api:limits:set', '--per-minute', '5'], 2, /^Name one API key \(--key\) or one role \(--role\)\n/],
-      ['both --key and --role', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--role', 'viewer', '--per-minute', '5'], 2, /cannot also be provided/],
-      ['no --per-minute', ['api:limits:set', '--role', 'viewer'], 2, /^Missing required flag per-minute\n/],
-      ['a limit of 0', ['api:limits:set', '--role', 'viewer', '--per-minute', '0'], 2, /^--per-minute: Expected an integer/],
-      ['an unknown role', ['api:limits:set', '--role', 'nobody', '--per-minute', '5'], 3, /^No role "nobody"\n/],
-      ['an unknown key', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--per-minute', '5'], 3, /^No API key "spk_AAAAAAAA"\n/],
-      ['removing a limit that is not set', ['api:limits:remove', '--role', 'viewer'], 3, /^No rate limit for role viewer\n/],
-      ['removing without a subject', ['api:limits:remove'], 2, /^Name one API key/],
+    const cases: Array<[string, string[], number, string, RegExp]> = [
+      ['neither --key nor --role', ['api:limits:set', '--per-minute', '5'], 2, 'LIMIT_SUBJECT', /^Name one API key \(--key\) or one role \(--role\)$/],
+      ['both --key and --role', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--role', 'viewer', '--per-minute', '5'], 2, 'INVALID_USAGE', /cannot also be provided/],
+      ['no --per-minute', ['api:limits:set', '--role', 'viewer'], 2, 'INVALID_USAGE', /^Missing required flag per-minute$/],
+      ['a limit of 0', ['api:limits:set', '--role', 'viewer', '--per-minute', '0'], 2, 'INVALID_USAGE', /^--per-minute: Expected an integer/],
+      ['an unknown role', ['api:limits:set', '--role', 'nobody', '--per-minute', '5'], 3, 'ROLE_NOT_FOUND', /^No role "nobody"$/],
+      ['an unknown key', ['api:limits:set', '--key', 'spk_AAAAAAAA', '--per-minute', '5'], 3, 'KEY_NOT_FOUND', /^No API key "spk_AAAAAAAA"$/],
+      ['removing a limit that is not set', ['api:limits:remove', '--role', 'viewer'], 3, 'LIMIT_NOT_FOUND', /^No rate limit for role viewer$/],
+      ['removing without a subject', ['api:limits:remove'], 2, 'LIMIT_SUBJECT', /^Name one API key/],
     ];
-    for (const [label, args, exitCode, message] of cases) {
+    for (const [label, args, exitCode, code, message] of cases) {
       it(`refuses ${label} (exit ${exitCode})`, async () => {
-        const run = await t.cli(...args);
-        expect(run.exitCode, run.stderr).to.equal(exitCode);
-        expect(run.stderr).to.match(message);
+        expectFailure(await t.cli(...args, '--json'), exitCode, code, message);
         expect(await count('api_limits')).to.equal(0);
       });
     }

@@ -2,7 +2,7 @@ import {writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,13 +41,10 @@ describeEachEngine('api:keys:create: --batch and --dry-run', {root}, (t) => {
       [['--name', 'x'.repeat(101), '--user', 'ana@example.com', '--scope', 'users:read'], 2, 'KEY_NAME_INVALID'],
       [['--name', 'ci', '--user', 'ana@example.com'], 2, 'KEY_SCOPES_REQUIRED'],
     ] as const) {
-      const run = await t.cli('api:keys:create', ...args, '--dry-run', '--json');
-      expect(run.exitCode, run.stdout).to.equal(exitCode);
-      expect(run.json().error.code).to.equal(code);
+      expectFailure(await t.cli('api:keys:create', ...args, '--dry-run', '--json'), exitCode, code);
     }
     expect((await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read')).exitCode).to.equal(0);
-    const duplicate = await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--dry-run', '--json');
-    expect(duplicate.exitCode).to.equal(5);
+    expectFailure(await t.cli('api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--dry-run', '--json'), 5, 'KEY_EXISTS');
     expect((await keys()).length).to.equal(1);
   });
 });

@@ -43,7 +43,7 @@ for (const engine of testEngines()) {
       let provided: unknown;
       const context: ModuleContext = {
         name: manifest.name, manifest, root, logger: silentLogger, config: {}, events: bus.forSource(manifest.name),
-        services: {get: <S>(name: string) => services[name] as S, has: (name) => name in services},
+        services: {get: ((token: string | {module: string}) => services[typeof token === 'string' ? token : token.module]) as ModuleContext['services']['get'], has: (token) => (typeof token === 'string' ? token : token.module) in services},
         paths: modulePaths(systemPaths, manifest.name), systemPaths,
         capability: <S>(name: string) => (name === 'database' ? (service as S) : undefined),
         provide: (value) => void (provided = value),
@@ -112,7 +112,7 @@ for (const engine of testEngines()) {
         expect(await api.keys.verify(revoked.key)).to.equal(undefined);
         await sql('UPDATE api_keys SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), expired.id]);
         expect(await api.keys.verify(expired.key)).to.equal(undefined);
-        expect((await api.keys.list(LOCAL_ADMIN)).map((key) => `${key.name} ${key.status}`)).to.have.members(['revoked revoked', 'expired expired', 'live active']);
+        expect((await api.keys.list(LOCAL_ADMIN)).items.map((key) => `${key.name} ${key.status}`)).to.have.members(['revoked revoked', 'expired expired', 'live active']);
 
         expect(await api.keys.verify(live.key)).to.not.equal(undefined);
         await users.users.setStatus(LOCAL_ADMIN, ana.id, 'disabled');
@@ -146,9 +146,9 @@ for (const engine of testEngines()) {
         const own = await api.keys.create(ana, {name: 'laptop', scopes: ['users:read', 'config:read']});
         expect(own.user).to.equal('ana@example.com');
         await api.keys.create(bob, {name: 'bob', scopes: ['users:read']});
-        expect((await api.keys.list(ana)).map((key) => key.name)).to.deep.equal(['laptop']);
-        expect((await api.keys.list(LOCAL_ADMIN)).map((key) => key.name)).to.have.members(['laptop', 'bob']);
-        const bobKey = (await api.keys.list(bob))[0]!;
+        expect((await api.keys.list(ana)).items.map((key) => key.name)).to.deep.equal(['laptop']);
+        expect((await api.keys.list(LOCAL_ADMIN)).items.map((key) => key.name)).to.have.members(['laptop', 'bob']);
+        const bobKey = (await api.keys.list(bob)).items[0]!;
 
         await failure(api.keys.create(ana, {name: 'more', scopes: ['users:create']}), 4, 'SCOPE_NOT_HELD');
         await failure(api.keys.create(ana, {name: 'all', scopes: ['users:*']}), 4, 'SCOPE_NOT_HELD');
@@ -162,7 +162,7 @@ for (const engine of testEngines()) {
         await failure(api.usage.report(ana, {key: bobKey.prefix}), 4, 'PERMISSION_DENIED');
         await failure(api.limits.list(ana), 4, 'PERMISSION_DENIED');
         await failure(api.limits.set(ana, {role: 'member'}, 10), 4, 'PERMISSION_DENIED');
-        expect(await api.usage.report(ana)).to.deep.equal([]);
+        expect((await api.usage.report(ana)).items).to.deep.equal([]);
 
         const rotated = await api.keys.rotate(ana, own.prefix);
         await api.keys.revoke(ana, rotated.id);
@@ -177,8 +177,8 @@ for (const engine of testEngines()) {
         const ana = await seedUser('ana@example.com', ['viewer']);
         const bob = await seedUser('bob@example.com', ['viewer']);
         await api.keys.create(bob, {name: 'bob', scopes: ['users:read']});
-        expect((await api.keys.list(ana)).map((key) => key.user)).to.deep.equal(['bob@example.com']);
-        expect(await api.keys.list(ana, {user: ana.id})).to.deep.equal([]);
+        expect((await api.keys.list(ana)).items.map((key) => key.user)).to.deep.equal(['bob@example.com']);
+        expect((await api.keys.list(ana, {user: ana.id})).items).to.deep.equal([]);
       });
 
       it('lets a key create keys only within its own scopes', async () => {
@@ -212,7 +212,7 @@ for (const engine of testEngines()) {
         await api.usage.record(first.id, 'GET /v1/roles');
         await api.usage.record(second.id, 'GET /v1/users');
         await api.usage.record(first.id, 'GET /v1/users', new Date('2026-01-02T10:00:00Z'));
-        const rows = await api.usage.report(LOCAL_ADMIN);
+        const rows = (await api.usage.report(LOCAL_ADMIN)).items;
         expect(rows).to.deep.include.members([
           {key: first.prefix, name: 'first', endpoint: 'GET /v1/users', day: '2026-01-02', count: 1},
           {key: first.prefix, name: 'first', endpoint: 'GET /v1/users', day: today, count: 10},
@@ -221,8 +221,8 @@ for (const engine of testEngines()) {
         ]);
         expect(rows).to.have.length(4);
         expect(rows[0]!.day).to.equal('2026-01-02');
-        expect(await api.usage.report(ana, {key: second.prefix})).to.deep.equal([{key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1}]);
-        expect(await api.usage.report(ana, {since: today})).to.have.length(3);
+        expect((await api.usage.report(ana, {key: second.prefix})).items).to.deep.equal([{key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1}]);
+        expect((await api.usage.report(ana, {since: today})).items).to.have.length(3);
         await failure(api.usage.report(ana, {since: '2026-02-30'}), 2, 'DAY_INVALID');
         await failure(api.usage.record(first.id, ''), 2, 'ENDPOINT_INVALID');
       });

@@ -122,7 +122,7 @@ export class MfaService {
     const step = await this.acceptedStep(row, code);
     if (step === undefined) {
       await this.users.audit.record(actor, {action: 'auth.verify-mfa', target: actor.label, result: 'failed', details: {reason: 'wrong code'}});
-      throw invalidInput('The code is not right', {code: 'MFA_CODE_INVALID', hint: 'Enter the code your app shows now; check that the clocks of this machine and the phone are right.'});
+      throw permissionDenied('The code is not right', {code: 'MFA_CODE_INVALID', hint: 'Enter the code your app shows now; check that the clocks of this machine and the phone are right.'});
     }
     const activatedAt = new Date().toISOString();
     await this.db.repository(Mfa).update({userId: actor.id}, {status: 'active', lastStep: step, activatedAt});

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {readFile, readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
-import {createTempHome, describeEachEngine, runCli, type TempHome} from '@systemprompt/testing';
+import {createTempHome, describeEachEngine, expectFailure, runCli, type TempHome} from '@systemprompt/testing';
 import {createUser, login, ok, root, runWithStdin, sql} from '../helpers/cli.js';
 
 const CLIENT_SECRET = 'oidc-client-secret-4b1d';
@@ -46,16 +46,14 @@ describeEachEngine('auth:db and stored secrets on several hosts of one database'
 
     // A second host without any key.
     const none = await otherHost({}, 'auth:db', '--json');
-    expect(none.exitCode, none.stdout).to.equal(6);
-    const {error} = none.json();
-    expect(error.code).to.equal('SECRETS_UNREADABLE');
+    const error = expectFailure(none, 6, 'SECRETS_UNREADABLE');
     expect(error.message).to.equal(`2 of 2 stored secrets cannot be decrypted with this host's secret key (${join(other.path, 'config', 'secret.key')}): the MFA secret of ana@example.com, the client secret of identity provider corp`);
     expect(error.hint).to.include('SYSTEMPROMPT_SECRET_KEY');
-    expect(error.details.unreadable).to.deep.equal([
+    expect(error.details!.unreadable).to.deep.equal([
       {table: 'auth_mfa', column: 'secret', row: userId, what: 'the MFA secret of ana@example.com', reason: 'no secret key on this host'},
       {table: 'auth_providers', column: 'client_secret', row: 'corp', what: 'the client secret of identity provider corp', reason: 'no secret key on this host'},
     ]);
-    expect(error.details.statistics).to.include({providers: 1, secretsReadable: 0});
+    expect(error.details!.statistics).to.include({providers: 1, secretsReadable: 0});
     for (const text of [none.stdout, none.stderr]) expect(text).not.to.include(mfaSecret).and.not.include(CLIENT_SECRET).and.not.include(stored[0].secret);
     // Asking did not create a key on the second host (a new key would split the hosts for good).
     expect(await readdir(join(other.path, 'config')).catch(() => [])).not.to.include('secret.key');
@@ -64,8 +62,8 @@ describeEachEngine('auth:db and stored secrets on several hosts of one database'
     const own = await otherHost({SYSTEMPROMPT_SECRET_KEY: randomBytes(32).toString('base64')}, 'auth:db');
     expect(own.exitCode).to.equal(6);
     expect(own.stderr).to.match(/^2 of 2 stored secrets cannot be decrypted with this host's secret key \(SYSTEMPROMPT_SECRET_KEY\): the MFA secret of ana@example\.com, the client secret of identity provider corp\nHint: /);
-    const ownJson = (await otherHost({SYSTEMPROMPT_SECRET_KEY: randomBytes(32).toString('base64')}, 'auth:db', '--json')).json();
-    expect(ownJson.error.details.unreadable.map((secret: {reason: string}) => secret.reason)).to.deep.equal(['encrypted with another key', 'encrypted with another key']);
+    const ownJson = expectFailure(await otherHost({SYSTEMPROMPT_SECRET_KEY: randomBytes(32).toString('base64')}, 'auth:db', '--json'), 6, 'SECRETS_UNREADABLE');
+    expect(ownJson.details!.unreadable.map((secret: {reason: string}) => secret.reason)).to.deep.equal(['encrypted with another key', 'encrypted with another key']);
 
     // The key the secrets were written with, shared: everything reads.
     const key = (await readFile(join(t.home.path, 'config', 'secret.key'), 'utf8')).trim();
@@ -77,10 +75,8 @@ describeEachEngine('auth:db and stored secrets on several hosts of one database'
   it('an invalid key is its own error (exit 2), not a list of secrets; auth:db still needs auth:read first', async () => {
     await secretsOnFirstHost();
     const invalid = await otherHost({SYSTEMPROMPT_SECRET_KEY: 'too-short'}, 'auth:db', '--json');
-    expect(invalid.exitCode).to.equal(2);
-    expect(invalid.json().error.code).to.equal('SECRET_KEY_INVALID');
+    expectFailure(invalid, 2, 'SECRET_KEY_INVALID');
     const anonymous = await otherHost({SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false', SYSTEMPROMPT_SECRET_KEY: 'too-short'}, 'auth:db', '--json');
-    expect(anonymous.exitCode).to.equal(4);
-    expect(anonymous.json().error.code).to.equal('PERMISSION_DENIED');
+    expectFailure(anonymous, 4, 'PERMISSION_DENIED');
   });
 });

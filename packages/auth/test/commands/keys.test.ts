@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {SignJWT, createLocalJWKSet, decodeProtectedHeader, generateKeyPair, importJWK, jwtVerify, type JSONWebKeySet} from 'jose';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 import {ALL_TABLES, createUser, databaseDump, login, modeOf, ok, root, sql} from '../helpers/cli.js';
 import {withAuthService} from '../helpers/kernel.js';
 
@@ -22,6 +22,7 @@ describeEachEngine('signing keys and tokens: auth:generatekey, auth:token', {roo
     const run = await t.cli('auth:token', '--user', 'ana@example.com');
     expect(run.exitCode).to.equal(6);
     expect(run.stderr).to.equal('There is no signing key\nHint: Generate one with auth:generatekey.\n');
+    expectFailure(await t.cli('auth:token', '--user', 'ana@example.com', '--json'), 6, 'NO_SIGNING_KEY');
     expect(await jwks()).to.deep.equal({keys: []});
     expect((await ok(t, 'auth:generatekey', '--list')).stderr).to.include('No signing keys yet');
   });
@@ -48,8 +49,8 @@ describeEachEngine('signing keys and tokens: auth:generatekey, auth:token', {roo
     expect(JSON.parse(row.public_jwk)).to.deep.equal(published.keys[0]);
     const table = await ok(t, 'auth:generatekey', '--jwks');
     expect(JSON.parse(table.stdout)).to.deep.equal(published);
-    expect((await t.cli('auth:generatekey', '--list', '--jwks')).exitCode).to.equal(2);
-    expect((await t.cli('auth:generatekey', '--alg', 'HS256')).exitCode).to.equal(2);
+    expectFailure(await t.cli('auth:generatekey', '--list', '--jwks', '--json'), 2, 'INVALID_USAGE');
+    expectFailure(await t.cli('auth:generatekey', '--alg', 'HS256', '--json'), 2, 'INVALID_USAGE');
   });
 
   it('issues a token that verifies with the JWKS, until its key is retired; older keys verify only', async () => {
@@ -73,9 +74,8 @@ describeEachEngine('signing keys and tokens: auth:generatekey, auth:token', {roo
     // Signed by the verify-only key: still good.
     expect((await verify(jwt)).payload.sub).to.equal(user.id);
 
-    const unconfirmed = await t.cli('auth:generatekey', '--retire', first.kid);
-    expect(unconfirmed.exitCode).to.equal(2);
-    expect(unconfirmed.stderr).to.include(`Not confirmed: Retire verify-only signing key ${first.kid}`);
+    const unconfirmed = await t.cli('auth:generatekey', '--retire', first.kid, '--json');
+    expectFailure(unconfirmed, 2, 'CONFIRMATION_REQUIRED', `Not confirmed: Retire verify-only signing key ${first.kid}`);
     const retired = await generate('--retire', first.kid, '--confirm');
     expect(retired).to.include({kid: first.kid, status: 'retired', privateKey: false, signingKey: second.kid});
     expect(existsSync(keyFile(first.kid))).to.equal(false);
@@ -87,13 +87,13 @@ describeEachEngine('signing keys and tokens: auth:generatekey, auth:token', {roo
     });
     expect((failure as {code?: string})?.code).to.equal('ERR_JWKS_NO_MATCHING_KEY');
     expect((await verify(newer.token, after)).payload.email).to.equal('ana@example.com');
-    expect((await t.cli('auth:generatekey', '--retire', first.kid, '--confirm')).exitCode).to.equal(5);
-    expect((await t.cli('auth:generatekey', '--retire', 'nope', '--confirm')).exitCode).to.equal(3);
+    expectFailure(await t.cli('auth:generatekey', '--retire', first.kid, '--confirm', '--json'), 5, 'KEY_RETIRED');
+    expectFailure(await t.cli('auth:generatekey', '--retire', 'nope', '--confirm', '--json'), 3, 'KEY_NOT_FOUND');
 
     // Retiring the signing key leaves none: a warning now, exit 6 for the next token.
     const last = await ok(t, 'auth:generatekey', '--retire', second.kid, '--confirm');
     expect(last.stderr).to.include('Warning: No key signs tokens now');
-    expect((await t.cli('auth:token', '--user', 'ana@example.com')).exitCode).to.equal(6);
+    expectFailure(await t.cli('auth:token', '--user', 'ana@example.com', '--json'), 6, 'NO_SIGNING_KEY');
     expect(await jwks()).to.deep.equal({keys: []});
   });
 
@@ -104,26 +104,21 @@ describeEachEngine('signing keys and tokens: auth:generatekey, auth:token', {roo
     expect(viewer.scopes).to.deep.equal(['*:read']);
     expect((await verify(viewer.token)).payload.scope).to.equal('*:read');
     const beyond = await t.cli('auth:token', '--user', 'ana@example.com', '--scope', 'users:create', '--json');
-    expect(beyond.exitCode).to.equal(4);
-    expect(beyond.json().error).to.deep.include({code: 'TOKEN_SCOPE_NOT_HELD', message: 'A token for ana@example.com cannot carry users:create: no role or grant gives it'});
-    expect((await t.cli('auth:token', '--user', 'ana@example.com', '--scope', 'users:*')).exitCode).to.equal(4);
-    expect((await t.cli('auth:token', '--user', 'ana@example.com', '--scope', 'not a permission')).exitCode).to.equal(2);
-    expect((await t.cli('auth:token', '--user', 'ana@example.com', '--expires-in', '0')).exitCode).to.equal(2);
-    expect((await t.cli('auth:token', '--user', 'nobody@example.com')).exitCode).to.equal(3);
-    const local = await t.cli('auth:token', '--json');
-    expect(local.exitCode).to.equal(2);
-    expect(local.json().error.code).to.equal('TOKEN_USER_REQUIRED');
+    expect(expectFailure(beyond, 4, 'TOKEN_SCOPE_NOT_HELD').message).to.equal('A token for ana@example.com cannot carry users:create: no role or grant gives it');
+    expectFailure(await t.cli('auth:token', '--user', 'ana@example.com', '--scope', 'users:*', '--json'), 4, 'TOKEN_SCOPE_NOT_HELD');
+    expectFailure(await t.cli('auth:token', '--user', 'ana@example.com', '--scope', 'not a permission', '--json'), 2, 'PERMISSION_INVALID');
+    expectFailure(await t.cli('auth:token', '--user', 'ana@example.com', '--expires-in', '0', '--json'), 2, 'INVALID_USAGE');
+    expectFailure(await t.cli('auth:token', '--user', 'nobody@example.com', '--json'), 3, 'USER_NOT_FOUND');
+    expectFailure(await t.cli('auth:token', '--json'), 2, 'TOKEN_USER_REQUIRED');
 
     // Signed in: one's own token needs no permission; another's needs auth:tokens.
     expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
     const own = await ok(t, 'auth:token', '--scope', 'users:read');
     expect(own.stderr).to.include('Token for ana@example.com, scopes users:read');
-    const other = await t.cli('auth:token', '--user', 'bo@example.com');
-    expect(other.exitCode).to.equal(4);
-    expect(other.stderr).to.match(/^ana@example\.com may not issue token bo@example\.com: auth:tokens is required/);
-    const keys = await t.cli('auth:generatekey');
-    expect(keys.exitCode).to.equal(4);
-    expect(keys.stderr).to.match(/^ana@example\.com may not generate key: auth:keys is required/);
+    const other = await t.cli('auth:token', '--user', 'bo@example.com', '--json');
+    expectFailure(other, 4, 'PERMISSION_DENIED', /^ana@example\.com may not issue token bo@example\.com: auth:tokens is required/);
+    const keys = await t.cli('auth:generatekey', '--json');
+    expectFailure(keys, 4, 'PERMISSION_DENIED', /^ana@example\.com may not generate key: auth:keys is required/);
     await ok(t, 'auth:generatekey', '--list');
     await ok(t, 'auth:generatekey', '--jwks');
     expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);

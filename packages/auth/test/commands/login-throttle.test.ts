@@ -1,6 +1,6 @@
 import {expect} from 'chai';
 import {Secret, TOTP} from 'otpauth';
-import {describeEachEngine, spawnCli} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure, spawnCli} from '@systemprompt/testing';
 import {BIN, createUser, login, ok, root, sql} from '../helpers/cli.js';
 
 describeEachEngine('sign-in throttling with concurrent attempts', {root}, (t) => {
@@ -28,19 +28,17 @@ describeEachEngine('sign-in throttling with concurrent attempts', {root}, (t) =>
 
     // Locked now, even for the right password.
     const right = await login(t, 'ana@example.com');
-    expect(right.exitCode).to.equal(4);
-    expect(right.json().error.code).to.equal('LOGIN_LOCKED');
+    expectFailure(right, 4, 'LOGIN_LOCKED');
   });
 
   it('a slot is settled: failed and ok stay, an attempt without its MFA code leaves none', async () => {
     await createUser(t, 'bo@example.com', 'viewer');
-    expect((await login(t, 'bo@example.com', 'wrong')).exitCode).to.equal(4);
+    expectFailure(await login(t, 'bo@example.com', 'wrong'), 4, 'LOGIN_FAILED');
     expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);
     const secret = (await ok(t, 'auth:mfa:enroll', '--json')).json().data.secret as string;
     await ok(t, 'auth:mfa:verify', new TOTP({secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30}).generate());
     const noCode = await login(t, 'bo@example.com');
-    expect(noCode.exitCode).to.equal(4);
-    expect(noCode.json().error.code).to.equal('MFA_CODE_REQUIRED');
+    expectFailure(noCode, 4, 'MFA_CODE_REQUIRED');
     const rows = await sql(t, "SELECT result FROM auth_login_attempts WHERE email = 'bo@example.com' ORDER BY id");
     expect(rows.map((row) => row.result)).to.deep.equal(['failed', 'ok']);
     expect(await sql(t, "SELECT email FROM auth_login_locks WHERE email = 'bo@example.com'")).to.have.length(1);

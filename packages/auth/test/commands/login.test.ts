@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 import {ALL_TABLES, PASSWORD, cliWith, createUser, databaseDump, filesContaining, login, modeOf, ok, root, runWithStdin, sql, withEnv} from '../helpers/cli.js';
 
 describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a command', {root}, (t) => {
@@ -80,6 +80,8 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       const rows = await sql(t, "SELECT actor, action, result FROM users_audit WHERE result = 'denied'");
       expect(rows).to.deep.equal([{actor: 'ana@example.com', action: 'users.create', result: 'denied'}]);
       expect((await ok(t, 'users:list', '--json')).json().data.map((row: {email: string}) => row.email)).to.deep.equal(['ana@example.com']);
+      // The same refusal in JSON, after the audit checks above (it is audited too).
+      expectFailure(await t.cli('users:create', '--email', 'x@example.com', '--role', 'admin', '--json'), 4, 'PERMISSION_DENIED', 'users:create is required');
     });
 
     it('an expired or revoked session is exit 4 with a hint to sign in again; auth:logout clears it', async () => {
@@ -89,13 +91,14 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       const expired = await t.cli('users:list');
       expect(expired.exitCode).to.equal(4);
       expect(expired.stderr).to.equal('The session of ana@example.com has expired or was revoked\nHint: Sign in again with auth:login (or auth:logout to remove the session file).\n');
-      expect((await t.cli('auth:whoami', '--json')).json().error.code).to.equal('SESSION_EXPIRED');
+      expectFailure(await t.cli('users:list', '--json'), 4, 'SESSION_EXPIRED');
+      expectFailure(await t.cli('auth:whoami', '--json'), 4, 'SESSION_EXPIRED');
       expect((await ok(t, 'auth:logout', '--json')).json().data.signedOut).to.equal(true);
       expect((await ok(t, 'auth:whoami', '--json')).json().data.kind).to.equal('local');
 
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
       await sql(t, 'UPDATE users_sessions SET revoked_at = ?', new Date().toISOString());
-      expect((await t.cli('users:list')).exitCode).to.equal(4);
+      expectFailure(await t.cli('users:list', '--json'), 4, 'SESSION_EXPIRED');
     });
 
     it('refuses a session file that is not one (exit 4)', async () => {
@@ -103,9 +106,7 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       const {writeFile, mkdir} = await import('node:fs/promises');
       await mkdir(join(t.home.path, 'config'), {recursive: true});
       await writeFile(sessionFile(), 'not json', {mode: 0o600});
-      const run = await t.cli('users:list', '--json');
-      expect(run.exitCode).to.equal(4);
-      expect(run.json().error.code).to.equal('SESSION_FILE_INVALID');
+      expectFailure(await t.cli('users:list', '--json'), 4, 'SESSION_FILE_INVALID');
       await ok(t, 'auth:logout');
       expect(existsSync(sessionFile())).to.equal(false);
     });
@@ -117,7 +118,7 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       const refused = await cliWith(t, trustOff, 'users:list');
       expect(refused.exitCode).to.equal(4);
       expect(refused.stderr).to.match(/^anonymous may not list: users:read is required \(not signed in\)\nHint: Sign in with auth:login/);
-      expect((await cliWith(t, trustOff, 'users:list', '--json')).json().error.code).to.equal('PERMISSION_DENIED');
+      expectFailure(await cliWith(t, trustOff, 'users:list', '--json'), 4, 'PERMISSION_DENIED');
       const whoami = await cliWith(t, trustOff, 'auth:whoami', '--json');
       expect(whoami.json().data).to.deep.include({kind: 'anonymous', via: 'none', permissions: []});
       expect((await cliWith(t, trustOff, 'auth:whoami')).stderr).to.include('Nobody is signed in');
@@ -131,7 +132,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       const unset = {SYSTEMPROMPT_AUTH_LOCAL_TRUST: undefined};
       const whoami = (await cliWith(t, unset, 'auth:whoami', '--json')).json().data;
       expect(whoami.kind).to.equal(t.engine === 'sqlite' ? 'local' : 'anonymous');
-      expect((await cliWith(t, unset, 'users:list')).exitCode).to.equal(t.engine === 'sqlite' ? 0 : 4);
+      const list = await cliWith(t, unset, 'users:list', '--json');
+      if (t.engine === 'sqlite') expect(list.exitCode, list.stdout).to.equal(0);
+      else expectFailure(list, 4, 'PERMISSION_DENIED');
     });
   });
 
@@ -139,11 +142,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
     it('a wrong password or an unknown email is exit 4 with the same message, recorded per email', async () => {
       await createUser(t, 'ana@example.com', 'viewer');
       const wrong = await login(t, 'ana@example.com', 'not the password');
-      expect(wrong.exitCode).to.equal(4);
-      expect(wrong.json().error).to.deep.include({code: 'LOGIN_FAILED', message: 'Wrong email or password, or the user is disabled'});
+      expect(expectFailure(wrong, 4, 'LOGIN_FAILED').message).to.equal('Wrong email or password, or the user is disabled');
       const unknown = await login(t, 'nobody@example.com', 'whatever1');
-      expect(unknown.exitCode).to.equal(4);
-      expect(unknown.json().error.message).to.equal(wrong.json().error.message);
+      expect(expectFailure(unknown, 4, 'LOGIN_FAILED').message).to.equal(wrong.json().error.message);
       expect(existsSync(sessionFile())).to.equal(false);
       const failures = (await activity()).filter((row) => row.action === 'auth.login');
       expect(failures.map((row) => [row.actor, row.target, row.result])).to.deep.equal([['anonymous', 'ana@example.com', 'failed'], ['anonymous', 'nobody@example.com', 'failed']]);
@@ -152,10 +153,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
 
     it('without a terminal needs --email and --password-stdin (exit 2); an empty password is exit 2', async () => {
       const run = await t.cli('auth:login', '--email', 'ana@example.com', '--json');
-      expect(run.exitCode).to.equal(2);
-      expect(run.json().error.code).to.equal('LOGIN_CREDENTIALS_REQUIRED');
-      expect((await runWithStdin(t, ['auth:login', '--email', 'ana@example.com', '--password-stdin'], '')).exitCode).to.equal(2);
-      expect((await login(t, 'not-an-email')).exitCode).to.equal(2);
+      expectFailure(run, 2, 'LOGIN_CREDENTIALS_REQUIRED');
+      expectFailure(await runWithStdin(t, ['auth:login', '--email', 'ana@example.com', '--password-stdin', '--json'], ''), 2, 'STDIN_EMPTY');
+      expectFailure(await login(t, 'not-an-email'), 2, 'EMAIL_INVALID');
     });
 
     it('locks an email after loginMaxFailures failures, even for the right password, until the lock passes', async () => {
@@ -163,17 +163,13 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       await createUser(t, 'bo@example.com', 'viewer');
       await withEnv({SYSTEMPROMPT_AUTH_LOGIN_MAX_FAILURES: '3'}, async () => {
         // A success in between starts the count again.
-        expect((await login(t, 'ana@example.com', 'wrong-1')).exitCode).to.equal(4);
+        expectFailure(await login(t, 'ana@example.com', 'wrong-1'), 4, 'LOGIN_FAILED');
         expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
-        for (const attempt of [1, 2]) expect((await login(t, 'ana@example.com', `wrong-${attempt}`)).json().error.code).to.equal('LOGIN_FAILED');
-        const third = await login(t, 'ana@example.com', 'wrong-3');
-        expect(third.exitCode).to.equal(4);
-        expect(third.json().error.message).to.match(/; sign-in for ana@example\.com is locked until \d{4}-/);
+        for (const attempt of [1, 2]) expectFailure(await login(t, 'ana@example.com', `wrong-${attempt}`), 4, 'LOGIN_FAILED');
+        expectFailure(await login(t, 'ana@example.com', 'wrong-3'), 4, 'LOGIN_FAILED', /; sign-in for ana@example\.com is locked until \d{4}-/);
 
-        const locked = await login(t, 'ana@example.com');
-        expect(locked.exitCode).to.equal(4);
-        expect(locked.json().error).to.deep.include({code: 'LOGIN_LOCKED'});
-        const lockedUntil = new Date(locked.json().error.details.lockedUntil).getTime();
+        const locked = expectFailure(await login(t, 'ana@example.com'), 4, 'LOGIN_LOCKED');
+        const lockedUntil = new Date(locked.details!.lockedUntil).getTime();
         expect(lockedUntil - Date.now()).to.be.within(14 * 60_000, 15 * 60_000);
         // Per email: others sign in.
         expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);
@@ -200,9 +196,7 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
         const whoami = (await ok(t, 'auth:whoami', '--json')).json().data;
         expect(whoami).to.deep.include({kind: 'user', label: 'ana@example.com', via: 'api-key', scopes: ['users:read']});
         await ok(t, 'users:list');
-        const outside = await t.cli('users:activity');
-        expect(outside.exitCode).to.equal(4);
-        expect(outside.stderr).to.include('not within the scopes of the API key used');
+        expectFailure(await t.cli('users:activity', '--json'), 4, 'PERMISSION_DENIED', 'not within the scopes of the API key used');
       });
       expect((await ok(t, 'auth:whoami', '--json')).json().data.label).to.equal('bo@example.com');
     });
@@ -215,7 +209,7 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
         expect(run.stderr).to.match(/^SYSTEMPROMPT_API_KEY is not a valid API key\nHint: /);
         expect(run.stdout + run.stderr).not.to.include(bad);
         const json = await t.cli('auth:whoami', '--json');
-        expect(json.json().error.code).to.equal('API_KEY_INVALID');
+        expectFailure(json, 4, 'API_KEY_INVALID');
         expect(json.stdout).not.to.include(bad);
       });
     });

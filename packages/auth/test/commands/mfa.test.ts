@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {Secret, TOTP} from 'otpauth';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 import {ALL_TABLES, createUser, databaseDump, filesContaining, login, ok, root, sql} from '../helpers/cli.js';
 
 /** The code an authenticator app shows for `secret`, `offsetSteps` 30-second steps from now. */
@@ -53,9 +53,8 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
 
     const wrong = await t.cli('auth:mfa:verify', wrongCode(secret), '--json');
-    expect(wrong.exitCode).to.equal(2);
-    expect(wrong.json().error.code).to.equal('MFA_CODE_INVALID');
-    expect((await t.cli('auth:mfa:verify', '12345')).exitCode).to.equal(2);
+    expectFailure(wrong, 4, 'MFA_CODE_INVALID');
+    expectFailure(await t.cli('auth:mfa:verify', '12345', '--json'), 2, 'MFA_CODE_FORMAT');
     expect((await status()).mfa).to.equal('pending');
     const verified = await ok(t, 'auth:mfa:verify', codeFor(secret), '--json');
     expect(verified.json().data).to.include({email: 'ana@example.com', mfa: 'on'});
@@ -63,12 +62,10 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
 
     await ok(t, 'auth:logout');
     const without = await login(t, 'ana@example.com');
-    expect(without.exitCode).to.equal(4);
-    expect(without.json().error).to.deep.include({code: 'MFA_CODE_REQUIRED', hint: 'Add --code with the 6 digits your app shows.'});
+    expect(expectFailure(without, 4, 'MFA_CODE_REQUIRED').hint).to.equal('Add --code with the 6 digits your app shows.');
     expect(existsSync(sessionFile())).to.equal(false);
     const badCode = await login(t, 'ana@example.com', undefined, '--code', wrongCode(secret));
-    expect(badCode.exitCode).to.equal(4);
-    expect(badCode.json().error.code).to.equal('MFA_CODE_INVALID');
+    expectFailure(badCode, 4, 'MFA_CODE_INVALID');
     expect(existsSync(sessionFile())).to.equal(false);
 
     // The code verify used is spent; the next one (within the allowed clock skew) signs in, once.
@@ -78,8 +75,7 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     expect(signedIn.json().data).to.include({email: 'ana@example.com', mfa: true});
     await ok(t, 'auth:logout');
     const replay = await login(t, 'ana@example.com', undefined, '--code', code);
-    expect(replay.exitCode).to.equal(4);
-    expect(replay.json().error.code).to.equal('MFA_CODE_INVALID');
+    expectFailure(replay, 4, 'MFA_CODE_INVALID');
 
     const reasons = (await ok(t, 'users:activity', 'ana@example.com', '--limit', '0', '--json')).json().data
       .filter((entry: {action: string}) => entry.action.startsWith('auth.')).map((entry: {action: string; result: string}) => `${entry.action}:${entry.result}`);
@@ -101,25 +97,21 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
   it('refuses to enroll twice (exit 5) and needs a signed-in user (exit 4)', async () => {
     await ok(t, 'auth:whoami');
     const local = await t.cli('auth:mfa:enroll', '--json');
-    expect(local.exitCode).to.equal(4);
-    expect(local.json().error).to.deep.include({code: 'NOT_SIGNED_IN', hint: 'Sign in with auth:login.'});
-    expect((await t.cli('auth:mfa')).exitCode).to.equal(4);
+    expect(expectFailure(local, 4, 'NOT_SIGNED_IN').hint).to.equal('Sign in with auth:login.');
+    expectFailure(await t.cli('auth:mfa', '--json'), 4, 'NOT_SIGNED_IN');
     await enrolled();
     const twice = await t.cli('auth:mfa:enroll', '--json');
-    expect(twice.exitCode).to.equal(5);
-    expect(twice.json().error.code).to.equal('MFA_ACTIVE');
-    expect((await t.cli('auth:mfa:verify', '000000', '--json')).json().error.code).to.equal('MFA_ACTIVE');
+    expectFailure(twice, 5, 'MFA_ACTIVE');
+    expectFailure(await t.cli('auth:mfa:verify', '000000', '--json'), 5, 'MFA_ACTIVE');
   });
 
   it('turns off with confirmation and a current code; an administrator can turn it off for someone else', async () => {
     const secret = await enrolled();
-    const unconfirmed = await t.cli('auth:mfa:disable', codeFor(secret, 1));
-    expect(unconfirmed.exitCode).to.equal(2);
-    expect(unconfirmed.stderr).to.include('Not confirmed: Turn off two-factor sign-in for ana@example.com');
+    const unconfirmed = await t.cli('auth:mfa:disable', codeFor(secret, 1), '--json');
+    expectFailure(unconfirmed, 2, 'CONFIRMATION_REQUIRED', 'Not confirmed: Turn off two-factor sign-in for ana@example.com');
     const noCode = await t.cli('auth:mfa:disable', '--confirm', '--json');
-    expect(noCode.exitCode).to.equal(4);
-    expect(noCode.json().error.code).to.equal('MFA_CODE_REQUIRED');
-    expect((await t.cli('auth:mfa:disable', wrongCode(secret), '--confirm')).exitCode).to.equal(4);
+    expectFailure(noCode, 4, 'MFA_CODE_REQUIRED');
+    expectFailure(await t.cli('auth:mfa:disable', wrongCode(secret), '--confirm', '--json'), 4, 'MFA_CODE_INVALID');
     expect((await status()).mfa).to.equal('on');
     const off = await ok(t, 'auth:mfa:disable', codeFor(secret, 1), '--confirm', '--json');
     expect(off.json().data.mfa).to.equal('off');
@@ -132,7 +124,7 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     await ok(t, 'auth:logout');
     await createUser(t, 'bo@example.com', 'viewer');
     expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);
-    expect((await t.cli('auth:mfa:disable', '--user', 'ana@example.com', '--confirm')).exitCode).to.equal(4);
+    expectFailure(await t.cli('auth:mfa:disable', '--user', 'ana@example.com', '--confirm', '--json'), 4, 'PERMISSION_DENIED');
     await ok(t, 'auth:logout');
     const admin = await ok(t, 'auth:mfa:disable', '--user', 'ana@example.com', '--confirm', '--json');
     expect(admin.json().data).to.include({email: 'ana@example.com', mfa: 'off'});

@@ -1,5 +1,5 @@
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 import {ALL_TABLES, createUser, databaseDump, filesContaining, login, ok, root, runWithStdin, sql} from '../helpers/cli.js';
 import {closedPort, startFakeIssuer, type FakeIssuer} from '../helpers/oidc-server.js';
 
@@ -42,40 +42,35 @@ describeEachEngine('identity providers: auth:providers, :add, :remove, :test', {
   });
 
   it('refuses invalid input (2), an existing name (5), and needs auth:providers (4)', async () => {
-    for (const args of [
-      ['Bad', '--issuer', 'https://a.example.com', '--client-id', 'x'],
-      ['ok', '--issuer', 'not a url', '--client-id', 'x'],
-      ['ok', '--issuer', 'ftp://a.example.com', '--client-id', 'x'],
-      ['ok', '--issuer', 'https://user:pw@a.example.com', '--client-id', 'x'],
-      ['ok', '--issuer', 'https://a.example.com', '--client-id', 'two words'],
-      ['ok', '--issuer', 'https://a.example.com'],
-    ]) {
-      const run = await t.cli('auth:providers:add', ...args);
-      expect(run.exitCode, `${args.join(' ')}: ${run.stderr}`).to.equal(2);
-    }
+    const invalid: Array<[string[], string]> = [
+      [['Bad', '--issuer', 'https://a.example.com', '--client-id', 'x'], 'PROVIDER_NAME_INVALID'],
+      [['ok', '--issuer', 'not a url', '--client-id', 'x'], 'PROVIDER_ISSUER_INVALID'],
+      [['ok', '--issuer', 'ftp://a.example.com', '--client-id', 'x'], 'PROVIDER_ISSUER_INVALID'],
+      [['ok', '--issuer', 'https://user:pw@a.example.com', '--client-id', 'x'], 'PROVIDER_ISSUER_INVALID'],
+      [['ok', '--issuer', 'https://a.example.com', '--client-id', 'two words'], 'PROVIDER_CLIENT_ID_INVALID'],
+      [['ok', '--issuer', 'https://a.example.com'], 'INVALID_USAGE'],
+    ];
+    for (const [args, code] of invalid) expectFailure(await t.cli('auth:providers:add', ...args, '--json'), 2, code);
     await ok(t, 'auth:providers:add', 'google', '--issuer', 'https://accounts.google.com', '--client-id', 'x');
     const duplicate = await t.cli('auth:providers:add', 'google', '--issuer', 'https://accounts.google.com', '--client-id', 'y', '--json');
-    expect(duplicate.exitCode).to.equal(5);
-    expect(duplicate.json().error.code).to.equal('PROVIDER_EXISTS');
+    expectFailure(duplicate, 5, 'PROVIDER_EXISTS');
 
     await createUser(t, 'ana@example.com', 'viewer');
     expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
     expect((await providers()).map((row: {name: string}) => row.name)).to.deep.equal(['google']);
-    const denied = await t.cli('auth:providers:add', 'other', '--issuer', 'https://a.example.com', '--client-id', 'x');
-    expect(denied.exitCode).to.equal(4);
-    expect(denied.stderr).to.include('auth:providers is required');
-    expect((await t.cli('auth:providers:remove', 'google', '--confirm')).exitCode).to.equal(4);
+    const denied = await t.cli('auth:providers:add', 'other', '--issuer', 'https://a.example.com', '--client-id', 'x', '--json');
+    expectFailure(denied, 4, 'PERMISSION_DENIED', 'auth:providers is required');
+    expectFailure(await t.cli('auth:providers:remove', 'google', '--confirm', '--json'), 4, 'PERMISSION_DENIED');
   });
 
   it('removes a provider with confirmation; unknown is exit 3', async () => {
     await ok(t, 'auth:providers:add', 'google', '--issuer', 'https://accounts.google.com', '--client-id', 'x');
-    const unconfirmed = await t.cli('auth:providers:remove', 'google');
-    expect(unconfirmed.exitCode).to.equal(2);
-    expect(unconfirmed.stderr).to.include('Not confirmed: Remove identity provider google (https://accounts.google.com)');
+    const unconfirmed = await t.cli('auth:providers:remove', 'google', '--json');
+    expectFailure(unconfirmed, 2, 'CONFIRMATION_REQUIRED', 'Not confirmed: Remove identity provider google (https://accounts.google.com)');
     expect(await providers()).to.have.length(1);
     expect((await ok(t, 'auth:providers:remove', 'google', '--confirm', '--json')).json().data).to.deep.equal({name: 'google', removed: true});
     expect(await providers()).to.deep.equal([]);
-    expect((await t.cli('auth:providers:remove', 'google', '--confirm')).exitCode).to.equal(3);
+    expectFailure(await t.cli('auth:providers:remove', 'google', '--confirm', '--json'), 3, 'PROVIDER_NOT_FOUND');
   });
 
   it('tests the discovery document: issuer and endpoints, with the latency', async () => {
@@ -104,15 +99,13 @@ describeEachEngine('identity providers: auth:providers, :add, :remove, :test', {
     ];
     for (const [name, url, code, message] of cases) {
       await ok(t, 'auth:providers:add', name, '--issuer', url, '--client-id', 'x');
-      const run = await t.cli('auth:providers:test', name, '--json');
-      expect(run.exitCode, name).to.equal(6);
-      expect(run.json().error.code, name).to.equal(code);
-      expect(run.json().error.message, name).to.match(message);
+      expectFailure(await t.cli('auth:providers:test', name, '--json'), 6, code, message);
     }
     await ok(t, 'auth:providers:add', 'slow', '--issuer', `${issuer.origin}/slow`, '--client-id', 'x');
     const slow = await t.cli('auth:providers:test', 'slow', '--timeout', '200');
     expect(slow.exitCode).to.equal(6);
     expect(slow.stderr).to.match(/^Provider "slow": no answer from .* within 200 ms\nHint: /);
-    expect((await t.cli('auth:providers:test', 'nope')).exitCode).to.equal(3);
+    expectFailure(await t.cli('auth:providers:test', 'slow', '--timeout', '200', '--json'), 6, 'PROVIDER_TIMEOUT');
+    expectFailure(await t.cli('auth:providers:test', 'nope', '--json'), 3, 'PROVIDER_NOT_FOUND');
   });
 });

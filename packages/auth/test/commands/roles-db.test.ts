@@ -1,5 +1,5 @@
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 import {createUser, login, ok, root, sql} from '../helpers/cli.js';
 
 describeEachEngine('roles and the sign-in tables: auth:role*, auth:db', {root}, (t) => {
@@ -20,47 +20,41 @@ describeEachEngine('roles and the sign-in tables: auth:role*, auth:db', {root}, 
       await createUser(t, 'ana@example.com', 'auditor');
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
       await ok(t, 'users:activity');
-      expect((await t.cli('users:list')).exitCode).to.equal(4);
+      expectFailure(await t.cli('users:list', '--json'), 4, 'PERMISSION_DENIED');
       // Role changes need roles:write.
-      expect((await t.cli('auth:role:create', 'x')).exitCode).to.equal(4);
+      expectFailure(await t.cli('auth:role:create', 'x', '--json'), 4, 'PERMISSION_DENIED', 'roles:write is required');
       await ok(t, 'auth:logout');
 
       const updated = await ok(t, 'auth:role:update', 'auditor', '--add-permission', 'users:read', '--remove-permission', 'auth:read', '--description', 'Audits', '--json');
       expect(updated.json().data).to.deep.equal({name: 'auditor', description: 'Audits', builtin: false, permissions: ['audit:read', 'users:read']});
-      expect((await t.cli('auth:role:update', 'auditor')).exitCode).to.equal(2);
+      expectFailure(await t.cli('auth:role:update', 'auditor', '--json'), 2, 'NOTHING_TO_UPDATE');
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
       await ok(t, 'users:list');
       await ok(t, 'auth:logout');
 
-      const unconfirmed = await t.cli('auth:role:delete', 'auditor');
-      expect(unconfirmed.exitCode).to.equal(2);
-      expect(unconfirmed.stderr).to.include('Not confirmed: Delete role auditor');
+      expectFailure(await t.cli('auth:role:delete', 'auditor', '--json'), 2, 'CONFIRMATION_REQUIRED', 'Not confirmed: Delete role auditor');
       expect((await ok(t, 'auth:role:delete', 'auditor', '--confirm', '--json')).json().data).to.deep.equal({name: 'auditor', deleted: true});
       expect((await roles()).map((role) => role.name)).to.deep.equal(['admin', 'operator', 'viewer']);
-      expect((await t.cli('auth:role:delete', 'auditor', '--confirm')).exitCode).to.equal(3);
+      expectFailure(await t.cli('auth:role:delete', 'auditor', '--confirm', '--json'), 3, 'ROLE_NOT_FOUND');
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
-      expect((await t.cli('users:list')).exitCode).to.equal(4);
+      expectFailure(await t.cli('users:list', '--json'), 4, 'PERMISSION_DENIED');
     });
 
     it('refuses permissions no installed module declares (wildcards pass), bad names (2) and existing ones (5)', async () => {
-      const unknown = await t.cli('auth:role:create', 'x', '--permission', 'nothing:here', '--json');
-      expect(unknown.exitCode).to.equal(2);
-      expect(unknown.json().error.code).to.equal('PERMISSION_UNKNOWN');
-      expect((await t.cli('auth:role:create', 'x', '--permission', 'not a permission')).exitCode).to.equal(2);
-      expect((await t.cli('auth:role:create', 'Bad Name')).exitCode).to.equal(2);
+      expectFailure(await t.cli('auth:role:create', 'x', '--permission', 'nothing:here', '--json'), 2, 'PERMISSION_UNKNOWN');
+      expectFailure(await t.cli('auth:role:create', 'x', '--permission', 'not a permission', '--json'), 2, 'PERMISSION_INVALID');
+      expectFailure(await t.cli('auth:role:create', 'Bad Name', '--json'), 2, 'ROLE_NAME_INVALID');
       await ok(t, 'auth:role:create', 'x', '--permission', 'auth:keys', '--permission', 'agents:*');
-      expect((await t.cli('auth:role:update', 'x', '--add-permission', 'nothing:here')).exitCode).to.equal(2);
-      expect((await t.cli('auth:role:create', 'x', '--json')).json().error.code).to.equal('ROLE_EXISTS');
-      expect((await t.cli('auth:role:create', 'admin')).exitCode).to.equal(5);
+      expectFailure(await t.cli('auth:role:update', 'x', '--add-permission', 'nothing:here', '--json'), 2, 'PERMISSION_UNKNOWN');
+      expectFailure(await t.cli('auth:role:create', 'x', '--json'), 5, 'ROLE_EXISTS');
+      expectFailure(await t.cli('auth:role:create', 'admin', '--json'), 5, 'ROLE_EXISTS');
     });
 
     it('leaves the built-in roles alone (exit 2)', async () => {
       for (const name of ['admin', 'operator', 'viewer']) {
-        const run = await t.cli('auth:role:delete', name, '--confirm', '--json');
-        expect(run.exitCode, name).to.equal(2);
-        expect(run.json().error.code).to.equal('ROLE_BUILTIN');
+        expectFailure(await t.cli('auth:role:delete', name, '--confirm', '--json'), 2, 'ROLE_BUILTIN');
       }
-      expect((await t.cli('auth:role:update', 'viewer', '--add-permission', 'users:create')).exitCode).to.equal(2);
+      expectFailure(await t.cli('auth:role:update', 'viewer', '--add-permission', 'users:create', '--json'), 2, 'ROLE_BUILTIN');
       expect((await ok(t, 'auth:role:update', 'viewer', '--description', 'Looks only', '--json')).json().data.description).to.equal('Looks only');
       expect(await roles()).to.have.length(3);
     });
@@ -70,7 +64,7 @@ describeEachEngine('roles and the sign-in tables: auth:role*, auth:db', {root}, 
     it('counts users, sessions, keys, providers and attempts, and cleans what no longer counts', async () => {
       await createUser(t, 'ana@example.com', 'viewer');
       await createUser(t, 'root@example.com', 'admin');
-      expect((await login(t, 'ana@example.com', 'wrong password')).exitCode).to.equal(4);
+      expectFailure(await login(t, 'ana@example.com', 'wrong password'), 4, 'LOGIN_FAILED');
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
       expect((await login(t, 'root@example.com')).exitCode).to.equal(0);
       await ok(t, 'auth:generatekey');
@@ -87,9 +81,7 @@ describeEachEngine('roles and the sign-in tables: auth:role*, auth:db', {root}, 
       // A viewer reads the counts but cannot clean.
       expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
       await ok(t, 'auth:db');
-      const denied = await t.cli('auth:db', '--clean');
-      expect(denied.exitCode).to.equal(4);
-      expect(denied.stderr).to.include('auth:maintain is required');
+      expectFailure(await t.cli('auth:db', '--clean', '--json'), 4, 'PERMISSION_DENIED', 'auth:maintain is required');
 
       expect((await login(t, 'root@example.com')).exitCode).to.equal(0);
       await sql(t, 'UPDATE auth_login_attempts SET at = ? WHERE result = ?', new Date(Date.now() - 60 * 60_000).toISOString(), 'failed');

@@ -141,7 +141,7 @@ for (const engine of testEngines()) {
     it('changed nothing', async () => {
       expect(await auth.users.users.get(LOCAL_ADMIN, 'root@example.com')).to.deep.include({status: 'enabled', roles: ['admin']});
       expect((await auth.users.roles.list(LOCAL_ADMIN)).map((role) => `${role.name}:${role.permissions.join(',')}`)).to.deep.equal(['admin:*', 'editor:users:read', 'operator:' + (await auth.users.roles.get(LOCAL_ADMIN, 'operator')).permissions.join(','), 'viewer:*:read']);
-      expect((await api.keys.list(LOCAL_ADMIN)).map((key) => key.status)).to.deep.equal(['active']);
+      expect((await api.keys.list(LOCAL_ADMIN)).items.map((key) => key.status)).to.deep.equal(['active']);
       expect((await api.limits.list(LOCAL_ADMIN)).map((limit) => limit.subject)).to.deep.equal(['editor']);
       expect((await auth.keys.list(LOCAL_ADMIN)).map((key) => key.status)).to.deep.equal(['active']);
       expect((await auth.providers.list(LOCAL_ADMIN)).map((provider) => provider.name)).to.deep.equal(['corp']);

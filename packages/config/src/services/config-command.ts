@@ -10,6 +10,7 @@ import {configService, providerService} from './open.js';
 import type {ProviderService} from './providers.js';
 import {SchemaCatalog} from './schema-catalog.js';
 import {validateConfiguration, type ValidationReport} from './validation.js';
+import {CONFIG} from '../token.js';
 
 /** The auth module's session file in the config directory (auth's SESSION_FILE; config cannot import auth). */
 const SESSION_FILE = 'session.json';
@@ -24,11 +25,11 @@ export interface HostAccess {
 /** Base of the config:* commands: the configuration and provider services over the installed modules' schemas. */
 export abstract class ConfigCommand<T extends typeof OclifCommand> extends SystemPromptCommand<T> {
   protected async configService(): Promise<ConfigService> {
-    return configService(await this.service<ConfigModuleApi>(), await this.modules());
+    return configService(await this.service(CONFIG), await this.modules());
   }
 
   protected async providerService(): Promise<ProviderService> {
-    return providerService(await this.service<ConfigModuleApi>());
+    return providerService(await this.service(CONFIG));
   }
 
   protected async catalog(): Promise<SchemaCatalog> {
@@ -91,7 +92,7 @@ export abstract class ConfigCommand<T extends typeof OclifCommand> extends Syste
   /** The config module's service, or undefined when it cannot start (the database cannot be opened). */
   protected async configApiIfAvailable(): Promise<ConfigModuleApi | undefined> {
     try {
-      return await this.service<ConfigModuleApi>();
+      return await this.service(CONFIG);
     } catch (error) {
       this.warnings.push(`Stored provider keys were not checked: ${toSystemPromptError(error).message}`);
       return undefined;

@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises';
-import {envVariableFor, invalidInput, type Actor, type ConfirmStep} from '@systemprompt/core';
+import {envVariableFor, invalidInput, type Actor, type ConfirmStep, type ListQuery, type ListResult} from '@systemprompt/core';
+import {WHOLE_LIST} from '@systemprompt/database';
 import {SECRET_MASK, flatten, getPath, isEncrypted, layerModuleConfig, readConfigLayers, setPath, type ConfigLayerInputs, type ConfigSource} from '@systemprompt/core/config';
 import type {ConfigModuleApi} from '../index.js';
 import {problemsIn, type Problem} from './check.js';
@@ -336,18 +337,19 @@ export class ConfigService {
     return rows;
   }
 
-  async history(actor: Actor, key?: string): Promise<HistoryRow[]> {
+  /** One page of the changes of every setting, of a module's (`key` a module name) or of one setting. */
+  async history(actor: Actor, key?: string, query: ListQuery = WHOLE_LIST): Promise<ListResult<HistoryRow>> {
     await this.guard.authorize(actor, READ, 'config.history', key ?? null);
     let filter: {module?: string; key?: string} = {};
     if (key) filter = key.includes('.') ? {module: this.catalog.setting(key).module, key: this.catalog.setting(key).path} : {module: this.catalog.schemaOf(key).module};
-    const rows = await this.api.store.history(filter);
+    const page = await this.api.store.history(filter, query);
     const show = (module: string, path: string, json: string | null) => {
       if (json === null) return null;
       const value = JSON.parse(json) as unknown;
       const secret = this.catalog.settings(module).find((spec) => spec.path === path)?.secret ?? isEncrypted(value);
       return secret ? SECRET_MASK : value;
     };
-    return rows.map((row) => ({version: row.id, key: `${row.module}.${row.key}`, before: show(row.module, row.key, row.oldValueJson), after: show(row.module, row.key, row.newValueJson), action: row.action, actor: row.actor, changedAt: row.changedAt}));
+    return {...page, items: page.items.map((row) => ({version: row.id, key: `${row.module}.${row.key}`, before: show(row.module, row.key, row.oldValueJson), after: show(row.module, row.key, row.newValueJson), action: row.action, actor: row.actor, changedAt: row.changedAt}))};
   }
 
   /**

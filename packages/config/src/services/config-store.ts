@@ -1,5 +1,6 @@
 import {readRuntimeCache, setPath, writeRuntimeCache} from '@systemprompt/core/config';
-import type {ModuleDatabase} from '@systemprompt/database';
+import type {ListQuery, ListResult} from '@systemprompt/core';
+import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import {ConfigHistory, ConfigValue, type ConfigHistoryRow} from '../entities.js';
 
 /** Runtime values as stored: module → dot path → value (a secret is its encrypted string). */
@@ -13,6 +14,21 @@ export interface Change {
 }
 
 export type ChangeAction = ConfigHistoryRow['action'];
+
+/** The fields of config:history that --filter and --sort take; a version is a history row's id. */
+export const HISTORY_LIST_FIELDS = ['version', 'key', 'action', 'actor', 'changedAt'] as const;
+
+const HISTORY_LIST: ListPlan = {
+  fields: {
+    version: {sql: 'h.id', kind: 'number'},
+    key: {sql: (engine) => (engine === 'mysql' ? "CONCAT(h.module, '.', h.key)" : "h.module || '.' || h.key")},
+    action: 'h.action',
+    actor: 'h.actor',
+    changedAt: {sql: 'h.changedAt', kind: 'time'},
+  },
+  searchable: ['key', 'actor', 'action'],
+  order: [['version', 'asc']],
+};
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
@@ -51,11 +67,12 @@ export class ConfigStore {
     return state;
   }
 
-  async history(filter: {module?: string; key?: string} = {}): Promise<ConfigHistoryRow[]> {
-    return this.db.repository(ConfigHistory).find({
-      where: {...(filter.module ? {module: filter.module} : {}), ...(filter.key ? {key: filter.key} : {})},
-      order: {id: 'ASC'},
-    });
+  /** One page of the history of every setting, of a module's or of one setting, read in the database. */
+  async history(filter: {module?: string; key?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<ConfigHistoryRow>> {
+    const builder = this.db.repository(ConfigHistory).createQueryBuilder('h');
+    if (filter.module) builder.andWhere('h.module = :module', {module: filter.module});
+    if (filter.key) builder.andWhere('h.key = :key', {key: filter.key});
+    return queryList(builder, query, HISTORY_LIST);
   }
 
   /**

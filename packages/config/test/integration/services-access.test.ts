@@ -54,6 +54,7 @@ const CASES: Case[] = [
   {service: 'ConfigService', method: 'importFile', who: 'operator', permission: 'config:security', call: async (s, a) => s.config.importFile(a, await s.file('auth: {loginMaxFailures: 999}\n'))},
   {service: 'ConfigService', method: 'rollback', who: 'viewer', permission: 'config:write', call: (s, a) => s.config.rollback(a, 0)},
   {service: 'ConfigService', method: 'rollback', who: 'viewer', permission: 'config:write', call: (s, a) => s.config.rollback(a, 99)},
+  {service: 'ConfigService', method: 'removeModule', who: 'viewer', permission: 'config:write', call: (s, a) => s.config.removeModule(a, 'logger')},
   {service: 'ProviderService', method: 'list', who: 'nobody', permission: 'config:read', call: (s, a) => s.providers.list(a)},
   {service: 'ProviderService', method: 'summary', who: 'nobody', permission: 'config:read', call: (s, a) => s.providers.summary(a, 'p')},
   {service: 'ProviderService', method: 'endpoint', who: 'nobody', permission: 'config:read', call: (s, a) => s.providers.endpoint(a, 'p')},
@@ -146,7 +147,7 @@ describeEachEngine('config services refuse actors without the permission (exit 4
       }
     }
     expect(wrong).to.deep.equal([]);
-    expect(await services.config.history(LOCAL_ADMIN)).to.deep.equal([]);
+    expect((await services.config.history(LOCAL_ADMIN)).items).to.deep.equal([]);
     expect((await services.providers.list(LOCAL_ADMIN)).map((row) => [row.name, row.baseUrl, row.apiKey, row.defaultModel])).to.deep.equal([['p', 'http://127.0.0.1:9/v1', 'stored', 'm']]);
     expect((await services.env.list(LOCAL_ADMIN)).map((row) => [row.name, row.value])).to.deep.equal([['SYSTEMPROMPT_LOGGER_LEVEL', 'warn']]);
   });

@@ -2,7 +2,8 @@
 import {Command} from '@oclif/core/command';
 import type {Interfaces} from '@oclif/core';
 import type {Actor} from '../actor.js';
-import {ExitCode, invalidInput, toSystemPromptError, unavailable, type SystemPromptError} from '../errors.js';
+import {ExitCode, SystemPromptError, invalidInput, toSystemPromptError, unavailable} from '../errors.js';
+import type {ServiceToken} from '../module.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
 import {readModuleState} from '../kernel/module-state.js';
@@ -13,7 +14,8 @@ import {confirmOrThrow} from './confirm.js';
 import {outputFlags} from './flags.js';
 import {parseListQuery, type ListFlagValues, type ListQuery, type ListSpec} from './list.js';
 import {isInteractiveTerminal, promptFields, type PromptField} from './prompt.js';
-import {errorEnvelope, renderHuman, serialize, successEnvelope, type OutputFormat} from './render.js';
+import {isFollowResult, type FollowResult} from './follow.js';
+import {cell, columnWidths, errorEnvelope, renderHuman, renderRow, renderTable, serialize, successEnvelope, type OutputFormat} from './render.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SystemPromptCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -57,6 +59,7 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   private modulesPromise: Promise<ModuleRecord[]> | undefined;
   private pathsValue: SystemPaths | undefined;
   private actorValue: Promise<Actor> | undefined;
+  private stopController: AbortController | undefined;
 
   abstract override run(): Promise<unknown>;
 
@@ -105,7 +108,23 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     return this.flags ? Boolean((this.flags as {verbose?: boolean}).verbose) : this.argv.includes('--verbose') || this.argv.includes('-v');
   }
 
+  /**
+   * Aborted when the user stops the command (Ctrl-C, SIGTERM): a command that follows a stream passes
+   * it to the service, whose stream then ends, and the command finishes like any other.
+   */
+  protected get stopSignal(): AbortSignal {
+    if (!this.stopController) {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      this.stopController = controller;
+    }
+    return this.stopController.signal;
+  }
+
   private async emit(result: unknown): Promise<void> {
+    if (isFollowResult(result)) return this.emitFollow(result);
     const flags = this.flags as CommandFlags<typeof SystemPromptCommand>;
     const format = this.format;
     let text: string;
@@ -128,6 +147,48 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       await write(process.stdout, text);
     }
     if (!flags.quiet && format === 'table' && notes.length > 0) await write(process.stderr, notes.join('\n') + '\n');
+  }
+
+  /**
+   * Prints what is there and then each new item as it arrives: table rows aligned to the first ones,
+   * or one envelope per line (NDJSON) with --json (YAML documents with --format yaml). --output
+   * writes the same to the file (owner-only) as it comes; --quiet keeps a table off stdout.
+   */
+  private async emitFollow(result: FollowResult<unknown>): Promise<void> {
+    const flags = this.flags as CommandFlags<typeof SystemPromptCommand>;
+    const format = this.format;
+    const objects = (items: readonly unknown[]) => items as ReadonlyArray<Record<string, unknown>>;
+    const columns = (this.ctor as typeof SystemPromptCommand).columns ?? Object.keys(objects(result.initial)[0] ?? {});
+    let widths = columnWidths(objects(result.initial), columns);
+    let aligned = result.initial.length > 0;
+    let first = true;
+    const render = async (item: unknown): Promise<string> => {
+      const envelope = successEnvelope(item, first ? this.warnings : []);
+      first = false;
+      return format === 'json' ? `${JSON.stringify(envelope)}\n` : `---\n${await serialize(envelope, 'yaml')}`;
+    };
+    const file = flags.output ? await (await import('node:fs/promises')).open(flags.output, 'w', 0o600) : undefined;
+    const out = async (text: string) => (file ? void (await file.write(text)) : !flags.quiet || format !== 'table' ? write(process.stdout, text) : undefined);
+    try {
+      if (format === 'table') {
+        if (this.warnings.length > 0 && !flags.quiet) await write(process.stderr, `${this.warnings.map((warning) => `Warning: ${warning}`).join('\n')}\n`);
+        if (result.initial.length > 0) await out(renderTable(objects(result.initial), {columns}));
+      } else {
+        for (const item of result.initial) await out(await render(item));
+      }
+      for await (const item of result.stream) {
+        if (format !== 'table') await out(await render(item));
+        else {
+          // Without earlier rows to align to, the first row sets the widths.
+          if (!aligned) widths = widths.map((width, index) => Math.max(width, cell((item as Record<string, unknown>)[columns[index]!]).length));
+          aligned = true;
+          await out(renderRow(item as Record<string, unknown>, columns, widths));
+        }
+      }
+    } finally {
+      await file?.close();
+    }
+    if (flags.output && !flags.quiet) await write(process.stderr, `Wrote ${flags.output}\n`);
   }
 
   private async fail(error: unknown): Promise<never> {
@@ -213,10 +274,23 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     return new Set(declaredPermissions(await this.modules()).map((permission) => permission.name));
   }
 
-  /** Boots a module (this command's own by default) with its dependencies and returns its service. */
-  protected async service<S>(moduleName?: string): Promise<S> {
-    const name = moduleName ?? (await this.ownModule())?.name;
+  /** Boots the token's module (this command's own, or one its module depends on) and returns its service. */
+  protected async service<S>(token: ServiceToken<S>): Promise<S>;
+  /** Without a token: the command's own module's service (as written before tokens, and in JavaScript). */
+  protected async service<S = unknown>(): Promise<S>;
+  protected async service<S>(token?: ServiceToken<S>): Promise<S> {
+    const own = await this.ownModule();
+    const name = token?.module ?? own?.name;
     if (!name) throw invalidInput(`Command ${this.id} does not belong to a module`, {code: 'NO_MODULE'});
+    // A command reaches its own module's service and those its module declares in module.yaml, as the
+    // module itself does through its context: a dependency that is not declared would not be booted first.
+    if (own && name !== own.name && !own.manifest?.dependencies?.includes(name)) {
+      throw new SystemPromptError(`Command ${this.id} of module "${own.name}" uses "${name}" without declaring it in module.yaml dependencies`, {
+        code: 'MODULE_DEPENDENCY_UNDECLARED',
+        exitCode: ExitCode.Unexpected,
+        details: {module: own.name, dependency: name},
+      });
+    }
     const kernel = await this.kernel();
     await kernel.boot([name]);
     return kernel.service<S>(name);

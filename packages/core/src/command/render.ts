@@ -75,6 +75,16 @@ export interface TableOptions {
 
 const header = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').toUpperCase();
 
+/** The width of each column: its header or its widest cell. */
+export function columnWidths(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): number[] {
+  return columns.map((column) => Math.max(header(column).length, ...rows.map((row) => cell(row[column]).length)));
+}
+
+/** One row of a table that keeps growing (--follow), aligned to `widths`; the last column is never padded. */
+export function renderRow(row: Record<string, unknown>, columns: readonly string[], widths: readonly number[]): string {
+  return `${columns.map((column, index) => (index === columns.length - 1 ? cell(row[column]) : cell(row[column]).padEnd(widths[index] ?? 0))).join('  ').trimEnd()}\n`;
+}
+
 /** Plain aligned columns, no borders: easy to read and to pipe into grep/awk. */
 export function renderTable(rows: ReadonlyArray<Record<string, unknown>>, options: TableOptions = {}): string {
   if (rows.length === 0) return '';

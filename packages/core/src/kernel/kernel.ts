@@ -2,7 +2,7 @@ import {LOCAL_ONLY_ACCESS, type AccessProvider} from '../actor.js';
 import {SystemPromptError, isSystemPromptError, unavailable, ExitCode} from '../errors.js';
 import {InMemoryEventBus} from '../events.js';
 import {validateModuleConfig} from '../manifest/config.js';
-import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegistry} from '../module.js';
+import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegistry, ServiceToken} from '../module.js';
 import {readModuleFailures, setModuleFailure, type ModuleFailure, type ModuleFailures} from './module-failures.js';
 import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
@@ -133,7 +133,8 @@ export class Kernel {
   }
 
   /** The public service of a booted module. */
-  service<T>(name: string): T {
+  service<T>(token: ServiceToken<T> | string): T {
+    const name = typeof token === 'string' ? token : token.module;
     const entry = this.loaded.get(name);
     if (!entry) throw unavailable(`Module "${name}" is not booted`, {code: 'MODULE_NOT_BOOTED', details: {module: name}});
     if (!entry.provided) throw unavailable(`Module "${name}" provides no service`, {code: 'MODULE_NO_SERVICE', details: {module: name}});
@@ -200,9 +201,11 @@ export class Kernel {
   private contextFor(entry: LoadedModule, config: Record<string, unknown>): ModuleContext {
     const {record} = entry;
     const declared = new Set(record.manifest?.dependencies ?? []);
+    const nameOf = (token: ServiceToken<unknown> | string) => (typeof token === 'string' ? token : token.module);
     const services: ServiceRegistry = {
-      has: (name) => declared.has(name) && this.loaded.get(name)?.provided === true,
-      get: <T>(name: string): T => {
+      has: (token) => declared.has(nameOf(token)) && this.loaded.get(nameOf(token))?.provided === true,
+      get: <T>(token: ServiceToken<T> | string): T => {
+        const name = nameOf(token);
         if (!declared.has(name)) {
           throw new SystemPromptError(`Module "${record.name}" uses "${name}" without declaring it in module.yaml dependencies`, {
             code: 'MODULE_DEPENDENCY_UNDECLARED',

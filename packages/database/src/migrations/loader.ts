@@ -14,18 +14,34 @@ export interface ModuleMigration extends Migration {
   module: string;
 }
 
-/** Reads a module's migrations, sorted by name; each file's default export is a Migration. */
-export async function loadMigrations(source: MigrationSource): Promise<ModuleMigration[]> {
+const MIGRATION_FILE = /\.m?js$/;
+
+/** The compiled migration files of a module, sorted (none when it has no migrations directory). */
+async function migrationFiles(source: MigrationSource): Promise<string[]> {
   if (!source.directory) return [];
-  let files: string[];
   try {
-    files = (await readdir(source.directory)).filter((file) => /\.(m?js)$/.test(file) && !file.endsWith('.d.ts')).sort();
+    return (await readdir(source.directory)).filter((file) => MIGRATION_FILE.test(file)).sort();
   } catch {
     return [];
   }
+}
+
+/**
+ * The names a module's migration files are saved under, without importing them. A file is named
+ * after its migration (`20261128090000-create-notes.js`), so this is what lets a module that has
+ * nothing to apply start without importing each of its migrations.
+ */
+export async function migrationFileNames(source: MigrationSource): Promise<string[]> {
+  return (await migrationFiles(source)).map((file) => file.replace(MIGRATION_FILE, ''));
+}
+
+/** Reads a module's migrations, sorted by name; each file's default export is a Migration. */
+export async function loadMigrations(source: MigrationSource): Promise<ModuleMigration[]> {
+  const {directory} = source;
+  if (!directory) return [];
   const migrations: ModuleMigration[] = [];
-  for (const file of files) {
-    const exported = ((await import(pathToFileURL(join(source.directory, file)).href)) as {default?: Partial<Migration>}).default;
+  for (const file of await migrationFiles(source)) {
+    const exported = ((await import(pathToFileURL(join(directory, file)).href)) as {default?: Partial<Migration>}).default;
     const where = `${source.module}: ${file}`;
     if (!exported || typeof exported.name !== 'string' || !Array.isArray(exported.steps)) {
       throw invalidInput(`Migration ${where} does not export a migration (defineMigration({name, steps}))`, {code: 'MIGRATION_INVALID'});

@@ -45,7 +45,7 @@ export class MigrationRunner {
    */
   async ensureTable(): Promise<void> {
     if (this.tableReady) return;
-    const {Table, TableIndex} = await import('typeorm');
+    const {Table, TableIndex} = await import('../typeorm.js');
     const exists = async (queryRunner: QueryRunner) => queryRunner.hasTable(MIGRATIONS_TABLE);
     const probe = this.dataSource.createQueryRunner();
     try {
@@ -76,6 +76,13 @@ export class MigrationRunner {
     await this.ensureTable();
     const rows = (await this.dataSource.query(`SELECT id, module, name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`)) as Array<{id: number; module: string; name: string; applied_at: string}>;
     return rows.map((row) => ({id: Number(row.id), module: row.module, name: row.name, appliedAt: row.applied_at}));
+  }
+
+  /** Whether each of `names` is recorded as applied for `module` (true for none). */
+  async recordsAll(module: string, names: readonly string[]): Promise<boolean> {
+    if (names.length === 0) return true;
+    const done = new Set((await this.applied()).filter((row) => row.module === module).map((row) => row.name));
+    return names.every((name) => done.has(name));
   }
 
   async pending(migrations: readonly ModuleMigration[]): Promise<ModuleMigration[]> {

@@ -4,7 +4,7 @@ import type {ModuleRecord} from '@systemprompt/core/kernel';
 import type {DataSource, EntityManager, EntitySchema, ObjectLiteral, Repository} from 'typeorm';
 import {describeTarget, type DatabaseTarget, type Engine} from '../connection.js';
 import {openDataSource, type DataSourceSettings, type ModularDataSource} from '../data-source.js';
-import {loadMigrations, type MigrationSource, type ModuleMigration} from '../migrations/loader.js';
+import {loadMigrations, migrationFileNames, type MigrationSource, type ModuleMigration} from '../migrations/loader.js';
 import {MigrationRunner, type MigrationOutcome} from '../migrations/runner.js';
 import {checkQuery, executeQuery, type QueryRequest, type QueryResult} from './query.js';
 import {describeSchema, schemaDdl, type ColumnInfo} from './schema.js';
@@ -223,8 +223,14 @@ export class DatabaseService {
   async forModule(context: Pick<ModuleContext, 'name' | 'root' | 'manifest'>, entities: ReadonlyArray<EntitySchema<ObjectLiteral>> = []): Promise<ModuleDatabase> {
     const dataSource = await this.dataSource();
     await dataSource.addEntities(entities);
-    const migrations = await loadMigrations(migrationSourceOf(context));
-    if (migrations.length > 0) await (await this.runner()).migrate(migrations);
+    const source = migrationSourceOf(context);
+    const runner = await this.runner();
+    // Most starts have nothing to apply: when every migration file is recorded as applied under its
+    // file name, none is imported. A file named otherwise is imported and checked as before.
+    if (!(await runner.recordsAll(source.module, await migrationFileNames(source)))) {
+      const migrations = await loadMigrations(source);
+      if (migrations.length > 0) await runner.migrate(migrations);
+    }
     return {
       engine: this.engine,
       dataSource,

@@ -101,7 +101,8 @@ export async function checkQuery(service: DatabaseService, request: QueryRequest
   let sql = request.sql;
   let params = request.params;
   if (request.write && params.length > 0) {
-    const {format} = await import('mysql2');
+    const {loadMysql} = await import('../vendor.js');
+    const {format} = loadMysql().callback;
     sql = format(sql, params as never[]);
     params = [];
   }

@@ -1,6 +1,6 @@
 import {statSync} from 'node:fs';
 import type {DatabaseService} from './database-service.js';
-import type {MigrationSource} from '../migrations/loader.js';
+import {loadMigrations, migrationFileNames, type MigrationSource, type ModuleMigration} from '../migrations/loader.js';
 import {listTables} from './tables.js';
 
 export interface DatabaseStatus {
@@ -17,6 +17,19 @@ export interface DatabaseStatus {
 
 const fileSize = (path: string) => statSync(path, {throwIfNoEntry: false})?.size ?? 0;
 
+/**
+ * The migrations not yet applied. A module whose every migration file is recorded as applied under
+ * its file name has none, and its files are not imported (see forModule); the others are read.
+ */
+async function pendingMigrations(sources: readonly MigrationSource[], applied: ReadonlySet<string>): Promise<ModuleMigration[]> {
+  const pending: ModuleMigration[] = [];
+  for (const source of sources) {
+    if ((await migrationFileNames(source)).every((name) => applied.has(`${source.module}/${name}`))) continue;
+    pending.push(...(await loadMigrations(source)).filter((migration) => !applied.has(`${migration.module}/${migration.name}`)));
+  }
+  return pending;
+}
+
 /** Engine, version, where, how big, which tables per module, migrations applied and pending, round trip. */
 export async function databaseStatus(service: DatabaseService, sources: readonly MigrationSource[]): Promise<DatabaseStatus> {
   const dataSource = await service.dataSource();
@@ -26,9 +39,8 @@ export async function databaseStatus(service: DatabaseService, sources: readonly
   const [versionRow] = (await dataSource.query(service.engine === 'sqlite' ? 'SELECT sqlite_version() AS version' : 'SELECT VERSION() AS version')) as Array<{version: string}>;
   // The runner creates its bookkeeping table first, so a fresh database counts it too.
   const runner = await service.runner();
-  const known = await service.migrationsOf(sources);
-  const pending = await runner.pending(known);
   const applied = await runner.applied();
+  const pending = await pendingMigrations(sources, new Set(applied.map((row) => `${row.module}/${row.name}`)));
   const tables = await listTables(dataSource, service.engine, sources.map((source) => source.module));
   const tablesByModule: Record<string, number> = {};
   for (const source of sources) tablesByModule[source.module] = 0;

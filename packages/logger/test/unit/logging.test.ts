@@ -49,6 +49,58 @@ describe('createLogging', () => {
   });
 });
 
+describe('createLogging start-up', () => {
+  let home: TempHome;
+  beforeEach(async () => {
+    home = await createTempHome();
+  });
+  afterEach(() => home.remove());
+
+  const options = () => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '10m', maxFiles: 5});
+
+  it('loads pino only when a record passes the level, and makes the log file either way', async () => {
+    // A process of its own: whether pino is loaded is process-wide (CommonJS modules imported from ESM are in require.cache).
+    const script = `
+      import {createRequire} from 'node:module';
+      import {createLogging} from ${JSON.stringify(join(packageRoot, 'dist/logging.js'))};
+      const pinoLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\/]pino[\\/]pino[.]js$/.test(file));
+      const logging = await createLogging(JSON.parse(process.argv[1]));
+      logging.root.child({module: 'quiet'}).debug('below the level');
+      const quiet = pinoLoaded();
+      logging.root.child({module: 'loud'}).warn('above the level');
+      await logging.close();
+      console.log(JSON.stringify({quiet, loud: pinoLoaded()}));`;
+    const {execFileSync} = await import('node:child_process');
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(options())], {encoding: 'utf8'});
+    expect(JSON.parse(output)).to.deep.equal({quiet: false, loud: true});
+    expect(await modeOf(join(logFileDirectory(options().dataDirectory), 'systemprompt.log'))).to.equal(0o600);
+  });
+
+  it('writes records made while pino loads in order, each with its bindings and the time it was made', async () => {
+    const logging = await createLogging(options());
+    const before = new Date().toISOString();
+    const users = logging.root.child({module: 'users'});
+    users.info({step: 1}, 'first');
+    logging.root.child({module: 'auth'}).child({session: 's1'}).warn({step: 2}, 'second');
+    users.error({step: 3}, 'third');
+    const after = new Date().toISOString();
+    await logging.close();
+    const lines = await logLines(logFileDirectory(options().dataDirectory));
+    expect(lines.map((line) => [line.step, line.module, line.msg])).to.deep.equal([[1, 'users', 'first'], [2, 'auth', 'second'], [3, 'users', 'third']]);
+    expect(lines[1]).to.include({session: 's1', level: 40});
+    for (const line of lines) expect(String(line.time) >= before && String(line.time) <= after, String(line.time)).to.equal(true);
+  });
+
+  it('closes without writing when nothing passed the level', async () => {
+    const logging = await createLogging(options());
+    logging.root.debug('dropped');
+    await logging.close();
+    expect(await logLines(logFileDirectory(options().dataDirectory))).to.deep.equal([]);
+  });
+});
+
+const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
+
 describe('createLogging file modes', () => {
   let home: TempHome;
   let umask: number;
@@ -61,7 +113,6 @@ describe('createLogging file modes', () => {
     await home.remove();
   });
 
-  const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
   const options = (overrides = {}) => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '1k', maxFiles: 2, ...overrides});
 
   it('makes the log directory 0700 and every log file 0600 even with umask 000, rotated files included', async () => {

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import type {Config} from '@oclif/core';
 import {conflict, invalidInput, loadManifest, unavailable, writeFileAtomic, type Actor, type SystemPaths, type SystemPromptError} from '@systemprompt/core';
 import type {Kernel, ModuleRecord, PluginDescriptor} from '@systemprompt/core/kernel';
-import {loadMigrations, migrationSourceOf, type DatabaseService, type ModuleMigration} from '@systemprompt/database';
+import {DATABASE, loadMigrations, migrationSourceOf, type DatabaseService, type ModuleMigration} from '@systemprompt/database';
 import semver from 'semver';
 import {refuseClashes} from './clashes.js';
 import {npmErrorLine} from './npm-error.js';
@@ -54,7 +54,7 @@ async function withDatabase<T>(input: LifecycleContext, records: ModuleRecord[],
   const kernel = await input.newKernel(records);
   try {
     await kernel.boot(['database']);
-    return await work(kernel.service<DatabaseService>('database'));
+    return await work(kernel.service(DATABASE));
   } finally {
     await kernel.stop();
   }
@@ -100,7 +100,7 @@ export async function installModule(input: LifecycleContext & {source: string; f
   const staged = await stagePackage(input.source, dataDirectory);
   try {
     const existing = input.records.find((record) => record.packageName === staged.packageName);
-    if (existing?.source === 'core') throw conflict(`${staged.packageName} comes with the CLI and cannot be installed over`, {code: 'MODULE_CORE'});
+    if (existing?.source === 'core') throw invalidInput(`${staged.packageName} comes with the CLI and cannot be installed over`, {code: 'MODULE_CORE'});
     if (existing?.source === 'link') throw conflict(`${staged.packageName} is linked from ${existing.root}`, {code: 'MODULE_LINKED', hint: `Unlink it first: plugins:unlink ${staged.packageName}.`});
     refuseClashes(staged, input.records, input.config.commands);
     const action = !existing ? 'installed' : semver.gt(staged.version, existing.version) ? 'upgraded' : semver.lt(staged.version, existing.version) ? 'downgraded' : undefined;
@@ -134,7 +134,7 @@ async function installStaged(input: LifecycleContext & {source: string}, staged:
   const root = join(input.config.dataDir, 'node_modules', staged.packageName);
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PluginDescriptor['pjson'] & {version: string};
   const report = await validatePackage(root, validateOptionsFor(root, input.records, input.config.commands));
-  if (!report.valid) throw validationFailure(staged.packageName, report.problems);
+  if (!report.valid) throw validationFailure(staged.packageName, report.problems, existing?.version);
   const records = await input.discover([{name: staged.packageName, version: pjson.version, root, type: 'user', pjson}]);
   const record = records.find((candidate) => candidate.packageName === staged.packageName)!;
   if (record.error) throw record.error;
@@ -147,8 +147,8 @@ async function installStaged(input: LifecycleContext & {source: string}, staged:
  * owns is a conflict (5), code that cannot initialize or migrate is unavailable (6), the rest is an
  * invalid package (2). Every problem is in the message and the details.
  */
-function validationFailure(packageName: string, problems: readonly PackageProblem[]): SystemPromptError {
-  const message = `${packageName} is not a valid module package:\n${problems.map((item) => `${item.path}: ${item.problem}`).join('\n')}`;
+function validationFailure(packageName: string, problems: readonly PackageProblem[], previousVersion: string | undefined): SystemPromptError {
+  const message = `${packageName} is not a valid module package, so ${previousVersion ? `${previousVersion} was put back` : 'it was removed again'}:\n${problems.map((item) => `${item.path}: ${item.problem}`).join('\n')}`;
   const codes = new Set(problems.map((item) => item.code));
   const details = {problems};
   if (codes.has('MODULE_NAME_TAKEN')) return conflict(message, {code: 'MODULE_NAME_TAKEN', details});
@@ -237,7 +237,7 @@ export async function removeModule(input: LifecycleContext & {record: ModuleReco
     try {
       await kernel.boot(['database', 'config']);
       if (record.manifest?.migrations) {
-        const database = kernel.service<DatabaseService>('database');
+        const database = kernel.service(DATABASE);
         const runner = await database.runner();
         const known = await database.migrationsOf([migrationSourceOf(record)]);
         const applied = (await runner.applied()).filter((row) => row.module === record.name).length;

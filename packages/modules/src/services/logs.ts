@@ -46,18 +46,27 @@ export async function readLogs(directory: string, filter: LogFilter): Promise<Lo
   const lines: LogLine[] = [];
   for (const file of files) {
     for (const text of (await readFile(join(directory, file), 'utf8')).split('\n')) {
-      if (!text.startsWith('{')) continue;
-      let entry: {time?: string; level?: number; module?: string; msg?: string};
-      try {
-        entry = JSON.parse(text) as typeof entry;
-      } catch {
-        continue;
-      }
-      if (filter.module && entry.module !== filter.module) continue;
-      if (filter.minLevel && (entry.level ?? 0) < filter.minLevel) continue;
-      if (filter.since && (!entry.time || new Date(entry.time) < filter.since)) continue;
-      lines.push({time: entry.time ?? '', level: NAMES[entry.level ?? 30] ?? String(entry.level), module: entry.module ?? '', message: entry.msg ?? ''});
+      const line = parseLogLine(text, filter);
+      if (line) lines.push(line);
     }
   }
   return lines;
+}
+
+/** The current log file, the one new lines are appended to. */
+export const currentLogFile = (directory: string) => join(directory, 'systemprompt.log');
+
+/** One line of a JSON log file as a LogLine, or undefined when it is not one or the filter leaves it out. */
+export function parseLogLine(text: string, filter: LogFilter): LogLine | undefined {
+  if (!text.startsWith('{')) return undefined;
+  let entry: {time?: string; level?: number; module?: string; msg?: string};
+  try {
+    entry = JSON.parse(text) as typeof entry;
+  } catch {
+    return undefined;
+  }
+  if (filter.module && entry.module !== filter.module) return undefined;
+  if (filter.minLevel && (entry.level ?? 0) < filter.minLevel) return undefined;
+  if (filter.since && (!entry.time || new Date(entry.time) < filter.since)) return undefined;
+  return {time: entry.time ?? '', level: NAMES[entry.level ?? 30] ?? String(entry.level), module: entry.module ?? '', message: entry.msg ?? ''};
 }

@@ -1,13 +1,14 @@
 import {existsSync} from 'node:fs';
+import {stat} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
 import type {Config} from '@oclif/core';
-import {invalidInput, notFound, toSystemPromptError, unavailable, type AccessProvider, type Actor, type ConfirmStep, type SystemPaths} from '@systemprompt/core';
+import {invalidInput, notFound, tailLines, toSystemPromptError, unavailable, type AccessProvider, type Actor, type ConfirmStep, type SystemPaths} from '@systemprompt/core';
 import {discoverModules, readModuleFailures, type Kernel, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
 import {moduleRows, type ModuleRow} from './catalog.js';
 import {checkHealth} from './health.js';
 import {installModule, removeModule, type InstallResult, type LifecycleContext, type RemoveResult} from './install.js';
 import {newestVersion, recordRegistryRange, registryInstalls, semverGt} from './registry.js';
-import {readLogs, type LogFilter, type LogLine} from './logs.js';
+import {currentLogFile, parseLogLine, readLogs, type LogFilter, type LogLine} from './logs.js';
 import {setEnabled, type ToggleResult} from './toggle.js';
 import {validateOptionsFor, validatePackage, type PackageReport} from './validate-package.js';
 
@@ -134,28 +135,22 @@ export class ModulesService {
   }
 
   /**
-   * The lines that arrive after `seen` lines, every `intervalMs`, until `signal` aborts. The permission
+   * The lines appended to the current log file from now on, until `signal` aborts (read by offset,
+   * not by re-reading the files; a rotation starts the new file from its beginning). The permission
    * is checked once, before the first line.
    */
-  async *follow(actor: Actor, host: ModulesHost, filter: LogFilter, options: {seen: number; signal: AbortSignal; intervalMs?: number}): AsyncIterable<LogLine> {
+  async follow(actor: Actor, host: ModulesHost, filter: LogFilter, options: {signal: AbortSignal; pollMs?: number}): Promise<AsyncIterable<LogLine>> {
     await this.check(actor, READ, 'modules.logs', filter.module ?? null);
-    const directory = join(host.paths.data, 'logs');
-    let seen = options.seen;
-    while (!options.signal.aborted) {
-      await new Promise<void>((done) => {
-        const timer = setTimeout(done, options.intervalMs ?? 500);
-        options.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          done();
-        }, {once: true});
-      });
-      if (options.signal.aborted) return;
-      const current = await readLogs(directory, filter);
-      // After a rotation the file set starts over; show what is new since then.
-      if (current.length < seen) seen = 0;
-      yield* current.slice(seen);
-      seen = current.length;
-    }
+    const file = currentLogFile(join(host.paths.data, 'logs'));
+    // Where the log ends now: lines written while the caller reads the older ones are not lost.
+    const offset = (await stat(file).catch(() => undefined))?.size ?? 0;
+    const lines = tailLines(file, {signal: options.signal, offset, ...(options.pollMs ? {pollMs: options.pollMs} : {})});
+    return (async function* () {
+      for await (const text of lines) {
+        const line = parseLogLine(text, filter);
+        if (line) yield line;
+      }
+    })();
   }
 
   async enable(actor: Actor, host: ModulesHost, name: string): Promise<ToggleResult> {

@@ -41,14 +41,14 @@ export const packagesDirectory = (dataDirectory: string) => join(dataDirectory, 
 export const keptTarballName = (packageName: string, version: string) => `${packageName.replace(/^@/, '').replace(/\//g, '-')}-${version}.tgz`;
 
 function classify(source: string): {kind: SourceKind; path?: string} {
-  if (source.startsWith('file:')) return classifyPath(fileURLToPath(source));
-  if (/^(\.{1,2}(\/|$)|\/)/.test(source) || source.endsWith('.tgz') || source.endsWith('.tar.gz') || existsSync(source)) return classifyPath(resolve(source));
+  if (source.startsWith('file:')) return classifyPath(fileURLToPath(source), source);
+  if (/^(\.{1,2}(\/|$)|\/)/.test(source) || source.endsWith('.tgz') || source.endsWith('.tar.gz') || existsSync(source)) return classifyPath(resolve(source), source);
   return {kind: 'npm'};
 }
 
-function classifyPath(path: string): {kind: SourceKind; path: string} {
+function classifyPath(path: string, source: string): {kind: SourceKind; path: string} {
   const stat = statSync(path, {throwIfNoEntry: false});
-  if (!stat) throw notFound(`${path} does not exist`, {code: 'SOURCE_NOT_FOUND', hint: 'Give an npm package name, a tarball or a directory.'});
+  if (!stat) throw notFound(`${source} does not exist`, {code: 'SOURCE_NOT_FOUND', hint: 'Give an npm package name, a tarball or a directory.'});
   return {kind: stat.isDirectory() ? 'directory' : 'tarball', path};
 }
 

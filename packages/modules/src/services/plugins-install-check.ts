@@ -3,7 +3,7 @@ import type {Interfaces} from '@oclif/core';
 type Config = Interfaces.Config;
 import {unavailable} from '@systemprompt/core';
 import {cliModules, createCliKernel} from '@systemprompt/core/kernel';
-import {migrationSourceOf, type DatabaseService} from '@systemprompt/database';
+import {DATABASE, migrationSourceOf,} from '@systemprompt/database';
 import {refuseClashes} from './clashes.js';
 import {runPluginsCommand} from './plugins-command.js';
 
@@ -41,7 +41,7 @@ export async function checkPluginsInstall(config: Config, before: ReadonlyMap<st
     const kernel = await createCliKernel({modules, paths});
     try {
       await kernel.boot(['database']);
-      const database = kernel.service<DatabaseService>('database');
+      const database = kernel.service(DATABASE);
       const applied = await (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)]));
       if (applied.length > 0) notes.push(`${record.name}: applied ${applied.map((outcome) => outcome.name).join(', ')}`);
     } catch (error) {

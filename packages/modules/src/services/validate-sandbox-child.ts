@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {isSystemPromptError, resolveSystemPaths} from '@systemprompt/core';
 import {bootOrder, contractProblems, createCliKernel, type Kernel, type ModuleRecord} from '@systemprompt/core/kernel';
-import type {DatabaseService, Migration, ModuleMigration} from '@systemprompt/database';
+import {DATABASE, type DatabaseService, type Migration, type ModuleMigration} from '@systemprompt/database';
 
 export type ProblemCode = 'INIT_FAILED' | 'MIGRATION_FAILED';
 
@@ -141,7 +141,7 @@ async function schemaObjects(database: DatabaseService): Promise<string[]> {
  * was before. Stops at the first failure (later migrations build on the failed one).
  */
 async function applyAndRevert(job: SandboxJob, kernel: Kernel, migrations: LoadedMigration[]): Promise<boolean> {
-  const database = kernel.service<DatabaseService>('database');
+  const database = kernel.service(DATABASE);
   const runner = await database.runner();
   const before = await schemaObjects(database);
   const where = (item: LoadedMigration) => join(job.migrationsPath!, item.file);

@@ -1,17 +1,24 @@
-import {fileURLToPath} from 'node:url';
+import {rm} from 'node:fs/promises';
+import {join} from 'node:path';
 import {expect} from 'chai';
 import {APP_BIN, createTempHome, expectFailure, spawnCli, type TempHome} from '@systemprompt/testing';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/validate/${name}`, import.meta.url));
+import {writeValidateCases, type ValidateCase} from '../fixtures/validate-cases.js';
 
 // The installed CLI as a user runs it: a package directory, --json, the exit code and the envelope.
 describe('extension:validate (the bin)', () => {
   let home: TempHome;
+  let cases: string;
+  const fixture = (name: ValidateCase) => join(cases, name);
   const validate = async (...args: string[]) => {
     const run = await spawnCli(APP_BIN, ['extension:validate', ...args], {home: home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined}});
     return {...run, json: () => JSON.parse(run.stdout)};
   };
   const problemsOf = (run: {json(): {error: {details: {report: {problems: Array<{path: string; problem: string; code?: string}>}}}}}) => run.json().error.details.report.problems;
+
+  before(async () => {
+    cases = await writeValidateCases();
+  });
+  after(() => rm(cases, {recursive: true, force: true}));
 
   beforeEach(async () => {
     home = await createTempHome();

@@ -1,4 +1,4 @@
-import {ExitCode, SystemPromptError, invalidInput, type Actor} from '@systemprompt/core';
+import {ExitCode, SystemPromptError, invalidInput, type Actor, type ListQuery, type ListResult} from '@systemprompt/core';
 import type {AuditRecord, AuditService, UsersApi} from '@systemprompt/users';
 
 export type AuditVerification = Awaited<ReturnType<AuditService['verify']>>;
@@ -29,10 +29,13 @@ export function parseAnchor(text: string): {seq: number; hash: string} {
 export class AuditLogService {
   constructor(private readonly users: UsersApi) {}
 
-  /** Records that used or were refused a permission. */
-  async permissionUses(actor: Actor): Promise<AuditRecord[]> {
+  /**
+   * One page of the records that used or were refused a permission, read in the database. `query`
+   * is read after the permission check, so a refused caller learns nothing from the list flags either.
+   */
+  async permissionUses(actor: Actor, query: () => ListQuery): Promise<ListResult<AuditRecord>> {
     await this.users.access.authorize(actor, 'audit:read', 'permissions.audit');
-    return this.users.audit.permissionUses();
+    return this.users.audit.permissionUses(query());
   }
 
   /**

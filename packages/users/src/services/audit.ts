@@ -1,5 +1,5 @@
-import {SYSTEM_ACTOR, type Actor, type AuditEntry} from '@systemprompt/core';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {SYSTEM_ACTOR, type Actor, type AuditEntry, type ListQuery, type ListResult} from '@systemprompt/core';
+import {WHOLE_LIST, queryList, type ListBuilder, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Audit, type AuditRow} from '../entities.js';
 import {AUDIT_HEAD_TABLE, GENESIS_HASH, chainHash} from './audit-chain.js';
@@ -18,6 +18,15 @@ export interface AuditRecord {
   permission: string | null;
   details: Record<string, unknown> | null;
 }
+
+/** The fields of audit lists (users:activity, permissions:audit): --filter and --sort take these. */
+export const AUDIT_LIST_FIELDS = ['id', 'at', 'actor', 'action', 'target', 'result', 'permission'] as const;
+
+const AUDIT_LIST: ListPlan = {
+  fields: {id: {sql: 'a.id', kind: 'number'}, at: {sql: 'a.at', kind: 'time'}, actor: 'a.actor', action: 'a.action', target: 'a.target', result: 'a.result', permission: 'a.permission'},
+  searchable: ['actor', 'action', 'target', 'permission'],
+  order: [['id', 'asc']],
+};
 
 const view = (row: AuditRow): AuditRecord => ({id: row.id, at: row.at, actor: row.actor, action: row.action, target: row.target, result: row.result, permission: row.permission, details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null});
 
@@ -113,15 +122,20 @@ export class AuditService {
     return verifyAuditChain(this.db, options);
   }
 
-  /** Records that involve someone as actor or target (by id or email), oldest first. */
-  async involving(ids: readonly string[]): Promise<AuditRecord[]> {
-    const builder = this.db.repository(Audit).createQueryBuilder('a').orderBy('a.id', 'ASC');
-    if (ids.length > 0) builder.where('a.actor_id IN (:...ids) OR a.target IN (:...ids) OR a.actor IN (:...ids)', {ids});
-    return (await builder.getMany()).map(view);
+  /** Records that involve someone as actor or target (by id or email); every record without anyone. Oldest first. */
+  async involving(ids: readonly string[], query: ListQuery = WHOLE_LIST): Promise<ListResult<AuditRecord>> {
+    const builder = this.db.repository(Audit).createQueryBuilder('a');
+    if (ids.length > 0) builder.where('(a.actorId IN (:...ids) OR a.target IN (:...ids) OR a.actor IN (:...ids))', {ids});
+    return this.page(builder, query);
   }
 
-  /** Records that used or were refused a permission. */
-  async permissionUses(): Promise<AuditRecord[]> {
-    return (await this.db.repository(Audit).createQueryBuilder('a').where('a.permission IS NOT NULL').orderBy('a.id', 'ASC').getMany()).map(view);
+  /** Records that used or were refused a permission. Oldest first. */
+  async permissionUses(query: ListQuery = WHOLE_LIST): Promise<ListResult<AuditRecord>> {
+    return this.page(this.db.repository(Audit).createQueryBuilder('a').where('a.permission IS NOT NULL'), query);
+  }
+
+  private async page(builder: ListBuilder<AuditRow>, query: ListQuery): Promise<ListResult<AuditRecord>> {
+    const page = await queryList(builder, query, AUDIT_LIST);
+    return {...page, items: page.items.map(view)};
   }
 }

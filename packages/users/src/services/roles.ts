@@ -72,6 +72,11 @@ export class RoleService {
     return Promise.all(roles.map((role) => this.view(role.name)));
   }
 
+  /** Whether a role of that name exists. No permission check: for services that checked their own (api:limits:set). */
+  async exists(name: string): Promise<boolean> {
+    return (await this.db.repository(Role).findOneBy({name})) !== null;
+  }
+
   async get(actor: Actor, name: string): Promise<RoleView> {
     await this.access.authorize(actor, 'roles:read', 'roles.read', name);
     return this.view(name);

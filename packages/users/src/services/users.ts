@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto';
 import {conflict, invalidInput, notFound, type Actor, type ConfirmStep, type EventBus, type ListQuery, type ListResult} from '@systemprompt/core';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {WHOLE_LIST, queryList, type ListBuilder, type ListPlan, type ListRow, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Membership, Role, Session, User, type UserRow} from '../entities.js';
 import type {AccessService} from './access.js';
@@ -36,7 +36,11 @@ export interface UpdateUserInput {
 
 /** Columns that users:list may filter and sort by (never anything else). */
 export const USER_LIST_FIELDS = ['email', 'name', 'status', 'createdAt', 'updatedAt', 'lastLoginAt'] as const;
-const COLUMN: Record<string, string> = {email: 'u.email', name: 'u.name', status: 'u.status', createdAt: 'u.createdAt', updatedAt: 'u.updatedAt', lastLoginAt: 'u.lastLoginAt'};
+const USER_LIST: ListPlan = {
+  fields: {email: 'u.email', name: 'u.name', status: 'u.status', createdAt: {sql: 'u.createdAt', kind: 'time'}, updatedAt: {sql: 'u.updatedAt', kind: 'time'}, lastLoginAt: {sql: 'u.lastLoginAt', kind: 'time'}},
+  searchable: ['email', 'name'],
+  order: [['email', 'asc']],
+};
 
 export {normalizeEmail} from './text.js';
 
@@ -141,17 +145,11 @@ export class UserService {
 
   async list(actor: Actor, query: ListQuery): Promise<ListResult<UserView>> {
     await this.access.authorize(actor, 'users:read', 'users.list');
-    const builder = this.db.repository(User).createQueryBuilder('u');
-    query.filters.forEach(({field, value}, index) => builder.andWhere(`${COLUMN[field]} = :filter${index}`, {[`filter${index}`]: value}));
-    // '!' escapes LIKE's wildcards the same way on SQLite and MySQL.
-    if (query.search) builder.andWhere("(LOWER(u.email) LIKE :search ESCAPE '!' OR LOWER(u.name) LIKE :search ESCAPE '!')", {search: `%${query.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`});
-    const total = await builder.getCount();
-    builder.orderBy(COLUMN[query.sort ?? 'email']!, query.order === 'desc' ? 'DESC' : 'ASC');
-    if (query.limit !== null) builder.skip((query.page - 1) * query.limit).take(query.limit);
-    const rows = await builder.getMany();
-    const memberships = rows.length === 0 ? [] : await this.db.repository(Membership).createQueryBuilder('m').where('m.userId IN (:...ids)', {ids: rows.map((row) => row.id)}).getMany();
-    const items = rows.map((row) => ({id: row.id, email: row.email, name: row.name, status: row.status, roles: memberships.filter((membership) => membership.userId === row.id).map((membership) => membership.role).sort(), hasPassword: row.passwordHash !== null, createdAt: row.createdAt, updatedAt: row.updatedAt, lastLoginAt: row.lastLoginAt}));
-    return {items, total, page: query.page, limit: query.limit};
+    const page = await queryList(this.db.repository(User).createQueryBuilder('u'), query, USER_LIST);
+    const ids = page.items.map((row) => row.id);
+    const memberships = ids.length === 0 ? [] : await this.db.repository(Membership).createQueryBuilder('m').where('m.userId IN (:...ids)', {ids}).getMany();
+    const items = page.items.map((row) => ({id: row.id, email: row.email, name: row.name, status: row.status, roles: memberships.filter((membership) => membership.userId === row.id).map((membership) => membership.role).sort(), hasPassword: row.passwordHash !== null, createdAt: row.createdAt, updatedAt: row.updatedAt, lastLoginAt: row.lastLoginAt}));
+    return {...page, items};
   }
 
   /**
@@ -245,13 +243,32 @@ export class UserService {
     return ok && row?.status === 'enabled' ? row : undefined;
   }
 
-  /** The audit records a user made or was the target of (all records without a user); deleted users' too. */
-  async activity(actor: Actor, reference?: string): Promise<AuditRecord[]> {
+  /**
+   * One page of the audit records a user made or was the target of (of all records without a user);
+   * deleted users' too. audit:read is checked before anything is looked up.
+   */
+  async activity(actor: Actor, reference?: string, query: ListQuery = WHOLE_LIST): Promise<ListResult<AuditRecord>> {
     await this.access.authorize(actor, 'audit:read', 'audit.read', reference ?? null);
-    if (!reference) return this.audit.involving([]);
+    if (!reference) return this.audit.involving([], query);
     const email = emailLookupKey(reference);
     const user = (await this.db.repository(User).findOneBy({id: reference})) ?? (await this.db.repository(User).findOneBy({email}));
-    return this.audit.involving([email, ...(user ? [user.id, user.email] : [])]);
+    return this.audit.involving([email, ...(user ? [user.id, user.email] : [])], query);
+  }
+
+  /**
+   * Joins, to another module's list query, the user whose id is in `userIdColumn`, and returns the
+   * SQL of that user's email (null when there is none): the list can then filter, search and sort
+   * by email in the database without naming this module's tables. No permission check: the
+   * caller's service checked its own.
+   */
+  joinEmail<T extends ListRow>(builder: ListBuilder<T>, userIdColumn: string, alias = 'owner'): string {
+    builder.leftJoin(User.options.name, alias, `${alias}.id = ${userIdColumn}`);
+    return `${alias}.email`;
+  }
+
+  /** The names of a user's roles, sorted. No permission check: for services that checked their own (or act for the user). */
+  async roleNames(userId: string): Promise<string[]> {
+    return (await this.db.repository(Membership).findBy({userId})).map((membership) => membership.role).sort();
   }
 
   async recordLogin(userId: string): Promise<void> {

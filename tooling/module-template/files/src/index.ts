@@ -1,9 +1,10 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
-import type {DatabaseService} from '@systemprompt/database';
+import {DATABASE} from '@systemprompt/database';
 import {NoteEntity} from './entities.js';
 import {__CLASS__Service} from './services/__NAME__-service.js';
 
 export {__CLASS__Service} from './services/__NAME__-service.js';
+export {SERVICE} from './token.js';
 
 /** The __NAME__ module: attaches its table, then publishes its service for its commands and dependents. */
 export class __CLASS__Module extends BaseModule {
@@ -15,7 +16,7 @@ export class __CLASS__Module extends BaseModule {
     await super.initialize(context);
     const config = context.config as {greeting?: string};
     // Registers the entity and applies this module's pending migrations.
-    const db = await context.services.get<DatabaseService>('database').forModule(context, [NoteEntity]);
+    const db = await context.services.get(DATABASE).forModule(context, [NoteEntity]);
     context.provide(new __CLASS__Service(config.greeting ?? 'Hello', db, () => context.access()));
   }
 }

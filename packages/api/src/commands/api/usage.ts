@@ -1,12 +1,10 @@
-import {Flags, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
+import {Flags, listFlags, type ListResult} from '@systemprompt/core';
 import {ApiCommand} from '../../api-command.js';
-import type {UsageRow} from '../../services/usage.js';
-
-const FIELDS = ['key', 'name', 'endpoint', 'day', 'count'] as const;
+import {USAGE_LIST_FIELDS, type UsageRow} from '../../services/usage.js';
 
 export default class ApiUsage extends ApiCommand<typeof ApiUsage> {
   static override summary = 'Show how many requests each API key made, per endpoint and day (UTC).';
-  static override description = 'Without --key: every key\'s usage when you hold api-usage:read, else your own keys\'. The usage of your own key needs no permission. KEY is the key\'s prefix.';
+  static override description = 'Without --key: every key\'s usage when you hold api-usage:read, else your own keys\'. The usage of your own key needs no permission. KEY is the key\'s prefix. Filtering, searching (key, name, endpoint), sorting and paging happen in the database.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --key spk_AbCd1234 --since 2026-11-01',
@@ -17,15 +15,14 @@ export default class ApiUsage extends ApiCommand<typeof ApiUsage> {
     key: Flags.string({description: 'Only this key (id or prefix).', helpValue: 'KEY'}),
     since: Flags.string({description: 'Only days from this one on (UTC).', helpValue: 'YYYY-MM-DD'}),
   };
-  static override columns = FIELDS;
+  static override columns = USAGE_LIST_FIELDS;
 
   async run(): Promise<ListResult<UsageRow>> {
-    const query = this.listQuery({fields: FIELDS, defaultLimit: null});
-    const rows = await (await this.api()).usage.report(await this.actor(), {
+    const query = this.listQuery({fields: USAGE_LIST_FIELDS, defaultLimit: null});
+    const result = await (await this.api()).usage.report(await this.actor(), {
       ...(this.flags.key === undefined ? {} : {key: this.flags.key}),
       ...(this.flags.since === undefined ? {} : {since: this.flags.since}),
-    });
-    const result = applyListQuery(rows, query, {searchable: ['key', 'name', 'endpoint']});
+    }, query);
     if (result.total === 0 && query.filters.length === 0 && !query.search) this.notices.push('No usage recorded.');
     return result;
   }

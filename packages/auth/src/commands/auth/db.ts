@@ -1,5 +1,6 @@
 import {Flags, SystemPromptCommand} from '@systemprompt/core';
-import type {AuthApi, AuthStatistics, CleanResult} from '../../index.js';
+import type {AuthStatistics, CleanResult} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 export default class AuthDb extends SystemPromptCommand<typeof AuthDb> {
   static override summary = 'Show what the sign-in tables hold; --clean deletes expired sessions and old attempts.';
@@ -12,7 +13,7 @@ export default class AuthDb extends SystemPromptCommand<typeof AuthDb> {
   };
 
   async run(): Promise<AuthStatistics | CleanResult> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const actor = await this.actor();
     if (!this.flags.clean) return auth.maintenance.statistics(actor);
     const result = await auth.maintenance.clean(actor);

@@ -1,5 +1,6 @@
 import {Flags, SystemPromptCommand, confirmFlag, textResult, type TextResult} from '@systemprompt/core';
-import {KEY_ALGORITHMS, type AuthApi, type SigningKeyView} from '../../index.js';
+import {KEY_ALGORITHMS, type SigningKeyView} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGeneratekey> {
   static override summary = 'Generate a key that signs tokens; list, publish (JWKS) or retire keys.';
@@ -23,7 +24,7 @@ export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGene
   static override columns = ['kid', 'alg', 'status', 'createdAt', 'retiredAt', 'privateKey'];
 
   async run(): Promise<SigningKeyView | SigningKeyView[] | TextResult> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     if (this.flags.jwks) {
       const jwks = await auth.keys.jwks();
       if (jwks.keys.length === 0) this.notices.push('No key verifies tokens yet: generate one with auth:generatekey.');

@@ -1,5 +1,6 @@
 import {Flags, SystemPromptCommand, invalidInput, isInteractiveTerminal, readSecretFromStdin} from '@systemprompt/core';
-import type {AuthApi, LoginResult} from '../../index.js';
+import type {LoginResult} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 export default class AuthLogin extends SystemPromptCommand<typeof AuthLogin> {
   static override summary = 'Sign in: later commands run as you, with your permissions.';
@@ -36,7 +37,7 @@ Failed attempts are counted per email: after auth.loginMaxFailures (default 5) f
         hint: 'printf %s "$PASSWORD" | systemprompt auth:login --email you@example.com --password-stdin',
       });
     }
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const result = await auth.login.login({
       email,
       password,

@@ -1,5 +1,5 @@
 import {SystemPromptCommand} from '@systemprompt/core';
-import type {AuthApi} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 export default class AuthLogout extends SystemPromptCommand<typeof AuthLogout> {
   static override summary = 'Sign out: end the session and remove the session file.';
@@ -7,7 +7,7 @@ export default class AuthLogout extends SystemPromptCommand<typeof AuthLogout> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
   async run(): Promise<{email: string | null; signedOut: boolean}> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const result = await auth.login.logout();
     this.notices.push(result.signedOut ? `Signed out ${result.email}.` : 'Nobody was signed in.');
     return result;

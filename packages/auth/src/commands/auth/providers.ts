@@ -1,5 +1,6 @@
 import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
-import type {AuthApi, ProviderView} from '../../index.js';
+import type {ProviderView} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 const FIELDS = ['name', 'issuer', 'clientId', 'clientSecret', 'createdAt'] as const;
 
@@ -12,7 +13,7 @@ export default class AuthProviders extends SystemPromptCommand<typeof AuthProvid
 
   async run(): Promise<ListResult<ProviderView>> {
     const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'name'});
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const result = applyListQuery(await auth.providers.list(await this.actor()), query, {searchable: ['name', 'issuer', 'clientId']});
     if (result.total === 0 && query.filters.length === 0 && !query.search) this.notices.push('No identity providers yet; add one with auth:providers:add NAME --issuer URL --client-id ID.');
     return result;

@@ -1,6 +1,6 @@
 import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import type {AuthApi} from '../../index.js';
+import {AUTH} from '../../token.js';
 
 const FIELDS = ['name', 'description', 'builtin', 'permissions'] as const;
 
@@ -13,7 +13,7 @@ export default class AuthRole extends SystemPromptCommand<typeof AuthRole> {
 
   async run(): Promise<ListResult<RoleView>> {
     const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'name'});
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     return applyListQuery(await auth.users.roles.list(await this.actor()), query, {searchable: ['name', 'description', 'permissions']});
   }
 }

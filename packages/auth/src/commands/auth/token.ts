@@ -1,6 +1,6 @@
 import {Flags, SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
-import {type AuthApi} from '../../index.js';
 import {MAX_TOKEN_MINUTES} from '../../services/tokens.js';
+import {AUTH} from '../../token.js';
 
 export default class AuthToken extends SystemPromptCommand<typeof AuthToken> {
   static override summary = 'Issue a signed token (JWT) for the HTTP API and MCP; it is printed once.';
@@ -19,7 +19,7 @@ Scopes default to everything the user holds now and can never go beyond it (exit
   };
 
   async run(): Promise<TextResult> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const issued = await auth.tokens.issue(await this.actor(), {scopes: this.flags.scope, expiresInMinutes: this.flags['expires-in'], user: this.flags.user});
     this.notices.push(`Token for ${issued.user}, scopes ${issued.scopes.join(' ')}, expires ${issued.expiresAt} (kid ${issued.kid}). It is not shown again.`);
     return textResult(`${issued.token}\n`, issued);

@@ -1,6 +1,5 @@
-import {SYSTEM_ACTOR, SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
-import {recordLines} from '../../command-helpers.js';
-import type {AuthApi} from '../../index.js';
+import {SYSTEM_ACTOR, SystemPromptCommand, renderRecord, textResult, type TextResult} from '@systemprompt/core';
+import {AUTH} from '../../token.js';
 
 export interface WhoAmI {
   kind: string;
@@ -21,7 +20,7 @@ export default class AuthWhoami extends SystemPromptCommand<typeof AuthWhoami> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
   async run(): Promise<TextResult> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const actor = await this.actor();
     const result: WhoAmI = {kind: actor.kind, id: actor.id, label: actor.label, via: actor.via, roles: [], scopes: actor.scopes ?? null, mfa: null, permissions: []};
     if (actor.kind === 'user') {
@@ -34,7 +33,7 @@ export default class AuthWhoami extends SystemPromptCommand<typeof AuthWhoami> {
       this.notices.push('Nobody is signed in and local trust (auth.localTrust) is off: sign in with auth:login, or set SYSTEMPROMPT_API_KEY.');
     }
     const width = Math.max(0, ...result.permissions.map((holding) => holding.permission.length));
-    const text = recordLines([
+    const text = renderRecord(Object.fromEntries([
       ['kind', result.kind],
       [actor.kind === 'user' ? 'email' : 'name', result.label],
       ...(actor.kind === 'user' ? [['id', result.id] as [string, string]] : []),
@@ -42,7 +41,7 @@ export default class AuthWhoami extends SystemPromptCommand<typeof AuthWhoami> {
       ...(actor.kind === 'user' ? [['roles', result.roles.join(', ') || '(none)'], ['mfa', result.mfa ?? 'off']] as Array<[string, string]> : []),
       ...(result.scopes ? [['scopes', result.scopes.join(' ')] as [string, string]] : []),
       ['permissions', result.permissions.length === 0 ? '(none)' : ''],
-    ]);
+    ])).trimEnd();
     const holdings = result.permissions.map((holding) => `  ${holding.permission.padEnd(width)}  ${holding.source}`);
     return textResult(`${[text, ...holdings].join('\n')}\n`, result);
   }

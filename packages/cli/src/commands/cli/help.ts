@@ -1,6 +1,7 @@
-import {loadHelpClass, type Help} from '@oclif/core/help';
 import {Args, SystemPromptCommand, notFound, textResult, type TextResult} from '@systemprompt/core';
-import {describeCommands, type CommandInfo} from '../../services/command-catalog.js';
+import {describeCommands} from '../../services/command-catalog.js';
+import {helpData, requestedCommand} from '../../services/command-help.js';
+import {helpText} from '../../services/help-text.js';
 
 export default class CliHelp extends SystemPromptCommand<typeof CliHelp> {
   static override summary = 'Show help for one command, or the overview.';
@@ -10,29 +11,13 @@ export default class CliHelp extends SystemPromptCommand<typeof CliHelp> {
   static override strict = false;
 
   async run(): Promise<TextResult> {
-    const requested = [this.args.command, ...this.argv.filter((arg) => !arg.startsWith('-') && arg !== this.args.command)].filter(Boolean).join(':');
-    const infos = describeCommands(this.config);
-    let data: CommandInfo | CommandInfo[] = infos;
-    if (requested) {
-      const command = this.config.findCommand(requested);
-      if (!command && !this.config.findTopic(requested)) {
-        throw notFound(`Unknown command: ${requested}`, {code: 'COMMAND_NOT_FOUND', hint: `Run "${this.config.bin} cli:list --search ${requested.split(':').pop()}" to find it.`});
-      }
-      data = command ? (infos.find((info) => info.id === command.id || info.aliases.includes(requested)) ?? infos) : infos.filter((info) => info.id.startsWith(`${requested}:`));
+    const requested = requestedCommand(this.args.command, this.argv);
+    const command = requested ? this.config.findCommand(requested) : undefined;
+    if (requested && !command && !this.config.findTopic(requested)) {
+      throw notFound(`Unknown command: ${requested}`, {code: 'COMMAND_NOT_FOUND', hint: `Run "${this.config.bin} cli:list --search ${requested.split(':').pop()}" to find it.`});
     }
-    return textResult(await this.helpText(requested), data);
-  }
-
-  /** The exact text `--help` prints, collected instead of written. */
-  private async helpText(id: string): Promise<string> {
-    const HelpClass = (await loadHelpClass(this.config)) as typeof Help;
-    const lines: string[] = [];
-    const help = new (class extends HelpClass {
-      protected override log(...args: string[]): void {
-        lines.push(args.join(' '));
-      }
-    })(this.config, {stripAnsi: !process.stdout.isTTY});
-    await help.showHelp(id ? [id] : []);
-    return lines.join('\n');
+    const data = helpData(describeCommands(this.config), requested, command?.id);
+    // The exact text --help prints, collected instead of written.
+    return textResult(await helpText(this.config, requested, {stripAnsi: !process.stdout.isTTY}), data);
   }
 }

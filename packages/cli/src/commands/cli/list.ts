@@ -1,7 +1,6 @@
-import {Flags, SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
+import {Flags, SystemPromptCommand, listFlags, type ListResult} from '@systemprompt/core';
 import {commandRows, describeCommands, type CommandRow} from '../../services/command-catalog.js';
-
-const FIELDS = ['id', 'topic', 'summary', 'aliases', 'plugin'] as const;
+import {COMMAND_LIST_COLUMNS, COMMAND_LIST_SPEC, listCommands} from '../../services/command-list.js';
 
 export default class CliList extends SystemPromptCommand<typeof CliList> {
   static override summary = 'List every command of every installed module.';
@@ -15,12 +14,9 @@ export default class CliList extends SystemPromptCommand<typeof CliList> {
     ...listFlags,
     topic: Flags.string({description: 'Only commands of this topic (e.g. users, or mcp:tools).'}),
   };
-  static override columns = ['id', 'summary', 'aliases'];
+  static override columns = COMMAND_LIST_COLUMNS;
 
   async run(): Promise<ListResult<CommandRow>> {
-    const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'id'});
-    const topic = this.flags.topic;
-    const rows = commandRows(describeCommands(this.config)).filter((row) => !topic || row.id === topic || row.id.startsWith(`${topic}:`));
-    return applyListQuery(rows, query, {searchable: ['id', 'summary', 'aliases']});
+    return listCommands(commandRows(describeCommands(this.config)), this.flags.topic, this.listQuery(COMMAND_LIST_SPEC));
   }
 }

@@ -1,6 +1,6 @@
 import {Flags, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
 import type {MigrationOutcome} from '../../migrations/runner.js';
-import type {DatabaseService} from '../../services/database-service.js';
+import {DATABASE} from '../../token.js';
 
 export default class DatabaseMigrate extends SystemPromptCommand<typeof DatabaseMigrate> {
   static override summary = 'Apply pending migrations of every module (or one), dependencies first.';
@@ -13,7 +13,7 @@ export default class DatabaseMigrate extends SystemPromptCommand<typeof Database
   static override columns = ['module', 'name', 'steps', 'status'];
 
   async run(): Promise<MigrationOutcome[]> {
-    const service = await this.service<DatabaseService>();
+    const service = await this.service(DATABASE);
     const dryRun = this.flags['dry-run'];
     const outcomes = await service.migrate(await this.actor(), await this.modules(), {module: this.flags.module, dryRun});
     if (dryRun) this.meta.dryRun = true;

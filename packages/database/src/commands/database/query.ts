@@ -1,5 +1,5 @@
 import {Args, Flags, SystemPromptCommand, confirmFlag, type ListResult} from '@systemprompt/core';
-import type {DatabaseService} from '../../services/database-service.js';
+import {DATABASE} from '../../token.js';
 
 export default class DatabaseQuery extends SystemPromptCommand<typeof DatabaseQuery> {
   static override summary = 'Run one SQL statement on this installation\'s database; read-only unless --write.';
@@ -19,7 +19,7 @@ export default class DatabaseQuery extends SystemPromptCommand<typeof DatabaseQu
   };
 
   async run(): Promise<ListResult<Record<string, unknown>> | {changes: number; lastInsertId: number | string | null}> {
-    const service = await this.service<DatabaseService>();
+    const service = await this.service(DATABASE);
     const limit = this.flags.limit === 0 ? null : this.flags.limit;
     const result = await service.query(await this.actor(), {
       sql: this.args.sql,

@@ -1,6 +1,6 @@
 import {Flags, SystemPromptCommand, confirmFlag, dryRunFlag} from '@systemprompt/core';
 import type {MigrationOutcome} from '../../migrations/runner.js';
-import type {DatabaseService} from '../../services/database-service.js';
+import {DATABASE} from '../../token.js';
 
 export default class DatabaseRollback extends SystemPromptCommand<typeof DatabaseRollback> {
   static override summary = 'Revert the most recent migrations (dangerous: asks for confirmation).';
@@ -16,7 +16,7 @@ export default class DatabaseRollback extends SystemPromptCommand<typeof Databas
   static override columns = ['module', 'name', 'steps', 'status'];
 
   async run(): Promise<MigrationOutcome[]> {
-    const service = await this.service<DatabaseService>();
+    const service = await this.service(DATABASE);
     const dryRun = this.flags['dry-run'];
     const outcomes = await service.rollback(await this.actor(), await this.modules(), {
       module: this.flags.module,

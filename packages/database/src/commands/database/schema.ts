@@ -1,6 +1,6 @@
 import {Flags, SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
-import type {DatabaseService} from '../../services/database-service.js';
 import type {ColumnInfo} from '../../services/schema.js';
+import {DATABASE} from '../../token.js';
 
 export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseSchema> {
   static override summary = 'Show the tables of each module with their columns, or their DDL.';
@@ -13,7 +13,7 @@ export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseS
   static override columns = ['module', 'table', 'column', 'type', 'nullable', 'primary', 'default'];
 
   async run(): Promise<ColumnInfo[] | TextResult> {
-    const service = await this.service<DatabaseService>();
+    const service = await this.service(DATABASE);
     const [actor, modules] = [await this.actor(), await this.modules()];
     if (this.flags.ddl) {
       const ddl = await service.ddl(actor, modules, {module: this.flags.module});

@@ -1,6 +1,6 @@
 import {SystemPromptCommand} from '@systemprompt/core';
-import type {DatabaseService} from '../../services/database-service.js';
 import type {DatabaseStatus} from '../../services/status.js';
+import {DATABASE} from '../../token.js';
 
 export default class DatabaseStatusCommand extends SystemPromptCommand<typeof DatabaseStatusCommand> {
   static override summary = 'Show the database: engine, version, location, size, tables per module, migrations, latency.';
@@ -8,7 +8,7 @@ export default class DatabaseStatusCommand extends SystemPromptCommand<typeof Da
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', 'SYSTEMPROMPT_DATABASE_URL=mysql://root@127.0.0.1:3306/systemprompt <%= config.bin %> <%= command.id %>'];
 
   async run(): Promise<DatabaseStatus> {
-    const service = await this.service<DatabaseService>();
+    const service = await this.service(DATABASE);
     return service.status(await this.actor(), await this.modules());
   }
 }

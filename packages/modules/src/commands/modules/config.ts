@@ -1,5 +1,5 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {ConfigModuleApi} from '@systemprompt/config';
+import {CONFIG,} from '@systemprompt/config';
 
 export default class ModulesConfig extends SystemPromptCommand<typeof ModulesConfig> {
   static override summary = 'Show or change a module\'s configuration (through the config module).';
@@ -15,7 +15,7 @@ export default class ModulesConfig extends SystemPromptCommand<typeof ModulesCon
     const key = this.args.key ? `${this.args.module}.${this.args.key}` : this.args.module;
     // Imported when the command runs, not when oclif lists the commands.
     const {configService} = await import('@systemprompt/config');
-    const service = configService(await this.service<ConfigModuleApi>('config'), await this.modules());
+    const service = configService(await this.service(CONFIG), await this.modules());
     const actor = await this.actor();
     if (this.args.value !== undefined) return (await service.set(actor, key, this.args.value)).changes;
     return (await service.get(actor, key)).value;

@@ -1,10 +1,10 @@
-import {Args, Flags} from '@systemprompt/core';
+import {Args, Flags, followResult, type FollowResult} from '@systemprompt/core';
 import {ModulesCommand} from '../../modules-command.js';
 import {levelValue, parseSince, type LogLine} from '../../services/logs.js';
 
 export default class ModulesLogs extends ModulesCommand<typeof ModulesLogs> {
   static override summary = 'Show the log lines of a module (or all), from the rotated log files.';
-  static override description = 'Reads <data>/logs/systemprompt.log and its rotated files. --follow keeps printing new lines until interrupted (Ctrl-C).';
+  static override description = 'Reads <data>/logs/systemprompt.log and its rotated files. --follow keeps printing new lines until interrupted (Ctrl-C): aligned rows on a terminal, one JSON envelope per line with --json; --output writes them to a file as they come.';
   static override examples = ['<%= config.bin %> <%= command.id %> database', '<%= config.bin %> <%= command.id %> --level warn --since 2h', '<%= config.bin %> <%= command.id %> users --follow'];
   static override args = {module: Args.string({description: 'Only this module\'s lines.'})};
   static override flags = {
@@ -15,19 +15,14 @@ export default class ModulesLogs extends ModulesCommand<typeof ModulesLogs> {
   };
   static override columns = ['time', 'level', 'module', 'message'];
 
-  async run(): Promise<LogLine[]> {
+  async run(): Promise<LogLine[] | FollowResult<LogLine>> {
     const filter = {...(this.args.module ? {module: this.args.module} : {}), ...(this.flags.level ? {minLevel: levelValue(this.flags.level)} : {}), ...(this.flags.since ? {since: parseSince(this.flags.since)} : {})};
     const service = await this.modulesService();
     const actor = await this.actor();
+    // The stream starts at the log's end before the existing lines are read: nothing falls between.
+    const stream = this.flags.follow ? await service.follow(actor, this.host(), filter, {signal: this.stopSignal}) : undefined;
     const lines = await service.logs(actor, this.host(), filter);
     const newest = this.flags.limit === 0 ? lines : lines.slice(-this.flags.limit);
-    if (!this.flags.follow) return newest;
-    // Following streams lines as they come, so it prints them itself instead of returning a result.
-    const print = (line: LogLine) => process.stdout.write(this.format === 'table' ? `${line.time}  ${line.level.padEnd(5)}  ${line.module.padEnd(12)}  ${line.message}\n` : `${JSON.stringify(line)}\n`);
-    newest.forEach(print);
-    const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    for await (const line of service.follow(actor, this.host(), filter, {seen: lines.length, signal: stop.signal})) print(line);
-    return [];
+    return stream ? followResult(newest, stream) : newest;
   }
 }

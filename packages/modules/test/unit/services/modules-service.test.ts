@@ -41,7 +41,7 @@ const METHODS: Array<[string, string, (service: ModulesService) => Promise<unkno
   ['health', 'modules:read modules.health alpha', (service) => service.health(ACTOR, untouchable, 'alpha')],
   ['logs', 'modules:read modules.logs alpha', (service) => service.logs(ACTOR, untouchable, {module: 'alpha'})],
   ['follow', 'modules:read modules.logs -', async (service) => {
-    for await (const line of service.follow(ACTOR, untouchable, {}, {seen: 0, signal: AbortSignal.timeout(1000)})) return line;
+    for await (const line of await service.follow(ACTOR, untouchable, {}, {signal: AbortSignal.timeout(1000)})) return line;
   }],
   ['enable', 'modules:write modules.enable alpha', (service) => service.enable(ACTOR, untouchable, 'alpha')],
   ['disable', 'modules:write modules.disable alpha', (service) => service.disable(ACTOR, untouchable, 'alpha')],

@@ -1,14 +1,11 @@
 import {mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
 import {APP_ROOT, loadCliConfig} from '@systemprompt/testing';
 import {installedModulesOf, validateOptionsFor, validatePackage, type InstalledModules, type PackageProblem} from '../../../src/services/validate-package.js';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/validate/${name}`, import.meta.url));
-const MIGRATION = 'migrations/20261128140000-create-acme-notes.js';
+import {MIGRATION, writeValidateCases, type ValidateCase} from '../../fixtures/validate-cases.js';
 
 /** The problems as "place: problem [code]" lines, in the order reported. */
 const lines = (problems: readonly PackageProblem[]) => problems.map((item) => `${item.path}: ${item.problem}${item.code ? ` [${item.code}]` : ''}`);
@@ -36,14 +33,18 @@ describe('validatePackage', function () {
   let records: ModuleRecord[];
   let commands: Array<{id: string; pluginName?: string | undefined}>;
   let installed: InstalledModules;
-  const validate = (name: string, timeoutMs?: number) => validatePackage(fixture(name), {installed, sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}});
+  let cases: string;
+  const fixture = (name: ValidateCase) => join(cases, name);
+  const validate = (name: ValidateCase, timeoutMs?: number) => validatePackage(fixture(name), {installed, sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}});
 
   before(async () => {
     const config = await loadCliConfig(APP_ROOT);
     records = await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[]);
     commands = config.commands;
     installed = installedModulesOf(records, commands);
+    cases = await writeValidateCases();
   });
+  after(() => rm(cases, {recursive: true, force: true}));
 
   it('passes a good package: its migration applies and reverts, its module starts and is healthy', async () => {
     const report = await validate('good');

@@ -1,5 +1,6 @@
 import {Args, SystemPromptCommand, permissionDenied} from '@systemprompt/core';
-import type {PermissionCheck, PermissionsApi} from '../../index.js';
+import type {PermissionCheck,} from '../../index.js';
+import {PERMISSIONS} from '../../token.js';
 
 export default class PermissionsCheck extends SystemPromptCommand<typeof PermissionsCheck> {
   static override summary = 'Say whether a user holds a permission, and through what (exit 0 allowed, 4 denied).';
@@ -11,7 +12,7 @@ export default class PermissionsCheck extends SystemPromptCommand<typeof Permiss
   };
 
   async run(): Promise<PermissionCheck> {
-    const {permissions} = await this.service<PermissionsApi>();
+    const {permissions} = await this.service(PERMISSIONS);
     const decision = await permissions.check(await this.actor(), this.args.user, this.args.permission);
     if (!decision.allowed) {
       throw permissionDenied(`${decision.user} does not hold ${decision.permission}: ${decision.path}`, {code: 'PERMISSION_NOT_HELD', details: {user: decision.user, permission: decision.permission, allowed: false, path: decision.path}});

@@ -1,6 +1,6 @@
 import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
 import {rowValues, type GrantResult} from '@systemprompt/users';
-import type {PermissionsApi} from '../../index.js';
+import {PERMISSIONS} from '../../token.js';
 
 export default class PermissionsGrant extends SystemPromptCommand<typeof PermissionsGrant> {
   static override summary = 'Grant a permission to a user or a role (or every row of a --batch file).';
@@ -23,7 +23,7 @@ export default class PermissionsGrant extends SystemPromptCommand<typeof Permiss
   async run(): Promise<GrantResult | BatchResult<GrantResult>> {
     const dryRun = this.flags['dry-run'];
     if (dryRun) this.meta.dryRun = true;
-    const {roles} = await this.service<PermissionsApi>();
+    const {roles} = await this.service(PERMISSIONS);
     const actor = await this.actor();
     const declared = await this.declaredPermissions();
     if (this.flags.batch) {

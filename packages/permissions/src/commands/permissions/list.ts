@@ -1,7 +1,8 @@
 import {Flags, SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import type {PermissionRow, PermissionsApi} from '../../index.js';
+import type {PermissionRow,} from '../../index.js';
 import {declaredPermissions} from '../../services/catalog.js';
+import {PERMISSIONS} from '../../token.js';
 
 export default class PermissionsList extends SystemPromptCommand<typeof PermissionsList> {
   static override summary = 'List every permission that modules declare, and the roles that hold it.';
@@ -11,7 +12,7 @@ export default class PermissionsList extends SystemPromptCommand<typeof Permissi
   static override columns = ['name', 'module', 'roles', 'description'];
 
   async run(): Promise<ListResult<PermissionRow | RoleView>> {
-    const {permissions} = await this.service<PermissionsApi>();
+    const {permissions} = await this.service(PERMISSIONS);
     const actor = await this.actor();
     if (this.flags.roles) {
       return applyListQuery(await permissions.roles(actor), this.listQuery({fields: ['name', 'description', 'builtin', 'permissions'], defaultLimit: null, defaultSort: 'name'}));

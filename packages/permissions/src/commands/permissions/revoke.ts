@@ -1,6 +1,6 @@
 import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
 import {rowValues, type RevokeResult} from '@systemprompt/users';
-import type {PermissionsApi} from '../../index.js';
+import {PERMISSIONS} from '../../token.js';
 
 export default class PermissionsRevoke extends SystemPromptCommand<typeof PermissionsRevoke> {
   static override summary = 'Revoke a permission from a user or a role (or every row of a --batch file).';
@@ -23,7 +23,7 @@ export default class PermissionsRevoke extends SystemPromptCommand<typeof Permis
   async run(): Promise<RevokeResult | BatchResult<RevokeResult>> {
     const dryRun = this.flags['dry-run'];
     if (dryRun) this.meta.dryRun = true;
-    const {roles} = await this.service<PermissionsApi>();
+    const {roles} = await this.service(PERMISSIONS);
     const actor = await this.actor();
     if (this.flags.batch) {
       if (this.args.permission !== undefined) throw invalidInput('Give a PERMISSION or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});

@@ -1,7 +1,7 @@
 import {Flags, SystemPromptCommand, batchFlag, dryRunFlag, interactiveFlag, invalidInput, readSecretFromStdin, type BatchResult} from '@systemprompt/core';
 import {rowValues} from '../../batch-rows.js';
-import type {UsersApi} from '../../index.js';
 import type {UserPreview, UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 const ROW = {email: 'string', name: 'string', roles: 'list'} as const;
 
@@ -31,7 +31,7 @@ export default class UsersCreate extends SystemPromptCommand<typeof UsersCreate>
     const dryRun = this.flags['dry-run'];
     if (dryRun) this.meta.dryRun = true;
     if (this.flags.batch) {
-      const {users} = await this.service<UsersApi>();
+      const {users} = await this.service(USERS);
       const actor = await this.actor();
       return this.batch(this.flags.batch, async (row) => {
         const {email, name, roles} = rowValues(row, ROW);
@@ -50,7 +50,7 @@ export default class UsersCreate extends SystemPromptCommand<typeof UsersCreate>
     }
     if (!email) throw invalidInput('--email is required', {code: 'EMAIL_REQUIRED', hint: 'Or use --interactive on a terminal, or --batch FILE.'});
     const password = this.flags['password-stdin'] ? await readSecretFromStdin('password') : undefined;
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.create(await this.actor(), {email, ...(name === undefined ? {} : {name}), roles: this.flags.role ?? [], ...(password === undefined ? {} : {password})}, {dryRun});
   }
 }

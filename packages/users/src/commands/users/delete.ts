@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand, batchFlag, confirmFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
 import {confirmOnce, rowValues} from '../../batch-rows.js';
-import type {UsersApi} from '../../index.js';
+import {USERS} from '../../token.js';
 
 type Deleted = {id: string; email: string; deleted: boolean; dryRun?: true};
 
@@ -20,7 +20,7 @@ export default class UsersDelete extends SystemPromptCommand<typeof UsersDelete>
   async run(): Promise<Deleted | BatchResult<Deleted>> {
     const dryRun = this.flags['dry-run'];
     if (dryRun) this.meta.dryRun = true;
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     const actor = await this.actor();
     if (this.flags.batch) {
       if (this.args.user !== undefined) throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});

@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
 import type {UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 export default class UsersDisable extends SystemPromptCommand<typeof UsersDisable> {
   static override summary = 'Disable a user.';
@@ -9,7 +9,7 @@ export default class UsersDisable extends SystemPromptCommand<typeof UsersDisabl
   static override args = {user: Args.string({required: true, description: 'User id or email.'})};
 
   async run(): Promise<UserView> {
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.setStatus(await this.actor(), this.args.user, 'disabled');
   }
 }

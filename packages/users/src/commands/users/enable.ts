@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
 import type {UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 export default class UsersEnable extends SystemPromptCommand<typeof UsersEnable> {
   static override summary = 'Enable a user.';
@@ -9,7 +9,7 @@ export default class UsersEnable extends SystemPromptCommand<typeof UsersEnable>
   static override args = {user: Args.string({required: true, description: 'User id or email.'})};
 
   async run(): Promise<UserView> {
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.setStatus(await this.actor(), this.args.user, 'enabled');
   }
 }

@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
 import type {UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 export default class UsersGet extends SystemPromptCommand<typeof UsersGet> {
   static override summary = 'Show one user (by id or email).';
@@ -8,7 +8,7 @@ export default class UsersGet extends SystemPromptCommand<typeof UsersGet> {
   static override args = {user: Args.string({required: true, description: 'User id or email.'})};
 
   async run(): Promise<UserView> {
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.get(await this.actor(), this.args.user);
   }
 }

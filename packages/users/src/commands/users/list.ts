@@ -1,6 +1,6 @@
 import {SystemPromptCommand, listFlags, type ListResult} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
 import {USER_LIST_FIELDS, type UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 export default class UsersList extends SystemPromptCommand<typeof UsersList> {
   static override summary = 'List users with their roles and status.';
@@ -11,7 +11,7 @@ export default class UsersList extends SystemPromptCommand<typeof UsersList> {
 
   async run(): Promise<ListResult<UserView>> {
     const query = this.listQuery({fields: USER_LIST_FIELDS, defaultLimit: 50, defaultSort: 'email'});
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.list(await this.actor(), query);
   }
 }

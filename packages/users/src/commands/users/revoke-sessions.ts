@@ -1,5 +1,5 @@
 import {Args, SystemPromptCommand, confirmFlag} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
+import {USERS} from '../../token.js';
 
 export default class UsersRevokeSessions extends SystemPromptCommand<typeof UsersRevokeSessions> {
   static override summary = 'Sign a user out everywhere (dangerous: asks for confirmation).';
@@ -9,7 +9,7 @@ export default class UsersRevokeSessions extends SystemPromptCommand<typeof User
   static override flags = {...confirmFlag};
 
   async run(): Promise<{user: string; revoked: number}> {
-    const {sessions} = await this.service<UsersApi>();
+    const {sessions} = await this.service(USERS);
     return sessions.revokeAll(await this.actor(), this.args.user, {confirm: (question) => this.confirmAction(question)});
   }
 }

@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {UsersApi} from '../../index.js';
 import type {SessionView} from '../../services/sessions.js';
+import {USERS} from '../../token.js';
 
 export default class UsersSessions extends SystemPromptCommand<typeof UsersSessions> {
   static override summary = 'List sign-in sessions, of one user or of everyone.';
@@ -9,7 +9,7 @@ export default class UsersSessions extends SystemPromptCommand<typeof UsersSessi
   static override columns = ['id', 'user', 'label', 'createdAt', 'expiresAt', 'lastUsedAt', 'active'];
 
   async run(): Promise<SessionView[]> {
-    const {sessions} = await this.service<UsersApi>();
+    const {sessions} = await this.service(USERS);
     return sessions.list(await this.actor(), this.args.user);
   }
 }

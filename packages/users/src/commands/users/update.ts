@@ -1,7 +1,7 @@
 import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
 import {rowValues} from '../../batch-rows.js';
-import type {UsersApi} from '../../index.js';
 import type {UserView} from '../../services/users.js';
+import {USERS} from '../../token.js';
 
 const ROW = {user: 'string', name: 'string', email: 'string', addRoles: 'list', removeRoles: 'list'} as const;
 
@@ -31,7 +31,7 @@ export default class UsersUpdate extends SystemPromptCommand<typeof UsersUpdate>
     if (dryRun) this.meta.dryRun = true;
     if (this.flags.batch) {
       if (this.args.user !== undefined) throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
-      const {users} = await this.service<UsersApi>();
+      const {users} = await this.service(USERS);
       const actor = await this.actor();
       return this.batch(this.flags.batch, async (row) => {
         const {user, ...changes} = rowValues(row, ROW);
@@ -41,7 +41,7 @@ export default class UsersUpdate extends SystemPromptCommand<typeof UsersUpdate>
     }
     if (this.args.user === undefined) throw invalidInput('Name the user to change', {code: 'USER_REQUIRED', hint: 'users:update USER --name ..., or --batch FILE.'});
     const {name, email} = this.flags;
-    const {users} = await this.service<UsersApi>();
+    const {users} = await this.service(USERS);
     return users.update(await this.actor(), this.args.user, {...(name === undefined ? {} : {name}), ...(email === undefined ? {} : {email}), addRoles: this.flags['add-role'] ?? [], removeRoles: this.flags['remove-role'] ?? []}, {dryRun});
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Flags, SystemPromptCommand, confirmFlag, isInteractiveTerminal} from '@systemprompt/core';
-import type {AuthApi, MfaStatus} from '../../../index.js';
+import type {MfaStatus} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthMfaDisable extends SystemPromptCommand<typeof AuthMfaDisable> {
   static override summary = 'Turn two-factor sign-in off (asks for confirmation).';
@@ -15,7 +16,7 @@ export default class AuthMfaDisable extends SystemPromptCommand<typeof AuthMfaDi
   };
 
   async run(): Promise<MfaStatus> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const canAsk = isInteractiveTerminal() && this.format === 'table';
     return auth.mfa.disable(await this.actor(), {
       ...(this.args.code === undefined ? {} : {code: this.args.code}),

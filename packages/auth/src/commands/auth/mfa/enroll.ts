@@ -1,6 +1,5 @@
-import {SystemPromptCommand, textResult, type TextResult} from '@systemprompt/core';
-import {recordLines} from '../../../command-helpers.js';
-import type {AuthApi} from '../../../index.js';
+import {SystemPromptCommand, renderRecord, textResult, type TextResult} from '@systemprompt/core';
+import {AUTH} from '../../../token.js';
 
 export default class AuthMfaEnroll extends SystemPromptCommand<typeof AuthMfaEnroll> {
   static override summary = 'Start two-factor sign-in: a new TOTP secret for your authenticator app.';
@@ -8,7 +7,7 @@ export default class AuthMfaEnroll extends SystemPromptCommand<typeof AuthMfaEnr
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
   async run(): Promise<TextResult> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const enrollment = await auth.mfa.enroll(await this.actor());
     let qr = '';
     if (this.format === 'table' && process.stdout.isTTY && !this.flags.output) {
@@ -16,7 +15,7 @@ export default class AuthMfaEnroll extends SystemPromptCommand<typeof AuthMfaEnr
       qr = `\n${await toString(enrollment.uri, {type: 'terminal', small: true})}`;
     }
     this.notices.push('Add it to your authenticator app, then run auth:mfa:verify CODE with the code it shows. The secret is not shown again.');
-    const text = recordLines([['email', enrollment.email], ['status', enrollment.status], ['secret', enrollment.secret], ['uri', enrollment.uri]]);
+    const text = renderRecord(Object.fromEntries([['email', enrollment.email], ['status', enrollment.status], ['secret', enrollment.secret], ['uri', enrollment.uri]])).trimEnd();
     return textResult(`${text}\n${qr}`, enrollment);
   }
 }

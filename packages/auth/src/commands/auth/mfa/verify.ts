@@ -1,5 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {AuthApi, MfaStatus} from '../../../index.js';
+import type {MfaStatus} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthMfaVerify extends SystemPromptCommand<typeof AuthMfaVerify> {
   static override summary = 'Turn two-factor sign-in on with a code from the app you enrolled.';
@@ -8,7 +9,7 @@ export default class AuthMfaVerify extends SystemPromptCommand<typeof AuthMfaVer
   static override args = {code: Args.string({required: true, description: 'The 6 digits your authenticator app shows.'})};
 
   async run(): Promise<MfaStatus> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const status = await auth.mfa.verify(await this.actor(), this.args.code);
     this.notices.push(`Two-factor sign-in is on for ${status.email}: auth:login asks for a code from now on.`);
     return status;

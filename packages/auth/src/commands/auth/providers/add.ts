@@ -1,5 +1,6 @@
 import {Args, Flags, SystemPromptCommand, readSecretFromStdin} from '@systemprompt/core';
-import type {AuthApi, ProviderView} from '../../../index.js';
+import type {ProviderView} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthProvidersAdd extends SystemPromptCommand<typeof AuthProvidersAdd> {
   static override summary = 'Add an OpenID Connect identity provider.';
@@ -18,7 +19,7 @@ export default class AuthProvidersAdd extends SystemPromptCommand<typeof AuthPro
 
   async run(): Promise<ProviderView> {
     const clientSecret = this.flags['client-secret-stdin'] ? await readSecretFromStdin('client secret') : undefined;
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const provider = await auth.providers.add(await this.actor(), {name: this.args.name, issuer: this.flags.issuer, clientId: this.flags['client-id'], clientSecret});
     this.notices.push(`Check it with auth:providers:test ${provider.name}.`);
     return provider;

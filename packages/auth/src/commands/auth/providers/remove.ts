@@ -1,5 +1,5 @@
 import {Args, SystemPromptCommand, confirmFlag} from '@systemprompt/core';
-import type {AuthApi} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthProvidersRemove extends SystemPromptCommand<typeof AuthProvidersRemove> {
   static override summary = 'Remove an identity provider and its stored client secret (asks for confirmation).';
@@ -9,7 +9,7 @@ export default class AuthProvidersRemove extends SystemPromptCommand<typeof Auth
   static override flags = {...confirmFlag};
 
   async run(): Promise<{name: string; removed: true}> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     return auth.providers.remove(await this.actor(), this.args.name, {confirm: (question) => this.confirmAction(question)});
   }
 }

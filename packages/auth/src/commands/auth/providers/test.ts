@@ -1,6 +1,7 @@
 import {Args, Flags, SystemPromptCommand} from '@systemprompt/core';
 import {DEFAULT_DISCOVERY_TIMEOUT_MS} from '../../../services/providers.js';
-import type {AuthApi, DiscoveryReport} from '../../../index.js';
+import type {DiscoveryReport} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthProvidersTest extends SystemPromptCommand<typeof AuthProvidersTest> {
   static override summary = 'Check an identity provider\'s discovery document and report the latency.';
@@ -12,7 +13,7 @@ export default class AuthProvidersTest extends SystemPromptCommand<typeof AuthPr
   };
 
   async run(): Promise<DiscoveryReport> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     return auth.providers.test(await this.actor(), this.args.name, {timeoutMs: this.flags.timeout});
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import type {AuthApi} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthRoleCreate extends SystemPromptCommand<typeof AuthRoleCreate> {
   static override summary = 'Create a role with permissions.';
@@ -18,7 +18,7 @@ export default class AuthRoleCreate extends SystemPromptCommand<typeof AuthRoleC
   static override columns = ['name', 'description', 'builtin', 'permissions'];
 
   async run(): Promise<RoleView> {
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const declared = await this.declaredPermissions();
     if (this.flags['dry-run']) this.meta.dryRun = true;
     return auth.users.roles.create(await this.actor(), {name: this.args.name, ...(this.flags.description === undefined ? {} : {description: this.flags.description}), permissions: this.flags.permission ?? []}, declared, {dryRun: this.flags['dry-run']});

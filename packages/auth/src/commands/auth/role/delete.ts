@@ -1,5 +1,5 @@
 import {Args, SystemPromptCommand, confirmFlag, dryRunFlag} from '@systemprompt/core';
-import type {AuthApi} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthRoleDelete extends SystemPromptCommand<typeof AuthRoleDelete> {
   static override summary = 'Delete a role (asks for confirmation).';
@@ -10,7 +10,7 @@ export default class AuthRoleDelete extends SystemPromptCommand<typeof AuthRoleD
 
   async run(): Promise<{name: string; deleted: boolean; dryRun?: true}> {
     if (this.flags['dry-run']) this.meta.dryRun = true;
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     return auth.users.roles.delete(await this.actor(), this.args.name, {dryRun: this.flags['dry-run'], confirm: (question) => this.confirmAction(question)});
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags, SystemPromptCommand, dryRunFlag} from '@systemprompt/core';
 import type {RoleView} from '@systemprompt/users';
-import type {AuthApi} from '../../../index.js';
+import {AUTH} from '../../../token.js';
 
 export default class AuthRoleUpdate extends SystemPromptCommand<typeof AuthRoleUpdate> {
   static override summary = 'Change a role: its description, permissions to add or remove.';
@@ -21,7 +21,7 @@ export default class AuthRoleUpdate extends SystemPromptCommand<typeof AuthRoleU
   async run(): Promise<RoleView> {
     const {description} = this.flags;
     if (this.flags['dry-run']) this.meta.dryRun = true;
-    const auth = await this.service<AuthApi>();
+    const auth = await this.service(AUTH);
     const declared = await this.declaredPermissions();
     const input = {...(description === undefined ? {} : {description}), addPermissions: this.flags['add-permission'] ?? [], removePermissions: this.flags['remove-permission'] ?? []};
     return auth.users.roles.update(await this.actor(), this.args.name, input, declared, {dryRun: this.flags['dry-run']});

@@ -1,6 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
 import type {Note} from '../../entities.js';
-import type {__CLASS__Service} from '../../services/__NAME__-service.js';
+import {SERVICE} from '../../token.js';
 
 export default class __CLASS__Add extends SystemPromptCommand<typeof __CLASS__Add> {
   static override summary = 'Add a note to the __NAME__ module\'s table.';
@@ -8,6 +8,6 @@ export default class __CLASS__Add extends SystemPromptCommand<typeof __CLASS__Ad
   static override args = {text: Args.string({required: true, description: 'The note.'})};
 
   async run(): Promise<Note> {
-    return (await this.service<__CLASS__Service>()).add(await this.actor(), this.args.text);
+    return (await this.service(SERVICE)).add(await this.actor(), this.args.text);
   }
 }

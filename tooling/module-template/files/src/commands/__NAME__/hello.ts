@@ -1,5 +1,6 @@
 import {Args, SystemPromptCommand} from '@systemprompt/core';
-import type {Greeting, __CLASS__Service} from '../../services/__NAME__-service.js';
+import type {Greeting} from '../../services/__NAME__-service.js';
+import {SERVICE} from '../../token.js';
 
 export default class __CLASS__Hello extends SystemPromptCommand<typeof __CLASS__Hello> {
   static override summary = 'Greet someone through the __NAME__ module.';
@@ -8,7 +9,7 @@ export default class __CLASS__Hello extends SystemPromptCommand<typeof __CLASS__
   static override args = {name: Args.string({required: true, description: 'Who to greet.'})};
 
   async run(): Promise<Greeting> {
-    const service = await this.service<__CLASS__Service>();
+    const service = await this.service(SERVICE);
     return service.hello(this.args.name);
   }
 }

@@ -1,6 +1,6 @@
 import {SystemPromptCommand} from '@systemprompt/core';
 import type {Note} from '../../entities.js';
-import type {__CLASS__Service} from '../../services/__NAME__-service.js';
+import {SERVICE} from '../../token.js';
 
 export default class __CLASS__List extends SystemPromptCommand<typeof __CLASS__List> {
   static override summary = 'List the notes of the __NAME__ module.';
@@ -8,6 +8,6 @@ export default class __CLASS__List extends SystemPromptCommand<typeof __CLASS__L
   static override columns = ['id', 'text', 'createdAt'];
 
   async run(): Promise<Note[]> {
-    return (await this.service<__CLASS__Service>()).list(await this.actor());
+    return (await this.service(SERVICE)).list(await this.actor());
   }
 }
