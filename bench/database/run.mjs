@@ -34,7 +34,13 @@ const time = async (work) => {
 };
 
 const mysqlServer = new URL(process.env.SYSTEMPROMPT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
-const admin = () => mysql.createConnection({host: mysqlServer.hostname, port: Number(mysqlServer.port || 3306), user: decodeURIComponent(mysqlServer.username || 'root'), password: decodeURIComponent(mysqlServer.password)});
+const admin = () =>
+  mysql.createConnection({
+    host: mysqlServer.hostname,
+    port: Number(mysqlServer.port || 3306),
+    user: decodeURIComponent(mysqlServer.username || 'root'),
+    password: decodeURIComponent(mysqlServer.password),
+  });
 
 /** MySQL databases this run made and has not dropped yet (dropped at the end even when a step fails). */
 const undropped = new Map();
@@ -58,12 +64,30 @@ async function freshTarget(engine, home, label) {
   return {url: url.href, drop};
 }
 
-const serviceFor = (target) => new DatabaseService({target: parseDatabaseUrl(target.url, target.file), poolSize: 4, busyTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 600_000}, silentLogger);
+const serviceFor = (target) =>
+  new DatabaseService(
+    {
+      target: parseDatabaseUrl(target.url, target.file),
+      poolSize: 4,
+      busyTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+      queryTimeoutMs: 600_000,
+    },
+    silentLogger,
+  );
 
-const tableSpec = (index) => ({name: `bench_${index}`, columns: [{name: 'id', type: 'integer', isPrimary: true}, {name: 'label', type: 'varchar', length: '100'}, {name: 'created_at', type: 'varchar', length: '32'}]});
-const rawDdl = (engine, index) => engine === 'sqlite'
-  ? `CREATE TABLE "bench_${index}" ("id" integer PRIMARY KEY NOT NULL, "label" varchar(100) NOT NULL, "created_at" varchar(32) NOT NULL)`
-  : `CREATE TABLE \`bench_${index}\` (\`id\` int NOT NULL, \`label\` varchar(100) NOT NULL, \`created_at\` varchar(32) NOT NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB`;
+const tableSpec = (index) => ({
+  name: `bench_${index}`,
+  columns: [
+    {name: 'id', type: 'integer', isPrimary: true},
+    {name: 'label', type: 'varchar', length: '100'},
+    {name: 'created_at', type: 'varchar', length: '32'},
+  ],
+});
+const rawDdl = (engine, index) =>
+  engine === 'sqlite'
+    ? `CREATE TABLE "bench_${index}" ("id" integer PRIMARY KEY NOT NULL, "label" varchar(100) NOT NULL, "created_at" varchar(32) NOT NULL)`
+    : `CREATE TABLE \`bench_${index}\` (\`id\` int NOT NULL, \`label\` varchar(100) NOT NULL, \`created_at\` varchar(32) NOT NULL, PRIMARY KEY (\`id\`)) ENGINE=InnoDB`;
 
 async function benchMigrate(engine, home) {
   const runs = {raw: [], runner: []};
@@ -72,14 +96,25 @@ async function benchMigrate(engine, home) {
       const target = await freshTarget(engine, home, `${kind}${round}`);
       const service = serviceFor(target);
       const dataSource = await service.dataSource();
-      const migrations = Array.from({length: MIGRATIONS}, (_, index) => ({module: 'bench', ...defineMigration({
-        name: `20261128${String(index).padStart(6, '0')}-create-bench-${index}`,
-        steps: [{up: (runner) => runner.createTable(new Table(tableSpec(index))), down: (runner) => runner.dropTable(`bench_${index}`)}],
-      })}));
-      runs[kind].push(await time(async () => {
-        if (kind === 'raw') for (let index = 0; index < MIGRATIONS; index++) await dataSource.query(rawDdl(engine, index));
-        else await (await service.runner()).migrate(migrations);
+      const migrations = Array.from({length: MIGRATIONS}, (_, index) => ({
+        module: 'bench',
+        ...defineMigration({
+          name: `20261128${String(index).padStart(6, '0')}-create-bench-${index}`,
+          steps: [
+            {
+              up: (runner) => runner.createTable(new Table(tableSpec(index))),
+              down: (runner) => runner.dropTable(`bench_${index}`),
+            },
+          ],
+        }),
       }));
+      runs[kind].push(
+        await time(async () => {
+          if (kind === 'raw')
+            for (let index = 0; index < MIGRATIONS; index++) await dataSource.query(rawDdl(engine, index));
+          else await (await service.runner()).migrate(migrations);
+        }),
+      );
       await service.close();
       await target.drop();
     }
@@ -94,29 +129,40 @@ async function benchQuery(engine, home) {
   await dataSource.query(rawDdl(engine, 'rows'));
   const batch = 1000;
   for (let start = 0; start < ROWS; start += batch) {
-    const values = Array.from({length: batch}, (_, offset) => [start + offset, `row number ${start + offset}`, new Date(0).toISOString()]);
-    await dataSource.query(`INSERT INTO bench_rows (id, label, created_at) VALUES ${values.map(() => '(?, ?, ?)').join(', ')}`, values.flat());
+    const values = Array.from({length: batch}, (_, offset) => [
+      start + offset,
+      `row number ${start + offset}`,
+      new Date(0).toISOString(),
+    ]);
+    await dataSource.query(
+      `INSERT INTO bench_rows (id, label, created_at) VALUES ${values.map(() => '(?, ?, ?)').join(', ')}`,
+      values.flat(),
+    );
   }
   const sql = 'SELECT id, label, created_at FROM bench_rows';
   const raw = [];
   const command = [];
   for (let round = 0; round < RUNS; round++) {
-    raw.push(await time(async () => {
-      if (engine === 'sqlite') {
-        const Database = requireFromDatabase('better-sqlite3');
-        const db = new Database(target.file, {readonly: true});
-        db.prepare(sql).all();
-        db.close();
-      } else {
-        const connection = await mysql.createConnection(target.url);
-        await connection.query(sql);
-        await connection.end();
-      }
-    }));
-    command.push(await time(async () => {
-      const result = await runQuery(service, {sql, params: [], write: false, timeoutMs: 600_000, limit: null});
-      if (result.kind !== 'rows' || result.total !== ROWS) throw new Error(`expected ${ROWS} rows`);
-    }));
+    raw.push(
+      await time(async () => {
+        if (engine === 'sqlite') {
+          const Database = requireFromDatabase('better-sqlite3');
+          const db = new Database(target.file, {readonly: true});
+          db.prepare(sql).all();
+          db.close();
+        } else {
+          const connection = await mysql.createConnection(target.url);
+          await connection.query(sql);
+          await connection.end();
+        }
+      }),
+    );
+    command.push(
+      await time(async () => {
+        const result = await runQuery(service, {sql, params: [], write: false, timeoutMs: 600_000, limit: null});
+        if (result.kind !== 'rows' || result.total !== ROWS) throw new Error(`expected ${ROWS} rows`);
+      }),
+    );
   }
   await service.close();
   return {raw: median(raw), command: median(command), target};
@@ -126,16 +172,30 @@ async function benchQuery(engine, home) {
 function benchCli(engine, target, home) {
   // The CLI keeps its SQLite file in the home's data directory: point it at the bench file. The local
   // operator is the administrator on both engines (auth.localTrust is off by default on MySQL).
-  const env = {SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: target.url ?? `sqlite://${target.file}`, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'};
+  const env = {
+    SYSTEMPROMPT_HOME: home,
+    SYSTEMPROMPT_DATABASE_URL: target.url ?? `sqlite://${target.file}`,
+    SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true',
+  };
   const target40 = engine === 'sqlite' ? TARGETS.database : undefined;
-  return measure([
-    {name: 'node -e 0', args: ['-e', '0']},
-    {name: 'database:query COUNT(*) --json', args: [bin, 'database:query', 'SELECT COUNT(*) AS n FROM bench_rows', '--json']},
-    {name: `database:query ${ROWS / 1000}k rows --limit 0 --json`, args: [bin, 'database:query', 'SELECT id, label, created_at FROM bench_rows', '--limit', '0', '--json']},
-    {name: 'database:status --json', args: [bin, 'database:status', '--json'], target: target40},
-    {name: 'users:list --json', args: [bin, 'users:list', '--json'], target: target40},
-    {name: 'config:list --json', args: [bin, 'config:list', '--json'], target: target40},
-  ], RUNS, {env});
+  return measure(
+    [
+      {name: 'node -e 0', args: ['-e', '0']},
+      {
+        name: 'database:query COUNT(*) --json',
+        args: [bin, 'database:query', 'SELECT COUNT(*) AS n FROM bench_rows', '--json'],
+      },
+      {
+        name: `database:query ${ROWS / 1000}k rows --limit 0 --json`,
+        args: [bin, 'database:query', 'SELECT id, label, created_at FROM bench_rows', '--limit', '0', '--json'],
+      },
+      {name: 'database:status --json', args: [bin, 'database:status', '--json'], target: target40},
+      {name: 'users:list --json', args: [bin, 'users:list', '--json'], target: target40},
+      {name: 'config:list --json', args: [bin, 'config:list', '--json'], target: target40},
+    ],
+    RUNS,
+    {env},
+  );
 }
 
 const engines = ['sqlite'];
@@ -148,7 +208,10 @@ try {
 }
 
 const home = mkdtempSync(join(tmpdir(), 'systemprompt-bench-db-'));
-const line = (label, ms, baseMs) => say(`  ${label.padEnd(52)}${ms.toFixed(1).padStart(9)} ms${baseMs === undefined ? '' : `${(ms / baseMs).toFixed(2).padStart(8)}x`}`);
+const line = (label, ms, baseMs) =>
+  say(
+    `  ${label.padEnd(52)}${ms.toFixed(1).padStart(9)} ms${baseMs === undefined ? '' : `${(ms / baseMs).toFixed(2).padStart(8)}x`}`,
+  );
 say(`runs: ${RUNS}; node ${process.version}; ${loadNote()}`);
 try {
   for (const engine of engines) {

@@ -44,17 +44,29 @@ export function runNode(args, {env, cwd} = {}) {
   const report = join(directory, 'rss');
   try {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, ['--require', peakRss, ...args], {env: childEnv(env, report), cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30});
+    const result = spawnSync(process.execPath, ['--require', peakRss, ...args], {
+      env: childEnv(env, report),
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 30,
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.error) throw result.error;
     if (result.status !== 0) {
       // Output is not read while timing (a pipe would cost the command); run it again to say why it failed.
-      const again = spawnSync(process.execPath, args, {env: childEnv(env, report), cwd, encoding: 'utf8', maxBuffer: 1 << 30});
+      const again = spawnSync(process.execPath, args, {
+        env: childEnv(env, report),
+        cwd,
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      });
       const why = `${again.stderr ?? ''}\n${again.stdout ?? ''}`.trim().split('\n').slice(0, 5).join('\n');
       throw new Error(`node ${args.join(' ')} exited ${result.status ?? result.signal}: ${why}`);
     }
     // The command's own line: a child process it started writes its own.
-    const line = readFileSync(report, 'utf8').split('\n').find((entry) => entry.startsWith(`${result.pid} `));
+    const line = readFileSync(report, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith(`${result.pid} `));
     return {ms, mb: line ? Number(line.split(' ')[1]) / 1024 : Number.NaN};
   } finally {
     rmSync(directory, {recursive: true, force: true});
@@ -79,7 +91,13 @@ export function measure(cases, runs, options = {}) {
   const baseline = median(samples[0].ms);
   return cases.map((item, index) => {
     const ms = median(samples[index].ms);
-    return {...item, ms, ratio: ms / baseline, mb: median(samples[index].mb), spread: [Math.min(...samples[index].ms), Math.max(...samples[index].ms)]};
+    return {
+      ...item,
+      ms,
+      ratio: ms / baseline,
+      mb: median(samples[index].mb),
+      spread: [Math.min(...samples[index].ms), Math.max(...samples[index].ms)],
+    };
   });
 }
 
@@ -87,12 +105,26 @@ export function measure(cases, runs, options = {}) {
 export function printTable(results) {
   say('case'.padEnd(40) + 'median ms'.padStart(10) + 'ratio'.padStart(8) + 'peak MB'.padStart(9) + '  target');
   for (const item of results) {
-    const verdict = item.target === undefined ? '' : item.ratio <= item.target ? `<= ${item.target.toFixed(1)}x met` : `<= ${item.target.toFixed(1)}x MISSED`;
-    say(item.name.padEnd(40) + item.ms.toFixed(1).padStart(10) + `${item.ratio.toFixed(2)}x`.padStart(8) + item.mb.toFixed(1).padStart(9) + `  ${verdict}`);
+    const verdict =
+      item.target === undefined
+        ? ''
+        : item.ratio <= item.target
+          ? `<= ${item.target.toFixed(1)}x met`
+          : `<= ${item.target.toFixed(1)}x MISSED`;
+    say(
+      item.name.padEnd(40) +
+        item.ms.toFixed(1).padStart(10) +
+        `${item.ratio.toFixed(2)}x`.padStart(8) +
+        item.mb.toFixed(1).padStart(9) +
+        `  ${verdict}`,
+    );
   }
   const missed = results.filter((item) => item.target !== undefined && item.ratio > item.target);
   const counted = results.filter((item) => item.target !== undefined).length;
-  if (counted > 0) say(`\ntargets: ${counted - missed.length} of ${counted} met${missed.length > 0 ? ` (missed: ${missed.map((item) => item.name).join(', ')})` : ''}`);
+  if (counted > 0)
+    say(
+      `\ntargets: ${counted - missed.length} of ${counted} met${missed.length > 0 ? ` (missed: ${missed.map((item) => item.name).join(', ')})` : ''}`,
+    );
 }
 
 /** A fresh SYSTEMPROMPT_HOME for one bench run; `remove()` deletes it. */

@@ -27,13 +27,25 @@ const cli = (home, ...args) => {
   const env = {...process.env, SYSTEMPROMPT_HOME: home};
   delete env.SYSTEMPROMPT_DATABASE_URL;
   const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
-  if (result.status !== 0) throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
+  if (result.status !== 0)
+    throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
   return result.stdout;
 };
 const databaseFile = (home) => join(home, 'data', 'modules', 'database', 'systemprompt.sqlite');
 
 /** A log as a busy installation writes it: many actors and actions, most with a permission, a few refusals. */
-const ACTIONS = [['users.update', 'users:update'], ['config.set', 'config:write'], ['users.create', 'users:create'], ['api.create-key-for', null], ['permissions.grant', 'permissions:grant'], ['auth.login', null], ['database.query', 'database:write'], ['users.read', 'users:read'], ['roles.update', 'roles:write'], ['api.rotate-key-of', 'api-keys:write']];
+const ACTIONS = [
+  ['users.update', 'users:update'],
+  ['config.set', 'config:write'],
+  ['users.create', 'users:create'],
+  ['api.create-key-for', null],
+  ['permissions.grant', 'permissions:grant'],
+  ['auth.login', null],
+  ['database.query', 'database:write'],
+  ['users.read', 'users:read'],
+  ['roles.update', 'roles:write'],
+  ['api.rotate-key-of', 'api-keys:write'],
+];
 
 /** Appends `count` chained records after the current head of the log, in one transaction. */
 function fill(file, count) {
@@ -41,7 +53,9 @@ function fill(file, count) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const head = db.prepare(`SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1`).get();
-  const insert = db.prepare('INSERT INTO users_audit (id, seq, at, actor_id, actor, action, target, result, permission, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO users_audit (id, seq, at, actor_id, actor, action, target, result, permission, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const start = Date.parse('2026-01-01T00:00:00Z');
   let {seq, hash} = head;
   let id = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM users_audit').get().id;
@@ -52,12 +66,32 @@ function fill(file, count) {
       const [action, permission] = ACTIONS[index % ACTIONS.length];
       const user = index % 1000;
       const record = {
-        id, seq, at: new Date(start + index * 1000).toISOString(), actor_id: `user-${user}`, actor: `user${user}@example.com`, action,
-        target: index % 3 === 0 ? null : `user${(index * 7) % 1000}@example.com`, result: index % 50 === 0 ? 'denied' : 'ok', permission,
+        id,
+        seq,
+        at: new Date(start + index * 1000).toISOString(),
+        actor_id: `user-${user}`,
+        actor: `user${user}@example.com`,
+        action,
+        target: index % 3 === 0 ? null : `user${(index * 7) % 1000}@example.com`,
+        result: index % 50 === 0 ? 'denied' : 'ok',
+        permission,
         details: index % 4 === 0 ? JSON.stringify({index}) : null,
       };
       const next = chainHash(hash, record);
-      insert.run(id, seq, record.at, record.actor_id, record.actor, record.action, record.target, record.result, record.permission, record.details, hash, next);
+      insert.run(
+        id,
+        seq,
+        record.at,
+        record.actor_id,
+        record.actor,
+        record.action,
+        record.target,
+        record.result,
+        record.permission,
+        record.details,
+        hash,
+        next,
+      );
       hash = next;
     }
     db.prepare(`UPDATE ${AUDIT_HEAD_TABLE} SET seq = ?, hash = ? WHERE id = 1`).run(seq, hash);
@@ -72,14 +106,23 @@ try {
   for (const {home} of [empty, large]) cli(home, 'database:migrate', '--json');
   const started = performance.now();
   fill(databaseFile(large.home), RECORDS);
-  say(`${RECORDS.toLocaleString('en')} audit records written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `${RECORDS.toLocaleString('en')} audit records written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   const total = (home) => JSON.parse(cli(home, 'users:activity', '--limit', '1', '--json')).meta.total;
   say(`users:activity totals: empty log ${total(empty.home)}, large log ${total(large.home)}\n`);
 
-  const command = (name, home, args) => ({name, args: [bin, ...args], env: {SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: undefined}});
+  const command = (name, home, args) => ({
+    name,
+    args: [bin, ...args],
+    env: {SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: undefined},
+  });
   const cases = [
     {name: 'node -e 0', args: ['-e', '0'], env: {}},
-    ...[['users:activity', '--limit', '20', '--json'], ['permissions:audit', '--limit', '20', '--json']].flatMap((args) => [
+    ...[
+      ['users:activity', '--limit', '20', '--json'],
+      ['permissions:audit', '--limit', '20', '--json'],
+    ].flatMap((args) => [
       command(`${args[0]} (empty log)`, empty.home, args),
       command(`${args[0]} (${RECORDS.toLocaleString('en')} records)`, large.home, args),
     ]),
@@ -94,15 +137,33 @@ try {
       samples[index].mb.push(mb);
     });
   }
-  const results = cases.map((item, index) => ({name: item.name, ms: median(samples[index].ms), mb: median(samples[index].mb)}));
+  const results = cases.map((item, index) => ({
+    name: item.name,
+    ms: median(samples[index].ms),
+    mb: median(samples[index].mb),
+  }));
   say(`${RUNS} interleaved runs, medians; ${loadNote()}`);
-  say('case'.padEnd(40) + 'median ms'.padStart(10) + 'vs node'.padStart(9) + 'peak MB'.padStart(9) + 'vs empty'.padStart(10) + '  target');
+  say(
+    'case'.padEnd(40) +
+      'median ms'.padStart(10) +
+      'vs node'.padStart(9) +
+      'peak MB'.padStart(9) +
+      'vs empty'.padStart(10) +
+      '  target',
+  );
   results.forEach((item, index) => {
     const large = index > 0 && index % 2 === 0;
     const ratio = large ? item.ms / results[index - 1].ms : undefined;
-    const verdict = ratio === undefined ? '' : ratio <= TARGET ? `<= ${TARGET.toFixed(2)}x met` : `<= ${TARGET.toFixed(2)}x MISSED`;
-    say(item.name.padEnd(40) + item.ms.toFixed(1).padStart(10) + `${(item.ms / results[0].ms).toFixed(2)}x`.padStart(9) + item.mb.toFixed(1).padStart(9)
-      + (ratio === undefined ? '' : `${ratio.toFixed(2)}x`).padStart(10) + `  ${verdict}`);
+    const verdict =
+      ratio === undefined ? '' : ratio <= TARGET ? `<= ${TARGET.toFixed(2)}x met` : `<= ${TARGET.toFixed(2)}x MISSED`;
+    say(
+      item.name.padEnd(40) +
+        item.ms.toFixed(1).padStart(10) +
+        `${(item.ms / results[0].ms).toFixed(2)}x`.padStart(9) +
+        item.mb.toFixed(1).padStart(9) +
+        (ratio === undefined ? '' : `${ratio.toFixed(2)}x`).padStart(10) +
+        `  ${verdict}`,
+    );
   });
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -10,15 +10,47 @@ export default tseslint.config(
     languageOptions: {
       ecmaVersion: 2023,
       sourceType: 'module',
-      globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly', globalThis: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', structuredClone: 'readonly'},
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        performance: 'readonly',
+        globalThis: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        structuredClone: 'readonly',
+      },
     },
     rules: {
       // Commands render through the base command; stray console output would break JSON mode.
       'no-console': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', {fixStyle: 'inline-type-imports'}],
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
-      'no-restricted-imports': ['error', {patterns: [{group: ['@systemprompt/*/src/*', '@systemprompt/*/dist/*'], message: 'Import another package only through its public exports.'}]}],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@systemprompt/*/src/*', '@systemprompt/*/dist/*'],
+              message: 'Import another package only through its public exports.',
+            },
+          ],
+        },
+      ],
       eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // Rules that need the type checker: on the packages' sources, each read through its own tsconfig.
+    files: ['**/src/**/*.ts'],
+    languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: process.cwd()}},
+    rules: {
+      // A promise nobody awaits loses its rejection (an async setInterval callback, a fire-and-forget call).
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', {considerDefaultExhaustiveForUnions: true}],
     },
   },
   {

@@ -37,7 +37,11 @@ export async function renderTemplate(target, values) {
     __DATABASE_DEV__: values.databaseDev ?? values.coreVersion,
     __OCLIF_DEV__: values.oclifDev ?? '^4.8.0',
   };
-  const fill = (text) => text.replace(/__(NAME|SNAKE|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION|CORE_DEV|DATABASE_DEV|OCLIF_DEV)__/g, (token) => replacements[token]);
+  const fill = (text) =>
+    text.replace(
+      /__(NAME|SNAKE|CLASS|PACKAGE|DESCRIPTION|CORE_VERSION|CORE_DEV|DATABASE_DEV|OCLIF_DEV)__/g,
+      (token) => replacements[token],
+    );
   const written = [];
   for await (const source of walk(templateDirectory)) {
     const path = join(target, fill(relative(templateDirectory, source)).replace(/\.template$/, ''));

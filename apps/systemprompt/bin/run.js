@@ -15,20 +15,45 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // SYSTEMPROMPT_HOME moves everything, user-installed plugins included (oclif reads these three).
   const home = process.env.SYSTEMPROMPT_HOME?.trim();
   if (home) {
-    for (const [kind, sub] of [['DATA', 'data'], ['CONFIG', 'config'], ['CACHE', 'cache']]) process.env[`SYSTEMPROMPT_${kind}_DIR`] ??= `${home}/${sub}`;
+    for (const [kind, sub] of [
+      ['DATA', 'data'],
+      ['CONFIG', 'config'],
+      ['CACHE', 'cache'],
+    ])
+      process.env[`SYSTEMPROMPT_${kind}_DIR`] ??= `${home}/${sub}`;
   }
   // Only what may read nothing but command metadata looks at the table: help in any form, cli:list,
   // cli:help, or a word that may be a topic. Every other command goes straight to oclif.
   const [first = ''] = argv;
-  const metadata = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || ['help', 'cli:list', 'cli:help'].includes(first) || !/^-|:/.test(first);
+  const metadata =
+    argv.length === 0 ||
+    argv.includes('--help') ||
+    argv.includes('-h') ||
+    ['help', 'cli:list', 'cli:help'].includes(first) ||
+    !/^-|:/.test(first);
   const appRoot = dirname(dirname(fileURLToPath(import.meta.url)));
-  const outcome = metadata ? await (await import('../dist/bundle/command-table/answer.js')).answerFromCommandTable(argv, appRoot) : {answered: false};
+  const outcome = metadata
+    ? await (await import('../dist/bundle/command-table/answer.js')).answerFromCommandTable(argv, appRoot)
+    : {answered: false};
   if (!outcome.answered) {
     // Run the compiled commands, never TypeScript sources, whatever NODE_ENV says.
     globalThis.oclif = {...globalThis.oclif, enableAutoTranspile: false};
-    // A missing or stale table is rebuilt from the config this run loads, and oclif runs with that config.
-    const config = outcome.rebuild ? await (await import('../dist/command-table/build.js')).rebuildCommandTable(outcome.rebuild) : undefined;
+    // oclif and what it requires from one prebuilt file with a code cache, not a hundred files (src/oclif-pack).
+    (await import('../dist/oclif-pack/install.js')).installOclifPack();
+    // Where oclif's config comes from (src/command-table): a missing or stale table is rebuilt from the
+    // config this run loads, and oclif runs with that config. Otherwise oclif starts from the plugins it
+    // found last time when none of their files changed since (the plugin snapshot), instead of reading
+    // every plugin's files again; a missing or stale snapshot is made from the config this run loads.
+    let loadOptions;
+    if (outcome.rebuild) {
+      loadOptions = await (await import('../dist/command-table/build.js')).rebuildCommandTable(outcome.rebuild);
+    } else {
+      const snapshot = (await import('../dist/bundle/command-table/config-snapshot.js')).configForRun(appRoot);
+      loadOptions = snapshot.rebuild
+        ? await (await import('../dist/command-table/build.js')).rebuildConfigSnapshot(snapshot.rebuild)
+        : snapshot.loadOptions;
+    }
     const {execute} = await import('@oclif/core/execute');
-    await execute(config ? {loadOptions: config} : {dir: import.meta.url});
+    await execute(loadOptions ? {loadOptions} : {dir: import.meta.url});
   }
 }

@@ -17,7 +17,9 @@ describe('the systemprompt bin (as a child process)', () => {
   it('prints its version', async () => {
     const run = await spawnCli(bin, ['--version'], {home: home.path});
     expect(run.exitCode).to.equal(0);
-    expect(run.stdout).to.equal(`systemprompt/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    expect(run.stdout).to.equal(
+      `systemprompt/${version} ${process.platform}-${process.arch} node-${process.version}\n`,
+    );
   });
 
   it('lists the commands of every module package and of the oclif plugins', async () => {
@@ -26,19 +28,34 @@ describe('the systemprompt bin (as a child process)', () => {
     const {ok, data, meta} = JSON.parse(run.stdout);
     expect(ok).to.equal(true);
     const ids = data.map((row: {id: string}) => row.id);
-    expect(ids).to.include.members(['cli:list', 'cli:help', 'cli:docs', 'plugins:install', 'plugins:link', 'help', 'autocomplete']);
+    expect(ids).to.include.members([
+      'cli:list',
+      'cli:help',
+      'cli:docs',
+      'plugins:install',
+      'plugins:link',
+      'help',
+      'autocomplete',
+    ]);
     expect(meta.total).to.equal(ids.length);
   });
 
   it('answers a mistyped command with the closest ones and exit 2, without a terminal too', async () => {
     const run = await spawnCli(bin, ['users:lst'], {home: home.path});
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.equal('users:lst is not a systemprompt command\nHint: Did you mean users:list, users:get? systemprompt cli:list shows every command.\n');
+    expect(run.stderr).to.equal(
+      'users:lst is not a systemprompt command\nHint: Did you mean users:list, users:get? systemprompt cli:list shows every command.\n',
+    );
     const json = await spawnCli(bin, ['usrs:list', '--json'], {home: home.path});
-    expect(expectFailure(json, 2, 'COMMAND_NOT_FOUND').details).to.deep.equal({command: 'usrs:list', suggestions: ['users:list']});
+    expect(expectFailure(json, 2, 'COMMAND_NOT_FOUND').details).to.deep.equal({
+      command: 'usrs:list',
+      suggestions: ['users:list'],
+    });
     const nothingClose = await spawnCli(bin, ['zzzzzz'], {home: home.path});
     expect(nothingClose.exitCode).to.equal(2);
-    expect(nothingClose.stderr).to.equal('zzzzzz is not a systemprompt command\nHint: systemprompt cli:list shows every command.\n');
+    expect(nothingClose.stderr).to.equal(
+      'zzzzzz is not a systemprompt command\nHint: systemprompt cli:list shows every command.\n',
+    );
     expectFailure(await spawnCli(bin, ['zzzzzz', '--json'], {home: home.path}), 2, 'COMMAND_NOT_FOUND');
   });
 
@@ -67,7 +84,12 @@ describe('the systemprompt bin (as a child process)', () => {
     const run = await spawnCli(bin, ['cli:list', '--colour'], {home: home.path});
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.equal('Nonexistent flag: --colour\nHint: See --help for the usage.\n');
-    expectFailure(await spawnCli(bin, ['cli:list', '--colour', '--json'], {home: home.path}), 2, 'INVALID_USAGE', 'Nonexistent flag: --colour');
+    expectFailure(
+      await spawnCli(bin, ['cli:list', '--colour', '--json'], {home: home.path}),
+      2,
+      'INVALID_USAGE',
+      'Nonexistent flag: --colour',
+    );
   });
 
   describe('with a module package whose module.yaml is invalid', () => {
@@ -82,7 +104,9 @@ describe('the systemprompt bin (as a child process)', () => {
       const {data, warnings} = JSON.parse(run.stdout);
       expect(data.map((row: {id: string}) => row.id)).to.include.members(['cli:list', 'broken:hello']);
       expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/^Module package @fixture\/broken-module cannot be loaded: .*module\.yaml is invalid: \/type: must be one of service, daemon, plugin, core, extension$/);
+      expect(warnings[0]).to.match(
+        /^Module package @fixture\/broken-module cannot be loaded: .*module\.yaml is invalid: \/type: must be one of service, daemon, plugin, core, extension$/,
+      );
     });
 
     it('warns on stderr in table mode, and the other commands work', async () => {
@@ -92,13 +116,18 @@ describe('the systemprompt bin (as a child process)', () => {
       expect(run.stderr).to.match(/^Warning: Module package @fixture\/broken-module cannot be loaded: /);
     });
 
-    it('refuses to run the broken module\'s own command, with exit 6 and the reason', async () => {
+    it("refuses to run the broken module's own command, with exit 6 and the reason", async () => {
       const run = await spawnCli(bin, ['broken:hello'], {home: home.path});
       expect(run.exitCode).to.equal(6);
       const [message, hint] = run.stderr.trimEnd().split('\n');
       expect(message).to.match(/^Module package @fixture\/broken-module cannot be loaded: .*\/type: must be one of/);
       expect(hint).to.match(/^Hint: Run "systemprompt extension:validate /);
-      expectFailure(await spawnCli(bin, ['broken:hello', '--json'], {home: home.path}), 6, 'MODULE_INVALID', /^Module package @fixture\/broken-module cannot be loaded: /);
+      expectFailure(
+        await spawnCli(bin, ['broken:hello', '--json'], {home: home.path}),
+        6,
+        'MODULE_INVALID',
+        /^Module package @fixture\/broken-module cannot be loaded: /,
+      );
     });
   });
 });

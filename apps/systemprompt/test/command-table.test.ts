@@ -1,10 +1,21 @@
 import {execFileSync} from 'node:child_process';
-import {cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {APP_BIN, createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
+import {APP_BIN, APP_ROOT, createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
 
 const acmeNotes = fileURLToPath(new URL('fixtures/acme-notes', import.meta.url));
 // No registry can be reached: installing the packed fixture must need nothing from the network.
@@ -41,7 +52,13 @@ describe('the command table (the bin, without oclif, for commands that only read
     rmSync(probe, {force: true});
     const result = await spawnCli(APP_BIN, args, {
       home: home.path,
-      env: {...OFFLINE, npm_config_cache: join(scratch, 'npm-cache'), NODE_OPTIONS: `--require ${join(scratch, 'probe.cjs')}`, PROBE_FILE_OF_OCLIF_MODULES: probe, ...env},
+      env: {
+        ...OFFLINE,
+        npm_config_cache: join(scratch, 'npm-cache'),
+        NODE_OPTIONS: `--require ${join(scratch, 'probe.cjs')}`,
+        PROBE_FILE_OF_OCLIF_MODULES: probe,
+        ...env,
+      },
       timeoutMs: 180_000,
     });
     return {...result, oclifModules: Number(readFileSync(probe, 'utf8'))};
@@ -145,7 +162,9 @@ describe('the command table (the bin, without oclif, for commands that only read
       const after = await fromTable(['cli:list', '--json']);
       expect(after.oclifModules).to.equal(0);
       expect(output(after)).to.deep.equal(output(expected));
-      expect(readdirSync(join(home.path, 'cache')).filter((name) => name.includes('command-table'))).to.deep.equal(['command-table']);
+      expect(readdirSync(join(home.path, 'cache')).filter((name) => name.includes('command-table'))).to.deep.equal([
+        'command-table',
+      ]);
     });
   });
 
@@ -155,7 +174,12 @@ describe('the command table (the bin, without oclif, for commands that only read
 
     before(async () => {
       home = await createTempHome();
-      const packed = execFileSync('npm', ['pack', acmeNotes, '--pack-destination', scratch, '--silent'], {encoding: 'utf8'}).trim().split('\n').pop()!;
+      const packed = execFileSync('npm', ['pack', acmeNotes, '--pack-destination', scratch, '--silent'], {
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .pop()!;
       tarball = join(scratch, packed);
       linked = join(scratch, 'linked-acme-notes');
       cpSync(acmeNotes, linked, {recursive: true});
@@ -173,7 +197,9 @@ describe('the command table (the bin, without oclif, for commands that only read
       const again = await fromTable(['cli:list', '--topic', 'acme-notes', '--json']);
       expect(again.oclifModules, 'answered from the rebuilt table').to.equal(0);
       expect(output(again)).to.deep.equal(output(first));
-      return (JSON.parse(first.stdout) as {data: Array<{id: string; summary: string}>}).data.map((row) => `${row.id}: ${row.summary}`);
+      return (JSON.parse(first.stdout) as {data: Array<{id: string; summary: string}>}).data.map(
+        (row) => `${row.id}: ${row.summary}`,
+      );
     };
     const plugins = async (...args: string[]) => {
       const result = await run(['plugins:' + args[0]!, ...args.slice(1)]);
@@ -194,7 +220,10 @@ describe('the command table (the bin, without oclif, for commands that only read
 
       // Edited in place, to a summary of the same length: the file keeps its size and only its times change.
       const manifest = join(linked, 'oclif.manifest.json');
-      writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"summary": "Add a note."', '"summary": "Add a memo."'));
+      writeFileSync(
+        manifest,
+        readFileSync(manifest, 'utf8').replace('"summary": "Add a note."', '"summary": "Add a memo."'),
+      );
       expect(await acmeCommands()).to.deep.equal(['acme-notes:add: Add a memo.', 'acme-notes:list: List notes.']);
       const help = await fromTable(['acme-notes:add', '--help']);
       expect(help.oclifModules).to.equal(0);
@@ -202,6 +231,57 @@ describe('the command table (the bin, without oclif, for commands that only read
 
       await plugins('uninstall', '@acme/systemprompt-notes');
       expect(await acmeCommands()).to.deep.equal([]);
+    });
+
+    it('runs every other command with the plugins as they are: the plugin snapshot it starts from follows the same changes', async () => {
+      const snapshot = join(home.path, 'cache', 'oclif-plugins');
+      const snapshotVersion = () => {
+        const stats = statSync(snapshot, {throwIfNoEntry: false});
+        return stats ? `${stats.ino}:${stats.mtimeMs}` : '-';
+      };
+      const errorCode = (result: Run) => (JSON.parse(result.stdout) as {error?: {code: string}}).error?.code;
+      /** A command through oclif: what it prints is what a full load of the plugins prints. */
+      const command = async (args: string[]): Promise<Run> => {
+        const result = await run(args);
+        expect(result.oclifModules).to.be.greaterThan(0);
+        expect(output(result)).to.deep.equal(output(await byOclif(args)));
+        return result;
+      };
+
+      const missing = await command(['acme-notes:list', '--json']);
+      expect([missing.exitCode, errorCode(missing)]).to.deep.equal([2, 'COMMAND_NOT_FOUND']);
+
+      // Its commands import the host's core and database, as an installed module's do.
+      for (const name of ['core', 'database']) {
+        mkdirSync(join(linked, 'node_modules', '@systemprompt'), {recursive: true});
+        symlinkSync(
+          realpathSync(join(APP_ROOT, 'node_modules', '@systemprompt', name)),
+          join(linked, 'node_modules', '@systemprompt', name),
+          'dir',
+        );
+      }
+      await plugins('link', linked, '--no-install');
+      const listed = await command(['acme-notes:list', '--json']);
+      expect(listed.exitCode, listed.stderr).to.equal(0);
+      // The next run starts from the snapshot the first one wrote (it is not written again), alike.
+      const version = snapshotVersion();
+      expect(JSON.parse(readFileSync(snapshot, 'utf8').split('\n')[0]!)).to.include({usable: true});
+      expect(output(await run(['acme-notes:list', '--json']))).to.deep.equal(output(listed));
+      expect(snapshotVersion()).to.equal(version);
+
+      // Edited in place: the manifest gives acme-notes:list an alias, which runs it from then on.
+      const unknownAlias = await command(['acme-notes:ls', '--json']);
+      expect([unknownAlias.exitCode, errorCode(unknownAlias)]).to.deep.equal([2, 'COMMAND_NOT_FOUND']);
+      const manifest = join(linked, 'oclif.manifest.json');
+      const edited = JSON.parse(readFileSync(manifest, 'utf8')) as {commands: Record<string, {aliases: string[]}>};
+      edited.commands['acme-notes:list']!.aliases = ['acme-notes:ls'];
+      writeFileSync(manifest, `${JSON.stringify(edited, null, 2)}\n`);
+      const alias = await command(['acme-notes:ls', '--json']);
+      expect(output(alias)).to.deep.equal(output(listed));
+
+      await plugins('uninstall', '@acme/systemprompt-notes');
+      const removed = await command(['acme-notes:list', '--json']);
+      expect([removed.exitCode, errorCode(removed)]).to.deep.equal([2, 'COMMAND_NOT_FOUND']);
     });
   });
 });

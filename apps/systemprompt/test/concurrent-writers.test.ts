@@ -12,7 +12,11 @@ const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 describe('concurrent writers on the embedded SQLite database (20 processes)', function () {
   this.timeout(600_000);
   let home: TempHome;
-  const cli = (...args: string[]) => spawnCli(bin, args, {env: {SYSTEMPROMPT_HOME: home.path, SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'}, timeoutMs: 300_000});
+  const cli = (...args: string[]) =>
+    spawnCli(bin, args, {
+      env: {SYSTEMPROMPT_HOME: home.path, SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'},
+      timeoutMs: 300_000,
+    });
 
   beforeEach(async () => {
     home = await createTempHome();
@@ -20,12 +24,16 @@ describe('concurrent writers on the embedded SQLite database (20 processes)', fu
   afterEach(() => home.remove());
 
   const createTwenty = async (prefix: string): Promise<SpawnResult[]> =>
-    Promise.all(Array.from({length: 20}, (_, index) => cli('users:create', '--email', `${prefix}${index}@example.com`, '--json')));
+    Promise.all(
+      Array.from({length: 20}, (_, index) => cli('users:create', '--email', `${prefix}${index}@example.com`, '--json')),
+    );
 
   const expectAllCreated = async (runs: SpawnResult[], prefix: string) => {
     const failures = runs.filter((run) => run.exitCode !== 0).map((run) => run.stdout + run.stderr);
     expect(failures).to.deep.equal([]);
-    const users = JSON.parse((await cli('users:list', '--limit', '100', '--json')).stdout).data as Array<{email: string}>;
+    const users = JSON.parse((await cli('users:list', '--limit', '100', '--json')).stdout).data as Array<{
+      email: string;
+    }>;
     expect(users.filter((user) => user.email.startsWith(prefix))).to.have.length(20);
   };
 

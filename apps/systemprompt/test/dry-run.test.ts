@@ -35,7 +35,11 @@ describeEachEngine('--dry-run validates what a real run does', {root}, (t) => {
     [['config:unset', 'nope.key'], 2, 'CONFIG_MODULE_UNKNOWN'],
     [['config:rollback', '--to', '999', '--confirm'], 2, 'CONFIG_VERSION_UNKNOWN'],
     [['config:import', '/nonexistent/config.yaml'], 2, 'CONFIG_FILE_UNREADABLE'],
-    [['config:provider:add', 'Bad Name', '--kind', 'openai', '--base-url', 'http://127.0.0.1:9/v1'], 2, 'PROVIDER_NAME_INVALID'],
+    [
+      ['config:provider:add', 'Bad Name', '--kind', 'openai', '--base-url', 'http://127.0.0.1:9/v1'],
+      2,
+      'PROVIDER_NAME_INVALID',
+    ],
     [['config:provider:add', 'local', '--kind', 'openai', '--base-url', 'not a url'], 2, 'PROVIDER_URL_INVALID'],
     [['config:provider:update', 'nope', '--base-url', 'http://127.0.0.1:9/v1'], 3, 'PROVIDER_NOT_FOUND'],
     [['config:provider:remove', 'nope', '--confirm'], 3, 'PROVIDER_NOT_FOUND'],
@@ -59,7 +63,9 @@ describeEachEngine('--dry-run validates what a real run does', {root}, (t) => {
     const users = (await t.cli('users:list', '--json')).json().data.map((user: {email: string}) => user.email);
     expect(users).to.deep.equal(['taken@example.com']);
     // Refusals may be audited; nothing else was written.
-    const changes = ((await t.cli('users:activity', '--limit', '0', '--json')).json().data as Array<{result: string}>).slice(before).filter((record) => record.result === 'ok');
+    const changes = ((await t.cli('users:activity', '--limit', '0', '--json')).json().data as Array<{result: string}>)
+      .slice(before)
+      .filter((record) => record.result === 'ok');
     expect(changes).to.deep.equal([]);
   });
 
@@ -79,7 +85,11 @@ describeEachEngine('--dry-run validates what a real run does', {root}, (t) => {
     expect(user).to.include({name: null});
     expect(user.roles).to.deep.equal([]);
     expectFailure(await t.cli('users:get', 'new@example.com', '--json'), 3, 'USER_NOT_FOUND');
-    expectFailure(await t.cli('permissions:check', 'taken@example.com', 'users:read', '--json'), 4, 'PERMISSION_NOT_HELD');
+    expectFailure(
+      await t.cli('permissions:check', 'taken@example.com', 'users:read', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
     expectFailure(await t.cli('auth:role:update', 'editor', '--description', 'x', '--json'), 3, 'ROLE_NOT_FOUND');
     expect((await t.cli('config:get', 'logger.level', '--json')).json().data.value).to.not.equal('debug');
   });

@@ -22,7 +22,16 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
 
   /** Runs a command as the owner of `key`, with local trust off. */
   const as = (key: string, ...args: string[]): Promise<CliRun> =>
-    runCli(args, {root, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false', SYSTEMPROMPT_API_KEY: key}});
+    runCli(args, {
+      root,
+      home: t.home.path,
+      env: {
+        SYSTEMPROMPT_DATABASE_URL: undefined,
+        ...t.database.env,
+        SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false',
+        SYSTEMPROMPT_API_KEY: key,
+      },
+    });
 
   async function ok(...args: string[]): Promise<CliRun> {
     const run = await t.cli(...args);
@@ -33,8 +42,20 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
   /** A user with `role` and a key that acts as them, scoped to everything the role gives. */
   async function signedIn(email: string, role: string): Promise<string> {
     await ok('users:create', '--email', email, '--role', role);
-    const permissions = ((await ok('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>).find((entry) => entry.name === role)!.permissions;
-    return (await ok('api:keys:create', '--name', 'test', '--user', email, ...permissions.flatMap((permission) => ['--scope', permission]), '--json')).json().data.key as string;
+    const permissions = (
+      (await ok('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>
+    ).find((entry) => entry.name === role)!.permissions;
+    return (
+      await ok(
+        'api:keys:create',
+        '--name',
+        'test',
+        '--user',
+        email,
+        ...permissions.flatMap((permission) => ['--scope', permission]),
+        '--json',
+      )
+    ).json().data.key as string;
   }
 
   /** Every permission the installed modules declare, plus the wildcard. */
@@ -46,13 +67,19 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
   /** What `email` holds among `permissions`, as the local operator sees it. */
   async function held(email: string, permissions: readonly string[]): Promise<string[]> {
     const holding: string[] = [];
-    for (const permission of permissions) if ((await t.cli('permissions:check', email, permission)).exitCode === 0) holding.push(permission);
+    for (const permission of permissions) {
+      const run = await t.cli('permissions:check', email, permission, '--json');
+      // Any other refusal must not read as "does not hold".
+      if (run.exitCode === 0) holding.push(permission);
+      else expectFailure(run, 4, 'PERMISSION_NOT_HELD');
+    }
     return holding;
   }
 
   beforeEach(async () => {
     await ok('users:create', '--email', 'root@example.com', '--role', 'admin');
-    for (const [role, permissions] of Object.entries(NARROW_ROLES)) await ok('auth:role:create', role, ...permissions.flatMap((permission) => ['--permission', permission]));
+    for (const [role, permissions] of Object.entries(NARROW_ROLES))
+      await ok('auth:role:create', role, ...permissions.flatMap((permission) => ['--permission', permission]));
     await ok('auth:role:create', 'helpers', '--permission', 'users:read');
   });
 
@@ -78,7 +105,14 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
         [['config:set', 'auth.localTrust', 'true'], 'config:security'],
         [['database:query', 'SELECT password_hash FROM users'], 'database:query'],
         // Installing code is modules:write, which the operator holds by design (see README: Security).
-        ...(role === 'operator' ? [] : [[['plugins:link', fileURLToPath(new URL('fixtures/echo-module', import.meta.url))], 'modules:write'] as [string[], string]]),
+        ...(role === 'operator'
+          ? []
+          : [
+              [['plugins:link', fileURLToPath(new URL('fixtures/echo-module', import.meta.url))], 'modules:write'] as [
+                string[],
+                string,
+              ],
+            ]),
       ];
       for (const [args, opens] of attempts) {
         const run = await as(key, ...args, '--json');
@@ -88,17 +122,33 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
       }
 
       expect(await held(email, permissions), 'what the caller holds afterwards').to.deep.equal(before);
-      expectFailure(await t.cli('permissions:check', `new-${role}@example.com`, 'users:read', '--json'), 3, 'USER_NOT_FOUND');
+      expectFailure(
+        await t.cli('permissions:check', `new-${role}@example.com`, 'users:read', '--json'),
+        3,
+        'USER_NOT_FOUND',
+      );
       const roles = (await ok('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>;
       expect(roles.find((entry) => entry.name === 'helpers')!.permissions).to.deep.equal(['users:read']);
       expect(roles.map((entry) => entry.name)).to.not.include(`mine-${role}`);
 
       // Without local trust, the runtime layer cannot turn the anonymous user into the administrator.
-      const anonymous = await runCli(['users:list', '--json'], {root, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: undefined, SYSTEMPROMPT_API_KEY: undefined}});
+      const anonymous = await runCli(['users:list', '--json'], {
+        root,
+        home: t.home.path,
+        env: {
+          SYSTEMPROMPT_DATABASE_URL: undefined,
+          ...t.database.env,
+          SYSTEMPROMPT_AUTH_LOCAL_TRUST: undefined,
+          SYSTEMPROMPT_API_KEY: undefined,
+        },
+      });
       if (t.engine === 'mysql') expectFailure(anonymous, 4, 'PERMISSION_DENIED');
 
-      const denials = (await ok('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json().data as Array<{actor: string}>;
-      expect(denials.filter((record) => record.actor === email).length, 'every refusal is audited').to.be.at.least(attempts.length - 2);
+      const denials = (await ok('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json()
+        .data as Array<{actor: string}>;
+      expect(denials.filter((record) => record.actor === email).length, 'every refusal is audited').to.be.at.least(
+        attempts.length - 2,
+      );
     });
   }
 
@@ -109,6 +159,8 @@ describeEachEngine('privilege escalation: every route, every role', {root}, (t) 
     expect(passOn.exitCode, passOn.stderr).to.equal(0);
     const wider = await as(key, 'permissions:grant', 'permissions:*', '--user', 'mate@example.com', '--json');
     expectFailure(wider, 4, 'PERMISSION_ESCALATION', 'permissions:*');
-    expect(await held('mate@example.com', ['permissions:read', 'permissions:grant', '*'])).to.deep.equal(['permissions:read']);
+    expect(await held('mate@example.com', ['permissions:read', 'permissions:grant', '*'])).to.deep.equal([
+      'permissions:read',
+    ]);
   });
 });

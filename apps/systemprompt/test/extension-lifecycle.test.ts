@@ -20,13 +20,26 @@ describe('a module package from extension:create to extension:remove', function 
     workspace = mkdtempSync(join(tmpdir(), 'systemprompt-extension-'));
     const home = await createTempHome();
     try {
-      const created = await spawnCli(bin, ['extension:create', 'acme-notes', '--package', '@acme/systemprompt-notes', '--directory', join(workspace, 'acme-notes'), '--json'], {home: home.path});
+      const created = await spawnCli(
+        bin,
+        [
+          'extension:create',
+          'acme-notes',
+          '--package',
+          '@acme/systemprompt-notes',
+          '--directory',
+          join(workspace, 'acme-notes'),
+          '--json',
+        ],
+        {home: home.path},
+      );
       expect(created.exitCode, created.stderr).to.equal(0);
     } finally {
       await home.remove();
     }
     const directory = join(workspace, 'acme-notes');
-    const run = (command: string, args: string[]) => execFileSync(command, args, {cwd: directory, encoding: 'utf8', stdio: 'pipe'});
+    const run = (command: string, args: string[]) =>
+      execFileSync(command, args, {cwd: directory, encoding: 'utf8', stdio: 'pipe'});
     run('npm', ['install', '--no-audit', '--no-fund']);
     run('npm', ['run', 'build']);
     expect(run('npm', ['test'])).to.match(/2 passing/);
@@ -42,17 +55,29 @@ describe('a module package from extension:create to extension:remove', function 
     it('shows as a user module, writes to its own table, and goes away with its tables', async () => {
       const install = await cli('extension:install', tarball, '--json');
       expect(install.exitCode, install.stderr).to.equal(0);
-      expect(JSON.parse(install.stdout).data.migrationsApplied).to.deep.equal(['20261128000000-create-acme-notes-notes']);
+      expect(JSON.parse(install.stdout).data.migrationsApplied).to.deep.equal([
+        '20261128000000-create-acme-notes-notes',
+      ]);
       // One copy of core: the plugin directory links the host's packages instead of installing its own.
       const hostCore = realpathSync(join(root, 'node_modules', '@systemprompt', 'core'));
       expect(realpathSync(join(t.home.path, 'data', 'node_modules', '@systemprompt', 'core'))).to.equal(hostCore);
-      expect(existsSync(join(t.home.path, 'data', 'node_modules', '@acme', 'systemprompt-notes', 'node_modules', '@systemprompt'))).to.equal(false);
-      const listed = JSON.parse((await cli('modules:list', '--json')).stdout).data.find((row: {name: string}) => row.name === 'acme-notes');
+      expect(
+        existsSync(
+          join(t.home.path, 'data', 'node_modules', '@acme', 'systemprompt-notes', 'node_modules', '@systemprompt'),
+        ),
+      ).to.equal(false);
+      const listed = JSON.parse((await cli('modules:list', '--json')).stdout).data.find(
+        (row: {name: string}) => row.name === 'acme-notes',
+      );
       expect(listed).to.include({source: 'user', status: 'ok', package: '@acme/systemprompt-notes'});
 
-      expect(JSON.parse((await cli('acme-notes:hello', 'Ada', '--json')).stdout).data).to.deep.equal({message: 'Hello, Ada!'});
+      expect(JSON.parse((await cli('acme-notes:hello', 'Ada', '--json')).stdout).data).to.deep.equal({
+        message: 'Hello, Ada!',
+      });
       expect((await cli('acme-notes:add', 'buy milk')).exitCode).to.equal(0);
-      expect(JSON.parse((await cli('acme-notes:list', '--json')).stdout).data.map((note: {text: string}) => note.text)).to.deep.equal(['buy milk']);
+      expect(
+        JSON.parse((await cli('acme-notes:list', '--json')).stdout).data.map((note: {text: string}) => note.text),
+      ).to.deep.equal(['buy milk']);
       const rows = JSON.parse((await cli('database:query', 'SELECT text FROM acme_notes_notes', '--json')).stdout).data;
       expect(rows).to.deep.equal([{text: 'buy milk'}]);
 

@@ -19,10 +19,18 @@ describeEachEngine('identity and access: the full scenario', {root}, (t) => {
     const allowed = await t.cli('permissions:check', 'eve@example.com', 'users:read', '--json');
     expect(allowed.exitCode, allowed.stderr).to.equal(0);
     expect(allowed.json().data.path).to.equal('via role editor');
-    expectFailure(await t.cli('permissions:check', 'eve@example.com', 'users:delete', '--json'), 4, 'PERMISSION_NOT_HELD');
+    expectFailure(
+      await t.cli('permissions:check', 'eve@example.com', 'users:delete', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
 
     expect((await t.cli('permissions:revoke', 'users:read', '--role', 'editor')).exitCode).to.equal(0);
-    expectFailure(await t.cli('permissions:check', 'eve@example.com', 'users:read', '--json'), 4, 'PERMISSION_NOT_HELD');
+    expectFailure(
+      await t.cli('permissions:check', 'eve@example.com', 'users:read', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
 
     const disabled = await t.cli('users:disable', 'eve@example.com', '--json');
     expect(disabled.json().data.status).to.equal('disabled');
@@ -34,22 +42,39 @@ describeEachEngine('identity and access: the full scenario', {root}, (t) => {
     expectFailure(await t.cli('users:get', 'eve@example.com', '--json'), 3, 'USER_NOT_FOUND');
 
     const activity = (await t.cli('users:activity', 'eve@example.com', '--json')).json().data;
-    expect(activity.map((record: {action: string; result: string}) => `${record.action}:${record.result}`)).to.deep.equal([
-      'users.create:ok',
-      'users.update:ok',
-      'users.disable:ok',
-      'users.delete:ok',
-    ]);
-    const all = (await t.cli('users:activity', '--json')).json().data.map((record: {action: string; target: string}) => `${record.action}:${record.target}`);
+    expect(
+      activity.map((record: {action: string; result: string}) => `${record.action}:${record.result}`),
+    ).to.deep.equal(['users.create:ok', 'users.update:ok', 'users.disable:ok', 'users.delete:ok']);
+    const all = (await t.cli('users:activity', '--json'))
+      .json()
+      .data.map((record: {action: string; target: string}) => `${record.action}:${record.target}`);
     expect(all).to.include.members(['roles.create:editor', 'permissions.grant:editor', 'permissions.revoke:editor']);
   });
 
   it('with local trust off and nobody signed in, refuses what needs a permission (exit 4, hint to sign in)', async () => {
-    const anonymous = (...args: string[]) => runCli(args, {root, home: t.home.path, env: {...t.database.env, SYSTEMPROMPT_DATABASE_URL: t.database.env.SYSTEMPROMPT_DATABASE_URL, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false'}});
-    for (const args of [['users:list'], ['users:create', '--email', 'x@example.com'], ['config:set', 'logger.level', 'debug'], ['database:query', 'SELECT 1'], ['database:query', 'DELETE FROM users', '--write', '--confirm'], ['modules:disable', 'x']]) {
+    const anonymous = (...args: string[]) =>
+      runCli(args, {
+        root,
+        home: t.home.path,
+        env: {
+          ...t.database.env,
+          SYSTEMPROMPT_DATABASE_URL: t.database.env.SYSTEMPROMPT_DATABASE_URL,
+          SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false',
+        },
+      });
+    for (const args of [
+      ['users:list'],
+      ['users:create', '--email', 'x@example.com'],
+      ['config:set', 'logger.level', 'debug'],
+      ['database:query', 'SELECT 1'],
+      ['database:query', 'DELETE FROM users', '--write', '--confirm'],
+      ['modules:disable', 'x'],
+    ]) {
       const run = await anonymous(...args);
       expect(run.exitCode, `${args.join(' ')}: ${run.stderr}`).to.equal(4);
-      expect(run.stderr, args.join(' ')).to.match(/^anonymous may not .*: [a-z-]+:[a-z-]+ is required \(not signed in\)\nHint: Sign in with auth:login/);
+      expect(run.stderr, args.join(' ')).to.match(
+        /^anonymous may not .*: [a-z-]+:[a-z-]+ is required \(not signed in\)\nHint: Sign in with auth:login/,
+      );
       expectFailure(await anonymous(...args, '--json'), 4, 'PERMISSION_DENIED');
     }
     // Commands that need no permission still work.

@@ -13,7 +13,10 @@ describe('module logging through the logger module (real bin, linked module)', (
     const directory = join(home.path, 'data', 'logs');
     const files = (await readdir(directory)).filter((name) => name.startsWith('systemprompt.log'));
     const text = (await Promise.all(files.map((name) => readFile(join(directory, name), 'utf8')))).join('');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as {level: number; module: string; msg: string});
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as {level: number; module: string; msg: string});
   };
 
   beforeEach(async () => {
@@ -37,7 +40,10 @@ describe('module logging through the logger module (real bin, linked module)', (
     expect(run.exitCode, run.stderr).to.equal(0);
     const lines = await logLines();
     const said = lines.filter((line) => line.module === 'echo' && line.msg.includes('said'));
-    expect(said.map((line) => [line.level, line.msg])).to.deep.equal([[20, 'debug: said hi'], [30, 'info: said hi']]);
+    expect(said.map((line) => [line.level, line.msg])).to.deep.equal([
+      [20, 'debug: said hi'],
+      [30, 'info: said hi'],
+    ]);
     // At debug the kernel's lifecycle calls show too, with module and phase.
     expect(lines.some((line) => line.module === 'echo' && line.msg === 'initialize echo')).to.equal(true);
   });
@@ -51,8 +57,13 @@ describe('module logging through the logger module (real bin, linked module)', (
   });
 
   it('warns about an invalid level with the schema path, and runs the command without a logger', async () => {
-    const run = await spawnCli(bin, ['echo:say', 'hi', '--json'], {home: home.path, env: {SYSTEMPROMPT_LOGGER_LEVEL: 'loud'}});
+    const run = await spawnCli(bin, ['echo:say', 'hi', '--json'], {
+      home: home.path,
+      env: {SYSTEMPROMPT_LOGGER_LEVEL: 'loud'},
+    });
     expect(run.exitCode, run.stderr).to.equal(0);
-    expect(JSON.parse(run.stdout).warnings).to.deep.equal(['Configuration of module "logger" is invalid: /level: must be one of trace, debug, info, warn, error, fatal, silent; continuing without it']);
+    expect(JSON.parse(run.stdout).warnings).to.deep.equal([
+      'Configuration of module "logger" is invalid: /level: must be one of trace, debug, info, warn, error, fatal, silent; continuing without it',
+    ]);
   });
 });

@@ -7,7 +7,15 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {APP_BIN, describeEachEngine, expectFailure, packModuleVariant, spawnCli, type EngineFixture, type ModuleVariant} from '@systemprompt/testing';
+import {
+  APP_BIN,
+  describeEachEngine,
+  expectFailure,
+  packModuleVariant,
+  spawnCli,
+  type EngineFixture,
+  type ModuleVariant,
+} from '@systemprompt/testing';
 
 // The life of a third-party module package written by hand (not from the template), built and packed
 // outside the workspace, installed with no registry reachable: install, use, upgrade with a new
@@ -54,11 +62,16 @@ config:
     greeting: {type: string, default: Hello}
     failOnInit: {type: boolean, default: false}
 `,
-  'module.js': (text: string) => text.replace('async initialize(context) {', "async initialize(context) {\n    if (context.config.failOnInit) throw new Error('failOnInit is set');"),
+  'module.js': (text: string) =>
+    text.replace(
+      'async initialize(context) {',
+      "async initialize(context) {\n    if (context.config.failOnInit) throw new Error('failOnInit is set');",
+    ),
 };
 
 /** A configurable variant of the hand-written acme-notes package, packed in `root`; returns the tarball. */
-const packVariant = (root: string, variant: ModuleVariant) => packModuleVariant(root, {...variant, edits: {...CONFIGURABLE, ...variant.edits}});
+const packVariant = (root: string, variant: ModuleVariant) =>
+  packModuleVariant(root, {...variant, edits: {...CONFIGURABLE, ...variant.edits}});
 
 /** A registry on loopback that serves the packuments and tarballs "published" to it. */
 class LoopbackRegistry {
@@ -78,12 +91,26 @@ class LoopbackRegistry {
       }
       const path = decodeURIComponent(raw.slice(1));
       const versions = this.published.get(path);
-      if (!versions) return void response.writeHead(404, {'content-type': 'application/json'}).end('{"error":"not found"}');
-      const packument = {name: path, 'dist-tags': {latest: [...versions.keys()].at(-1)}, versions: {} as Record<string, unknown>};
+      if (!versions)
+        return void response.writeHead(404, {'content-type': 'application/json'}).end('{"error":"not found"}');
+      const packument = {
+        name: path,
+        'dist-tags': {latest: [...versions.keys()].at(-1)},
+        versions: {} as Record<string, unknown>,
+      };
       for (const [version, file] of versions) {
         const data = readFileSync(file);
-        const pjson = JSON.parse(execFileSync('tar', ['-xzOf', file, 'package/package.json'], {encoding: 'utf8'})) as Record<string, unknown>;
-        packument.versions[version] = {...pjson, dist: {tarball: `${this.url}/-/tarballs/${encodeURIComponent(path)}/${version}.tgz`, shasum: createHash('sha1').update(data).digest('hex'), integrity: `sha512-${createHash('sha512').update(data).digest('base64')}`}};
+        const pjson = JSON.parse(
+          execFileSync('tar', ['-xzOf', file, 'package/package.json'], {encoding: 'utf8'}),
+        ) as Record<string, unknown>;
+        packument.versions[version] = {
+          ...pjson,
+          dist: {
+            tarball: `${this.url}/-/tarballs/${encodeURIComponent(path)}/${version}.tgz`,
+            shasum: createHash('sha1').update(data).digest('hex'),
+            integrity: `sha512-${createHash('sha512').update(data).digest('base64')}`,
+          },
+        };
       }
       response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(packument));
     });
@@ -108,33 +135,72 @@ describe('a hand-written module package through its whole life', function () {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'systemprompt-lifecycle-'));
     tarballs.v1 = await packVariant(root, {version: '1.0.0'});
-    tarballs.v11 = await packVariant(root, {version: '1.1.0', files: {'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION}});
-    tarballs.v12broken = await packVariant(root, {version: '1.2.0', files: {'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION, 'migrations/20261203000000-add-acme-notes-unique-text.js': FAILING_MIGRATION}});
+    tarballs.v11 = await packVariant(root, {
+      version: '1.1.0',
+      files: {'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION},
+    });
+    tarballs.v12broken = await packVariant(root, {
+      version: '1.2.0',
+      files: {
+        'migrations/20261202000000-create-acme-notes-tags.js': TAGS_MIGRATION,
+        'migrations/20261203000000-add-acme-notes-unique-text.js': FAILING_MIGRATION,
+      },
+    });
     tarballs.namedUsers = await packVariant(root, {version: '1.0.0', packageName: '@evil/users', moduleName: 'users'});
-    tarballs.claimsUsersList = await packVariant(root, {version: '1.0.0', packageName: '@evil/lister', moduleName: 'lister', commandIds: {'acme-notes:list': 'users:list', 'acme-notes:add': 'lister:add'}});
+    tarballs.claimsUsersList = await packVariant(root, {
+      version: '1.0.0',
+      packageName: '@evil/lister',
+      moduleName: 'lister',
+      commandIds: {'acme-notes:list': 'users:list', 'acme-notes:add': 'lister:add'},
+    });
   });
   after(() => rmSync(root, {recursive: true, force: true}));
 
   describeEachEngine('installed', {root: fileURLToPath(new URL('..', import.meta.url))}, (t: EngineFixture) => {
     // No registry can be reached: every install below must need nothing from the network.
-    const offline = {npm_config_registry: 'http://127.0.0.1:9/', npm_config_offline: 'true', npm_config_cache: join(tmpdir(), 'systemprompt-lifecycle-npm-cache')};
+    const offline = {
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_offline: 'true',
+      npm_config_cache: join(tmpdir(), 'systemprompt-lifecycle-npm-cache'),
+    };
     const cli = async (...args: string[]) => {
-      const run = await spawnCli(APP_BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...offline}, timeoutMs: 180_000});
+      const run = await spawnCli(APP_BIN, args, {
+        env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...offline},
+        timeoutMs: 180_000,
+      });
       // plugins:install lets npm's own warnings through on stdout before the envelope.
       const envelope = run.stdout.startsWith('{') ? run.stdout : run.stdout.slice(run.stdout.indexOf('\n{') + 1);
-      return {...run, json: () => JSON.parse(envelope) as {ok: boolean; data: any; error: {code: string; message: string}}};
+      return {
+        ...run,
+        json: () => JSON.parse(envelope) as {ok: boolean; data: any; error: {code: string; message: string}},
+      };
     };
     const okJson = async (...args: string[]) => {
       const run = await cli(...args, '--json');
       expect(run.exitCode, `${args.join(' ')}: ${run.stderr}${run.stdout}`).to.equal(0);
       return run.json().data;
     };
-    const tables = async () => [...new Set(((await okJson('database:schema')) as Array<{table: string}>).map((row) => row.table))];
-    const userModule = async () => ((await okJson('modules:list')) as Array<{package: string; version: string; status: string; problem: string | null}>).filter((row) => row.package !== undefined && !row.package.startsWith('@systemprompt/'));
+    const tables = async () => [
+      ...new Set(((await okJson('database:schema')) as Array<{table: string}>).map((row) => row.table)),
+    ];
+    const userModule = async () =>
+      (
+        (await okJson('modules:list')) as Array<{
+          package: string;
+          version: string;
+          status: string;
+          problem: string | null;
+        }>
+      ).filter((row) => row.package !== undefined && !row.package.startsWith('@systemprompt/'));
 
     it('installs offline, upgrades with its new migration, keeps the data through a failed upgrade, refuses then forces a downgrade, and removes everything', async () => {
       const installed = await okJson('extension:install', tarballs.v1!);
-      expect(installed).to.include({module: 'acme-notes', version: '1.0.0', action: 'installed', previousVersion: null});
+      expect(installed).to.include({
+        module: 'acme-notes',
+        version: '1.0.0',
+        action: 'installed',
+        previousVersion: null,
+      });
       expect(installed.migrationsApplied).to.deep.equal(['20261128140000-create-acme-notes']);
       await okJson('acme-notes:add', 'keep me');
       await okJson('config:set', 'acme-notes.greeting', 'Hi');
@@ -152,23 +218,42 @@ describe('a hand-written module package through its whole life', function () {
       const broken = await cli('extension:install', tarballs.v12broken!, '--json');
       expectFailure(broken, 6, 'MIGRATION_FAILED');
       expect(broken.json().error.message).to.match(/1\.2\.0 failed; 1\.1\.0 is kept/);
-      expect((await userModule()).map((row) => `${row.package}@${row.version}:${row.status}`)).to.deep.equal([`${PACKAGE}@1.1.0:ok`]);
-      expect((await okJson('acme-notes:list')).map((note: {text: string}) => note.text)).to.deep.equal(['keep me', 'keep me']);
-      expect(JSON.parse(readFileSync(join(t.home.path, 'data', 'node_modules', '@acme', 'systemprompt-notes', 'package.json'), 'utf8'))).to.include({version: '1.1.0'});
+      expect((await userModule()).map((row) => `${row.package}@${row.version}:${row.status}`)).to.deep.equal([
+        `${PACKAGE}@1.1.0:ok`,
+      ]);
+      expect((await okJson('acme-notes:list')).map((note: {text: string}) => note.text)).to.deep.equal([
+        'keep me',
+        'keep me',
+      ]);
+      expect(
+        JSON.parse(
+          readFileSync(
+            join(t.home.path, 'data', 'node_modules', '@acme', 'systemprompt-notes', 'package.json'),
+            'utf8',
+          ),
+        ),
+      ).to.include({version: '1.1.0'});
       expect(await tables()).to.include('acme_notes_tags');
 
       expectFailure(await cli('extension:install', tarballs.v1!, '--json'), 5, 'DOWNGRADE_REFUSED');
       const downgraded = await okJson('extension:install', tarballs.v1!, '--force');
       expect(downgraded).to.include({version: '1.0.0', action: 'downgraded', previousVersion: '1.1.0'});
       expect(downgraded.migrationsReverted).to.deep.equal(['20261202000000-create-acme-notes-tags']);
-      expect(await tables()).to.include('acme_notes').and.not.include('acme_notes_tags');
-      expect((await okJson('acme-notes:list')).map((note: {text: string}) => note.text)).to.deep.equal(['keep me', 'keep me']);
+      expect(await tables())
+        .to.include('acme_notes')
+        .and.not.include('acme_notes_tags');
+      expect((await okJson('acme-notes:list')).map((note: {text: string}) => note.text)).to.deep.equal([
+        'keep me',
+        'keep me',
+      ]);
 
       const removed = await okJson('extension:remove', 'acme-notes', '--drop-data', '--confirm');
       expect(removed).to.include({removed: true, migrationsReverted: 1, configValuesRemoved: 1});
       expect(removed.configHistoryRemoved).to.be.greaterThan(0);
       expect(await tables()).to.not.include('acme_notes');
-      expect((await okJson('config:history')).filter((row: {key: string}) => row.key.startsWith('acme-notes'))).to.deep.equal([]);
+      expect(
+        (await okJson('config:history')).filter((row: {key: string}) => row.key.startsWith('acme-notes')),
+      ).to.deep.equal([]);
       expect(await userModule()).to.deep.equal([]);
     });
 
@@ -176,13 +261,17 @@ describe('a hand-written module package through its whole life', function () {
       expectFailure(await cli('extension:install', tarballs.namedUsers!, '--json'), 5, 'MODULE_NAME_TAKEN');
       expectFailure(await cli('plugins:install', `file:${tarballs.namedUsers!}`, '--json'), 5, 'MODULE_NAME_TAKEN');
       expectFailure(await cli('extension:install', tarballs.claimsUsersList!, '--json'), 5, 'COMMAND_TOPIC_TAKEN');
-      expectFailure(await cli('plugins:install', `file:${tarballs.claimsUsersList!}`, '--json'), 5, 'COMMAND_TOPIC_TAKEN');
+      expectFailure(
+        await cli('plugins:install', `file:${tarballs.claimsUsersList!}`, '--json'),
+        5,
+        'COMMAND_TOPIC_TAKEN',
+      );
       expect(await userModule()).to.deep.equal([]);
       expect(existsSync(join(t.home.path, 'data', 'node_modules', '@evil', 'users'))).to.equal(false);
       expect(existsSync(join(t.home.path, 'data', 'node_modules', '@evil', 'lister'))).to.equal(false);
       // The real users module answers.
       expect(await okJson('users:list')).to.be.an('array');
-      expect((await okJson('auth:whoami'))).to.be.an('object');
+      expect(await okJson('auth:whoami')).to.be.an('object');
     });
 
     it('keeps the first module when a linked package clashes at discovery, and reports the newcomer', async () => {
@@ -194,7 +283,12 @@ describe('a hand-written module package through its whole life', function () {
       const link = await cli('plugins:link', linked, '--no-install');
       expect(link.exitCode, link.stderr).to.equal(0);
       expect(await okJson('users:list')).to.be.an('array');
-      const rows = (await okJson('modules:list')) as Array<{name: string; package: string; status: string; problem: string | null}>;
+      const rows = (await okJson('modules:list')) as Array<{
+        name: string;
+        package: string;
+        status: string;
+        problem: string | null;
+      }>;
       expect(rows.find((row) => row.name === 'users')).to.include({package: '@systemprompt/users', status: 'ok'});
       const newcomer = rows.find((row) => row.package === '@evil/users');
       expect(newcomer).to.include({status: 'broken'});
@@ -219,18 +313,38 @@ describe('a hand-written module package through its whole life', function () {
       try {
         registry.publish(PACKAGE, '1.0.0', tarballs.v1!);
         const fromRegistry = {...offline, npm_config_registry: `${registry.url}/`, npm_config_offline: 'false'};
-        const run = async (...args: string[]) => spawnCli(APP_BIN, [...args, '--json'], {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...fromRegistry}, timeoutMs: 180_000});
+        const run = async (...args: string[]) =>
+          spawnCli(APP_BIN, [...args, '--json'], {
+            env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...fromRegistry},
+            timeoutMs: 180_000,
+          });
         const installed = await run('extension:install', `${PACKAGE}@^1.0.0`);
         expect(installed.exitCode, installed.stderr + installed.stdout).to.equal(0);
-        const tagOf = () => (JSON.parse(readFileSync(join(t.home.path, 'data', 'package.json'), 'utf8')) as {oclif: {plugins: Array<{name: string; tag?: string}>}}).oclif.plugins.find((plugin) => plugin.name === PACKAGE)?.tag;
+        const tagOf = () =>
+          (
+            JSON.parse(readFileSync(join(t.home.path, 'data', 'package.json'), 'utf8')) as {
+              oclif: {plugins: Array<{name: string; tag?: string}>};
+            }
+          ).oclif.plugins.find((plugin) => plugin.name === PACKAGE)?.tag;
         const range = tagOf();
         expect(range).to.be.a('string').and.not.equal('1.0.0');
         const unchanged = await run('extension:update');
-        expect(JSON.parse(unchanged.stdout).data).to.deep.equal([{module: 'acme-notes', package: PACKAGE, from: '1.0.0', to: '1.0.0', updated: false, migrationsApplied: []}]);
+        expect(JSON.parse(unchanged.stdout).data).to.deep.equal([
+          {module: 'acme-notes', package: PACKAGE, from: '1.0.0', to: '1.0.0', updated: false, migrationsApplied: []},
+        ]);
         registry.publish(PACKAGE, '1.1.0', tarballs.v11!);
         const updated = await run('extension:update', 'acme-notes');
         expect(updated.exitCode, updated.stderr + updated.stdout).to.equal(0);
-        expect(JSON.parse(updated.stdout).data).to.deep.equal([{module: 'acme-notes', package: PACKAGE, from: '1.0.0', to: '1.1.0', updated: true, migrationsApplied: ['20261202000000-create-acme-notes-tags']}]);
+        expect(JSON.parse(updated.stdout).data).to.deep.equal([
+          {
+            module: 'acme-notes',
+            package: PACKAGE,
+            from: '1.0.0',
+            to: '1.1.0',
+            updated: true,
+            migrationsApplied: ['20261202000000-create-acme-notes-tags'],
+          },
+        ]);
         // The range asked for is kept for the next update.
         expect(tagOf()).to.equal(range);
       } finally {

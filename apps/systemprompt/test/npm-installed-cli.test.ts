@@ -23,7 +23,10 @@ function cliPackageDirectories(): string[] {
   for (const group of ['apps', 'packages', 'tooling']) {
     for (const entry of readdirSync(join(workspace, group))) {
       try {
-        byName.set((JSON.parse(readFileSync(join(workspace, group, entry, 'package.json'), 'utf8')) as {name: string}).name, join(workspace, group, entry));
+        byName.set(
+          (JSON.parse(readFileSync(join(workspace, group, entry, 'package.json'), 'utf8')) as {name: string}).name,
+          join(workspace, group, entry),
+        );
       } catch {
         // Not a package.
       }
@@ -31,8 +34,11 @@ function cliPackageDirectories(): string[] {
   }
   const wanted = ['systemprompt'];
   for (const name of wanted) {
-    const pjson = JSON.parse(readFileSync(join(byName.get(name)!, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>};
-    for (const dependency of Object.keys(pjson.dependencies ?? {})) if (byName.has(dependency) && !wanted.includes(dependency)) wanted.push(dependency);
+    const pjson = JSON.parse(readFileSync(join(byName.get(name)!, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(pjson.dependencies ?? {}))
+      if (byName.has(dependency) && !wanted.includes(dependency)) wanted.push(dependency);
   }
   return wanted.map((name) => byName.get(name)!);
 }
@@ -48,22 +54,43 @@ describe('systemprompt installed with npm from its packed packages', function ()
   let scratch: string;
   let home: string;
   let bin: string;
-  const cli = (args: string[], env: Record<string, string> = {}) => spawnCli(bin, args, {home, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...env}, timeoutMs: 180_000});
-  const npm = async (args: string[], cwd: string) => (await run('npm', args, {cwd, maxBuffer: 64 * 1024 * 1024, env: {...process.env, npm_config_update_notifier: 'false'}})).stdout;
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnCli(bin, args, {home, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...env}, timeoutMs: 180_000});
+  const npm = async (args: string[], cwd: string) =>
+    (
+      await run('npm', args, {
+        cwd,
+        maxBuffer: 64 * 1024 * 1024,
+        env: {...process.env, npm_config_update_notifier: 'false'},
+      })
+    ).stdout;
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'systemprompt-npm-cli-'));
     home = join(scratch, 'home');
     const tarballs = join(scratch, 'tarballs');
     await mkdir(tarballs);
-    for (const directory of cliPackageDirectories()) await run('pnpm', ['pack', '--pack-destination', tarballs], {cwd: directory});
+    for (const directory of cliPackageDirectories())
+      await run('pnpm', ['pack', '--pack-destination', tarballs], {cwd: directory});
     const prefix = join(scratch, 'prefix');
-    await npm(['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', ...readdirSync(tarballs).map((file) => join(tarballs, file))], scratch);
+    await npm(
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        ...readdirSync(tarballs).map((file) => join(tarballs, file)),
+      ],
+      scratch,
+    );
     bin = join(prefix, 'bin', 'systemprompt');
   });
   after(() => rm(scratch, {recursive: true, force: true}));
 
-  it('makes a module that builds, installs with no registry, and runs on the host\'s packages', async () => {
+  it("makes a module that builds, installs with no registry, and runs on the host's packages", async () => {
     const directory = join(scratch, 'acme-g');
     const created = await cli(['extension:create', 'acme-g', '--directory', directory, '--json']);
     expect(created.exitCode, created.stderr).to.equal(0);
@@ -73,11 +100,16 @@ describe('systemprompt installed with npm from its packed packages', function ()
 
     const installed = await cli(['extension:install', tarball, '--json'], OFFLINE);
     expect(installed.exitCode, installed.stderr + installed.stdout).to.equal(0);
-    expect(JSON.parse(installed.stdout).data).to.deep.include({module: 'acme-g', action: 'installed', migrationsApplied: ['20261128000000-create-acme-g-notes']});
+    expect(JSON.parse(installed.stdout).data).to.deep.include({
+      module: 'acme-g',
+      action: 'installed',
+      migrationsApplied: ['20261128000000-create-acme-g-notes'],
+    });
     // What the module imports from the host is the host's: core, and oclif as the CLI itself loads them.
     const fromCli = createRequire(join(scratch, 'prefix', 'lib', 'node_modules', 'systemprompt', 'package.json'));
     const fromModule = createRequire(join(home, 'data', 'node_modules', 'systemprompt-module-acme-g', 'package.json'));
-    for (const file of ['@oclif/core', '@systemprompt/core/package.json']) expect(realpathSync(fromModule.resolve(file)), file).to.equal(realpathSync(fromCli.resolve(file)));
+    for (const file of ['@oclif/core', '@systemprompt/core/package.json'])
+      expect(realpathSync(fromModule.resolve(file)), file).to.equal(realpathSync(fromCli.resolve(file)));
 
     const hello = await cli(['acme-g:hello', 'World', '--json']);
     expect(hello.exitCode, hello.stderr).to.equal(0);
@@ -85,7 +117,10 @@ describe('systemprompt installed with npm from its packed packages', function ()
   });
 
   it('installs a module package written by hand (the acme-notes fixture) with no registry', async () => {
-    const tarball = join(scratch, (await npm(['pack', fixture('acme-notes'), '--pack-destination', scratch], scratch)).trim().split('\n').pop()!);
+    const tarball = join(
+      scratch,
+      (await npm(['pack', fixture('acme-notes'), '--pack-destination', scratch], scratch)).trim().split('\n').pop()!,
+    );
     const installed = await cli(['extension:install', tarball, '--json'], OFFLINE);
     expect(installed.exitCode, installed.stderr + installed.stdout).to.equal(0);
     expect((await cli(['acme-notes:add', 'buy milk'])).exitCode).to.equal(0);
@@ -94,9 +129,26 @@ describe('systemprompt installed with npm from its packed packages', function ()
   it('says what npm said when an install needs the registry and cannot reach it (exit 6)', async () => {
     const directory = join(scratch, 'needs-registry');
     await mkdir(directory);
-    await writeFile(join(directory, 'package.json'), JSON.stringify({name: 'acme-needs-registry', version: '1.0.0', type: 'module', systemprompt: {module: './module.js'}, dependencies: {'left-pad': '^1.3.0'}, peerDependencies: {'@systemprompt/core': '^0.1.0'}, oclif: {}}));
-    await writeFile(join(directory, 'module.yaml'), 'name: acme-needs-registry\nversion: 1.0.0\ntype: extension\ndescription: Needs a package from the registry.\n');
-    const tarball = join(scratch, (await npm(['pack', directory, '--pack-destination', scratch], scratch)).trim().split('\n').pop()!);
+    await writeFile(
+      join(directory, 'package.json'),
+      JSON.stringify({
+        name: 'acme-needs-registry',
+        version: '1.0.0',
+        type: 'module',
+        systemprompt: {module: './module.js'},
+        dependencies: {'left-pad': '^1.3.0'},
+        peerDependencies: {'@systemprompt/core': '^0.1.0'},
+        oclif: {},
+      }),
+    );
+    await writeFile(
+      join(directory, 'module.yaml'),
+      'name: acme-needs-registry\nversion: 1.0.0\ntype: extension\ndescription: Needs a package from the registry.\n',
+    );
+    const tarball = join(
+      scratch,
+      (await npm(['pack', directory, '--pack-destination', scratch], scratch)).trim().split('\n').pop()!,
+    );
     const failed = await cli(['extension:install', tarball, '--json'], OFFLINE);
     expect(failed.exitCode, failed.stderr).to.equal(6);
     const {error} = JSON.parse(failed.stdout) as {error: {code: string; message: string}};
@@ -123,27 +175,45 @@ describe('systemprompt installed with npm from its packed packages', function ()
       await npm(['run', 'build'], directory);
     });
 
-    it('builds against the host\'s own packages, found where the doc says, and its tests pass', async () => {
+    it("builds against the host's own packages, found where the doc says, and its tests pass", async () => {
       expect(realpathSync(hostPackages)).to.equal(realpathSync(join(cliPackages(), '@systemprompt')));
-      expect(realpathSync(join(directory, 'node_modules', '@systemprompt', 'core'))).to.equal(realpathSync(join(cliPackages(), '@systemprompt', 'core')));
+      expect(realpathSync(join(directory, 'node_modules', '@systemprompt', 'core'))).to.equal(
+        realpathSync(join(cliPackages(), '@systemprompt', 'core')),
+      );
       for (const file of ['src/commands/acme-tasks/add.d.ts', 'src/entities.d.ts']) {
-        expect(readFileSync(join(directory, 'dist', file), 'utf8'), `${file} names only packages the module can reach`).not.to.contain('node_modules');
+        expect(
+          readFileSync(join(directory, 'dist', file), 'utf8'),
+          `${file} names only packages the module can reach`,
+        ).not.to.contain('node_modules');
       }
       const tested = await npm(['test'], directory);
-      expect(tested).to.match(/^# pass 2$/m).and.match(/^# fail 0$/m);
+      expect(tested)
+        .to.match(/^# pass 2$/m)
+        .and.match(/^# fail 0$/m);
     });
 
     it('installs from its tarball with no registry, and its commands run', async () => {
       const tarball = join(directory, (await npm(['pack', '--ignore-scripts'], directory)).trim().split('\n').pop()!);
       const installed = await cli(['extension:install', tarball, '--json'], OFFLINE);
       expect(installed.exitCode, installed.stderr + installed.stdout).to.equal(0);
-      expect(JSON.parse(installed.stdout).data).to.deep.include({module: 'acme-tasks', action: 'installed', migrationsApplied: ['20260115090000-create-acme-tasks'], commands: ['acme-tasks:add', 'acme-tasks:list']});
+      expect(JSON.parse(installed.stdout).data).to.deep.include({
+        module: 'acme-tasks',
+        action: 'installed',
+        migrationsApplied: ['20260115090000-create-acme-tasks'],
+        commands: ['acme-tasks:add', 'acme-tasks:list'],
+      });
 
       const added = await cli(['acme-tasks:add', 'Write the release notes', '--json']);
       expect(added.exitCode, added.stderr).to.equal(0);
-      expect(JSON.parse(added.stdout).data).to.include({id: 1, title: 'Write the release notes', createdBy: 'local-admin'});
+      expect(JSON.parse(added.stdout).data).to.include({
+        id: 1,
+        title: 'Write the release notes',
+        createdBy: 'local-admin',
+      });
       const listed = await cli(['acme-tasks:list', '--json']);
-      expect(JSON.parse(listed.stdout).data.map((task: {title: string}) => task.title)).to.deep.equal(['Write the release notes']);
+      expect(JSON.parse(listed.stdout).data.map((task: {title: string}) => task.title)).to.deep.equal([
+        'Write the release notes',
+      ]);
     });
   });
 });

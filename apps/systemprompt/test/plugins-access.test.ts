@@ -4,7 +4,18 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {describeEachEngine, expectFailure} from '@systemprompt/testing';
-import {APP_ROOT, auditLog, bin, cliAs, commandIds, fixture, ok, userPluginsFile, userWithKey, type As} from './helpers/access.js';
+import {
+  APP_ROOT,
+  auditLog,
+  bin,
+  cliAs,
+  commandIds,
+  fixture,
+  ok,
+  userPluginsFile,
+  userWithKey,
+  type As,
+} from './helpers/access.js';
 
 /**
  * oclif's plugins:* commands put code into every later command, so they need modules:write (as
@@ -27,7 +38,13 @@ describeEachEngine('oclif plugins:* commands check the caller (the bin)', {root:
     this.timeout(300_000);
     // Something installed to try to remove, update and reset; something else to try to link and install.
     expect((await bin(t, 'local', 'plugins:link', fixture('echo-module'), '--no-install')).exitCode).to.equal(0);
-    const tarball = join(packs, execFileSync('npm', ['pack', fixture('acme-notes'), '--pack-destination', packs, '--silent'], {encoding: 'utf8'}).trim().split('\n').pop()!);
+    const tarball = join(
+      packs,
+      execFileSync('npm', ['pack', fixture('acme-notes'), '--pack-destination', packs, '--silent'], {encoding: 'utf8'})
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
     const attempts = [
       ['plugins:link', fixture('acme-notes'), '--no-install'],
       ['plugins:install', `file://${tarball}`],
@@ -44,11 +61,18 @@ describeEachEngine('oclif plugins:* commands check the caller (the bin)', {root:
     for (const args of attempts) {
       const anonymous = await bin(t, 'anonymous', ...args);
       expect(anonymous.exitCode, `${args.join(' ')}: ${anonymous.stderr}`).to.equal(4);
-      expect(anonymous.stderr, args.join(' ')).to.match(/^anonymous may not [^\n]+: modules:write is required \(not signed in\)\nHint: Sign in with auth:login[^\n]*\n$/);
+      expect(anonymous.stderr, args.join(' ')).to.match(
+        /^anonymous may not [^\n]+: modules:write is required \(not signed in\)\nHint: Sign in with auth:login[^\n]*\n$/,
+      );
       expect(await userPluginsFile(t), args.join(' ')).to.equal(before);
 
       // The viewer in this process (the same command, faster than a child), in JSON for the error code.
-      expectFailure(await cliAs(t, viewer, ...args, '--json'), 4, 'PERMISSION_DENIED', /^viewer@example\.com may not .*: modules:write is required/);
+      expectFailure(
+        await cliAs(t, viewer, ...args, '--json'),
+        4,
+        'PERMISSION_DENIED',
+        /^viewer@example\.com may not .*: modules:write is required/,
+      );
       expect(await userPluginsFile(t), args.join(' ')).to.equal(before);
     }
 
@@ -58,8 +82,18 @@ describeEachEngine('oclif plugins:* commands check the caller (the bin)', {root:
 
     const denied = (await auditLog(t)).filter((row) => row.result === 'denied' && row.action.startsWith('plugins.'));
     for (const actor of ['anonymous', 'viewer@example.com']) {
-      expect(denied.filter((row) => row.actor === actor).map((row) => row.action), actor).to.deep.equal([
-        'plugins.link', 'plugins.install', 'plugins.install', 'plugins.uninstall', 'plugins.uninstall', 'plugins.uninstall', 'plugins.update', 'plugins.reset',
+      expect(
+        denied.filter((row) => row.actor === actor).map((row) => row.action),
+        actor,
+      ).to.deep.equal([
+        'plugins.link',
+        'plugins.install',
+        'plugins.install',
+        'plugins.uninstall',
+        'plugins.uninstall',
+        'plugins.uninstall',
+        'plugins.update',
+        'plugins.reset',
       ]);
     }
     expect(denied.every((row) => row.permission === 'modules:write')).to.equal(true);
@@ -67,7 +101,12 @@ describeEachEngine('oclif plugins:* commands check the caller (the bin)', {root:
   });
 
   it('lets a viewer list the plugins (modules:read) but not anonymous', async () => {
-    expectFailure(await bin(t, 'anonymous', 'plugins', '--json'), 4, 'PERMISSION_DENIED', /^anonymous may not list plugins: modules:read is required/);
+    expectFailure(
+      await bin(t, 'anonymous', 'plugins', '--json'),
+      4,
+      'PERMISSION_DENIED',
+      /^anonymous may not list plugins: modules:read is required/,
+    );
     const listed = await bin(t, viewer, 'plugins');
     expect(listed.exitCode, listed.stderr).to.equal(0);
   });
@@ -90,10 +129,36 @@ describeEachEngine('oclif plugins:* commands check the caller (the bin)', {root:
     expect(missing.stderr).to.include('@fixture/not-installed is not installed');
 
     const records = (await auditLog(t)).filter((row) => row.action.startsWith('plugins.'));
-    expect(records.map((row) => ({actor: row.actor, action: row.action, target: row.target, result: row.result, permission: row.permission}))).to.deep.equal([
-      {actor: 'admin@example.com', action: 'plugins.link', target: fixture('echo-module'), result: 'ok', permission: 'modules:write'},
-      {actor: 'admin@example.com', action: 'plugins.uninstall', target: '@fixture/echo-module', result: 'ok', permission: 'modules:write'},
-      {actor: 'admin@example.com', action: 'plugins.uninstall', target: '@fixture/not-installed', result: 'failed', permission: 'modules:write'},
+    expect(
+      records.map((row) => ({
+        actor: row.actor,
+        action: row.action,
+        target: row.target,
+        result: row.result,
+        permission: row.permission,
+      })),
+    ).to.deep.equal([
+      {
+        actor: 'admin@example.com',
+        action: 'plugins.link',
+        target: fixture('echo-module'),
+        result: 'ok',
+        permission: 'modules:write',
+      },
+      {
+        actor: 'admin@example.com',
+        action: 'plugins.uninstall',
+        target: '@fixture/echo-module',
+        result: 'ok',
+        permission: 'modules:write',
+      },
+      {
+        actor: 'admin@example.com',
+        action: 'plugins.uninstall',
+        target: '@fixture/not-installed',
+        result: 'failed',
+        permission: 'modules:write',
+      },
     ]);
     expect(records[2]!.details).to.deep.equal({error: '@fixture/not-installed is not installed'});
   });

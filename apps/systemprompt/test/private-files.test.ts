@@ -33,7 +33,9 @@ describe('private data files (real bin, any umask)', function () {
   /** A writing command in a child process that inherits `mask`, as from a shell with `umask`. */
   const writeWith = async (mask: number, email: string) => {
     process.umask(mask);
-    const run = await spawnCli(bin, ['users:create', '--email', email], {env: {SYSTEMPROMPT_HOME: home.path, SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'}});
+    const run = await spawnCli(bin, ['users:create', '--email', email], {
+      env: {SYSTEMPROMPT_HOME: home.path, SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'},
+    });
     process.umask(umask);
     expect(run.exitCode, run.stderr).to.equal(0);
   };
@@ -41,7 +43,8 @@ describe('private data files (real bin, any umask)', function () {
   for (const mask of [0o022, 0o000]) {
     it(`makes the database and log files 0600 in 0700 directories with umask ${mask.toString(8).padStart(3, '0')}`, async () => {
       await writeWith(mask, 'a@example.com');
-      for (const directory of [data(), data('modules', 'database'), data('logs')]) expect(await modeOf(directory), directory).to.equal(0o700);
+      for (const directory of [data(), data('modules', 'database'), data('logs')])
+        expect(await modeOf(directory), directory).to.equal(0o700);
       for (const file of [data(...DATABASE), data(...LOG)]) expect(await modeOf(file), file).to.equal(0o600);
     });
   }
@@ -51,7 +54,8 @@ describe('private data files (real bin, any umask)', function () {
     for (const directory of [data(), data('modules', 'database'), data('logs')]) await chmod(directory, 0o755);
     for (const file of [data(...DATABASE), data(...LOG)]) await chmod(file, 0o644);
     await writeWith(0o022, 'b@example.com');
-    for (const directory of [data(), data('modules', 'database'), data('logs')]) expect(await modeOf(directory), directory).to.equal(0o700);
+    for (const directory of [data(), data('modules', 'database'), data('logs')])
+      expect(await modeOf(directory), directory).to.equal(0o700);
     for (const file of [data(...DATABASE), data(...LOG)]) expect(await modeOf(file), file).to.equal(0o600);
   });
 });

@@ -2,7 +2,14 @@ import {join} from 'node:path';
 import {expect} from 'chai';
 import {silentLogger} from '@systemprompt/core';
 import {DatabaseService, MIGRATIONS_TABLE, parseDatabaseUrl} from '@systemprompt/database';
-import {APP_BIN, APP_ROOT, describeEachEngine, expectFailure, spawnCli, type EngineFixture} from '@systemprompt/testing';
+import {
+  APP_BIN,
+  APP_ROOT,
+  describeEachEngine,
+  expectFailure,
+  spawnCli,
+  type EngineFixture,
+} from '@systemprompt/testing';
 
 interface Outcome {
   module: string;
@@ -20,7 +27,10 @@ interface Outcome {
 describeEachEngine('database:rollback --all reverts every migration of every module', {root: APP_ROOT}, (t) => {
   /** The installed CLI as a user's shell runs it. */
   const cli = async (...args: string[]) => {
-    const run = await spawnCli(APP_BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env}, timeoutMs: 120_000});
+    const run = await spawnCli(APP_BIN, args, {
+      env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env},
+      timeoutMs: 120_000,
+    });
     expect(run.exitCode, `${args.join(' ')}: ${run.stderr}${run.stdout}`).to.equal(0);
     return {...run, data: JSON.parse(run.stdout).data};
   };
@@ -30,14 +40,26 @@ describeEachEngine('database:rollback --all reverts every migration of every mod
    * modules, and booting applies their pending migrations again.
    */
   async function inspect(fixture: EngineFixture): Promise<{tables: string[]; recorded: number}> {
-    const target = parseDatabaseUrl(fixture.database.url, join(fixture.home.path, 'data', 'modules', 'database', 'systemprompt.sqlite'));
-    const service = new DatabaseService({target, poolSize: 1, busyTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+    const target = parseDatabaseUrl(
+      fixture.database.url,
+      join(fixture.home.path, 'data', 'modules', 'database', 'systemprompt.sqlite'),
+    );
+    const service = new DatabaseService(
+      {target, poolSize: 1, busyTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 5000},
+      silentLogger,
+    );
     try {
       const dataSource = await service.dataSource();
-      const rows = (fixture.engine === 'sqlite'
-        ? await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        : await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')) as Array<{name: string}>;
-      const [count] = (await dataSource.query(`SELECT COUNT(*) AS n FROM ${MIGRATIONS_TABLE}`)) as Array<{n: number | string}>;
+      const rows = (
+        fixture.engine === 'sqlite'
+          ? await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+          : await dataSource.query(
+              'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+            )
+      ) as Array<{name: string}>;
+      const [count] = (await dataSource.query(`SELECT COUNT(*) AS n FROM ${MIGRATIONS_TABLE}`)) as Array<{
+        n: number | string;
+      }>;
       return {tables: rows.map((row) => row.name).sort(), recorded: Number(count!.n)};
     } finally {
       await service.close();
@@ -49,7 +71,17 @@ describeEachEngine('database:rollback --all reverts every migration of every mod
     await cli('database:migrate', '--json');
     const migrated = await inspect(t);
     // Every module that has migrations, with a table of each of them.
-    expect(migrated.tables).to.include.members([MIGRATIONS_TABLE, 'config_values', 'config_models', 'users', 'users_audit', 'users_audit_head', 'api_keys', 'auth_mfa', 'auth_login_locks']);
+    expect(migrated.tables).to.include.members([
+      MIGRATIONS_TABLE,
+      'config_values',
+      'config_models',
+      'users',
+      'users_audit',
+      'users_audit_head',
+      'api_keys',
+      'auth_mfa',
+      'auth_login_locks',
+    ]);
     const status = (await cli('database:status', '--json')).data as {migrations: {applied: number; pending: number}};
     expect(status.migrations.pending).to.equal(0);
     expect(migrated.recorded).to.equal(status.migrations.applied);
@@ -61,7 +93,9 @@ describeEachEngine('database:rollback --all reverts every migration of every mod
     expect(reverted.map((row) => [row.module, row.name])).to.deep.equal(plan.map((row) => [row.module, row.name]));
     expect(reverted.every((row) => row.status === 'reverted')).to.equal(true);
     // The audit log goes too, and the result says how many records it held.
-    expect(reverted.find((row) => row.name === '20261128110000-create-users')?.destroys?.users_audit).to.be.greaterThan(0);
+    expect(reverted.find((row) => row.name === '20261128110000-create-users')?.destroys?.users_audit).to.be.greaterThan(
+      0,
+    );
     // Modules that reference users' tables (api keys, second factors) are reverted before users.
     const position = (module: string) => reverted.findIndex((row) => row.module === module);
     expect(position('api')).to.be.lessThan(position('users'));
@@ -78,7 +112,10 @@ describeEachEngine('database:rollback --all reverts every migration of every mod
   it('refuses --all together with --steps (exit 2), reverting nothing', async () => {
     await cli('database:migrate', '--json');
     const before = await inspect(t);
-    const run = await spawnCli(APP_BIN, ['database:rollback', '--all', '--steps', '2', '--confirm', '--json'], {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env}, timeoutMs: 120_000});
+    const run = await spawnCli(APP_BIN, ['database:rollback', '--all', '--steps', '2', '--confirm', '--json'], {
+      env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env},
+      timeoutMs: 120_000,
+    });
     expectFailure({...run, json: () => JSON.parse(run.stdout)}, 2, 'INVALID_USAGE');
     expect(JSON.parse(run.stdout).error.message).to.include('cannot also be provided when using --all');
     expect(await inspect(t)).to.deep.equal(before);

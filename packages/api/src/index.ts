@@ -6,9 +6,25 @@ import {ApiKeyService} from './services/keys.js';
 import {LimitService} from './services/limits.js';
 import {UsageService} from './services/usage.js';
 
-export {ApiKeyService, KEY_PREFIX, PREFIX_LENGTH, hashKey, keyStatus, type ApiKeyView, type CreatedApiKey, type CreateKeyInput, type KeyStatus} from './services/keys.js';
+export {
+  ApiKeyService,
+  KEY_PREFIX,
+  PREFIX_LENGTH,
+  hashKey,
+  keyStatus,
+  type ApiKeyView,
+  type CreatedApiKey,
+  type CreateKeyInput,
+  type KeyStatus,
+} from './services/keys.js';
 export {UsageService, type UsageRow} from './services/usage.js';
-export {LimitService, type LimitView, type LimitSubject, type LimitDecision, type ConfiguredLimit} from './services/limits.js';
+export {
+  LimitService,
+  type LimitView,
+  type LimitSubject,
+  type LimitDecision,
+  type ConfiguredLimit,
+} from './services/limits.js';
 export type {ApiKeyRow, ApiUsageRow, ApiLimitRow} from './entities.js';
 
 /** What the api module publishes (to the auth module, which resolves SYSTEMPROMPT_API_KEY, and the server). */

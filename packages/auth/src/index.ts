@@ -1,12 +1,12 @@
 import {join} from 'node:path';
 import {BaseModule, packageVersionOf, type Actor, type IdentityProvider, type ModuleContext} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
-import {DATABASE,} from '@systemprompt/database';
+import {DATABASE} from '@systemprompt/database';
 import {USERS, type UsersApi} from '@systemprompt/users';
 import {resolveConfig, type ResolvedAuthConfig} from './config.js';
 import {AUTH_ENTITIES} from './entities.js';
 import type {AuthConfig} from './generated/config.js';
-import {IdentityService,} from './services/identity.js';
+import {IdentityService} from './services/identity.js';
 import {SigningKeyService} from './services/keys.js';
 import {LoginService} from './services/login.js';
 import {MaintenanceService} from './services/maintenance.js';

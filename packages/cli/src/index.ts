@@ -1,6 +1,13 @@
 import {BaseModule, packageVersionOf} from '@systemprompt/core';
 
-export {describeCommands, commandRows, type CommandInfo, type CommandRow, type FlagInfo, type ArgInfo} from './services/command-catalog.js';
+export {
+  describeCommands,
+  commandRows,
+  type CommandInfo,
+  type CommandRow,
+  type FlagInfo,
+  type ArgInfo,
+} from './services/command-catalog.js';
 export {renderMarkdownReference} from './services/markdown-reference.js';
 export {helpLogCalls, helpText} from './services/help-text.js';
 

@@ -1,4 +1,11 @@
-import {BaseModule, packageVersionOf, type AccessProvider, type EventBus, type Logger, type ModuleContext} from '@systemprompt/core';
+import {
+  BaseModule,
+  packageVersionOf,
+  type AccessProvider,
+  type EventBus,
+  type Logger,
+  type ModuleContext,
+} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
 import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {CONFIG_ENTITIES} from './entities.js';
@@ -36,7 +43,12 @@ export class ConfigModule extends BaseModule {
     // Another host on a shared database may have changed settings since this host last looked.
     await store.refreshCache();
     const api: ConfigModuleApi = {
-      db, store, secrets: new SecretBox(context.systemPaths.config), configDirectory: context.systemPaths.config, events: context.events, logger: context.logger,
+      db,
+      store,
+      secrets: new SecretBox(context.systemPaths.config),
+      configDirectory: context.systemPaths.config,
+      events: context.events,
+      logger: context.logger,
       access: () => context.access(),
     };
     context.provide(api);
@@ -46,6 +58,11 @@ export class ConfigModule extends BaseModule {
 export default (): ConfigModule => new ConfigModule();
 export {configService, providerService} from './services/open.js';
 export {ConfigService} from './services/config-service.js';
-export {ProviderService, type ProviderSummary, type ModelSummary, type ProviderTestReport} from './services/providers.js';
+export {
+  ProviderService,
+  type ProviderSummary,
+  type ModelSummary,
+  type ProviderTestReport,
+} from './services/providers.js';
 export type {ProviderEndpoint} from './services/provider-client.js';
 export {CONFIG} from './token.js';

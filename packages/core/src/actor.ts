@@ -23,12 +23,17 @@ export interface Actor {
 }
 
 /** The local operator with no session, trusted while auth.localTrust is on. */
-export const LOCAL_ADMIN: Actor = Object.freeze({kind: 'local', id: 'local-admin', label: 'local-admin', via: 'local-trust'}) as Actor;
+export const LOCAL_ADMIN: Actor = Object.freeze({
+  kind: 'local',
+  id: 'local-admin',
+  label: 'local-admin',
+  via: 'local-trust',
+});
 
 /** Nobody signed in while auth.localTrust is off: holds no permission. */
-export const ANONYMOUS: Actor = Object.freeze({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'}) as Actor;
+export const ANONYMOUS: Actor = Object.freeze({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'});
 
-export const SYSTEM_ACTOR: Actor = Object.freeze({kind: 'system', id: 'system', label: 'system', via: 'system'}) as Actor;
+export const SYSTEM_ACTOR: Actor = Object.freeze({kind: 'system', id: 'system', label: 'system', via: 'system'});
 
 /** One record of the audit log: who did what to what, with which permission, and how it ended. */
 export interface AuditEntry {
@@ -69,7 +74,9 @@ export const LOCAL_ONLY_ACCESS: AccessProvider = Object.freeze({
   holds: async (actor: Actor) => actor.kind === 'local' || actor.kind === 'system',
   async authorize(actor: Actor, permission: string) {
     if (actor.kind === 'local' || actor.kind === 'system') return;
-    throw permissionDenied(`${actor.label} may not act: ${permission} is required and no access module is installed`, {details: {permission, actor: actor.label}});
+    throw permissionDenied(`${actor.label} may not act: ${permission} is required and no access module is installed`, {
+      details: {permission, actor: actor.label},
+    });
   },
   record: async () => {},
 });

@@ -43,7 +43,9 @@ export interface ErrorCodeInfo {
  * A package's catalogue, typed by its codes:
  * `export default defineErrorCodes({USER_NOT_FOUND: {exit: ExitCode.NotFound, meaning: 'No user with that id or email.'}})`.
  */
-export function defineErrorCodes<const Specs extends Record<string, ErrorCodeSpec>>(specs: Specs): ErrorCatalogue<Extract<keyof Specs, string>> {
+export function defineErrorCodes<const Specs extends Record<string, ErrorCodeSpec>>(
+  specs: Specs,
+): ErrorCatalogue<Extract<keyof Specs, string>> {
   const catalogue: Record<string, ErrorCode> = {};
   for (const [code, spec] of Object.entries(specs)) {
     const error = (message = spec.meaning, extra: Omit<SystemPromptErrorOptions, 'code' | 'exitCode'> = {}) =>
@@ -61,8 +63,10 @@ function entryProblem(code: string, entry: unknown): string | undefined {
   if (!CODE.test(code)) return `${code}: not an error code (SCREAMING_SNAKE_CASE)`;
   if (!entry || typeof entry !== 'object') return `${code}: not an object`;
   const {exit, meaning, hint} = entry as Partial<ErrorCodeSpec>;
-  if (typeof exit !== 'number' || !FAILURE_EXITS.has(exit)) return `${code}: exit must be one of ${[...FAILURE_EXITS].join(', ')}`;
-  if (typeof meaning !== 'string' || meaning.trim() === '' || meaning.includes('\n')) return `${code}: meaning must be one line of text`;
+  if (typeof exit !== 'number' || !FAILURE_EXITS.has(exit))
+    return `${code}: exit must be one of ${[...FAILURE_EXITS].join(', ')}`;
+  if (typeof meaning !== 'string' || meaning.trim() === '' || meaning.includes('\n'))
+    return `${code}: meaning must be one line of text`;
   if (hint !== undefined && typeof hint !== 'string') return `${code}: hint must be text`;
   return undefined;
 }
@@ -74,9 +78,14 @@ function entryProblem(code: string, entry: unknown): string | undefined {
 export function readErrorCatalogue(loaded: unknown, source: string): ErrorCodeInfo[] {
   const catalogue = (loaded as {default?: unknown} | undefined)?.default;
   if (!catalogue || typeof catalogue !== 'object') {
-    throw invalidInput(`${source} has no default export of error codes`, {code: 'ERROR_CATALOGUE_INVALID', hint: 'Export the catalogue: export default defineErrorCodes({...}).'});
+    throw invalidInput(`${source} has no default export of error codes`, {
+      code: 'ERROR_CATALOGUE_INVALID',
+      hint: 'Export the catalogue: export default defineErrorCodes({...}).',
+    });
   }
-  const problems = Object.entries(catalogue).map(([code, entry]) => entryProblem(code, entry)).filter((problem) => problem !== undefined);
+  const problems = Object.entries(catalogue)
+    .map(([code, entry]) => entryProblem(code, entry))
+    .filter((problem) => problem !== undefined);
   if (problems.length > 0) {
     throw invalidInput(`${source}: ${problems.join('; ')}`, {code: 'ERROR_CATALOGUE_INVALID', details: {problems}});
   }

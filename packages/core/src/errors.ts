@@ -45,8 +45,10 @@ export class SystemPromptError extends Error {
 
 type Extra = Omit<SystemPromptErrorOptions, 'exitCode' | 'code'> & {code?: string};
 
-const make = (exitCode: ExitCode, defaultCode: string) => (message: string, extra: Extra = {}) =>
-  new SystemPromptError(message, {...extra, code: extra.code ?? defaultCode, exitCode});
+const make =
+  (exitCode: ExitCode, defaultCode: string) =>
+  (message: string, extra: Extra = {}) =>
+    new SystemPromptError(message, {...extra, code: extra.code ?? defaultCode, exitCode});
 
 /** Bad usage or invalid input (exit 2). */
 export const invalidInput = make(ExitCode.InvalidInput, 'INVALID_INPUT');
@@ -66,15 +68,22 @@ export const unavailable = make(ExitCode.Unavailable, 'UNAVAILABLE');
 export const errorFactories = {invalidInput, notFound, permissionDenied, conflict, unavailable} as const;
 
 export function isSystemPromptError(error: unknown): error is SystemPromptError {
-  return error instanceof SystemPromptError ||
+  return (
+    error instanceof SystemPromptError ||
     // A third-party module may bundle another copy of core; recognise the shape too.
-    (error instanceof Error && typeof (error as Partial<SystemPromptError>).code === 'string' &&
-      typeof (error as Partial<SystemPromptError>).exitCode === 'number');
+    (error instanceof Error &&
+      typeof (error as Partial<SystemPromptError>).code === 'string' &&
+      typeof (error as Partial<SystemPromptError>).exitCode === 'number')
+  );
 }
 
 /** Anything thrown, as a SystemPromptError; unknown errors become exit 1 with their message kept. */
 export function toSystemPromptError(error: unknown): SystemPromptError {
   if (isSystemPromptError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new SystemPromptError(message || 'Unexpected error', {code: 'UNEXPECTED', exitCode: ExitCode.Unexpected, cause: error});
+  return new SystemPromptError(message || 'Unexpected error', {
+    code: 'UNEXPECTED',
+    exitCode: ExitCode.Unexpected,
+    cause: error,
+  });
 }

@@ -14,7 +14,10 @@ export class InMemoryEventBus implements EventBus {
 
   /** The same bus, with events stamped as coming from `source`. */
   forSource(source: string): EventBus {
-    return {emit: (type, payload) => this.publish({type, payload, source, occurredAt: new Date().toISOString()}), on: (type, handler) => this.on(type, handler)};
+    return {
+      emit: (type, payload) => this.publish({type, payload, source, occurredAt: new Date().toISOString()}),
+      on: (type, handler) => this.on(type, handler),
+    };
   }
 
   emit<T>(type: string, payload: T): Promise<void> {

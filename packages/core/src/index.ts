@@ -22,13 +22,38 @@ export type {Arg, ArgDefinition, BooleanFlag, CustomOptions, FlagDefinition, Opt
 export type {Command as OclifCommand} from '@oclif/core/command';
 export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
 export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
-export {applyListQuery, parseListQuery, isListResult, type ListQuery, type ListResult, type ListSpec} from './command/list.js';
+export {
+  applyListQuery,
+  parseListQuery,
+  isListResult,
+  type ListQuery,
+  type ListResult,
+  type ListSpec,
+} from './command/list.js';
 export {followResult, isFollowResult, tailLines, type FollowResult} from './command/follow.js';
-export {textResult, isTextResult, renderTable, renderRecord, renderHuman, successEnvelope, errorEnvelope, type TextResult, type OutputFormat, type SuccessEnvelope, type ErrorEnvelope} from './command/render.js';
+export {
+  textResult,
+  isTextResult,
+  renderTable,
+  renderRecord,
+  renderHuman,
+  successEnvelope,
+  errorEnvelope,
+  type TextResult,
+  type OutputFormat,
+  type SuccessEnvelope,
+  type ErrorEnvelope,
+} from './command/render.js';
 export {confirmationDecision, type ConfirmationDecision} from './command/confirm.js';
 export {readBatchFile, runBatch, type BatchResult, type BatchRow, type BatchItemResult} from './command/batch.js';
 export {type PromptField, isInteractiveTerminal} from './command/prompt.js';
 export {packageVersionOf} from './package-info.js';
 export {editDistance} from './suggest.js';
-export {PERMISSION_PATTERN, isPermission, permissionMatches, permissionCovers, permissionsCover} from './permissions.js';
+export {
+  PERMISSION_PATTERN,
+  isPermission,
+  permissionMatches,
+  permissionCovers,
+  permissionsCover,
+} from './permissions.js';
 export {readSecretFromStdin} from './command/stdin.js';

@@ -11,7 +11,10 @@ export function permissionMatches(granted: string, wanted: string): boolean {
   if (granted === '*' || granted === wanted) return true;
   const [grantedResource, grantedAction] = granted.split(':');
   const [wantedResource, wantedAction] = wanted.split(':');
-  return (grantedAction === '*' && grantedResource === wantedResource) || (grantedResource === '*' && grantedAction === wantedAction);
+  return (
+    (grantedAction === '*' && grantedResource === wantedResource) ||
+    (grantedResource === '*' && grantedAction === wantedAction)
+  );
 }
 
 /**

@@ -41,17 +41,42 @@ const TYPEORM_MODULES = {
 };
 
 /** Driver classes of the engines SystemPrompt OS does not run on. */
-const UNUSED_DRIVER = /[\\/]driver[\\/](aurora-mysql|aurora-postgres|capacitor|cockroachdb|cordova|expo|mongodb|nativescript|oracle|postgres|react-native|sap|spanner|sqljs|sqlserver)[\\/]\w+(Driver|QueryRunner)\.js$/;
+const UNUSED_DRIVER =
+  /[\\/]driver[\\/](aurora-mysql|aurora-postgres|capacitor|cockroachdb|cordova|expo|mongodb|nativescript|oracle|postgres|react-native|sap|spanner|sqljs|sqlserver)[\\/]\w+(Driver|QueryRunner)\.js$/;
 
 // Database clients TypeORM may require by name, none bundled (mysql2 is handed its own bundle at run time),
 // and better-sqlite3's addon finder, never called since the addon is named (data-source.ts).
-const CLIENTS = ['bindings', 'mysql2', 'mysql', 'pg', 'pg-native', 'pg-query-stream', 'oracledb', 'mongodb', 'mssql', '@sap/hana-client', 'hdb-pool', 'sql.js', 'sqlite3', 'redis', 'ioredis', 'react-native-sqlite-storage', '@google-cloud/spanner', 'typeorm-aurora-data-api-driver'];
+const CLIENTS = [
+  'bindings',
+  'mysql2',
+  'mysql',
+  'pg',
+  'pg-native',
+  'pg-query-stream',
+  'oracledb',
+  'mongodb',
+  'mssql',
+  '@sap/hana-client',
+  'hdb-pool',
+  'sql.js',
+  'sqlite3',
+  'redis',
+  'ioredis',
+  'react-native-sqlite-storage',
+  '@google-cloud/spanner',
+  'typeorm-aurora-data-api-driver',
+];
 
 function checkTypeormNames() {
   const source = readFileSync(join(root, 'src/typeorm.ts'), 'utf8');
-  const used = [...source.matchAll(/\}\)\.(\w+);|typeorm\.(\w+)/g)].map((match) => match[1] ?? match[2]).filter((name) => name !== 'BetterSqlite3');
+  const used = [...source.matchAll(/\}\)\.(\w+);|typeorm\.(\w+)/g)]
+    .map((match) => match[1] ?? match[2])
+    .filter((name) => name !== 'BetterSqlite3');
   const missing = used.filter((name) => !(name in TYPEORM_MODULES));
-  if (missing.length > 0) throw new Error(`src/typeorm.ts exports ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} to TYPEORM_MODULES in scripts/bundle-vendor.mjs`);
+  if (missing.length > 0)
+    throw new Error(
+      `src/typeorm.ts exports ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} to TYPEORM_MODULES in scripts/bundle-vendor.mjs`,
+    );
 }
 
 const stubUnusedDrivers = {
@@ -86,7 +111,10 @@ async function bundle(name, contents, plugins = []) {
   });
   // ASCII only, so the loader can read it as latin1 (half the time of utf8): esbuild leaves a few
   // characters of regular expressions and comments as they were; \uXXXX means the same there.
-  const code = result.outputFiles[0].text.replace(/[\u0080-\uffff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const code = result.outputFiles[0].text.replace(
+    /[\u0080-\uffff]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   // V8 checks only the length of the source a code cache was made from: the loader compares this hash.
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 32);
   writeFileSync(join(vendor, `${name}.cjs`), `${code}//# bundle-hash=${hash}\n`);
@@ -99,14 +127,19 @@ async function main() {
   const typeormEntry = [
     // The index loads it first; decorators and reflection-based code expect it.
     `require(${JSON.stringify(requireHere.resolve('reflect-metadata', {paths: [typeormRoot]}))});`,
-    ...Object.entries(TYPEORM_MODULES).map(([name, path]) => `exports.${name} = require(${JSON.stringify(join(typeormRoot, path))}).${name};`),
+    ...Object.entries(TYPEORM_MODULES).map(
+      ([name, path]) => `exports.${name} = require(${JSON.stringify(join(typeormRoot, path))}).${name};`,
+    ),
     // Handed to TypeORM's driver as \`driver\` (data-source.ts), with the addon's path.
     'exports.BetterSqlite3 = require("better-sqlite3");',
   ].join('\n');
   await bundle('typeorm', typeormEntry, [stubUnusedDrivers]);
   await bundle('mysql2', `exports.callback = require('mysql2');\nexports.promise = require('mysql2/promise');\n`);
   // A fresh process, so that the cache holds what a command compiles and nothing of the build.
-  const warm = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm-up'], {cwd: root, stdio: 'inherit'});
+  const warm = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--warm-up'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (warm.status !== 0) throw new Error(`the warm-up run failed (exit ${warm.status})`);
 }
 
@@ -124,24 +157,70 @@ async function warmUp() {
   loadVendored('mysql2');
   const directory = mkdtempSync(join(tmpdir(), 'systemprompt-vendor-warm-'));
   try {
-    const service = new DatabaseService({target: {engine: 'sqlite', file: join(directory, 'warm.sqlite')}, poolSize: 1, busyTimeoutMs: 5000, connectTimeoutMs: 5000, queryTimeoutMs: 10000}, silentLogger);
-    const migration = defineMigration({name: '20260101000000-create-warm', steps: [
-      {up: (runner) => runner.createTable(new Table({name: 'warm_parents', columns: [{name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'}, {name: 'name', type: 'varchar', length: '64'}]})), down: (runner) => runner.dropTable('warm_parents')},
-      {up: (runner) => runner.createTable(new Table({name: 'warm_items', columns: [
-        {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
-        {name: 'parent_id', type: 'integer', isNullable: true},
-        {name: 'label', type: 'varchar', length: '100'},
-        {name: 'created_at', type: 'varchar', length: '32'},
-      ], indices: [new TableIndex({name: 'ix_warm_items_label', columnNames: ['label'], isUnique: true})], foreignKeys: [new TableForeignKey({columnNames: ['parent_id'], referencedTableName: 'warm_parents', referencedColumnNames: ['id'], onDelete: 'CASCADE'})]})), down: (runner) => runner.dropTable('warm_items')},
-    ]});
+    const service = new DatabaseService(
+      {
+        target: {engine: 'sqlite', file: join(directory, 'warm.sqlite')},
+        poolSize: 1,
+        busyTimeoutMs: 5000,
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 10000,
+      },
+      silentLogger,
+    );
+    const migration = defineMigration({
+      name: '20260101000000-create-warm',
+      steps: [
+        {
+          up: (runner) =>
+            runner.createTable(
+              new Table({
+                name: 'warm_parents',
+                columns: [
+                  {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
+                  {name: 'name', type: 'varchar', length: '64'},
+                ],
+              }),
+            ),
+          down: (runner) => runner.dropTable('warm_parents'),
+        },
+        {
+          up: (runner) =>
+            runner.createTable(
+              new Table({
+                name: 'warm_items',
+                columns: [
+                  {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
+                  {name: 'parent_id', type: 'integer', isNullable: true},
+                  {name: 'label', type: 'varchar', length: '100'},
+                  {name: 'created_at', type: 'varchar', length: '32'},
+                ],
+                indices: [new TableIndex({name: 'ix_warm_items_label', columnNames: ['label'], isUnique: true})],
+                foreignKeys: [
+                  new TableForeignKey({
+                    columnNames: ['parent_id'],
+                    referencedTableName: 'warm_parents',
+                    referencedColumnNames: ['id'],
+                    onDelete: 'CASCADE',
+                  }),
+                ],
+              }),
+            ),
+          down: (runner) => runner.dropTable('warm_items'),
+        },
+      ],
+    });
     const runner = await service.runner();
     await runner.migrate([{module: 'warm', ...migration}]);
-    const Item = new EntitySchema({name: 'WarmItem', tableName: 'warm_items', columns: {
-      id: {type: 'integer', primary: true, generated: 'increment'},
-      parentId: {type: 'integer', name: 'parent_id', nullable: true},
-      label: {type: 'varchar', length: 100},
-      createdAt: {type: 'varchar', length: 32, name: 'created_at'},
-    }});
+    const Item = new EntitySchema({
+      name: 'WarmItem',
+      tableName: 'warm_items',
+      columns: {
+        id: {type: 'integer', primary: true, generated: 'increment'},
+        parentId: {type: 'integer', name: 'parent_id', nullable: true},
+        label: {type: 'varchar', length: 100},
+        createdAt: {type: 'varchar', length: 32, name: 'created_at'},
+      },
+    });
     const db = await service.forModule({name: 'warm', root: directory, manifest: {name: 'warm'}}, [Item]);
     const items = db.repository(Item);
     await db.transaction(async (manager) => {
@@ -152,7 +231,13 @@ async function warmUp() {
     await items.findOne({where: {id: 1}});
     await items.count();
     await items.update({id: 1}, {label: 'renamed'});
-    await items.createQueryBuilder('item').where('item.label LIKE :label', {label: '%e%'}).orderBy('item.id', 'ASC').limit(20).offset(0).getManyAndCount();
+    await items
+      .createQueryBuilder('item')
+      .where('item.label LIKE :label', {label: '%e%'})
+      .orderBy('item.id', 'ASC')
+      .limit(20)
+      .offset(0)
+      .getManyAndCount();
     await items.delete({id: 2});
     await (await service.dataSource()).query('SELECT COUNT(*) AS n FROM warm_items');
     await service.close();

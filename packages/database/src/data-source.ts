@@ -72,10 +72,19 @@ function options(settings: DataSourceSettings, betterSqlite3: unknown): DataSour
 async function createMysqlDatabase(target: MysqlTarget, connectTimeout: number): Promise<void> {
   const {loadMysql} = await import('./vendor.js');
   const {createConnection} = loadMysql().promise;
-  const connection = await createConnection({host: target.host, port: target.port, user: target.user, password: target.password, connectTimeout, charset: 'utf8mb4'});
+  const connection = await createConnection({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    connectTimeout,
+    charset: 'utf8mb4',
+  });
   try {
     // The name is checked against [A-Za-z0-9_$-] when the URL is parsed; identifiers cannot be bound.
-    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
   } finally {
     await connection.end();
   }
@@ -125,7 +134,13 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Modu
       }
       const built = await new ConnectionMetadataBuilder(this).buildEntityMetadatas(added as EntitySchema[]);
       new EntityMetadataValidator().validateMany(built, this.driver);
-      Object.assign(this, {entityMetadatas: [...this.entityMetadatas, ...built], entityMetadatasMap: new Map([...this.entityMetadatasMap, ...built.map((metadata) => [metadata.target, metadata] as const)])});
+      Object.assign(this, {
+        entityMetadatas: [...this.entityMetadatas, ...built],
+        entityMetadatasMap: new Map([
+          ...this.entityMetadatasMap,
+          ...built.map((metadata) => [metadata.target, metadata] as const),
+        ]),
+      });
     }
   }
   const open = async () => {

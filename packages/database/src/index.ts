@@ -1,10 +1,21 @@
 import {join} from 'node:path';
-import {BaseModule, ensurePrivateDirectory, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
+import {
+  BaseModule,
+  ensurePrivateDirectory,
+  packageVersionOf,
+  type HealthStatus,
+  type ModuleContext,
+} from '@systemprompt/core';
 import {parseDatabaseUrl} from './connection.js';
 import type {DatabaseConfig} from './generated/config.js';
 import {DatabaseService} from './services/database-service.js';
 
-export {DATABASE_PERMISSIONS, DatabaseService, migrationSourceOf, type ModuleDatabase} from './services/database-service.js';
+export {
+  DATABASE_PERMISSIONS,
+  DatabaseService,
+  migrationSourceOf,
+  type ModuleDatabase,
+} from './services/database-service.js';
 export type {QueryRequest, QueryResult} from './services/query.js';
 export type {DatabaseStatus} from './services/status.js';
 export type {ColumnInfo} from './services/schema.js';
@@ -13,7 +24,15 @@ export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type Migration
 export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
 export type {Migration, MigrationStep} from './migrations/migration.js';
 export type {DatabaseConfig} from './generated/config.js';
-export {queryList, WHOLE_LIST, type ListBuilder, type ListField, type ListFieldKind, type ListPlan, type ListRow} from './list-query.js';
+export {
+  queryList,
+  WHOLE_LIST,
+  type ListBuilder,
+  type ListField,
+  type ListFieldKind,
+  type ListPlan,
+  type ListRow,
+} from './list-query.js';
 
 /**
  * The database module. Its service opens the one DataSource of the process on first use: the
@@ -33,7 +52,13 @@ export class DatabaseModule extends BaseModule<DatabaseConfig> {
     // The embedded database holds password hashes and secrets: its directory is the owner's alone.
     if (target.engine === 'sqlite') await ensurePrivateDirectory(context.paths.data);
     this.service = new DatabaseService(
-      {target, poolSize: config.poolSize, busyTimeoutMs: config.busyTimeoutMs, connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs},
+      {
+        target,
+        poolSize: config.poolSize,
+        busyTimeoutMs: config.busyTimeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
+        queryTimeoutMs: config.queryTimeoutMs,
+      },
       context.logger,
       () => context.access(),
       context.systemPaths.data,
@@ -51,7 +76,10 @@ export class DatabaseModule extends BaseModule<DatabaseConfig> {
       const dataSource = await this.service.dataSource();
       const started = performance.now();
       await dataSource.query('SELECT 1');
-      return {healthy: true, message: `${this.service.engine} at ${this.service.location}, ${(performance.now() - started).toFixed(1)} ms`};
+      return {
+        healthy: true,
+        message: `${this.service.engine} at ${this.service.location}, ${(performance.now() - started).toFixed(1)} ms`,
+      };
     } catch (error) {
       return {healthy: false, message: error instanceof Error ? error.message : String(error)};
     }

@@ -38,9 +38,17 @@ export interface ListPlan {
 }
 
 /** Every row on one page: for callers inside a service that want the whole list. */
-export const WHOLE_LIST: ListQuery = Object.freeze({page: 1, limit: null, filters: [], search: undefined, sort: undefined, order: 'asc'});
+export const WHOLE_LIST: ListQuery = Object.freeze({
+  page: 1,
+  limit: null,
+  filters: [],
+  search: undefined,
+  sort: undefined,
+  order: 'asc',
+});
 
-const engineOf = (builder: ListBuilder): Engine => (['mysql', 'mariadb'].includes(builder.connection.options.type) ? 'mysql' : 'sqlite');
+const engineOf = (builder: ListBuilder): Engine =>
+  ['mysql', 'mariadb'].includes(builder.connection.options.type) ? 'mysql' : 'sqlite';
 
 /** Printable ASCII punctuation in the order of the Unicode collation that localeCompare uses: all of it before digits and letters. */
 const PUNCTUATION_ORDER = ' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$';
@@ -65,7 +73,9 @@ class Dialect {
 
   /** `sql` equals the parameter exactly (the plain `=` first, so an index still serves it). */
   equals(sql: string, parameter: string): string {
-    return this.engine === 'mysql' ? `(${sql} = :${parameter} AND CAST(${sql} AS BINARY) = CAST(:${parameter} AS BINARY))` : `${sql} = :${parameter}`;
+    return this.engine === 'mysql'
+      ? `(${sql} = :${parameter} AND CAST(${sql} AS BINARY) = CAST(:${parameter} AS BINARY))`
+      : `${sql} = :${parameter}`;
   }
 
   /**
@@ -75,7 +85,8 @@ class Dialect {
    * space and '!' go before codes 32 and 33 are made, so nothing is mapped twice.
    */
   sortKey(sql: string): string {
-    const character = (code: number) => (this.engine === 'mysql' ? `CHAR(${code} USING utf8mb4) COLLATE utf8mb4_bin` : `char(${code})`);
+    const character = (code: number) =>
+      this.engine === 'mysql' ? `CHAR(${code} USING utf8mb4) COLLATE utf8mb4_bin` : `char(${code})`;
     let key = this.binary(`LOWER(${sql})`);
     [...PUNCTUATION_ORDER].forEach((punctuation, index) => {
       key = `REPLACE(${key}, ${character(punctuation.charCodeAt(0))}, ${character(index + 1)})`;
@@ -94,7 +105,9 @@ class Dialect {
 
   /** `sql` contains the parameter, case included. */
   contains(sql: string, parameter: string): string {
-    return this.engine === 'mysql' ? `LOCATE(CAST(:${parameter} AS BINARY), CAST(${sql} AS BINARY)) > 0` : `instr(${sql}, :${parameter}) > 0`;
+    return this.engine === 'mysql'
+      ? `LOCATE(CAST(:${parameter} AS BINARY), CAST(${sql} AS BINARY)) > 0`
+      : `instr(${sql}, :${parameter}) > 0`;
   }
 }
 
@@ -104,7 +117,11 @@ const likePattern = (text: string) => `%${text.replace(/[!%_]/g, (character) => 
 const CANONICAL_INTEGER = /^(0|-?[1-9]\d{0,14})$/;
 
 function unknownField(field: string, flag: string, fields: readonly string[]): Error {
-  return invalidInput(`--${flag} ${field}: unknown field`, {code: 'LIST_FIELD_UNKNOWN', hint: `Use one of: ${fields.join(', ')}.`, details: {field, allowed: fields}});
+  return invalidInput(`--${flag} ${field}: unknown field`, {
+    code: 'LIST_FIELD_UNKNOWN',
+    hint: `Use one of: ${fields.join(', ')}.`,
+    details: {field, allowed: fields},
+  });
 }
 
 /**
@@ -114,8 +131,17 @@ function unknownField(field: string, flag: string, fields: readonly string[]): E
  * (its permission already checked); `read` fetches the page (entities by default, or raw rows).
  * Every value from the query goes in as a parameter.
  */
-export function queryList<T extends ObjectLiteral>(builder: ListBuilder<T>, query: ListQuery, plan: ListPlan): Promise<ListResult<T>>;
-export function queryList<T extends ObjectLiteral, R>(builder: ListBuilder<T>, query: ListQuery, plan: ListPlan, read: (page: ListBuilder<T>) => Promise<R[]>): Promise<ListResult<R>>;
+export function queryList<T extends ObjectLiteral>(
+  builder: ListBuilder<T>,
+  query: ListQuery,
+  plan: ListPlan,
+): Promise<ListResult<T>>;
+export function queryList<T extends ObjectLiteral, R>(
+  builder: ListBuilder<T>,
+  query: ListQuery,
+  plan: ListPlan,
+  read: (page: ListBuilder<T>) => Promise<R[]>,
+): Promise<ListResult<R>>;
 export async function queryList<T extends ObjectLiteral>(
   builder: ListBuilder<T>,
   query: ListQuery,
@@ -131,7 +157,8 @@ export async function queryList<T extends ObjectLiteral>(
     return {sql: typeof sql === 'string' ? sql : sql(dialect.engine), kind};
   };
   /** The field as text, as `applyListQuery` reads it for --search. */
-  const text = ({sql, kind}: ReturnType<typeof field>) => (kind === 'number' ? `CAST(${sql} AS CHAR)` : kind === 'list' ? dialect.joinedList(sql) : sql);
+  const text = ({sql, kind}: ReturnType<typeof field>) =>
+    kind === 'number' ? `CAST(${sql} AS CHAR)` : kind === 'list' ? dialect.joinedList(sql) : sql;
 
   if (plan.parameters) builder.setParameters(plan.parameters);
   query.filters.forEach(({field: name, value}, index) => {
@@ -143,17 +170,24 @@ export async function queryList<T extends ObjectLiteral>(
       const needles = [`[${element}]`, `[${element},`, `,${element}]`, `,${element},`];
       const matches = needles.map((_, n) => dialect.contains(sql, `${parameter}_${n}`));
       if (value === '') matches.push(`${sql} IS NULL`);
-      builder.andWhere(`(${matches.join(' OR ')})`, Object.fromEntries(needles.map((needle, n) => [`${parameter}_${n}`, needle])));
+      builder.andWhere(
+        `(${matches.join(' OR ')})`,
+        Object.fromEntries(needles.map((needle, n) => [`${parameter}_${n}`, needle])),
+      );
     } else if (value === '') {
       builder.andWhere(kind === 'text' ? `(${sql} IS NULL OR ${sql} = '')` : `${sql} IS NULL`);
     } else if (kind === 'number') {
-      builder.andWhere(CANONICAL_INTEGER.test(value) ? `${sql} = :${parameter}` : '1 = 0', {[parameter]: Number(value)});
+      builder.andWhere(CANONICAL_INTEGER.test(value) ? `${sql} = :${parameter}` : '1 = 0', {
+        [parameter]: Number(value),
+      });
     } else {
       builder.andWhere(dialect.equals(sql, parameter), {[parameter]: value});
     }
   });
   if (query.search) {
-    const searched = plan.searchable.map((name) => `${dialect.binary(`LOWER(${text(field(name, 'search'))})`)} LIKE :listSearch ESCAPE '!'`);
+    const searched = plan.searchable.map(
+      (name) => `${dialect.binary(`LOWER(${text(field(name, 'search'))})`)} LIKE :listSearch ESCAPE '!'`,
+    );
     builder.andWhere(`(${searched.join(' OR ')})`, {listSearch: likePattern(query.search.toLowerCase())});
   }
 
@@ -161,9 +195,13 @@ export async function queryList<T extends ObjectLiteral>(
   const counted = await builder.clone().orderBy().select('COUNT(*)', 'total').getRawOne<{total: number | string}>();
   const total = Number(counted?.total ?? 0);
   const offset = query.limit === null ? 0 : (query.page - 1) * query.limit;
-  if (total === 0 || (query.limit !== null && offset >= total)) return {items: [], total, page: query.page, limit: query.limit};
+  if (total === 0 || (query.limit !== null && offset >= total))
+    return {items: [], total, page: query.page, limit: query.limit};
 
-  const order: Array<readonly [string, 'asc' | 'desc']> = [...(query.sort ? [[query.sort, query.order] as const] : []), ...plan.order.filter(([name]) => name !== query.sort)];
+  const order: Array<readonly [string, 'asc' | 'desc']> = [
+    ...(query.sort ? [[query.sort, query.order] as const] : []),
+    ...plan.order.filter(([name]) => name !== query.sort),
+  ];
   builder.orderBy();
   for (const [name, direction] of order) {
     const resolved = field(name, 'sort');
@@ -174,7 +212,9 @@ export async function queryList<T extends ObjectLiteral>(
     }
     // As localeCompare: case-insensitive first, then lower case first among equals; then the plan's order.
     const value = text(resolved);
-    builder.addOrderBy(dialect.sortKey(value), upper).addOrderBy(dialect.bytes(value), upper === 'ASC' ? 'DESC' : 'ASC');
+    builder
+      .addOrderBy(dialect.sortKey(value), upper)
+      .addOrderBy(dialect.bytes(value), upper === 'ASC' ? 'DESC' : 'ASC');
   }
   if (query.limit !== null) builder.offset(offset).limit(query.limit);
   return {items: await read(builder), total, page: query.page, limit: query.limit};

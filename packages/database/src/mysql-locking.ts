@@ -9,7 +9,10 @@ import type {DataSource, QueryRunner} from 'typeorm';
  */
 const BUSY = {
   ER_LOCK_DEADLOCK: {errno: 1213, what: 'this transaction deadlocked with another one and was rolled back'},
-  ER_LOCK_WAIT_TIMEOUT: {errno: 1205, what: 'another transaction held the rows this one needed for longer than the lock wait timeout'},
+  ER_LOCK_WAIT_TIMEOUT: {
+    errno: 1205,
+    what: 'another transaction held the rows this one needed for longer than the lock wait timeout',
+  },
 } as const;
 
 type BusyCode = keyof typeof BUSY;
@@ -49,7 +52,7 @@ export function mapMysqlBusy(error: unknown): unknown {
  */
 export function reportLockConflicts(dataSource: DataSource): void {
   const create = dataSource.createQueryRunner.bind(dataSource);
-  dataSource.createQueryRunner = ((...args: Parameters<DataSource['createQueryRunner']>) => {
+  dataSource.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>) => {
     const runner = create(...args);
     const query = runner.query.bind(runner) as (...queryArgs: unknown[]) => Promise<unknown>;
     runner.query = (async (...queryArgs: unknown[]) => {
@@ -60,5 +63,5 @@ export function reportLockConflicts(dataSource: DataSource): void {
       }
     }) as QueryRunner['query'];
     return runner;
-  }) as DataSource['createQueryRunner'];
+  };
 }

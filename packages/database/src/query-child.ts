@@ -26,7 +26,11 @@ function run(job: QueryJob): QueryReply {
     // prepare() refuses more than one statement; the engine classifies what the statement does.
     const statement = db.prepare(job.sql);
     if (!job.write && !statement.readonly) {
-      return {kind: 'error', code: 'SQLITE_READONLY', message: 'attempt to write a readonly database (add --write to change data)'};
+      return {
+        kind: 'error',
+        code: 'SQLITE_READONLY',
+        message: 'attempt to write a readonly database (add --write to change data)',
+      };
     }
     // Writes take the write lock first (BEGIN IMMEDIATE), where waiting for another writer is safe.
     const inTransaction = <T>(work: () => T): T => (job.write ? db.transaction(work).immediate() : work());
@@ -57,6 +61,10 @@ process.once('message', (job: QueryJob) => {
   try {
     reply(run(job));
   } catch (error) {
-    reply({kind: 'error', code: String((error as {code?: string}).code ?? 'SQLITE_ERROR'), message: error instanceof Error ? error.message : String(error)});
+    reply({
+      kind: 'error',
+      code: String((error as {code?: string}).code ?? 'SQLITE_ERROR'),
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
 });

@@ -58,7 +58,11 @@ type Query = QueryRunner['query'];
  */
 export function takeWriteLockFirst(dataSource: DataSource, timeoutMs: number): void {
   const runner = dataSource.createQueryRunner();
-  const query = runner.query.bind(runner) as (sql: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
+  const query = runner.query.bind(runner) as (
+    sql: string,
+    parameters?: unknown[],
+    structured?: boolean,
+  ) => Promise<unknown>;
   const patched = async (sql: string, parameters?: unknown[], structured?: boolean): Promise<unknown> => {
     if (sql === 'BEGIN TRANSACTION') {
       try {

@@ -17,7 +17,8 @@ export type DataSource = TypeORM.DataSource;
 // `new EntitySchema(...)` makes through @systemprompt/database/schema, which the module can reach,
 // and not through this package's own node_modules/typeorm (TS2883 in a module's declaration output).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's own default type argument
-export const EntitySchema: new <T = any>(options: TypeORM.EntitySchemaOptions<T>) => EntitySchema<T> = typeorm.EntitySchema;
+export const EntitySchema: new <T = any>(options: TypeORM.EntitySchemaOptions<T>) => EntitySchema<T> =
+  typeorm.EntitySchema;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type -- TypeORM's own default type argument; the interface only names TypeORM's type
 export interface EntitySchema<T = any> extends TypeORM.EntitySchema<T> {}
 export const Table = typeorm.Table;
@@ -32,8 +33,10 @@ export const TableUnique = typeorm.TableUnique;
 export type TableUnique = TypeORM.TableUnique;
 // TypeORM's own metadata builder and validator (modules of its own, not in its index): a module's
 // entities are built once, when it attaches, instead of every entity again (data-source.ts).
-export const ConnectionMetadataBuilder = (typeorm as unknown as {ConnectionMetadataBuilder: typeof Builder}).ConnectionMetadataBuilder;
-export const EntityMetadataValidator = (typeorm as unknown as {EntityMetadataValidator: typeof Validator}).EntityMetadataValidator;
+export const ConnectionMetadataBuilder = (typeorm as unknown as {ConnectionMetadataBuilder: typeof Builder})
+  .ConnectionMetadataBuilder;
+export const EntityMetadataValidator = (typeorm as unknown as {EntityMetadataValidator: typeof Validator})
+  .EntityMetadataValidator;
 /**
  * better-sqlite3's JavaScript, bundled with TypeORM (its compiled addon stays a file of its own);
  * only handed to TypeORM's driver, so it keeps no type here (nor makes one for the package's users).

@@ -36,19 +36,30 @@ const HASH_LINE = '//# bundle-hash=';
 // This file runs from src/ (tests under tsx), dist/ or a chunk in dist/bundle/: the package root is
 // what comes before the last src/ or dist/ of its path.
 const here = fileURLToPath(import.meta.url);
-const vendorDirectory = join(here.slice(0, Math.max(here.lastIndexOf(`${sep}dist${sep}`), here.lastIndexOf(`${sep}src${sep}`))), 'dist', 'vendor', sep);
+const vendorDirectory = join(
+  here.slice(0, Math.max(here.lastIndexOf(`${sep}dist${sep}`), here.lastIndexOf(`${sep}src${sep}`))),
+  'dist',
+  'vendor',
+  sep,
+);
 const requireHere = createRequire(import.meta.url);
 
 // One copy per process even when src/ and dist/ of this package are both loaded (tests do): TypeORM
 // keeps its metadata in process-wide state.
 const registryKey = Symbol.for('systemprompt.database.vendor');
-const registry: Map<string, Loaded> = ((globalThis as {[key: symbol]: Map<string, Loaded> | undefined})[registryKey] ??= new Map());
+const registry: Map<string, Loaded> = ((globalThis as {[key: symbol]: Map<string, Loaded> | undefined})[registryKey] ??=
+  new Map());
 
 /** The module a bundle's `require(id)` gets: the other bundle for mysql2, else Node's resolution from dist/vendor. */
 function requireFor(file: string): NodeJS.Require {
   const base = createRequire(file);
   const vendored = ((id: string) => (id === 'mysql2' ? loadMysql().callback : base(id))) as NodeJS.Require;
-  return Object.assign(vendored, {resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions});
+  return Object.assign(vendored, {
+    resolve: base.resolve,
+    cache: base.cache,
+    main: base.main,
+    extensions: base.extensions,
+  });
 }
 
 /** A code cache file starts with the bundle's hash and the Node.js version that made it. */
@@ -73,7 +84,13 @@ function writeCodeCache(loaded: Loaded): void {
   const target = `${loaded.file}.v8cache`;
   const temporary = `${target}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, Buffer.concat([Buffer.from(cacheHeader(loaded.hash, process.version), 'latin1'), loaded.script.createCachedData()]));
+    writeFileSync(
+      temporary,
+      Buffer.concat([
+        Buffer.from(cacheHeader(loaded.hash, process.version), 'latin1'),
+        loaded.script.createCachedData(),
+      ]),
+    );
     renameSync(temporary, target);
   } catch {
     // A read-only installation keeps working, only without the cache.
@@ -89,13 +106,22 @@ function evaluate(name: VendoredName, file: string): Loaded {
   const cachedData = cache?.data;
   // No import() runs in these bundles (TypeORM uses it only to load entities from file globs, which
   // this package never passes); a script from a code cache could not take one anyway on Node 20.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename: file, ...(cachedData ? {cachedData} : {})});
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cachedData ? {cachedData} : {}),
+  });
   const module: {exports: unknown} = {exports: {}};
   const loaded: Loaded = {exports: module.exports, script, file, hash};
   // Registered before it runs, as require() does, so a cycle between the bundles ends.
   registry.set(name, loaded);
   try {
-    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFor(file), module, file, vendorDirectory);
+    (script.runInThisContext() as (...args: unknown[]) => void)(
+      module.exports,
+      requireFor(file),
+      module,
+      file,
+      vendorDirectory,
+    );
   } catch (error) {
     registry.delete(name);
     throw error;
@@ -118,7 +144,8 @@ export function loadVendored<T>(name: VendoredName): T {
   if (known) return known.exports as T;
   const file = `${vendorDirectory}${name}.cjs`;
   if (existsSync(file)) return evaluate(name, file).exports as T;
-  const exports = name === 'mysql2' ? {callback: requireHere('mysql2'), promise: requireHere('mysql2/promise')} : requireHere(name);
+  const exports =
+    name === 'mysql2' ? {callback: requireHere('mysql2'), promise: requireHere('mysql2/promise')} : requireHere(name);
   registry.set(name, {exports, script: undefined, file, hash: ''});
   return exports as T;
 }

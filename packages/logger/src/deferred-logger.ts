@@ -3,7 +3,15 @@ import type {Logger} from '@systemprompt/core';
 type Method = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** pino's numeric levels; `silent` lets nothing through. */
-export const LEVEL_VALUES: Record<string, number> = {trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY};
+export const LEVEL_VALUES: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
 
 interface Pending {
   logger: DeferredLogger;

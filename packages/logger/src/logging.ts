@@ -22,13 +22,16 @@ export interface Logging {
 }
 
 /** `<data>/logs`, beside the modules' own data directories. */
-export const logFileDirectory = (moduleDataDirectory: string): string => join(dirname(dirname(moduleDataDirectory)), 'logs');
+export const logFileDirectory = (moduleDataDirectory: string): string =>
+  join(dirname(dirname(moduleDataDirectory)), 'logs');
 
 const LOG_FILE_MODE = 0o600;
 
 /** A log file written before files were private (0644) becomes 0600, its rotated copies too. */
 async function narrowToOwner(file: string): Promise<void> {
-  const names = (await readdir(dirname(file)).catch(() => [] as string[])).filter((name) => name === basename(file) || name.startsWith(`${basename(file)}.`));
+  const names = (await readdir(dirname(file)).catch(() => [] as string[])).filter(
+    (name) => name === basename(file) || name.startsWith(`${basename(file)}.`),
+  );
   for (const name of names) {
     const path = join(dirname(file), name);
     const mode = (await stat(path)).mode & 0o777;
@@ -63,14 +66,24 @@ export async function createLogging(options: LoggingOptions): Promise<Logging> {
       const stream = pino.destination({dest: file, sync: true, mode: LOG_FILE_MODE}) as unknown as SonicBoomLike;
       destination = stream;
       rotateBySize(stream, file, parseSize(options.maxSize), options.maxFiles);
-      const streams: Array<{level: string; stream: NodeJS.WritableStream | DestinationStream}> = [{level: options.level, stream}];
+      const streams: Array<{level: string; stream: NodeJS.WritableStream | DestinationStream}> = [
+        {level: options.level, stream},
+      ];
       if (options.consoleLevel !== 'silent') {
         const {default: pretty} = await import('pino-pretty');
-        streams.push({level: options.consoleLevel, stream: pretty({destination: 2, colorize: Boolean(process.stderr.isTTY), sync: true, ignore: 'pid,hostname'})});
+        streams.push({
+          level: options.consoleLevel,
+          stream: pretty({destination: 2, colorize: Boolean(process.stderr.isTTY), sync: true, ignore: 'pid,hostname'}),
+        });
       }
       // A record made before pino was ready keeps the time it was made.
       const timestamp = () => `,"time":"${new Date(queue.replayTime ?? Date.now()).toISOString()}"`;
-      return pino({level, base: {pid: process.pid}, timestamp}, multistream(streams as never, {dedupe: false})) as unknown as Logger;
+      // Typed as the project's Logger: pino's own type has a callable `then`, which an async function cannot return.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+      return pino(
+        {level, base: {pid: process.pid}, timestamp},
+        multistream(streams as never, {dedupe: false}),
+      ) as unknown as Logger;
     },
   });
   return {

@@ -34,7 +34,8 @@ export function rotateBySize(destination: SonicBoomLike, file: string, maxBytes:
     destination.flush(() => {
       try {
         rmSync(`${file}.${keep}`, {force: true});
-        for (let index = keep - 1; index >= 1; index--) if (existsSync(`${file}.${index}`)) renameSync(`${file}.${index}`, `${file}.${index + 1}`);
+        for (let index = keep - 1; index >= 1; index--)
+          if (existsSync(`${file}.${index}`)) renameSync(`${file}.${index}`, `${file}.${index + 1}`);
         if (existsSync(file)) renameSync(file, `${file}.1`);
         destination.reopen();
       } finally {

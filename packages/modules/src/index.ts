@@ -3,7 +3,13 @@ import {ModulesService} from './services/modules-service.js';
 
 export {moduleRows, dependentsOf, type ModuleRow} from './services/catalog.js';
 export {readLogs, type LogFilter, type LogLine} from './services/logs.js';
-export {ModulesService, type ModulesHost, type ModuleInfo, type HealthRow, type RestartResult} from './services/modules-service.js';
+export {
+  ModulesService,
+  type ModulesHost,
+  type ModuleInfo,
+  type HealthRow,
+  type RestartResult,
+} from './services/modules-service.js';
 export type {InstallResult, RemoveResult} from './services/install.js';
 export type {ToggleResult} from './services/toggle.js';
 export type {PackageReport, PackageProblem} from './services/validate-package.js';

@@ -1,5 +1,4 @@
 import {strict as assert} from 'node:assert';
-import {appendFileSync} from 'node:fs';
 import {rename} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -24,14 +23,23 @@ export const TRUST_OFF = {SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false'} as const;
 export type ChildRun = SpawnResult & {json(): any}; // eslint-disable-line @typescript-eslint/no-explicit-any -- callers read the shape they assert on
 
 /** The installed CLI as a child process with `input` on standard input (in-process runs cannot feed it). */
-export async function runWithStdin(t: EngineFixture, args: string[], input: string, env: Record<string, string | undefined> = {}): Promise<ChildRun> {
+export async function runWithStdin(
+  t: EngineFixture,
+  args: string[],
+  input: string,
+  env: Record<string, string | undefined> = {},
+): Promise<ChildRun> {
   const run = await spawnCli(APP_BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env, ...env}, input});
   return {...run, json: () => JSON.parse(run.stdout)};
 }
 
 /** A command of the app in this process with extra environment (`undefined` removes a variable); local trust on unless `env` says otherwise. */
 export function appCli(t: EngineFixture, env: Record<string, string | undefined>, ...args: string[]): Promise<CliRun> {
-  return runCli(args, {root: APP_ROOT, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true', ...t.database.env, ...env}});
+  return runCli(args, {
+    root: APP_ROOT,
+    home: t.home.path,
+    env: {SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true', ...t.database.env, ...env},
+  });
 }
 
 /** A command that must succeed (exit 0), through the fixture's `cli`. */
@@ -57,7 +65,12 @@ export type FinishedRun = {exitCode: number; stdout: string; stderr: string; jso
  * command must have run with `--json`. `message`, when given, must occur in (a string) or match (a
  * RegExp) the error's message. Returns the envelope's `error` for further checks (hint, details).
  */
-export function expectFailure(run: FinishedRun, exitCode: number, errorCode: string, message?: string | RegExp): FailureEnvelope {
+export function expectFailure(
+  run: FinishedRun,
+  exitCode: number,
+  errorCode: string,
+  message?: string | RegExp,
+): FailureEnvelope {
   const output = `${run.stderr}${run.stdout}`;
   let envelope: {ok?: unknown; error?: FailureEnvelope} | undefined;
   try {
@@ -65,19 +78,26 @@ export function expectFailure(run: FinishedRun, exitCode: number, errorCode: str
   } catch {
     envelope = undefined;
   }
-  const recordTo = process.env.EXPECT_FAILURE_RECORD;
-  if (recordTo) {
-    const where = new Error('here').stack!.split('\n')[2]!.trim();
-    appendFileSync(recordTo, JSON.stringify({where, expected: [exitCode, errorCode], actual: [run.exitCode, envelope?.error?.code, envelope?.error?.message]}) + '\n');
-    return envelope?.error ?? {code: '', message: ''};
-  }
   assert.equal(run.exitCode, exitCode, `exit code; output: ${output}`);
-  assert.ok(envelope && typeof envelope === 'object', `no JSON envelope on stdout (run the command with --json); output: ${output}`);
+  assert.ok(
+    envelope && typeof envelope === 'object',
+    `no JSON envelope on stdout (run the command with --json); output: ${output}`,
+  );
   assert.equal(envelope.ok, false, `envelope not a failure: ${run.stdout}`);
   assert.equal(envelope.error?.code, errorCode, `error code: ${run.stdout}`);
-  if (typeof message === 'string') assert.ok(envelope.error.message.includes(message), `error message ${JSON.stringify(envelope.error.message)} lacks ${JSON.stringify(message)}`);
-  else if (message) assert.match(envelope.error.message, message);
-  return envelope.error;
+  const error = envelope.error;
+  if (typeof message === 'string')
+    assert.ok(
+      error.message.includes(message),
+      `error message ${JSON.stringify(error.message)} lacks ${JSON.stringify(message)}`,
+    );
+  else if (message)
+    assert.match(
+      error.message,
+      message,
+      `error message ${JSON.stringify(error.message)} does not match ${String(message)}`,
+    );
+  return error;
 }
 
 /**
@@ -87,7 +107,10 @@ export function expectFailure(run: FinishedRun, exitCode: number, errorCode: str
 export async function asLocalOperator<T>(t: EngineFixture, body: () => Promise<T>): Promise<T> {
   const file = join(t.home.path, 'config', 'session.json');
   const aside = `${file}.aside`;
-  const moved = await rename(file, aside).then(() => true, () => false);
+  const moved = await rename(file, aside).then(
+    () => true,
+    () => false,
+  );
   try {
     return await body();
   } finally {
@@ -96,9 +119,19 @@ export async function asLocalOperator<T>(t: EngineFixture, body: () => Promise<T
 }
 
 /** One SQL statement through database:query, as the local operator; the rows of a read. */
-export async function sql(t: EngineFixture, statement: string, ...params: string[]): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any -- rows of any table
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of any table
+export async function sql(t: EngineFixture, statement: string, ...params: string[]): Promise<any[]> {
   const write = !/^\s*select/i.test(statement);
-  const run = await asLocalOperator(t, () => ok(t, 'database:query', statement, ...params.flatMap((param) => ['--param', param]), ...(write ? ['--write', '--confirm'] : ['--limit', '0']), '--json'));
+  const run = await asLocalOperator(t, () =>
+    ok(
+      t,
+      'database:query',
+      statement,
+      ...params.flatMap((param) => ['--param', param]),
+      ...(write ? ['--write', '--confirm'] : ['--limit', '0']),
+      '--json',
+    ),
+  );
   return run.json().data;
 }
 
@@ -115,5 +148,6 @@ export interface AuditRow {
 
 /** Every audit record that names a permission (permissions:audit), read by the local operator. */
 export async function auditLog(t: EngineFixture): Promise<AuditRow[]> {
-  return (await asLocalOperator(t, () => ok(t, 'permissions:audit', '--limit', '0', '--json'))).json().data as AuditRow[];
+  return (await asLocalOperator(t, () => ok(t, 'permissions:audit', '--limit', '0', '--json'))).json()
+    .data as AuditRow[];
 }

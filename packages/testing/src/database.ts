@@ -24,7 +24,13 @@ export async function createTestDatabase(engine: EngineName): Promise<TestDataba
   const {createConnection} = await import('mysql2/promise');
   const server = serverUrl();
   const name = `sp_test_${randomBytes(6).toString('hex')}`;
-  const connect = () => createConnection({host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username || 'root'), password: decodeURIComponent(server.password)});
+  const connect = () =>
+    createConnection({
+      host: server.hostname,
+      port: Number(server.port || 3306),
+      user: decodeURIComponent(server.username || 'root'),
+      password: decodeURIComponent(server.password),
+    });
   const admin = await connect();
   try {
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);

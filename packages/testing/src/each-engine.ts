@@ -16,7 +16,11 @@ export interface EngineFixture {
  * Runs the same suite on every test engine: `describe('<title> [sqlite]')` always and
  * `describe('<title> [mysql]')` when SYSTEMPROMPT_TEST_MYSQL_URL is set. Each test starts empty.
  */
-export function describeEachEngine(title: string, options: {root: string}, body: (fixture: EngineFixture) => void): void {
+export function describeEachEngine(
+  title: string,
+  options: {root: string},
+  body: (fixture: EngineFixture) => void,
+): void {
   for (const engine of testEngines()) {
     describe(`${title} [${engine}]`, function () {
       const fixture = {engine} as EngineFixture;
@@ -27,7 +31,12 @@ export function describeEachEngine(title: string, options: {root: string}, body:
         // tests of signing in turn it off themselves.
         const trust = {SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'};
         fixture.env = {SYSTEMPROMPT_HOME: fixture.home.path, ...trust, ...fixture.database.env};
-        fixture.cli = (...args: string[]) => runCli(args, {root: options.root, home: fixture.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...trust, ...fixture.database.env}});
+        fixture.cli = (...args: string[]) =>
+          runCli(args, {
+            root: options.root,
+            home: fixture.home.path,
+            env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...trust, ...fixture.database.env},
+          });
       });
       afterEach(async () => {
         await fixture.database.drop();

@@ -55,19 +55,23 @@ const commandPath = (id: string) => ['commands', ...id.split(':').slice(0, -1), 
 /** Writes the package in `directory` (which must not exist yet): acme-notes with `variant` applied. */
 export async function writeModuleVariant(directory: string, variant: ModuleVariant = {}): Promise<void> {
   await cp(ACME_NOTES, directory, {recursive: true, errorOnExist: true, force: false});
-  const rewrite = async (file: string, change: (text: string) => string) => writeFile(join(directory, file), change(await readFile(join(directory, file), 'utf8')));
+  const rewrite = async (file: string, change: (text: string) => string) =>
+    writeFile(join(directory, file), change(await readFile(join(directory, file), 'utf8')));
   const {packageName, moduleName, version} = variant;
 
   await rewrite('package.json', (text) => {
     let result = text;
-    if (packageName) result = replaceOnce(result, `"name": "${PACKAGE_NAME}"`, `"name": "${packageName}"`, 'package.json');
+    if (packageName)
+      result = replaceOnce(result, `"name": "${PACKAGE_NAME}"`, `"name": "${packageName}"`, 'package.json');
     if (version) result = replaceOnce(result, `"version": "${VERSION}"`, `"version": "${version}"`, 'package.json');
     return result;
   });
   await rewrite('module.yaml', (text) => {
     let result = text;
-    if (moduleName) result = replaceOnce(result, new RegExp(`^name: ${MODULE_NAME}$`, 'm'), `name: ${moduleName}`, 'module.yaml');
-    if (version) result = replaceOnce(result, new RegExp(`^version: ${VERSION}$`, 'm'), `version: ${version}`, 'module.yaml');
+    if (moduleName)
+      result = replaceOnce(result, new RegExp(`^name: ${MODULE_NAME}$`, 'm'), `name: ${moduleName}`, 'module.yaml');
+    if (version)
+      result = replaceOnce(result, new RegExp(`^version: ${VERSION}$`, 'm'), `version: ${version}`, 'module.yaml');
     return result;
   });
   await rewrite('module.js', (text) => {
@@ -84,9 +88,15 @@ export async function writeModuleVariant(directory: string, variant: ModuleVaria
     // Renamed in place: the manifest keeps its order.
     for (const [id, command] of Object.entries(manifest.commands)) {
       const renamed = variant.commandIds?.[id] ?? id;
-      commands[renamed] = {...command, id: renamed, ...(renamed === id ? {} : {relativePath: commandPath(renamed)}), ...(packageName ? {pluginName: packageName, pluginAlias: packageName} : {})};
+      commands[renamed] = {
+        ...command,
+        id: renamed,
+        ...(renamed === id ? {} : {relativePath: commandPath(renamed)}),
+        ...(packageName ? {pluginName: packageName, pluginAlias: packageName} : {}),
+      };
     }
-    for (const id of Object.keys(variant.commandIds ?? {})) if (!manifest.commands[id]) throw new Error(`${ACME_NOTES} has no command ${id} to rename`);
+    for (const id of Object.keys(variant.commandIds ?? {}))
+      if (!manifest.commands[id]) throw new Error(`${ACME_NOTES} has no command ${id} to rename`);
     manifest.commands = commands;
     return `${JSON.stringify(manifest, null, 2)}\n`;
   });
@@ -104,7 +114,8 @@ export async function writeModuleVariant(directory: string, variant: ModuleVaria
   for (const [file, edit] of Object.entries(variant.edits ?? {})) {
     await rewrite(file, (text) => {
       const changed = edit(text);
-      if (changed === text) throw new Error(`the edit of ${file} changed nothing: ${ACME_NOTES}/${file} no longer has what it replaces`);
+      if (changed === text)
+        throw new Error(`the edit of ${file} changed nothing: ${ACME_NOTES}/${file} no longer has what it replaces`);
       return changed;
     });
   }
@@ -120,8 +131,14 @@ export async function writeModuleVariant(directory: string, variant: ModuleVaria
  * with npm; returns the path of the tarball, also under `root`.
  */
 export async function packModuleVariant(root: string, variant: ModuleVariant = {}): Promise<string> {
-  const directory = join(root, `${variant.packageName ?? PACKAGE_NAME}-${variant.version ?? VERSION}`.replace(/[@/]/g, '_'));
+  const directory = join(
+    root,
+    `${variant.packageName ?? PACKAGE_NAME}-${variant.version ?? VERSION}`.replace(/[@/]/g, '_'),
+  );
   await writeModuleVariant(directory, variant);
-  const {stdout} = await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', root], {cwd: directory, encoding: 'utf8'});
+  const {stdout} = await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', root], {
+    cwd: directory,
+    encoding: 'utf8',
+  });
   return join(root, stdout.trim().split('\n').pop()!);
 }

@@ -27,7 +27,10 @@ export interface CliRun {
 const configs = new Map<string, Promise<Config>>();
 
 // TypeScript sources are never transpiled on the fly: tests run the compiled commands, as users do.
-(globalThis as {oclif?: Record<string, unknown>}).oclif = {...(globalThis as {oclif?: Record<string, unknown>}).oclif, enableAutoTranspile: false};
+(globalThis as {oclif?: Record<string, unknown>}).oclif = {
+  ...(globalThis as {oclif?: Record<string, unknown>}).oclif,
+  enableAutoTranspile: false,
+};
 
 /**
  * The oclif config of a package as its own root plugin, plus every @systemprompt module package in
@@ -36,7 +39,10 @@ const configs = new Map<string, Promise<Config>>();
 export function loadCliConfig(root: string): Promise<Config> {
   let config = configs.get(root);
   if (!config) {
-    const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>; devDependencies?: Record<string, string>};
+    const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
     // Resolved as Node does (walking up node_modules), as oclif finds the plugins.
     const requireFromRoot = createRequire(join(root, 'package.json'));
     const isModule = (name: string) => {
@@ -53,7 +59,9 @@ export function loadCliConfig(root: string): Promise<Config> {
     // oclif loads "dev" plugins only outside production, which it decides from NODE_ENV at load.
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'test';
-    config = Config.load({root, userPlugins: false, pluginAdditions: {core, dev, path: root}}).finally(() => setEnv('NODE_ENV', nodeEnv));
+    config = Config.load({root, userPlugins: false, pluginAdditions: {core, dev, path: root}}).finally(() =>
+      setEnv('NODE_ENV', nodeEnv),
+    );
     configs.set(root, config);
   }
   return config;

@@ -15,7 +15,11 @@ export function rowValues<S extends Record<string, RowFieldKind>>(row: BatchRow,
   const values: Record<string, unknown> = {};
   for (const [field, raw] of Object.entries(row)) {
     const kind = spec[field];
-    if (!kind) throw invalidInput(`Unknown field "${field}" in the row (the fields are: ${Object.keys(spec).join(', ')})`, {code: 'BATCH_FIELD_UNKNOWN', details: {field}});
+    if (!kind)
+      throw invalidInput(`Unknown field "${field}" in the row (the fields are: ${Object.keys(spec).join(', ')})`, {
+        code: 'BATCH_FIELD_UNKNOWN',
+        details: {field},
+      });
     if (raw === null || raw === undefined || raw === '') continue;
     values[field] = read(field, kind, raw);
   }
@@ -25,11 +29,14 @@ export function rowValues<S extends Record<string, RowFieldKind>>(row: BatchRow,
 function read(field: string, kind: RowFieldKind, raw: unknown): string | string[] | number {
   if (kind === 'list') {
     if (Array.isArray(raw)) return raw.map((item) => scalar(field, item));
-    return scalar(field, raw).split(/[\s,;]+/).filter(Boolean);
+    return scalar(field, raw)
+      .split(/[\s,;]+/)
+      .filter(Boolean);
   }
   if (kind === 'integer') {
     const number = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(String(raw)) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(number)) throw invalidInput(`Field "${field}" must be a whole number`, {code: 'BATCH_FIELD_INVALID', details: {field}});
+    if (!Number.isSafeInteger(number))
+      throw invalidInput(`Field "${field}" must be a whole number`, {code: 'BATCH_FIELD_INVALID', details: {field}});
     return number;
   }
   return scalar(field, raw);
@@ -42,7 +49,9 @@ function scalar(field: string, raw: unknown): string {
 }
 
 /** Answers a confirmation once for a whole batch: the first row that needs it asks, the others reuse the answer. */
-export function confirmOnce(confirm: ((question: string) => Promise<void>) | undefined): ((question: string) => Promise<void>) | undefined {
+export function confirmOnce(
+  confirm: ((question: string) => Promise<void>) | undefined,
+): ((question: string) => Promise<void>) | undefined {
   if (!confirm) return undefined;
   let answer: Promise<void> | undefined;
   return (question) => {

@@ -9,10 +9,33 @@ import {UserService} from './services/users.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
 export {AuditService, AUDIT_LIST_FIELDS, type AuditEntry, type AuditRecord} from './services/audit.js';
-export {RoleService, type RoleView, type RoleChangeOptions, type GrantResult, type RevokeResult} from './services/roles.js';
+export {
+  RoleService,
+  type RoleView,
+  type RoleChangeOptions,
+  type GrantResult,
+  type RevokeResult,
+} from './services/roles.js';
 export {SessionService, hashToken, type SessionView} from './services/sessions.js';
-export {UserService, USER_LIST_FIELDS, type UserView, type UserPreview, type ChangeOptions, type CreateUserInput, type UpdateUserInput} from './services/users.js';
-export {normalizeEmail, emailLookupKey, checkText, auditTarget, quoted, isMixedScript, TEXT_LIMITS, type TextRule} from './services/text.js';
+export {
+  UserService,
+  USER_LIST_FIELDS,
+  type UserView,
+  type UserPreview,
+  type ChangeOptions,
+  type CreateUserInput,
+  type UpdateUserInput,
+} from './services/users.js';
+export {
+  normalizeEmail,
+  emailLookupKey,
+  checkText,
+  auditTarget,
+  quoted,
+  isMixedScript,
+  TEXT_LIMITS,
+  type TextRule,
+} from './services/text.js';
 export {rowValues, confirmOnce, type RowFieldKind, type RowValues} from './batch-rows.js';
 export type {UserRow, SessionRow, AuditRow} from './entities.js';
 
@@ -37,7 +60,14 @@ export class UsersModule extends BaseModule {
     const audit = new AuditService(db);
     const access = new AccessService(db, audit);
     const users = new UserService(db, access, audit, context.events);
-    const api: UsersApi = {db, audit, access, users, roles: new RoleService(db, access, audit, users, context.events), sessions: new SessionService(db, access, audit, users)};
+    const api: UsersApi = {
+      db,
+      audit,
+      access,
+      users,
+      roles: new RoleService(db, access, audit, users, context.events),
+      sessions: new SessionService(db, access, audit, users),
+    };
     context.provide(api);
   }
 }

@@ -27,7 +27,12 @@ async function writeIfChanged(file, content) {
 }
 
 async function typesFor(schema, name, source) {
-  const ts = await compile(schema, name, {bannerComment: '', additionalProperties: false, strictIndexSignatures: true, format: false});
+  const ts = await compile(schema, name, {
+    bannerComment: '',
+    additionalProperties: false,
+    strictIndexSignatures: true,
+    format: false,
+  });
   return banner(source) + '/* eslint-disable */\n' + ts;
 }
 
@@ -69,20 +74,29 @@ async function moduleCommand(dir) {
   const manifest = parseYaml(await readFile(join(dir, 'module.yaml'), 'utf8'));
   const schema = structuredClone(manifest?.config ?? {type: 'object', properties: {}, additionalProperties: false});
   // The kernel fills in defaults before a module sees its config, so a key with a default is always there.
-  const defaulted = Object.entries(schema.properties ?? {}).filter(([, property]) => property && 'default' in property).map(([key]) => key);
+  const defaulted = Object.entries(schema.properties ?? {})
+    .filter(([, property]) => property && 'default' in property)
+    .map(([key]) => key);
   if (defaulted.length > 0) schema.required = [...new Set([...(schema.required ?? []), ...defaulted])];
   const typeName = `${String(manifest?.name ?? 'module').replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase())}Config`;
-  await writeIfChanged(join(dir, 'src/generated/config.ts'), await typesFor({...schema, title: typeName}, typeName, 'module.yaml (config)'));
+  await writeIfChanged(
+    join(dir, 'src/generated/config.ts'),
+    await typesFor({...schema, title: typeName}, typeName, 'module.yaml (config)'),
+  );
   // A precompiled validator (defaults filled in as it validates) that the kernel finds through
   // package.json "systemprompt.configValidator", so booting a module compiles no schema.
   if (manifest?.config) {
-    await writeIfChanged(join(dir, 'dist/generated/config.validate.js'), await validatorFor(manifest.config, 'module.yaml (config)', {useDefaults: true}));
+    await writeIfChanged(
+      join(dir, 'dist/generated/config.validate.js'),
+      await validatorFor(manifest.config, 'module.yaml (config)', {useDefaults: true}),
+    );
   }
 }
 
 const [command, ...args] = process.argv.slice(2);
 try {
-  if (command === 'schema' && args.length >= 2) await schemaCommand(resolve(args[0]), resolve(args[1]), args.includes('--validator'));
+  if (command === 'schema' && args.length >= 2)
+    await schemaCommand(resolve(args[0]), resolve(args[1]), args.includes('--validator'));
   else if (command === 'module') await moduleCommand(resolve(args[0] ?? '.'));
   else {
     process.stderr.write('usage: codegen schema <schema.json> <out-base> [--validator] | codegen module [dir]\n');

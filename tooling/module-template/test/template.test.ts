@@ -24,8 +24,23 @@ describe('module template', () => {
   });
 
   it('fills every placeholder', async () => {
-    const files: string[] = await renderTemplate(target, {name: 'acme-notes', packageName: '@acme/systemprompt-notes', description: 'Keeps notes.', coreVersion: '^0.1.0'});
-    expect(files).to.include.members(['module.yaml', 'package.json', 'src/index.ts', 'src/entities.ts', 'src/migrations/20261128000000-create-acme-notes-notes.ts', 'src/commands/acme-notes/hello.ts', 'src/commands/acme-notes/add.ts', 'src/commands/acme-notes/list.ts', 'test/unit/acme-notes-service.test.ts']);
+    const files: string[] = await renderTemplate(target, {
+      name: 'acme-notes',
+      packageName: '@acme/systemprompt-notes',
+      description: 'Keeps notes.',
+      coreVersion: '^0.1.0',
+    });
+    expect(files).to.include.members([
+      'module.yaml',
+      'package.json',
+      'src/index.ts',
+      'src/entities.ts',
+      'src/migrations/20261128000000-create-acme-notes-notes.ts',
+      'src/commands/acme-notes/hello.ts',
+      'src/commands/acme-notes/add.ts',
+      'src/commands/acme-notes/list.ts',
+      'test/unit/acme-notes-service.test.ts',
+    ]);
     for (const file of files) expect(await readFile(join(target, file), 'utf8'), file).to.not.match(/__[A-Z_]+__/);
   }).timeout(10_000);
 

@@ -33,7 +33,12 @@ export async function answerFromCommandTable(argv: readonly string[], appRoot: s
   // Measured before oclif loads, so a table built from what oclif loads is never newer than its states.
   const previous = table ? {tracked: table.header.tracked, states: pathStates(table.header.tracked)} : undefined;
   const rebuild: RebuildRequest = {appRoot, file, environment, previous};
-  if (!table || !previous || table.header.environment !== environment || !sameStates(table.header.states, previous.states)) {
+  if (
+    !table ||
+    !previous ||
+    table.header.environment !== environment ||
+    !sameStates(table.header.states, previous.states)
+  ) {
     table?.close();
     return {answered: false, rebuild};
   }
@@ -90,7 +95,15 @@ function interpret(argv: readonly string[], header: TableHeader): Request | unde
   const {helpFlags, versionFlags, commandIds, topics, answers} = header;
   if (versionFlags.includes(argv[0]!)) return undefined;
   if (wantsHelp(argv, helpFlags)) {
-    return {kind: 'help', source: 'main', subject: helpSubject(argv.filter((arg) => !helpFlags.includes(arg)), helpFlags) ?? ''};
+    return {
+      kind: 'help',
+      source: 'main',
+      subject:
+        helpSubject(
+          argv.filter((arg) => !helpFlags.includes(arg)),
+          helpFlags,
+        ) ?? '',
+    };
   }
   const [id, ...rest] = argv as [string, ...string[]];
   if (!commandIds.includes(id)) return topics.includes(id) ? {kind: 'help', source: 'main', subject: id} : undefined;

@@ -39,7 +39,11 @@ export interface ParsedLine {
  * short flags) gives undefined, and oclif answers with its own message.
  */
 export function parseLine(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedLine | undefined {
-  const byChar = new Map(Object.entries(specs).filter(([, spec]) => spec.char).map(([name, spec]) => [`-${spec.char}`, name]));
+  const byChar = new Map(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.char)
+      .map(([name, spec]) => [`-${spec.char}`, name]),
+  );
   const flags: Record<string, unknown> = {};
   const positionals: string[] = [];
   for (let index = 0; index < argv.length; index++) {
@@ -65,7 +69,8 @@ export function parseLine(argv: readonly string[], specs: Readonly<Record<string
     if (parsed === undefined) return undefined;
     flags[name] = spec.multiple ? [...((flags[name] as unknown[] | undefined) ?? []), parsed] : parsed;
   }
-  for (const [name, spec] of Object.entries(specs)) if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
+  for (const [name, spec] of Object.entries(specs))
+    if (flags[name] === undefined && spec.default !== undefined) flags[name] = spec.default;
   return {flags, positionals};
 }
 

@@ -8,24 +8,49 @@ export interface TrackedPath {
   kind: 'file' | 'link';
 }
 
-const identity = (stats: Stats | undefined): string => (stats ? `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}` : '-');
+const identity = (stats: Stats | undefined): string =>
+  stats ? `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}` : '-';
 
 /** Size, modification and change times and inode of each path ("-" when absent): a few stat calls, no reading. */
 export function pathStates(paths: readonly TrackedPath[]): string[] {
-  return paths.map(({path, kind}) => identity(kind === 'link' ? lstatSync(path, {throwIfNoEntry: false}) : statSync(path, {throwIfNoEntry: false})));
+  return paths.map(({path, kind}) =>
+    identity(kind === 'link' ? lstatSync(path, {throwIfNoEntry: false}) : statSync(path, {throwIfNoEntry: false})),
+  );
 }
 
-export const sameStates = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((state, index) => state === b[index]);
+export const sameStates = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((state, index) => state === b[index]);
 
 /** Bumped when the table's layout or meaning changes: an older table is then rebuilt. */
 export const TABLE_FORMAT = 1;
 
 /** Variables that change what oclif loads or prints (directories, dev plugins, theme) or how lists sort. */
-const ENVIRONMENT = ['SYSTEMPROMPT_HOME', 'NODE_ENV', 'SYSTEMPROMPT_DISABLE_THEME', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_COLLATE', 'LC_MESSAGES'];
+const ENVIRONMENT = [
+  'SYSTEMPROMPT_HOME',
+  'NODE_ENV',
+  'SYSTEMPROMPT_DISABLE_THEME',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_COLLATE',
+  'LC_MESSAGES',
+];
 
 /** Everything besides files that the table's content depends on. */
-export function environmentKey(appRoot: string, directories: {cache: string; config: string; data: string}, env: NodeJS.ProcessEnv = process.env): string {
-  return JSON.stringify([TABLE_FORMAT, appRoot, process.version, process.platform, process.arch, directories, ENVIRONMENT.map((name) => env[name] ?? null)]);
+export function environmentKey(
+  appRoot: string,
+  directories: {cache: string; config: string; data: string},
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return JSON.stringify([
+    TABLE_FORMAT,
+    appRoot,
+    process.version,
+    process.platform,
+    process.arch,
+    directories,
+    ENVIRONMENT.map((name) => env[name] ?? null),
+  ]);
 }
 
 /**

@@ -18,12 +18,26 @@ const DIRNAME = 'systemprompt';
 export function cliDirectories(env: NodeJS.ProcessEnv = process.env): CliDirectories {
   const home = env.HOME || homedir();
   const base = (category: string, fallback: string) =>
-    join(env[`XDG_${category.toUpperCase()}_HOME`] || (process.platform === 'win32' && env.LOCALAPPDATA) || join(home, fallback), DIRNAME);
+    join(
+      env[`XDG_${category.toUpperCase()}_HOME`] ||
+        (process.platform === 'win32' && env.LOCALAPPDATA) ||
+        join(home, fallback),
+      DIRNAME,
+    );
   return {
-    cache: env.SYSTEMPROMPT_CACHE_DIR || (process.platform === 'darwin' ? join(home, 'Library', 'Caches', DIRNAME) : base('cache', '.cache')),
+    cache:
+      env.SYSTEMPROMPT_CACHE_DIR ||
+      (process.platform === 'darwin' ? join(home, 'Library', 'Caches', DIRNAME) : base('cache', '.cache')),
     config: env.SYSTEMPROMPT_CONFIG_DIR || base('config', '.config'),
     data: env.SYSTEMPROMPT_DATA_DIR || base('data', '.local/share'),
   };
 }
 
 export const commandTableFile = (directories: CliDirectories): string => join(directories.cache, 'command-table');
+
+/**
+ * What oclif is started from: bin/run.js hands oclif its own path, which becomes the root plugin's
+ * `options.root` (plugins --json shows it). Configs the table's builder loads, and plugins from the
+ * snapshot, start from the same, so that nothing of a command's config tells how it was loaded.
+ */
+export const oclifStart = (appRoot: string): string => join(appRoot, 'bin', 'run.js');

@@ -16,10 +16,15 @@ const LEFT_TO_OCLIF = new Set(['output', 'verbose']);
  * cli:help (its log calls joined by newlines). Commands whose help is computed when shown
  * (hasDynamicHelp) are left to oclif.
  */
-export async function helpTexts(config: Config, layout: HelpLayout): Promise<Partial<Record<HelpSource, Record<string, string>>>> {
+export async function helpTexts(
+  config: Config,
+  layout: HelpLayout,
+): Promise<Partial<Record<HelpSource, Record<string, string>>>> {
   const {helpLogCalls} = await import('@systemprompt/cli');
-  const subjects = ['', ...new Set([...config.commands.map((command) => command.id), ...config.topics.map((topic) => topic.name)])]
-    .filter((subject) => !config.findCommand(subject)?.hasDynamicHelp);
+  const subjects = [
+    '',
+    ...new Set([...config.commands.map((command) => command.id), ...config.topics.map((topic) => topic.name)]),
+  ].filter((subject) => !config.findCommand(subject)?.hasDynamicHelp);
   // With no colour anywhere (no theme, no escape codes in any text), stripping colours changes nothing.
   // JSON writes the escape character as \u001b; the one-byte CSI (U+009B) stays as it is.
   const texts = JSON.stringify([config.commands, config.topics]);
@@ -29,7 +34,9 @@ export async function helpTexts(config: Config, layout: HelpLayout): Promise<Par
   const lines = (calls: string[][]) => calls.map((args) => args.join(' ')).join('\n');
   for (const subject of subjects) {
     const argv = subject ? [subject] : [];
-    help.main[subject] = printed(await helpLogCalls(config, argv, config.pjson.oclif.helpOptions ?? config.pjson.helpOptions ?? {}));
+    help.main[subject] = printed(
+      await helpLogCalls(config, argv, config.pjson.oclif.helpOptions ?? config.pjson.helpOptions ?? {}),
+    );
     // The help command passes {all: flags['nested-commands']}, unset without -n.
     const commandCalls = await helpLogCalls(config, argv, {all: undefined});
     help.command[subject] = printed(commandCalls);
@@ -55,12 +62,22 @@ export async function answerableCommands(config: Config, layout: HelpLayout): Pr
   const helpTexts = config.theme === undefined && width === layout.width;
   const plain = (id: string, plugin: string) => {
     const command = config.findCommand(id);
-    return command && command.pluginName === plugin && !command.state && !command.deprecationOptions && !command.hasDynamicHelp ? command : undefined;
+    return command &&
+      command.pluginName === plugin &&
+      !command.state &&
+      !command.deprecationOptions &&
+      !command.hasDynamicHelp
+      ? command
+      : undefined;
   };
   const help = plain('help', config.name);
   const helpClass = help ? await help.load() : undefined;
   const {commands: pluginHelp} = await import('@oclif/plugin-help');
-  const answersHelp = helpTexts && helpClass !== undefined && Object.getPrototypeOf(helpClass) === pluginHelp.help && !Object.hasOwn(helpClass.prototype, 'run');
+  const answersHelp =
+    helpTexts &&
+    helpClass !== undefined &&
+    Object.getPrototypeOf(helpClass) === pluginHelp.help &&
+    !Object.hasOwn(helpClass.prototype, 'run');
   const cliUsable = await cliModuleUsable(config);
   const list = cliUsable ? plain('cli:list', CLI_PACKAGE) : undefined;
   const cliHelp = cliUsable ? plain('cli:help', CLI_PACKAGE) : undefined;
@@ -74,15 +91,32 @@ export async function answerableCommands(config: Config, layout: HelpLayout): Pr
 
 /** SystemPromptCommand fails a disabled module's commands and warns about every broken module. */
 async function cliModuleUsable(config: Config): Promise<boolean> {
-  const [{discoverModules, readModuleState}, {resolveSystemPaths}] = await Promise.all([import('@systemprompt/core/kernel'), import('@systemprompt/core')]);
+  const [{discoverModules, readModuleState}, {resolveSystemPaths}] = await Promise.all([
+    import('@systemprompt/core/kernel'),
+    import('@systemprompt/core'),
+  ]);
   const paths = resolveSystemPaths({configDir: config.configDir, dataDir: config.dataDir, cacheDir: config.cacheDir});
   const state = readModuleState(paths.config);
   if (state.problem) return false;
-  const records = await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache, state.disabled);
+  const records = await discoverModules(
+    config.getPluginsList() as unknown as PluginDescriptor[],
+    paths.cache,
+    state.disabled,
+  );
   return records.every((record) => !record.error && (record.packageName !== CLI_PACKAGE || record.enabled));
 }
 
-type FlagDefinition = Command.Flag.Any & {parse?: unknown; env?: string; relationships?: unknown; exclusive?: unknown; exactlyOne?: unknown; dependsOn?: unknown; combinable?: unknown; min?: number; max?: number};
+type FlagDefinition = Command.Flag.Any & {
+  parse?: unknown;
+  env?: string;
+  relationships?: unknown;
+  exclusive?: unknown;
+  exactlyOne?: unknown;
+  dependsOn?: unknown;
+  combinable?: unknown;
+  min?: number;
+  max?: number;
+};
 
 /** cli:list's flags as the table parses them, or null when one could change a run in a way the table does not follow. */
 function listFlagSpecs(command: Command.Class): Record<string, FlagSpec> | null {
@@ -90,13 +124,31 @@ function listFlagSpecs(command: Command.Class): Record<string, FlagSpec> | null 
   const specs: Record<string, FlagSpec> = {};
   const integerParse = Flags.integer().parse;
   const identityParse = Flags.string().parse.toString();
-  for (const [name, flag] of Object.entries({...command.baseFlags, ...command.flags}) as Array<[string, FlagDefinition]>) {
+  for (const [name, flag] of Object.entries({...command.baseFlags, ...command.flags}) as Array<
+    [string, FlagDefinition]
+  >) {
     // Read from the environment, required, defaulted by a function, or tied to other flags: oclif only.
-    if (flag.env || flag.required || typeof flag.default === 'function' || flag.relationships || flag.exclusive || flag.exactlyOne || flag.dependsOn || flag.combinable || flag.deprecated) return null;
+    if (
+      flag.env ||
+      flag.required ||
+      typeof flag.default === 'function' ||
+      flag.relationships ||
+      flag.exclusive ||
+      flag.exactlyOne ||
+      flag.dependsOn ||
+      flag.combinable ||
+      flag.deprecated
+    )
+      return null;
     if (LEFT_TO_OCLIF.has(name)) continue;
     const spec: FlagSpec = {kind: 'boolean'};
     if (flag.type === 'option') {
-      if (flag.parse === integerParse) Object.assign(spec, {kind: 'integer', ...(flag.min === undefined ? {} : {min: flag.min}), ...(flag.max === undefined ? {} : {max: flag.max})});
+      if (flag.parse === integerParse)
+        Object.assign(spec, {
+          kind: 'integer',
+          ...(flag.min === undefined ? {} : {min: flag.min}),
+          ...(flag.max === undefined ? {} : {max: flag.max}),
+        });
       else if (typeof flag.parse === 'function' && flag.parse.toString() === identityParse) spec.kind = 'string';
       else continue;
       if (flag.multiple) spec.multiple = true;
@@ -113,6 +165,12 @@ function listFlagSpecs(command: Command.Class): Record<string, FlagSpec> | null 
 function cliHelpIsPlain(command: Command.Class): boolean {
   const flags = {...command.baseFlags, ...command.flags} as Record<string, FlagDefinition>;
   const args = Object.entries(command.args ?? {});
-  return command.strict === false && flags.json?.type === 'boolean' && !flags.json.env && Object.values(flags).every((flag) => !flag.env && typeof flag.default !== 'function') &&
-    args.length === 1 && args.every(([, arg]) => !arg.required && !arg.options && arg.default === undefined);
+  return (
+    command.strict === false &&
+    flags.json?.type === 'boolean' &&
+    !flags.json.env &&
+    Object.values(flags).every((flag) => !flag.env && typeof flag.default !== 'function') &&
+    args.length === 1 &&
+    args.every(([, arg]) => !arg.required && !arg.options && arg.default === undefined)
+  );
 }

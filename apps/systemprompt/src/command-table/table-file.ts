@@ -45,7 +45,11 @@ export interface TableHeader {
  * descriptor: a table renamed over this one meanwhile does not mix into what is read.
  */
 export class CommandTable {
-  private constructor(readonly header: TableHeader, private readonly descriptor: number, private readonly bodyStart: number) {}
+  private constructor(
+    readonly header: TableHeader,
+    private readonly descriptor: number,
+    private readonly bodyStart: number,
+  ) {}
 
   /** The table at `file`, or nothing when there is none or it is unreadable or of another format (it is rebuilt). */
   static read(file: string): CommandTable | undefined {
@@ -74,7 +78,8 @@ export class CommandTable {
   /** A part of the body; throws when the file ends before it (a damaged table). */
   text([start, end]: Range): string {
     const buffer = Buffer.allocUnsafe(end - start);
-    if (readSync(this.descriptor, buffer, 0, buffer.length, this.bodyStart + start) !== buffer.length) throw new Error('The command table is truncated');
+    if (readSync(this.descriptor, buffer, 0, buffer.length, this.bodyStart + start) !== buffer.length)
+      throw new Error('The command table is truncated');
     return buffer.toString('utf8');
   }
 
@@ -115,10 +120,17 @@ export function encodeCommandTable(content: TableContent): Buffer {
     ...rest,
     rows: put(JSON.stringify(rows)),
     infos: put(JSON.stringify(infos)),
-    help: Object.fromEntries(Object.entries(help).map(([layout, sources]) => [
-      layout,
-      Object.fromEntries(Object.entries(sources).map(([source, texts]) => [source, Object.fromEntries(Object.entries(texts).map(([subject, text]) => [subject, put(text)]))])),
-    ])),
+    help: Object.fromEntries(
+      Object.entries(help).map(([layout, sources]) => [
+        layout,
+        Object.fromEntries(
+          Object.entries(sources).map(([source, texts]) => [
+            source,
+            Object.fromEntries(Object.entries(texts).map(([subject, text]) => [subject, put(text)])),
+          ]),
+        ),
+      ]),
+    ),
   };
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...chunks]);
 }

@@ -21,11 +21,19 @@ export function closestCommands(typed: string, ids: Iterable<string>, limit = 3)
  * usage), as for any other invalid input; with --json the error envelope on standard output.
  */
 const hook: Hook<'command_not_found'> = async function ({id, argv, config}) {
-  const suggestions = closestCommands(id, [...config.commandIDs, ...config.commands.flatMap((command) => command.aliases)]);
+  const suggestions = closestCommands(id, [
+    ...config.commandIDs,
+    ...config.commands.flatMap((command) => command.aliases),
+  ]);
   const message = `${id} is not a ${config.bin} command`;
-  const hint = suggestions.length > 0 ? `Did you mean ${suggestions.join(', ')}? ${config.bin} cli:list shows every command.` : `${config.bin} cli:list shows every command.`;
+  const hint =
+    suggestions.length > 0
+      ? `Did you mean ${suggestions.join(', ')}? ${config.bin} cli:list shows every command.`
+      : `${config.bin} cli:list shows every command.`;
   if (argv?.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ok: false, error: {code: 'COMMAND_NOT_FOUND', message, hint, details: {command: id, suggestions}}}, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ok: false, error: {code: 'COMMAND_NOT_FOUND', message, hint, details: {command: id, suggestions}}}, null, 2)}\n`,
+    );
   } else {
     process.stderr.write(`${message}\nHint: ${hint}\n`);
   }

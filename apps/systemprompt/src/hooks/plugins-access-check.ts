@@ -62,17 +62,30 @@ async function printFailure(failure: SystemPromptError, argv: readonly string[])
 async function refuse(failure: SystemPromptError, argv: readonly string[]): Promise<never> {
   await printFailure(failure, argv);
   // oclif rethrows a hook's error only when it carries an exit code, and prints nothing more for it.
-  throw Object.assign(new Error(failure.message), {code: failure.code, oclif: {exit: failure.exitCode}, skipOclifErrorHandling: true, systempromptPluginsRefusal: true});
+  throw Object.assign(new Error(failure.message), {
+    code: failure.code,
+    oclif: {exit: failure.exitCode},
+    skipOclifErrorHandling: true,
+    systempromptPluginsRefusal: true,
+  });
 }
 
 /** A plugins command that ran but whose outcome is refused (an install guard): printed the same way, audited as failed. */
 export async function failPluginsCommand(error: unknown, argv: readonly string[]): Promise<never> {
   const failure = (await import('@systemprompt/core')).toSystemPromptError(error);
   await printFailure(failure, argv);
-  throw Object.assign(new Error(failure.message), {code: failure.code, oclif: {exit: failure.exitCode}, skipOclifErrorHandling: true});
+  throw Object.assign(new Error(failure.message), {
+    code: failure.code,
+    oclif: {exit: failure.exitCode},
+    skipOclifErrorHandling: true,
+  });
 }
 
-export async function authorizePluginsCommand(config: Interfaces.Config, id: string, argv: readonly string[]): Promise<void> {
+export async function authorizePluginsCommand(
+  config: Interfaces.Config,
+  id: string,
+  argv: readonly string[],
+): Promise<void> {
   const {toSystemPromptError} = await import('@systemprompt/core');
   // The list names no plugin: "may not list plugins" reads better than "may not list".
   const target = targetOf(argv) ?? (id === 'plugins' ? 'plugins' : null);
@@ -98,10 +111,17 @@ export async function recordPluginsOutcome(id: string): Promise<void> {
 
 async function recordOk(current: Session, entry: Pending): Promise<void> {
   try {
-    await current.access.record(current.actor, {action: actionOf(entry.id), target: entry.target, result: 'ok', permission: ruleOf(entry.id).permission});
+    await current.access.record(current.actor, {
+      action: actionOf(entry.id),
+      target: entry.target,
+      result: 'ok',
+      permission: ruleOf(entry.id).permission,
+    });
   } catch (failure) {
     // The change is made; a lost audit record is said, never hidden (oclif would swallow a hook's error).
-    process.stderr.write(`Warning: the audit record of ${entry.id} could not be written: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    process.stderr.write(
+      `Warning: the audit record of ${entry.id} could not be written: ${failure instanceof Error ? failure.message : String(failure)}\n`,
+    );
   }
 }
 
@@ -111,19 +131,29 @@ export async function finishPluginsCommands(error: Error | undefined): Promise<v
   if (!current) return;
   try {
     // A refusal was audited as such by the access decision.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens Error with oclif's fields
     const ended = error as (Error & {systempromptPluginsRefusal?: boolean; oclif?: {exit?: number}}) | undefined;
     // A command that ends with this.exit(0) succeeded without reaching postrun.
     if (ended?.oclif?.exit === 0) {
-      for (const entry of current.pending.filter((pending) => ruleOf(pending.id).change)) await recordOk(current, entry);
+      for (const entry of current.pending.filter((pending) => ruleOf(pending.id).change))
+        await recordOk(current, entry);
     } else if (!ended?.systempromptPluginsRefusal) {
       const reason = redact((error?.message ?? 'did not finish').split('\n')[0]!.trim());
       for (const entry of current.pending.filter((pending) => ruleOf(pending.id).change)) {
-        await current.access.record(current.actor, {action: actionOf(entry.id), target: entry.target, result: 'failed', permission: ruleOf(entry.id).permission, details: {error: reason}});
+        await current.access.record(current.actor, {
+          action: actionOf(entry.id),
+          target: entry.target,
+          result: 'failed',
+          permission: ruleOf(entry.id).permission,
+          details: {error: reason},
+        });
       }
     }
   } catch (failure) {
     // The command's own outcome stands; a lost audit record is said, never hidden.
-    process.stderr.write(`Warning: the audit record of ${current.pending.map((entry) => entry.id).join(', ')} could not be written: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    process.stderr.write(
+      `Warning: the audit record of ${current.pending.map((entry) => entry.id).join(', ')} could not be written: ${failure instanceof Error ? failure.message : String(failure)}\n`,
+    );
   } finally {
     await closeSession().catch(() => undefined);
   }

@@ -6,7 +6,8 @@ import type {Hook} from '@oclif/core';
  * These hooks load on every command: they do nothing, and import nothing, unless the command is a
  * plugins command; the check itself is in plugins-access-check.ts.
  */
-const isPluginsCommand = (id: string | undefined): id is string => id === 'plugins' || (id?.startsWith('plugins:') ?? false);
+const isPluginsCommand = (id: string | undefined): id is string =>
+  id === 'plugins' || (id?.startsWith('plugins:') ?? false);
 
 const check = () => import('./plugins-access-check.js');
 

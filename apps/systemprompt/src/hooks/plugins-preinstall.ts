@@ -21,8 +21,13 @@ export const standInDirectory = (dataDirectory: string) => join(dataDirectory, '
  * moved or upgraded host is followed.
  */
 export async function hostPackages(appRoot: string, dataDirectory: string): Promise<Record<string, string>> {
-  const pjson = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as {dependencies?: Record<string, string>};
-  const names = [...Object.keys(pjson.dependencies ?? {}).filter((dependency) => dependency.startsWith('@systemprompt/')), ...SHARED_PACKAGES];
+  const pjson = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const names = [
+    ...Object.keys(pjson.dependencies ?? {}).filter((dependency) => dependency.startsWith('@systemprompt/')),
+    ...SHARED_PACKAGES,
+  ];
   const links: Record<string, string> = {};
   for (const name of names) {
     links[name] = `file:${await linkableDirectory(packageDirectory(name, appRoot), standInDirectory(dataDirectory))}`;

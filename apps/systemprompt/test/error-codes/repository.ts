@@ -7,7 +7,9 @@ import {CATALOGUE_SOURCE, type Declaration, type PackageCodes} from './check.js'
 import {scanSource, type FactoryExits} from './scan.js';
 
 /** The exit code of each of core's error factories, read by calling it. */
-export const FACTORY_EXITS: FactoryExits = Object.fromEntries(Object.entries(errorFactories).map(([name, make]) => [name, make('').exitCode]));
+export const FACTORY_EXITS: FactoryExits = Object.fromEntries(
+  Object.entries(errorFactories).map(([name, make]) => [name, make('').exitCode]),
+);
 
 interface PackageJson {
   name: string;
@@ -25,14 +27,17 @@ function sourceFiles(directory: string): string[] {
 }
 
 /** The line of `file` that declares `code` (`  CODE: {...`). */
-const declarationLine = (text: string, code: string): number => text.split('\n').findIndex((line) => new RegExp(`^\\s*${code}\\s*:`).test(line)) + 1;
+const declarationLine = (text: string, code: string): number =>
+  text.split('\n').findIndex((line) => new RegExp(`^\\s*${code}\\s*:`).test(line)) + 1;
 
 /** A catalogue, imported from its TypeScript source (so the check needs no build of the package). */
 async function loadCatalogue(root: string, file: string): Promise<ReadonlyMap<string, Declaration>> {
   const path = join(root, file);
   const text = readFileSync(path, 'utf8');
   const entries = readErrorCatalogue(await import(pathToFileURL(path).href), file);
-  return new Map(entries.map((entry) => [entry.code, {exitCode: entry.exitCode, line: declarationLine(text, entry.code)}]));
+  return new Map(
+    entries.map((entry) => [entry.code, {exitCode: entry.exitCode, line: declarationLine(text, entry.code)}]),
+  );
 }
 
 /**
@@ -40,14 +45,22 @@ async function loadCatalogue(root: string, file: string): Promise<ReadonlyMap<st
  * the SCREAMING_SNAKE literals of its sources and its catalogue.
  */
 export async function scanRepository(root: string): Promise<PackageCodes[]> {
-  const directories = ['packages', 'apps'].flatMap((group) =>
-    readdirSync(join(root, group), {withFileTypes: true}).filter((entry) => entry.isDirectory()).map((entry) => `${group}/${entry.name}`))
+  const directories = ['packages', 'apps']
+    .flatMap((group) =>
+      readdirSync(join(root, group), {withFileTypes: true})
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${group}/${entry.name}`),
+    )
     .filter((dir) => existsSync(join(root, dir, 'package.json')) && existsSync(join(root, dir, 'src')));
-  const manifests = new Map(directories.map((dir) => [dir, JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as PackageJson]));
+  const manifests = new Map(
+    directories.map((dir) => [dir, JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as PackageJson]),
+  );
   const workspace = new Map([...manifests].map(([dir, pjson]) => [pjson.name, dir]));
   const directDependencies = (name: string) => {
     const pjson = manifests.get(workspace.get(name)!)!;
-    return Object.keys({...pjson.dependencies, ...pjson.peerDependencies}).filter((dependency) => workspace.has(dependency));
+    return Object.keys({...pjson.dependencies, ...pjson.peerDependencies}).filter((dependency) =>
+      workspace.has(dependency),
+    );
   };
   const closure = (name: string): string[] => {
     const seen = new Set<string>();

@@ -29,7 +29,8 @@ export function docFileBlocks(markdown: string = readFileSync(MODULE_AUTHORS_DOC
 export function writeDocModule(directory: string, hostPackages: string): Map<string, string> {
   const files = docFileBlocks();
   const pjson = files.get('package.json') ?? '';
-  if (!pjson.includes(DOC_HOST_PACKAGES)) throw new Error(`the doc's package.json no longer links the host's packages at ${DOC_HOST_PACKAGES}`);
+  if (!pjson.includes(DOC_HOST_PACKAGES))
+    throw new Error(`the doc's package.json no longer links the host's packages at ${DOC_HOST_PACKAGES}`);
   files.set('package.json', pjson.replaceAll(DOC_HOST_PACKAGES, `file:${hostPackages}/`));
   for (const [path, text] of files) {
     mkdirSync(dirname(join(directory, path)), {recursive: true});

@@ -1,5 +1,16 @@
 import {createHash, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto';
-import {conflict, invalidInput, isPermission, notFound, permissionDenied, type Actor, type ConfirmStep, type EventBus, type ListQuery, type ListResult} from '@systemprompt/core';
+import {
+  conflict,
+  invalidInput,
+  isPermission,
+  notFound,
+  permissionDenied,
+  type Actor,
+  type ConfirmStep,
+  type EventBus,
+  type ListQuery,
+  type ListResult,
+} from '@systemprompt/core';
 import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {checkText, type UserRow, type UsersApi} from '@systemprompt/users';
@@ -70,31 +81,68 @@ export interface CreateKeyInput {
 }
 
 export const keyStatus = (row: Pick<ApiKeyRow, 'revokedAt' | 'expiresAt'>, now = Date.now()): KeyStatus =>
-  row.revokedAt !== null ? 'revoked' : row.expiresAt !== null && Date.parse(row.expiresAt) <= now ? 'expired' : 'active';
+  row.revokedAt !== null
+    ? 'revoked'
+    : row.expiresAt !== null && Date.parse(row.expiresAt) <= now
+      ? 'expired'
+      : 'active';
 
 export const scopesOf = (row: Pick<ApiKeyRow, 'scopes'>): string[] => JSON.parse(row.scopes) as string[];
 
 /** The fields of api:keys:list that --filter and --sort take. */
-export const KEY_LIST_FIELDS = ['id', 'prefix', 'name', 'user', 'scopes', 'status', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'] as const;
+export const KEY_LIST_FIELDS = [
+  'id',
+  'prefix',
+  'name',
+  'user',
+  'scopes',
+  'status',
+  'createdAt',
+  'expiresAt',
+  'lastUsedAt',
+  'revokedAt',
+] as const;
 
 /** keyStatus in SQL, at the moment `:keyListNow` (expiry times are ISO strings, which sort as times). */
-const STATUS_SQL = "CASE WHEN k.revokedAt IS NOT NULL THEN 'revoked' WHEN k.expiresAt IS NOT NULL AND k.expiresAt <= :keyListNow THEN 'expired' ELSE 'active' END";
+const STATUS_SQL =
+  "CASE WHEN k.revokedAt IS NOT NULL THEN 'revoked' WHEN k.expiresAt IS NOT NULL AND k.expiresAt <= :keyListNow THEN 'expired' ELSE 'active' END";
 
 const time = (sql: string) => ({sql, kind: 'time' as const});
 
 /** The list plan of keys; `user` is the SQL of the owner's email. */
 const keyList = (user: string, now: string): ListPlan => ({
   fields: {
-    id: 'k.id', prefix: 'k.prefix', name: 'k.name', user, scopes: {sql: 'k.scopes', kind: 'list'}, status: STATUS_SQL,
-    createdAt: time('k.createdAt'), expiresAt: time('k.expiresAt'), lastUsedAt: time('k.lastUsedAt'), revokedAt: time('k.revokedAt'),
+    id: 'k.id',
+    prefix: 'k.prefix',
+    name: 'k.name',
+    user,
+    scopes: {sql: 'k.scopes', kind: 'list'},
+    status: STATUS_SQL,
+    createdAt: time('k.createdAt'),
+    expiresAt: time('k.expiresAt'),
+    lastUsedAt: time('k.lastUsedAt'),
+    revokedAt: time('k.revokedAt'),
   },
   searchable: ['prefix', 'name', 'user', 'scopes'],
-  order: [['createdAt', 'asc'], ['id', 'asc']],
+  order: [
+    ['createdAt', 'asc'],
+    ['id', 'asc'],
+  ],
   parameters: {keyListNow: now},
 });
 
 /** What a list reads of a key (never its hash), as raw columns of those names, and the owner's email. */
-const KEY_COLUMNS = ['id', 'userId', 'name', 'prefix', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'] as const;
+const KEY_COLUMNS = [
+  'id',
+  'userId',
+  'name',
+  'prefix',
+  'scopes',
+  'createdAt',
+  'expiresAt',
+  'lastUsedAt',
+  'revokedAt',
+] as const;
 type KeyListRow = Omit<ApiKeyRow, 'keyHash'> & {owner: string};
 
 const isSelf = (actor: Actor, userId: string) => actor.kind === 'user' && actor.id === userId;
@@ -108,13 +156,25 @@ function checkName(raw: string): string {
 function checkScopes(raw: readonly string[], declared?: ReadonlySet<string>): string[] {
   const scopes = [...new Set(raw.map((scope) => scope.trim()))];
   if (scopes.length === 0) {
-    throw invalidInput('Give the key at least one scope', {code: 'KEY_SCOPES_REQUIRED', hint: "Scopes are permissions, e.g. --scope users:read --scope config:read; --scope '*' gives everything its owner holds."});
+    throw invalidInput('Give the key at least one scope', {
+      code: 'KEY_SCOPES_REQUIRED',
+      hint: "Scopes are permissions, e.g. --scope users:read --scope config:read; --scope '*' gives everything its owner holds.",
+    });
   }
-  if (scopes.length > MAX_SCOPES) throw invalidInput(`A key has at most ${MAX_SCOPES} scopes`, {code: 'KEY_SCOPES_TOO_MANY'});
+  if (scopes.length > MAX_SCOPES)
+    throw invalidInput(`A key has at most ${MAX_SCOPES} scopes`, {code: 'KEY_SCOPES_TOO_MANY'});
   for (const scope of scopes) {
-    if (scope.length > 130 || !isPermission(scope)) throw invalidInput(`Scope ${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`, {code: 'SCOPE_INVALID', details: {scope}});
+    if (scope.length > 130 || !isPermission(scope))
+      throw invalidInput(
+        `Scope ${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`,
+        {code: 'SCOPE_INVALID', details: {scope}},
+      );
     if (declared && !scope.includes('*') && !declared.has(scope)) {
-      throw invalidInput(`Scope ${scope}: no installed module declares this permission`, {code: 'SCOPE_UNKNOWN', details: {scope}, hint: 'See permissions:list; wildcards such as users:* are always accepted.'});
+      throw invalidInput(`Scope ${scope}: no installed module declares this permission`, {
+        code: 'SCOPE_UNKNOWN',
+        details: {scope},
+        hint: 'See permissions:list; wildcards such as users:* are always accepted.',
+      });
     }
   }
   return scopes.sort();
@@ -123,7 +183,9 @@ function checkScopes(raw: readonly string[], declared?: ReadonlySet<string>): st
 function checkDays(days: number | undefined): number | undefined {
   if (days === undefined) return undefined;
   if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS) {
-    throw invalidInput(`Expiry of ${days} days is out of range (a whole number from 1 to ${MAX_EXPIRY_DAYS})`, {code: 'KEY_EXPIRY_INVALID'});
+    throw invalidInput(`Expiry of ${days} days is out of range (a whole number from 1 to ${MAX_EXPIRY_DAYS})`, {
+      code: 'KEY_EXPIRY_INVALID',
+    });
   }
   return days;
 }
@@ -147,15 +209,33 @@ export class ApiKeyService {
   async find(reference: string, manager: EntityManager = this.db.manager): Promise<ApiKeyRow> {
     const repository = manager.getRepository(ApiKey);
     const value = reference.trim();
-    const row = UUID.test(value) ? await repository.findOneBy({id: value.toLowerCase()})
-      : value.startsWith(KEY_PREFIX) && value.length === PREFIX_LENGTH ? await repository.findOneBy({prefix: value}) : null;
+    const row = UUID.test(value)
+      ? await repository.findOneBy({id: value.toLowerCase()})
+      : value.startsWith(KEY_PREFIX) && value.length === PREFIX_LENGTH
+        ? await repository.findOneBy({prefix: value})
+        : null;
     // MySQL compares case-insensitively; a prefix is base64url, where case matters.
-    if (!row || (row.id !== value.toLowerCase() && row.prefix !== value)) throw notFound(`No API key ${JSON.stringify(reference.slice(0, 100))}`, {code: 'KEY_NOT_FOUND', hint: 'Give a key id or its prefix (spk_ and 8 characters); see api:keys:list.'});
+    if (!row || (row.id !== value.toLowerCase() && row.prefix !== value))
+      throw notFound(`No API key ${JSON.stringify(reference.slice(0, 100))}`, {
+        code: 'KEY_NOT_FOUND',
+        hint: 'Give a key id or its prefix (spk_ and 8 characters); see api:keys:list.',
+      });
     return row;
   }
 
   private view(row: Omit<ApiKeyRow, 'keyHash'>, email: string | undefined, now = Date.now()): ApiKeyView {
-    return {id: row.id, name: row.name, user: email ?? row.userId, prefix: row.prefix, scopes: scopesOf(row), status: keyStatus(row, now), createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt};
+    return {
+      id: row.id,
+      name: row.name,
+      user: email ?? row.userId,
+      prefix: row.prefix,
+      scopes: scopesOf(row),
+      status: keyStatus(row, now),
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+      lastUsedAt: row.lastUsedAt,
+      revokedAt: row.revokedAt,
+    };
   }
 
   /**
@@ -163,18 +243,27 @@ export class ApiKeyService {
    * look-up) or, without one, the actor, who must then be a user.
    */
   private async owner(actor: Actor, reference: string | undefined): Promise<UserRow> {
-    if (reference !== undefined && reference.trim() !== '') return this.users.users.findSelfOr(actor, reference, 'api-keys:write', 'api.create-key-for');
+    if (reference !== undefined && reference.trim() !== '')
+      return this.users.users.findSelfOr(actor, reference, 'api-keys:write', 'api.create-key-for');
     if (actor.kind === 'user') return this.users.users.find(actor.id);
     // Nobody signed in gets "permission denied" (4) rather than a request for input.
     await this.users.access.authorize(actor, 'api-keys:write', 'api.create-key-for');
-    throw invalidInput(`Name the key's owner (--user): ${actor.label} is not a user`, {code: 'KEY_OWNER_REQUIRED', hint: 'Give a user id or email; see users:list.'});
+    throw invalidInput(`Name the key's owner (--user): ${actor.label} is not a user`, {
+      code: 'KEY_OWNER_REQUIRED',
+      hint: 'Give a user id or email; see users:list.',
+    });
   }
 
   /**
    * A key to act on: one's own needs no permission; anyone else's takes `permission`, checked
    * before the look-up, so a caller without it learns nothing about which keys exist.
    */
-  private async keyFor(actor: Actor, reference: string, permission: string, action: string): Promise<{row: ApiKeyRow; owner: UserRow; self: boolean}> {
+  private async keyFor(
+    actor: Actor,
+    reference: string,
+    permission: string,
+    action: string,
+  ): Promise<{row: ApiKeyRow; owner: UserRow; self: boolean}> {
     if (actor.kind === 'user') {
       const own = await this.find(reference).catch(() => undefined);
       if (own && own.userId === actor.id) return {row: own, owner: await this.users.users.find(own.userId), self: true};
@@ -195,20 +284,41 @@ export class ApiKeyService {
       const forOwner = await this.users.access.decideForUser(owner.id, scope);
       if (forOwner.allowed) continue;
       const refusal = `Scope ${scope} exceeds the permissions of ${owner.email} (${forOwner.path}); a key's scopes may not exceed its owner's`;
-      await this.users.audit.record(actor, {action, target: owner.email, result: 'denied', permission: scope, details: {reason: refusal}});
-      throw permissionDenied(refusal, {code: 'SCOPE_NOT_HELD', details: {scope, user: owner.email}, hint: 'Leave the scope out, or grant the permission first (permissions:grant).'});
+      await this.users.audit.record(actor, {
+        action,
+        target: owner.email,
+        result: 'denied',
+        permission: scope,
+        details: {reason: refusal},
+      });
+      throw permissionDenied(refusal, {
+        code: 'SCOPE_NOT_HELD',
+        details: {scope, user: owner.email},
+        hint: 'Leave the scope out, or grant the permission first (permissions:grant).',
+      });
     }
     await this.users.access.assertCanGrant(actor, scopes, action, owner.email);
   }
 
   /** Inserts a new key row; the prefix is unique, so a (very unlikely) clash draws a new key. */
-  private async issue(manager: EntityManager, fields: Pick<ApiKeyRow, 'userId' | 'name' | 'scopes' | 'expiresAt'>): Promise<{row: ApiKeyRow; key: string}> {
+  private async issue(
+    manager: EntityManager,
+    fields: Pick<ApiKeyRow, 'userId' | 'name' | 'scopes' | 'expiresAt'>,
+  ): Promise<{row: ApiKeyRow; key: string}> {
     const repository = manager.getRepository(ApiKey);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const key = generateKey();
       const prefix = key.slice(0, PREFIX_LENGTH);
       if (await repository.findOneBy({prefix})) continue;
-      const row: ApiKeyRow = {id: randomUUID(), ...fields, prefix, keyHash: hashKey(key), createdAt: new Date().toISOString(), lastUsedAt: null, revokedAt: null};
+      const row: ApiKeyRow = {
+        id: randomUUID(),
+        ...fields,
+        prefix,
+        keyHash: hashKey(key),
+        createdAt: new Date().toISOString(),
+        lastUsedAt: null,
+        revokedAt: null,
+      };
       await repository.insert(row);
       return {row, key};
     }
@@ -220,7 +330,12 @@ export class ApiKeyService {
    * scope must be held by the owner and by the actor. With `dryRun`, all of that is checked, the
    * duplicate name too, and nothing is made.
    */
-  async create(actor: Actor, input: CreateKeyInput, declared?: ReadonlySet<string>, options: {dryRun?: boolean} = {}): Promise<CreatedApiKey | ApiKeyPreview> {
+  async create(
+    actor: Actor,
+    input: CreateKeyInput,
+    declared?: ReadonlySet<string>,
+    options: {dryRun?: boolean} = {},
+  ): Promise<CreatedApiKey | ApiKeyPreview> {
     const owner = await this.owner(actor, input.user);
     const self = isSelf(actor, owner.id);
     const name = checkName(input.name);
@@ -230,9 +345,16 @@ export class ApiKeyService {
     const expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS).toISOString();
     const duplicate = async (manager: EntityManager) => {
       // Compared here rather than in SQL, so that names are case-sensitive on both engines.
-      const unrevoked = await manager.getRepository(ApiKey).createQueryBuilder('k').where('k.userId = :userId AND k.revokedAt IS NULL', {userId: owner.id}).getMany();
+      const unrevoked = await manager
+        .getRepository(ApiKey)
+        .createQueryBuilder('k')
+        .where('k.userId = :userId AND k.revokedAt IS NULL', {userId: owner.id})
+        .getMany();
       if (unrevoked.some((existing) => existing.name === name && keyStatus(existing) === 'active')) {
-        throw conflict(`${owner.email} already has an active API key named "${name}"`, {code: 'KEY_EXISTS', hint: 'Choose another name, or rotate that key (api:keys:rotate).'});
+        throw conflict(`${owner.email} already has an active API key named "${name}"`, {
+          code: 'KEY_EXISTS',
+          hint: 'Choose another name, or rotate that key (api:keys:rotate).',
+        });
       }
     };
     if (options.dryRun) {
@@ -242,7 +364,17 @@ export class ApiKeyService {
     const {row, key} = await this.db.transaction(async (manager) => {
       await duplicate(manager);
       const issued = await this.issue(manager, {userId: owner.id, name, scopes: JSON.stringify(scopes), expiresAt});
-      await this.users.audit.record(actor, {action: 'api.create-key-for', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: issued.row.id, name, prefix: issued.row.prefix, scopes, expiresAt}}, manager);
+      await this.users.audit.record(
+        actor,
+        {
+          action: 'api.create-key-for',
+          target: owner.email,
+          result: 'ok',
+          permission: self ? null : 'api-keys:write',
+          details: {id: issued.row.id, name, prefix: issued.row.prefix, scopes, expiresAt},
+        },
+        manager,
+      );
       return issued;
     });
     await this.events.emit('api.key.created', {id: row.id, userId: owner.id, prefix: row.prefix});
@@ -254,7 +386,11 @@ export class ApiKeyService {
    * api-keys:read and of the actor's own keys otherwise; read in the database (the owner's email
    * through the users service). Never the key or its hash.
    */
-  async list(actor: Actor, options: {user?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<ApiKeyView>> {
+  async list(
+    actor: Actor,
+    options: {user?: string} = {},
+    query: ListQuery = WHOLE_LIST,
+  ): Promise<ListResult<ApiKeyView>> {
     let userId: string | undefined;
     if (options.user !== undefined) {
       userId = (await this.users.users.findSelfOr(actor, options.user, 'api-keys:read', 'api.list-keys-of')).id;
@@ -278,13 +414,33 @@ export class ApiKeyService {
   /** Revokes a key (one's own needs no permission); asks `confirm` after the checks and the look-up. */
   async revoke(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<ApiKeyView> {
     const {row: current, owner, self} = await this.keyFor(actor, reference, 'api-keys:write', 'api.revoke-key-of');
-    if (current.revokedAt !== null) throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
-    await options.confirm?.(`Revoke API key ${current.prefix} ("${current.name}")? Anything that uses it stops working at once.`);
+    if (current.revokedAt !== null)
+      throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
+    await options.confirm?.(
+      `Revoke API key ${current.prefix} ("${current.name}")? Anything that uses it stops working at once.`,
+    );
     const row = await this.db.transaction(async (manager) => {
       const revokedAt = new Date().toISOString();
-      const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
-      if ((result.affected ?? 0) === 0) throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
-      await this.users.audit.record(actor, {action: 'api.revoke-key-of', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: current.id, name: current.name, prefix: current.prefix}}, manager);
+      const result = await manager
+        .getRepository(ApiKey)
+        .createQueryBuilder()
+        .update()
+        .set({revokedAt})
+        .where('id = :id AND revoked_at IS NULL', {id: current.id})
+        .execute();
+      if ((result.affected ?? 0) === 0)
+        throw conflict(`API key ${current.prefix} is already revoked`, {code: 'KEY_REVOKED'});
+      await this.users.audit.record(
+        actor,
+        {
+          action: 'api.revoke-key-of',
+          target: owner.email,
+          result: 'ok',
+          permission: self ? null : 'api-keys:write',
+          details: {id: current.id, name: current.name, prefix: current.prefix},
+        },
+        manager,
+      );
       return {...current, revokedAt};
     });
     await this.events.emit('api.key.revoked', {id: row.id, userId: owner.id, prefix: row.prefix});
@@ -295,24 +451,68 @@ export class ApiKeyService {
    * Replaces a key by a new one with the same owner, name, scopes and expiry (the same moment), and
    * revokes the old one, in one transaction. The scopes are checked again, as for a new key.
    */
-  async rotate(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<CreatedApiKey & {replaces: string}> {
+  async rotate(
+    actor: Actor,
+    reference: string,
+    options: {confirm?: ConfirmStep} = {},
+  ): Promise<CreatedApiKey & {replaces: string}> {
     const {row: current, owner, self} = await this.keyFor(actor, reference, 'api-keys:write', 'api.rotate-key-of');
     const status = keyStatus(current);
     if (status !== 'active') {
-      throw conflict(`API key ${current.prefix} is ${status}; only an active key can be rotated`, {code: status === 'revoked' ? 'KEY_REVOKED' : 'KEY_EXPIRED', hint: 'Create a new key with api:keys:create.'});
+      throw conflict(`API key ${current.prefix} is ${status}; only an active key can be rotated`, {
+        code: status === 'revoked' ? 'KEY_REVOKED' : 'KEY_EXPIRED',
+        hint: 'Create a new key with api:keys:create.',
+      });
     }
     const scopes = scopesOf(current);
     await this.requireScopes(actor, owner, scopes, 'api.rotate-key-of');
     await options.confirm?.(`Rotate API key ${current.prefix} ("${current.name}")? The old key stops working at once.`);
     const {row, key} = await this.db.transaction(async (manager) => {
-      const result = await manager.getRepository(ApiKey).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('id = :id AND revoked_at IS NULL', {id: current.id}).execute();
-      if ((result.affected ?? 0) === 0) throw conflict(`API key ${current.prefix} was revoked meanwhile`, {code: 'KEY_REVOKED'});
-      const issued = await this.issue(manager, {userId: owner.id, name: current.name, scopes: current.scopes, expiresAt: current.expiresAt});
-      await this.users.audit.record(actor, {action: 'api.rotate-key-of', target: owner.email, result: 'ok', permission: self ? null : 'api-keys:write', details: {id: issued.row.id, prefix: issued.row.prefix, replaces: current.id, replacesPrefix: current.prefix, name: current.name}}, manager);
+      const result = await manager
+        .getRepository(ApiKey)
+        .createQueryBuilder()
+        .update()
+        .set({revokedAt: new Date().toISOString()})
+        .where('id = :id AND revoked_at IS NULL', {id: current.id})
+        .execute();
+      if ((result.affected ?? 0) === 0)
+        throw conflict(`API key ${current.prefix} was revoked meanwhile`, {code: 'KEY_REVOKED'});
+      const issued = await this.issue(manager, {
+        userId: owner.id,
+        name: current.name,
+        scopes: current.scopes,
+        expiresAt: current.expiresAt,
+      });
+      await this.users.audit.record(
+        actor,
+        {
+          action: 'api.rotate-key-of',
+          target: owner.email,
+          result: 'ok',
+          permission: self ? null : 'api-keys:write',
+          details: {
+            id: issued.row.id,
+            prefix: issued.row.prefix,
+            replaces: current.id,
+            replacesPrefix: current.prefix,
+            name: current.name,
+          },
+        },
+        manager,
+      );
       return issued;
     });
     await this.events.emit('api.key.rotated', {id: row.id, userId: owner.id, prefix: row.prefix, replaces: current.id});
-    return {id: row.id, name: row.name, user: owner.email, prefix: row.prefix, scopes, expiresAt: row.expiresAt, key, replaces: current.id};
+    return {
+      id: row.id,
+      name: row.name,
+      user: owner.email,
+      prefix: row.prefix,
+      scopes,
+      expiresAt: row.expiresAt,
+      key,
+      replaces: current.id,
+    };
   }
 
   /**
@@ -324,11 +524,19 @@ export class ApiKeyService {
     const hash = hashKey(rawKey);
     const row = await this.db.repository(ApiKey).findOneBy({keyHash: hash});
     // The lookup found it by hash; compare again in constant time, whatever the column's collation.
-    if (!row || row.keyHash.length !== hash.length || !timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash))) return undefined;
+    if (!row || row.keyHash.length !== hash.length || !timingSafeEqual(Buffer.from(row.keyHash), Buffer.from(hash)))
+      return undefined;
     if (keyStatus(row) !== 'active') return undefined;
     const owner = await this.users.users.find(row.userId).catch(() => undefined);
     if (!owner || owner.status !== 'enabled') return undefined;
     await this.db.repository(ApiKey).update({id: row.id}, {lastUsedAt: new Date().toISOString()});
-    return {kind: 'user', id: owner.id, label: owner.email, via: 'api-key', scopes: scopesOf(row), credentialId: row.id};
+    return {
+      kind: 'user',
+      id: owner.id,
+      label: owner.email,
+      via: 'api-key',
+      scopes: scopesOf(row),
+      credentialId: row.id,
+    };
   }
 }

@@ -41,12 +41,14 @@ export interface LimitDecision {
 }
 
 /** The subject as the audit log names it, before it is checked (`role viewer`, `key spk_AbCd1234`). */
-const describe = (subject: LimitSubject): string | null => (subject.key ? `key ${subject.key.trim()}` : subject.role ? `role ${subject.role.trim()}` : null);
+const describe = (subject: LimitSubject): string | null =>
+  subject.key ? `key ${subject.key.trim()}` : subject.role ? `role ${subject.role.trim()}` : null;
 
 function checkSubject(subject: LimitSubject): {kind: 'key' | 'role'; reference: string} {
   const key = subject.key?.trim();
   const role = subject.role?.trim();
-  if (Boolean(key) === Boolean(role)) throw invalidInput('Name one API key (--key) or one role (--role)', {code: 'LIMIT_SUBJECT'});
+  if (Boolean(key) === Boolean(role))
+    throw invalidInput('Name one API key (--key) or one role (--role)', {code: 'LIMIT_SUBJECT'});
   return key ? {kind: 'key', reference: key} : {kind: 'role', reference: role!};
 }
 
@@ -71,13 +73,21 @@ export class LimitService {
 
   private async views(rows: readonly ApiLimitRow[]): Promise<LimitView[]> {
     const ids = rows.filter((row) => row.subjectKind === 'key').map((row) => row.subject);
-    const keys = new Map(ids.length === 0 ? [] : (await this.db.repository(ApiKey).createQueryBuilder('k').where('k.id IN (:...ids)', {ids}).getMany()).map((key) => [key.id, key]));
-    return rows.map((row) => ({
-      kind: row.subjectKind,
-      subject: row.subjectKind === 'key' ? keys.get(row.subject)?.prefix ?? row.subject : row.subject,
-      name: row.subjectKind === 'key' ? keys.get(row.subject)?.name ?? null : null,
-      requestsPerMinute: Number(row.requestsPerMinute),
-    })).sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
+    const keys = new Map(
+      ids.length === 0
+        ? []
+        : (await this.db.repository(ApiKey).createQueryBuilder('k').where('k.id IN (:...ids)', {ids}).getMany()).map(
+            (key) => [key.id, key],
+          ),
+    );
+    return rows
+      .map((row) => ({
+        kind: row.subjectKind,
+        subject: row.subjectKind === 'key' ? (keys.get(row.subject)?.prefix ?? row.subject) : row.subject,
+        name: row.subjectKind === 'key' ? (keys.get(row.subject)?.name ?? null) : null,
+        requestsPerMinute: Number(row.requestsPerMinute),
+      }))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
   }
 
   async list(actor: Actor): Promise<LimitView[]> {
@@ -90,13 +100,17 @@ export class LimitService {
     await this.users.access.authorize(actor, 'api-limits:write', 'api.set-limit-of', describe(subject));
     const {kind, reference} = checkSubject(subject);
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1 || requestsPerMinute > MAX_PER_MINUTE) {
-      throw invalidInput(`${requestsPerMinute} requests per minute is out of range (a whole number from 1 to ${MAX_PER_MINUTE})`, {code: 'LIMIT_INVALID'});
+      throw invalidInput(
+        `${requestsPerMinute} requests per minute is out of range (a whole number from 1 to ${MAX_PER_MINUTE})`,
+        {code: 'LIMIT_INVALID'},
+      );
     }
     let id: string;
     if (kind === 'key') {
       id = (await this.keys.find(reference)).id;
     } else {
-      if (!(await this.users.roles.exists(reference))) throw notFound(`No role "${reference}"`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
+      if (!(await this.users.roles.exists(reference)))
+        throw notFound(`No role "${reference}"`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
       id = reference;
     }
     const row: ApiLimitRow = {subjectKind: kind, subject: id, requestsPerMinute};
@@ -105,7 +119,17 @@ export class LimitService {
       const existing = await repository.findOneBy({subjectKind: kind, subject: id});
       if (existing) await repository.update({subjectKind: kind, subject: id}, {requestsPerMinute});
       else await repository.insert(row);
-      await this.users.audit.record(actor, {action: 'api.set-limit-of', target: `${kind} ${reference}`, result: 'ok', permission: 'api-limits:write', details: {requestsPerMinute, before: existing ? Number(existing.requestsPerMinute) : null}}, manager);
+      await this.users.audit.record(
+        actor,
+        {
+          action: 'api.set-limit-of',
+          target: `${kind} ${reference}`,
+          result: 'ok',
+          permission: 'api-limits:write',
+          details: {requestsPerMinute, before: existing ? Number(existing.requestsPerMinute) : null},
+        },
+        manager,
+      );
     });
     await this.events.emit('api.limit.changed', {kind, subject: id, requestsPerMinute});
     return (await this.views([row]))[0]!;
@@ -121,10 +145,21 @@ export class LimitService {
       if (!orphan) id = (await this.keys.find(reference)).id;
     }
     const existing = await this.db.repository(ApiLimit).findOneBy({subjectKind: kind, subject: id});
-    if (!existing) throw notFound(`No rate limit for ${kind} ${reference}`, {code: 'LIMIT_NOT_FOUND', hint: 'See api:limits.'});
+    if (!existing)
+      throw notFound(`No rate limit for ${kind} ${reference}`, {code: 'LIMIT_NOT_FOUND', hint: 'See api:limits.'});
     await this.db.transaction(async (manager) => {
       await manager.getRepository(ApiLimit).delete({subjectKind: kind, subject: id});
-      await this.users.audit.record(actor, {action: 'api.remove-limit-of', target: `${kind} ${reference}`, result: 'ok', permission: 'api-limits:write', details: {requestsPerMinute: Number(existing.requestsPerMinute)}}, manager);
+      await this.users.audit.record(
+        actor,
+        {
+          action: 'api.remove-limit-of',
+          target: `${kind} ${reference}`,
+          result: 'ok',
+          permission: 'api-limits:write',
+          details: {requestsPerMinute: Number(existing.requestsPerMinute)},
+        },
+        manager,
+      );
     });
     await this.events.emit('api.limit.changed', {kind, subject: id, requestsPerMinute: null});
     return {kind, subject: reference, removed: true};
@@ -140,8 +175,13 @@ export class LimitService {
     }
     const roles = await this.users.users.roleNames(actor.id);
     if (roles.length === 0) return undefined;
-    const limits = await repository.createQueryBuilder('l').where("l.subjectKind = 'role' AND l.subject IN (:...roles)", {roles}).getMany();
-    const lowest = limits.sort((a, b) => Number(a.requestsPerMinute) - Number(b.requestsPerMinute) || a.subject.localeCompare(b.subject))[0];
+    const limits = await repository
+      .createQueryBuilder('l')
+      .where("l.subjectKind = 'role' AND l.subject IN (:...roles)", {roles})
+      .getMany();
+    const lowest = limits.sort(
+      (a, b) => Number(a.requestsPerMinute) - Number(b.requestsPerMinute) || a.subject.localeCompare(b.subject),
+    )[0];
     return lowest ? {requestsPerMinute: Number(lowest.requestsPerMinute), source: `role ${lowest.subject}`} : undefined;
   }
 
@@ -163,7 +203,14 @@ export class LimitService {
     }
     hits.push(now);
     this.windows.set(windowKey, hits);
-    return {allowed: true, endpoint, limit, remaining: limit - hits.length, retryAfterSeconds: 0, source: configured.source};
+    return {
+      allowed: true,
+      endpoint,
+      limit,
+      remaining: limit - hits.length,
+      retryAfterSeconds: 0,
+      source: configured.source,
+    };
   }
 
   /** Forgets windows with no request in the last minute. */

@@ -17,9 +17,19 @@ export interface UsageRow {
 export const USAGE_LIST_FIELDS = ['key', 'name', 'endpoint', 'day', 'count'] as const;
 
 const USAGE_LIST: ListPlan = {
-  fields: {key: 'k.prefix', name: 'k.name', endpoint: 'u.endpoint', day: {sql: 'u.day', kind: 'time'}, count: {sql: 'u.count', kind: 'number'}},
+  fields: {
+    key: 'k.prefix',
+    name: 'k.name',
+    endpoint: 'u.endpoint',
+    day: {sql: 'u.day', kind: 'time'},
+    count: {sql: 'u.count', kind: 'number'},
+  },
   searchable: ['key', 'name', 'endpoint'],
-  order: [['day', 'asc'], ['key', 'asc'], ['endpoint', 'asc']],
+  order: [
+    ['day', 'asc'],
+    ['key', 'asc'],
+    ['endpoint', 'asc'],
+  ],
 };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,7 +37,11 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A YYYY-MM-DD that is a real day (2026-02-30 is not); else exit 2. */
 export function checkDay(value: string, what = '--since'): string {
   const day = value.trim();
-  if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+  if (
+    !DAY.test(day) ||
+    Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
+    new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day
+  ) {
     throw invalidInput(`${what} ${value}: expected a day as YYYY-MM-DD`, {code: 'DAY_INVALID'});
   }
   return day;
@@ -47,11 +61,13 @@ export class UsageService {
    */
   async record(keyId: string, endpoint: string, at: Date = new Date()): Promise<void> {
     const name = endpoint.trim();
-    if (name.length === 0 || name.length > 200) throw invalidInput('An endpoint is 1 to 200 characters', {code: 'ENDPOINT_INVALID'});
+    if (name.length === 0 || name.length > 200)
+      throw invalidInput('An endpoint is 1 to 200 characters', {code: 'ENDPOINT_INVALID'});
     const day = at.toISOString().slice(0, 10);
-    const sql = this.db.engine === 'mysql'
-      ? 'INSERT INTO api_usage (key_id, endpoint, day, `count`) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE `count` = `count` + 1'
-      : 'INSERT INTO api_usage (key_id, endpoint, day, "count") VALUES (?, ?, ?, 1) ON CONFLICT (key_id, endpoint, day) DO UPDATE SET "count" = "count" + 1';
+    const sql =
+      this.db.engine === 'mysql'
+        ? 'INSERT INTO api_usage (key_id, endpoint, day, `count`) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE `count` = `count` + 1'
+        : 'INSERT INTO api_usage (key_id, endpoint, day, "count") VALUES (?, ?, ?, 1) ON CONFLICT (key_id, endpoint, day) DO UPDATE SET "count" = "count" + 1';
     await this.db.manager.query(sql, [keyId, name, day]);
   }
 
@@ -60,9 +76,16 @@ export class UsageService {
    * key when the actor holds api-usage:read and of the actor's own keys otherwise; read in the
    * database. Oldest day first.
    */
-  async report(actor: Actor, options: {key?: string; since?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<UsageRow>> {
+  async report(
+    actor: Actor,
+    options: {key?: string; since?: string} = {},
+    query: ListQuery = WHOLE_LIST,
+  ): Promise<ListResult<UsageRow>> {
     const since = options.since === undefined ? undefined : checkDay(options.since);
-    const builder = this.db.repository(ApiUsage).createQueryBuilder('u').innerJoin(ApiKey.options.name, 'k', 'k.id = u.keyId');
+    const builder = this.db
+      .repository(ApiUsage)
+      .createQueryBuilder('u')
+      .innerJoin(ApiKey.options.name, 'k', 'k.id = u.keyId');
     if (options.key !== undefined) {
       // One's own key needs no permission; any other takes api-usage:read, checked before the look-up.
       const own = actor.kind === 'user' ? await this.keys.find(options.key).catch(() => undefined) : undefined;
@@ -78,8 +101,20 @@ export class UsageService {
     }
     if (since) builder.andWhere('u.day >= :since', {since});
     return queryList(builder, query, USAGE_LIST, async (selected) => {
-      const rows = await selected.select('k.prefix', 'key').addSelect('k.name', 'name').addSelect('u.endpoint', 'endpoint').addSelect('u.day', 'day').addSelect('u.count', 'count').getRawMany<UsageRow>();
-      return rows.map((row) => ({key: row.key, name: row.name, endpoint: row.endpoint, day: row.day, count: Number(row.count)}));
+      const rows = await selected
+        .select('k.prefix', 'key')
+        .addSelect('k.name', 'name')
+        .addSelect('u.endpoint', 'endpoint')
+        .addSelect('u.day', 'day')
+        .addSelect('u.count', 'count')
+        .getRawMany<UsageRow>();
+      return rows.map((row) => ({
+        key: row.key,
+        name: row.name,
+        endpoint: row.endpoint,
+        day: row.day,
+        count: Number(row.count),
+      }));
     });
   }
 }

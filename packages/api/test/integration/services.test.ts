@@ -2,7 +2,17 @@ import {randomUUID} from 'node:crypto';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {InMemoryEventBus, LOCAL_ADMIN, loadManifest, modulePaths, resolveSystemPaths, silentLogger, type Actor, type ModuleContext, type ModuleInterface} from '@systemprompt/core';
+import {
+  InMemoryEventBus,
+  LOCAL_ADMIN,
+  loadManifest,
+  modulePaths,
+  resolveSystemPaths,
+  silentLogger,
+  type Actor,
+  type ModuleContext,
+  type ModuleInterface,
+} from '@systemprompt/core';
 import {DatabaseService, parseDatabaseUrl} from '@systemprompt/database';
 import {createTempHome, createTestDatabase, testEngines, type TempHome, type TestDatabase} from '@systemprompt/testing';
 import type {UsersApi} from '@systemprompt/users';
@@ -13,7 +23,11 @@ const apiRoot = fileURLToPath(new URL('../..', import.meta.url));
 const usersRoot = join(apiRoot, 'node_modules', '@systemprompt', 'users');
 
 /** Expects `promise` to fail with a SystemPromptError of this exit code (and code, when given). */
-async function failure(promise: Promise<unknown>, exitCode: number, code?: string): Promise<Error & {code: string; exitCode: number}> {
+async function failure(
+  promise: Promise<unknown>,
+  exitCode: number,
+  code?: string,
+): Promise<Error & {code: string; exitCode: number}> {
   try {
     await promise;
   } catch (error) {
@@ -37,14 +51,28 @@ for (const engine of testEngines()) {
     // Boots the users and api modules the way the kernel does, with the services they declare.
     const boot = async <T>(module: ModuleInterface, root: string, services: Record<string, unknown>): Promise<T> => {
       const manifest = await loadManifest(root);
-      const systemPaths = resolveSystemPaths({configDir: join(home.path, 'config'), dataDir: join(home.path, 'data'), cacheDir: join(home.path, 'cache')});
+      const systemPaths = resolveSystemPaths({
+        configDir: join(home.path, 'config'),
+        dataDir: join(home.path, 'data'),
+        cacheDir: join(home.path, 'cache'),
+      });
       const bus = new InMemoryEventBus();
       bus.on('*', (event) => void events.push({type: event.type, payload: event.payload}));
       let provided: unknown;
       const context: ModuleContext = {
-        name: manifest.name, manifest, root, logger: silentLogger, config: {}, events: bus.forSource(manifest.name),
-        services: {get: ((token: string | {module: string}) => services[typeof token === 'string' ? token : token.module]) as ModuleContext['services']['get'], has: (token) => (typeof token === 'string' ? token : token.module) in services},
-        paths: modulePaths(systemPaths, manifest.name), systemPaths,
+        name: manifest.name,
+        manifest,
+        root,
+        logger: silentLogger,
+        config: {},
+        events: bus.forSource(manifest.name),
+        services: {
+          get: ((token: string | {module: string}) =>
+            services[typeof token === 'string' ? token : token.module]) as ModuleContext['services']['get'],
+          has: (token) => (typeof token === 'string' ? token : token.module) in services,
+        },
+        paths: modulePaths(systemPaths, manifest.name),
+        systemPaths,
         capability: <S>(name: string) => (name === 'database' ? (service as S) : undefined),
         provide: (value) => void (provided = value),
       };
@@ -52,15 +80,28 @@ for (const engine of testEngines()) {
       return provided as T;
     };
 
-    const sql = async (statement: string, params: unknown[] = []) => (await service.dataSource()).query(statement, params);
+    const sql = async (statement: string, params: unknown[] = []) =>
+      (await service.dataSource()).query(statement, params);
     const seedRole = async (name: string, permissions: string[]) => {
-      await sql('INSERT INTO users_roles (name, description, builtin, created_at) VALUES (?, ?, ?, ?)', [name, name, false, new Date().toISOString()]);
-      for (const permission of permissions) await sql('INSERT INTO users_role_permissions (role, permission) VALUES (?, ?)', [name, permission]);
+      await sql('INSERT INTO users_roles (name, description, builtin, created_at) VALUES (?, ?, ?, ?)', [
+        name,
+        name,
+        false,
+        new Date().toISOString(),
+      ]);
+      for (const permission of permissions)
+        await sql('INSERT INTO users_role_permissions (role, permission) VALUES (?, ?)', [name, permission]);
     };
     const seedUser = async (email: string, roles: string[] = [], status = 'enabled'): Promise<Actor> => {
       const id = randomUUID();
       const now = new Date().toISOString();
-      await sql("INSERT INTO users (id, email, name, status, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)", [id, email, status, now, now]);
+      await sql('INSERT INTO users (id, email, name, status, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)', [
+        id,
+        email,
+        status,
+        now,
+        now,
+      ]);
       for (const role of roles) await sql('INSERT INTO users_memberships (user_id, role) VALUES (?, ?)', [id, role]);
       return {kind: 'user', id, label: email, via: 'session'};
     };
@@ -69,7 +110,16 @@ for (const engine of testEngines()) {
       events.length = 0;
       home = await createTempHome();
       database = await createTestDatabase(engine);
-      service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')), poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      service = new DatabaseService(
+        {
+          target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')),
+          poolSize: 4,
+          busyTimeoutMs: 2000,
+          connectTimeoutMs: 5000,
+          queryTimeoutMs: 5000,
+        },
+        silentLogger,
+      );
       users = await boot<UsersApi>(usersModule(), usersRoot, {database: service});
       api = await boot<ApiModuleApi>(apiModule(), apiRoot, {users});
     });
@@ -80,13 +130,24 @@ for (const engine of testEngines()) {
     });
 
     describe('verify', () => {
-      it('returns the owner as the actor, with the key\'s scopes, and marks the key used', async () => {
+      it("returns the owner as the actor, with the key's scopes, and marks the key used", async () => {
         const ana = await seedUser('ana@example.com', ['viewer']);
-        const created = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read', '*:read']});
+        const created = await api.keys.create(LOCAL_ADMIN, {
+          user: 'ana@example.com',
+          name: 'ci',
+          scopes: ['users:read', '*:read'],
+        });
         expect(created.key).to.match(/^spk_[A-Za-z0-9_-]{43}$/);
         expect(created.prefix).to.equal(created.key.slice(0, 12));
         const actor = await api.keys.verify(created.key);
-        expect(actor).to.deep.equal({kind: 'user', id: ana.id, label: 'ana@example.com', via: 'api-key', scopes: ['*:read', 'users:read'], credentialId: created.id});
+        expect(actor).to.deep.equal({
+          kind: 'user',
+          id: ana.id,
+          label: 'ana@example.com',
+          via: 'api-key',
+          scopes: ['*:read', 'users:read'],
+          credentialId: created.id,
+        });
         const [row] = await sql('SELECT key_hash, last_used_at FROM api_keys WHERE id = ?', [created.id]);
         expect(row.key_hash).to.equal(hashKey(created.key));
         expect(row.last_used_at).to.be.a('string');
@@ -96,7 +157,15 @@ for (const engine of testEngines()) {
       it('refuses unknown, malformed and nearly right keys', async () => {
         await seedUser('ana@example.com', ['viewer']);
         const {key} = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read']});
-        for (const wrong of ['', 'nope', `${key}x`, key.slice(0, -1), `spk_${'A'.repeat(43)}`, key.toUpperCase(), `sps_${key.slice(4)}`]) {
+        for (const wrong of [
+          '',
+          'nope',
+          `${key}x`,
+          key.slice(0, -1),
+          `spk_${'A'.repeat(43)}`,
+          key.toUpperCase(),
+          `sps_${key.slice(4)}`,
+        ]) {
           expect(await api.keys.verify(wrong), wrong).to.equal(undefined);
         }
       });
@@ -104,15 +173,32 @@ for (const engine of testEngines()) {
       it('refuses a revoked key, an expired key, and the key of a disabled or deleted owner', async () => {
         const ana = await seedUser('ana@example.com', ['viewer']);
         const revoked = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'revoked', scopes: ['users:read']});
-        const expired = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'expired', scopes: ['users:read'], expiresInDays: 1});
-        const live = await api.keys.create(LOCAL_ADMIN, {user: ana.id, name: 'live', scopes: ['users:read'], expiresInDays: 1});
+        const expired = await api.keys.create(LOCAL_ADMIN, {
+          user: ana.id,
+          name: 'expired',
+          scopes: ['users:read'],
+          expiresInDays: 1,
+        });
+        const live = await api.keys.create(LOCAL_ADMIN, {
+          user: ana.id,
+          name: 'live',
+          scopes: ['users:read'],
+          expiresInDays: 1,
+        });
         expect(await api.keys.verify(expired.key)).to.not.equal(undefined);
 
         await api.keys.revoke(LOCAL_ADMIN, revoked.prefix);
         expect(await api.keys.verify(revoked.key)).to.equal(undefined);
-        await sql('UPDATE api_keys SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), expired.id]);
+        await sql('UPDATE api_keys SET expires_at = ? WHERE id = ?', [
+          new Date(Date.now() - 1000).toISOString(),
+          expired.id,
+        ]);
         expect(await api.keys.verify(expired.key)).to.equal(undefined);
-        expect((await api.keys.list(LOCAL_ADMIN)).items.map((key) => `${key.name} ${key.status}`)).to.have.members(['revoked revoked', 'expired expired', 'live active']);
+        expect((await api.keys.list(LOCAL_ADMIN)).items.map((key) => `${key.name} ${key.status}`)).to.have.members([
+          'revoked revoked',
+          'expired expired',
+          'live active',
+        ]);
 
         expect(await api.keys.verify(live.key)).to.not.equal(undefined);
         await users.users.setStatus(LOCAL_ADMIN, ana.id, 'disabled');
@@ -126,7 +212,12 @@ for (const engine of testEngines()) {
 
       it('rotates: the new key verifies with the same name, scopes and expiry; the old one stops', async () => {
         await seedUser('ana@example.com', ['viewer']);
-        const old = await api.keys.create(LOCAL_ADMIN, {user: 'ana@example.com', name: 'ci', scopes: ['users:read'], expiresInDays: 30});
+        const old = await api.keys.create(LOCAL_ADMIN, {
+          user: 'ana@example.com',
+          name: 'ci',
+          scopes: ['users:read'],
+          expiresInDays: 30,
+        });
         const rotated = await api.keys.rotate(LOCAL_ADMIN, old.prefix);
         expect(rotated.key).to.not.equal(old.key);
         expect(rotated).to.include({name: 'ci', user: 'ana@example.com', expiresAt: old.expiresAt, replaces: old.id});
@@ -153,11 +244,19 @@ for (const engine of testEngines()) {
         await failure(api.keys.create(ana, {name: 'more', scopes: ['users:create']}), 4, 'SCOPE_NOT_HELD');
         await failure(api.keys.create(ana, {name: 'all', scopes: ['users:*']}), 4, 'SCOPE_NOT_HELD');
         await failure(api.keys.create(ana, {name: 'reads', scopes: ['*:read']}), 4, 'SCOPE_NOT_HELD');
-        const denied = await failure(api.keys.create(ana, {user: 'bob@example.com', name: 'x', scopes: ['users:read']}), 4, 'PERMISSION_DENIED');
-        expect(denied.message).to.equal('ana@example.com may not create key for bob@example.com: api-keys:write is required (no role or grant gives it)');
+        const denied = await failure(
+          api.keys.create(ana, {user: 'bob@example.com', name: 'x', scopes: ['users:read']}),
+          4,
+          'PERMISSION_DENIED',
+        );
+        expect(denied.message).to.equal(
+          'ana@example.com may not create key for bob@example.com: api-keys:write is required (no role or grant gives it)',
+        );
         await failure(api.keys.list(ana, {user: 'bob@example.com'}), 4, 'PERMISSION_DENIED');
         // The permission comes before the look-up, so the refusal names the key asked for, not its owner.
-        expect((await failure(api.keys.revoke(ana, bobKey.id), 4, 'PERMISSION_DENIED')).message).to.equal(`ana@example.com may not revoke key of ${bobKey.id}: api-keys:write is required (no role or grant gives it)`);
+        expect((await failure(api.keys.revoke(ana, bobKey.id), 4, 'PERMISSION_DENIED')).message).to.equal(
+          `ana@example.com may not revoke key of ${bobKey.id}: api-keys:write is required (no role or grant gives it)`,
+        );
         await failure(api.keys.rotate(ana, bobKey.prefix), 4, 'PERMISSION_DENIED');
         await failure(api.usage.report(ana, {key: bobKey.prefix}), 4, 'PERMISSION_DENIED');
         await failure(api.limits.list(ana), 4, 'PERMISSION_DENIED');
@@ -168,8 +267,19 @@ for (const engine of testEngines()) {
         await api.keys.revoke(ana, rotated.id);
         const audit = await sql('SELECT action, result FROM users_audit WHERE actor_id = ? ORDER BY id', [ana.id]);
         expect(audit.map((row: {action: string; result: string}) => `${row.action} ${row.result}`)).to.deep.equal([
-          'api.create-key-for ok', 'api.create-key-for denied', 'api.create-key-for denied', 'api.create-key-for denied', 'api.create-key-for denied', 'api.list-keys-of denied',
-          'api.revoke-key-of denied', 'api.rotate-key-of denied', 'api.read-usage-of denied', 'api.list-limits denied', 'api.set-limit-of denied', 'api.rotate-key-of ok', 'api.revoke-key-of ok',
+          'api.create-key-for ok',
+          'api.create-key-for denied',
+          'api.create-key-for denied',
+          'api.create-key-for denied',
+          'api.create-key-for denied',
+          'api.list-keys-of denied',
+          'api.revoke-key-of denied',
+          'api.rotate-key-of denied',
+          'api.read-usage-of denied',
+          'api.list-limits denied',
+          'api.set-limit-of denied',
+          'api.rotate-key-of ok',
+          'api.revoke-key-of ok',
         ]);
       });
 
@@ -186,20 +296,32 @@ for (const engine of testEngines()) {
         const {key} = await api.keys.create(ana, {name: 'narrow', scopes: ['users:read']});
         const viaKey = (await api.keys.verify(key))!;
         await failure(api.keys.create(viaKey, {name: 'wider', scopes: ['config:read']}), 4, 'PERMISSION_ESCALATION');
-        expect((await api.keys.create(viaKey, {name: 'same', scopes: ['users:read']})).scopes).to.deep.equal(['users:read']);
+        expect((await api.keys.create(viaKey, {name: 'same', scopes: ['users:read']})).scopes).to.deep.equal([
+          'users:read',
+        ]);
       });
 
       it('never lets the issuer give a key more than the issuer holds', async () => {
         const admin = await seedUser('root@example.com', ['admin']);
         const clerk = await seedUser('clerk@example.com', ['viewer']);
         await sql('INSERT INTO users_grants (user_id, permission) VALUES (?, ?)', [clerk.id, 'api-keys:write']);
-        await failure(api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['users:delete']}), 4, 'PERMISSION_ESCALATION');
-        await failure(api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['*']}), 4, 'PERMISSION_ESCALATION');
+        await failure(
+          api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['users:delete']}),
+          4,
+          'PERMISSION_ESCALATION',
+        );
+        await failure(
+          api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['*']}),
+          4,
+          'PERMISSION_ESCALATION',
+        );
         const readOnly = await api.keys.create(clerk, {user: 'root@example.com', name: 'x', scopes: ['users:read']});
         expect((await api.keys.verify(readOnly.key))?.id).to.equal(admin.id);
-        expect((await api.keys.create(admin, {name: 'everything', scopes: ['*', 'users:*']})).scopes).to.deep.equal(['*', 'users:*']);
+        expect((await api.keys.create(admin, {name: 'everything', scopes: ['*', 'users:*']})).scopes).to.deep.equal([
+          '*',
+          'users:*',
+        ]);
       });
-
     });
 
     describe('usage', () => {
@@ -221,7 +343,9 @@ for (const engine of testEngines()) {
         ]);
         expect(rows).to.have.length(4);
         expect(rows[0]!.day).to.equal('2026-01-02');
-        expect((await api.usage.report(ana, {key: second.prefix})).items).to.deep.equal([{key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1}]);
+        expect((await api.usage.report(ana, {key: second.prefix})).items).to.deep.equal([
+          {key: second.prefix, name: 'second', endpoint: 'GET /v1/users', day: today, count: 1},
+        ]);
         expect((await api.usage.report(ana, {since: today})).items).to.have.length(3);
         await failure(api.usage.report(ana, {since: '2026-02-30'}), 2, 'DAY_INVALID');
         await failure(api.usage.record(first.id, ''), 2, 'ENDPOINT_INVALID');
@@ -229,29 +353,58 @@ for (const engine of testEngines()) {
     });
 
     describe('limits', () => {
-      it('applies the key\'s own limit, else the lowest of the owner\'s roles, in a sliding minute', async () => {
+      it("applies the key's own limit, else the lowest of the owner's roles, in a sliding minute", async () => {
         await seedRole('partner', []);
         const ana = await seedUser('ana@example.com', ['viewer', 'partner']);
         const {key} = await api.keys.create(ana, {name: 'ci', scopes: ['users:read']});
         const actor = (await api.keys.verify(key))!;
-        expect(await api.limits.check(actor, 'GET /v1/users')).to.deep.equal({allowed: true, endpoint: 'GET /v1/users', limit: null, remaining: null, retryAfterSeconds: 0, source: null});
+        expect(await api.limits.check(actor, 'GET /v1/users')).to.deep.equal({
+          allowed: true,
+          endpoint: 'GET /v1/users',
+          limit: null,
+          remaining: null,
+          retryAfterSeconds: 0,
+          source: null,
+        });
 
         await api.limits.set(LOCAL_ADMIN, {role: 'viewer'}, 5);
         await api.limits.set(LOCAL_ADMIN, {role: 'partner'}, 2);
         const start = 1_000_000;
-        expect(await api.limits.check(actor, 'GET /v1/users', start)).to.include({allowed: true, limit: 2, remaining: 1, source: 'role partner'});
-        expect(await api.limits.check(actor, 'GET /v1/users', start + 10_000)).to.include({allowed: true, remaining: 0});
-        expect(await api.limits.check(actor, 'GET /v1/roles', start + 20_000)).to.include({allowed: false, remaining: 0, retryAfterSeconds: 40});
-        expect(await api.limits.check(actor, 'GET /v1/users', start + 60_001)).to.include({allowed: true, remaining: 0});
+        expect(await api.limits.check(actor, 'GET /v1/users', start)).to.include({
+          allowed: true,
+          limit: 2,
+          remaining: 1,
+          source: 'role partner',
+        });
+        expect(await api.limits.check(actor, 'GET /v1/users', start + 10_000)).to.include({
+          allowed: true,
+          remaining: 0,
+        });
+        expect(await api.limits.check(actor, 'GET /v1/roles', start + 20_000)).to.include({
+          allowed: false,
+          remaining: 0,
+          retryAfterSeconds: 40,
+        });
+        expect(await api.limits.check(actor, 'GET /v1/users', start + 60_001)).to.include({
+          allowed: true,
+          remaining: 0,
+        });
 
         await api.limits.set(LOCAL_ADMIN, {key: actor.credentialId!}, 100);
-        expect(await api.limits.configured(actor)).to.deep.equal({requestsPerMinute: 100, source: `key ${actor.credentialId}`});
+        expect(await api.limits.configured(actor)).to.deep.equal({
+          requestsPerMinute: 100,
+          source: `key ${actor.credentialId}`,
+        });
         // A session (no key) is limited by its roles, counted per user.
         expect(await api.limits.check(ana, 'GET /v1/users', start)).to.include({allowed: true, limit: 2, remaining: 1});
         expect(await api.limits.configured(LOCAL_ADMIN)).to.equal(undefined);
 
         await api.limits.remove(LOCAL_ADMIN, {role: 'partner'});
-        expect((await api.limits.list(LOCAL_ADMIN)).map((limit) => `${limit.kind} ${limit.name ?? limit.subject} ${limit.requestsPerMinute}`)).to.deep.equal(['key ci 100', 'role viewer 5']);
+        expect(
+          (await api.limits.list(LOCAL_ADMIN)).map(
+            (limit) => `${limit.kind} ${limit.name ?? limit.subject} ${limit.requestsPerMinute}`,
+          ),
+        ).to.deep.equal(['key ci 100', 'role viewer 5']);
         expect(events.filter((event) => event.type === 'api.limit.changed')).to.have.length(4);
       });
     });

@@ -8,13 +8,16 @@ export default defineMigration({
   name: '20261202130000-create-login-locks',
   steps: [
     {
-      up: (runner) => runner.createTable(new Table({
-        name: 'auth_login_locks',
-        columns: [
-          {name: 'email', type: 'varchar', length: '254', isPrimary: true},
-          {name: 'updated_at', type: 'varchar', length: '32'},
-        ],
-      })),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: 'auth_login_locks',
+            columns: [
+              {name: 'email', type: 'varchar', length: '254', isPrimary: true},
+              {name: 'updated_at', type: 'varchar', length: '32'},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable('auth_login_locks'),
     },
   ],

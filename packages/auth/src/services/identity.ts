@@ -10,7 +10,10 @@ export interface ApiKeyVerifier {
 /** An actor that must be a signed-in user, for what concerns one's own account (MFA, one's token). */
 export function requireUser(actor: Actor, what: string): asserts actor is Actor & {kind: 'user'} {
   if (actor.kind !== 'user') {
-    throw permissionDenied(`${what} needs a signed-in user; this command runs as ${actor.label}`, {code: 'NOT_SIGNED_IN', hint: 'Sign in with auth:login.'});
+    throw permissionDenied(`${what} needs a signed-in user; this command runs as ${actor.label}`, {
+      code: 'NOT_SIGNED_IN',
+      hint: 'Sign in with auth:login.',
+    });
   }
 }
 

@@ -1,7 +1,16 @@
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, rm} from 'node:fs/promises';
 import {join} from 'node:path';
-import {conflict, invalidInput, notFound, unavailable, writeFileAtomic, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
+import {
+  conflict,
+  invalidInput,
+  notFound,
+  unavailable,
+  writeFileAtomic,
+  type Actor,
+  type ConfirmStep,
+  type EventBus,
+} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import type {CryptoKey, JWK} from 'jose';
@@ -45,12 +54,20 @@ export class SigningKeyService {
   }
 
   private view(row: SigningKeyRow): SigningKeyView {
-    return {kid: row.kid, alg: row.alg, status: row.status, createdAt: row.createdAt, retiredAt: row.retiredAt, privateKey: existsSync(this.privateFile(row.kid))};
+    return {
+      kid: row.kid,
+      alg: row.alg,
+      status: row.status,
+      createdAt: row.createdAt,
+      retiredAt: row.retiredAt,
+      privateKey: existsSync(this.privateFile(row.kid)),
+    };
   }
 
   async generate(actor: Actor, alg: KeyAlgorithm = 'EdDSA'): Promise<SigningKeyView> {
     await this.users.access.authorize(actor, 'auth:keys', 'auth.generate-key');
-    if (!KEY_ALGORITHMS.includes(alg)) throw invalidInput(`--alg must be one of ${KEY_ALGORITHMS.join(', ')}`, {code: 'KEY_ALG_INVALID'});
+    if (!KEY_ALGORITHMS.includes(alg))
+      throw invalidInput(`--alg must be one of ${KEY_ALGORITHMS.join(', ')}`, {code: 'KEY_ALG_INVALID'});
     const {generateKeyPair, exportJWK, calculateJwkThumbprint} = await jose();
     const {publicKey, privateKey} = await generateKeyPair(alg, {extractable: true});
     const publicJwk = await exportJWK(publicKey);
@@ -58,8 +75,17 @@ export class SigningKeyService {
     const kid = await calculateJwkThumbprint(publicJwk);
     const file = this.privateFile(kid);
     await mkdir(this.directory, {recursive: true, mode: 0o700});
-    await writeFileAtomic(file, `${JSON.stringify({...(await exportJWK(privateKey)), kid, alg, use: 'sig'})}\n`, {mode: 0o600});
-    const row: SigningKeyRow = {kid, alg, publicJwk: JSON.stringify({...publicJwk, kid, alg, use: 'sig'}), status: 'active', createdAt: new Date().toISOString(), retiredAt: null};
+    await writeFileAtomic(file, `${JSON.stringify({...(await exportJWK(privateKey)), kid, alg, use: 'sig'})}\n`, {
+      mode: 0o600,
+    });
+    const row: SigningKeyRow = {
+      kid,
+      alg,
+      publicJwk: JSON.stringify({...publicJwk, kid, alg, use: 'sig'}),
+      status: 'active',
+      createdAt: new Date().toISOString(),
+      retiredAt: null,
+    };
     try {
       await this.db.transaction(async (manager) => {
         await manager.getRepository(SigningKey).update({status: 'active'}, {status: 'verify-only'});
@@ -69,7 +95,13 @@ export class SigningKeyService {
       await rm(file, {force: true});
       throw error;
     }
-    await this.users.audit.record(actor, {action: 'auth.generate-key', target: kid, result: 'ok', permission: 'auth:keys', details: {alg}});
+    await this.users.audit.record(actor, {
+      action: 'auth.generate-key',
+      target: kid,
+      result: 'ok',
+      permission: 'auth:keys',
+      details: {alg},
+    });
     await this.events.emit('auth.key.generated', {kid, alg});
     return this.view(row);
   }
@@ -86,22 +118,38 @@ export class SigningKeyService {
 
   /** What a server publishes: the public keys that still verify (not retired). */
   async jwks(): Promise<Jwks> {
-    return {keys: (await this.rows()).filter((row) => row.status !== 'retired').map((row) => JSON.parse(row.publicJwk) as JWK)};
+    return {
+      keys: (await this.rows())
+        .filter((row) => row.status !== 'retired')
+        .map((row) => JSON.parse(row.publicJwk) as JWK),
+    };
   }
 
   /**
    * Retires a key: it leaves the JWKS and its private key file is deleted. The permission comes
    * first, then the look-up, then `confirm` (when given), then the change.
    */
-  async retire(actor: Actor, kid: string, options: {confirm?: ConfirmStep} = {}): Promise<SigningKeyView & {signingKey: string | null}> {
+  async retire(
+    actor: Actor,
+    kid: string,
+    options: {confirm?: ConfirmStep} = {},
+  ): Promise<SigningKeyView & {signingKey: string | null}> {
     await this.users.access.authorize(actor, 'auth:keys', 'auth.retire-key', kid);
     const row = await this.find(kid);
     if (row.status === 'retired') throw conflict(`Key ${kid} is already retired`, {code: 'KEY_RETIRED'});
-    await options.confirm?.(`Retire ${row.status} signing key ${row.kid}? Tokens it signed stop verifying and its private key is deleted.`);
+    await options.confirm?.(
+      `Retire ${row.status} signing key ${row.kid}? Tokens it signed stop verifying and its private key is deleted.`,
+    );
     const retiredAt = new Date().toISOString();
     await this.db.repository(SigningKey).update({kid}, {status: 'retired', retiredAt});
     await rm(this.privateFile(kid), {force: true});
-    await this.users.audit.record(actor, {action: 'auth.retire-key', target: kid, result: 'ok', permission: 'auth:keys', details: {was: row.status}});
+    await this.users.audit.record(actor, {
+      action: 'auth.retire-key',
+      target: kid,
+      result: 'ok',
+      permission: 'auth:keys',
+      details: {was: row.status},
+    });
     await this.events.emit('auth.key.retired', {kid});
     const active = await this.db.repository(SigningKey).findOneBy({status: 'active'});
     return {...this.view({...row, status: 'retired', retiredAt}), signingKey: active?.kid ?? null};
@@ -110,19 +158,30 @@ export class SigningKeyService {
   /** A key by kid; no permission check (callers check theirs first). */
   async find(kid: string): Promise<SigningKeyRow> {
     const row = await this.db.repository(SigningKey).findOneBy({kid});
-    if (!row) throw notFound(`No signing key ${JSON.stringify(kid.slice(0, 100))}`, {code: 'KEY_NOT_FOUND', hint: 'See auth:generatekey --list.'});
+    if (!row)
+      throw notFound(`No signing key ${JSON.stringify(kid.slice(0, 100))}`, {
+        code: 'KEY_NOT_FOUND',
+        hint: 'See auth:generatekey --list.',
+      });
     return row;
   }
 
   /** The active key with its private half, to sign with. */
   async signingKey(): Promise<{kid: string; alg: KeyAlgorithm; key: CryptoKey}> {
     const row = await this.db.repository(SigningKey).findOneBy({status: 'active'});
-    if (!row) throw unavailable('There is no signing key', {code: 'NO_SIGNING_KEY', hint: 'Generate one with auth:generatekey.'});
+    if (!row)
+      throw unavailable('There is no signing key', {
+        code: 'NO_SIGNING_KEY',
+        hint: 'Generate one with auth:generatekey.',
+      });
     let jwk: JWK;
     try {
       jwk = JSON.parse(await readFile(this.privateFile(row.kid), 'utf8')) as JWK;
     } catch {
-      throw unavailable(`The private key of the signing key ${row.kid} is not on this host`, {code: 'SIGNING_KEY_MISSING', hint: `Copy ${this.privateFile(row.kid)} from the host that generated it, or generate a new key with auth:generatekey.`});
+      throw unavailable(`The private key of the signing key ${row.kid} is not on this host`, {
+        code: 'SIGNING_KEY_MISSING',
+        hint: `Copy ${this.privateFile(row.kid)} from the host that generated it, or generate a new key with auth:generatekey.`,
+      });
     }
     const {importJWK} = await jose();
     return {kid: row.kid, alg: row.alg, key: (await importJWK(jwk, row.alg)) as CryptoKey};

@@ -68,14 +68,26 @@ export class LoginService {
   async lockState(email: string, manager: EntityManager = this.db.manager): Promise<LockState> {
     const since = minutesAgo(this.config.loginLockMinutes);
     const repository = manager.getRepository(LoginAttempt);
-    const lastOk = await repository.createQueryBuilder('a').where('a.email = :email AND a.result = :ok AND a.at > :since', {email, ok: 'ok', since}).orderBy('a.at', 'DESC').getOne();
-    const failures = await repository.createQueryBuilder('a')
-      .where('a.email = :email AND a.result IN (:...counted) AND a.at > :since', {email, counted: ['failed', 'checking'], since: lastOk && lastOk.at > since ? lastOk.at : since})
-      .orderBy('a.at', 'DESC').getMany();
+    const lastOk = await repository
+      .createQueryBuilder('a')
+      .where('a.email = :email AND a.result = :ok AND a.at > :since', {email, ok: 'ok', since})
+      .orderBy('a.at', 'DESC')
+      .getOne();
+    const failures = await repository
+      .createQueryBuilder('a')
+      .where('a.email = :email AND a.result IN (:...counted) AND a.at > :since', {
+        email,
+        counted: ['failed', 'checking'],
+        since: lastOk && lastOk.at > since ? lastOk.at : since,
+      })
+      .orderBy('a.at', 'DESC')
+      .getMany();
     const max = this.config.loginMaxFailures;
     if (failures.length < max) return {locked: false, failures: failures.length, lockedUntil: null};
     // Locked until the max-th newest failure leaves the window.
-    const lockedUntil = new Date(new Date(failures[max - 1]!.at).getTime() + this.config.loginLockMinutes * 60_000).toISOString();
+    const lockedUntil = new Date(
+      new Date(failures[max - 1]!.at).getTime() + this.config.loginLockMinutes * 60_000,
+    ).toISOString();
     return {locked: true, failures: failures.length, lockedUntil};
   }
 
@@ -94,19 +106,32 @@ export class LoginService {
       const now = new Date().toISOString();
       // Outside the transaction: on MySQL an INSERT IGNORE that meets the existing row takes a shared
       // lock on it, and two transactions each holding one would deadlock on the UPDATE.
-      await this.db.manager.query(`${mysql ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO ${LOGIN_LOCKS_TABLE} (email, updated_at) VALUES (?, ?)`, [email, now]);
+      await this.db.manager.query(
+        `${mysql ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO ${LOGIN_LOCKS_TABLE} (email, updated_at) VALUES (?, ?)`,
+        [email, now],
+      );
       taken = await this.db.transaction(async (manager) => {
         await manager.query(`UPDATE ${LOGIN_LOCKS_TABLE} SET updated_at = ? WHERE email = ?`, [now, email]);
-        const [held] = (await manager.query(`SELECT email FROM ${LOGIN_LOCKS_TABLE} WHERE email = ?${mysql ? ' FOR UPDATE' : ''}`, [email])) as unknown[];
+        const [held] = await manager.query<unknown[]>(
+          `SELECT email FROM ${LOGIN_LOCKS_TABLE} WHERE email = ?${mysql ? ' FOR UPDATE' : ''}`,
+          [email],
+        );
         if (!held && round === 0) return undefined;
         const state = await this.lockState(email, manager);
-        const inserted = await manager.getRepository(LoginAttempt).insert({email, at: now, result: state.locked ? 'locked' : 'checking'});
+        const inserted = await manager
+          .getRepository(LoginAttempt)
+          .insert({email, at: now, result: state.locked ? 'locked' : 'checking'});
         return {lock: state, id: Number((inserted.identifiers[0] as {id: number | string}).id)};
       });
     }
     const {lock, id} = taken;
     if (lock.locked) {
-      await this.users.audit.record(ANONYMOUS, {action: 'auth.login', target: email, result: 'failed', details: {reason: 'locked', lockedUntil: lock.lockedUntil}});
+      await this.users.audit.record(ANONYMOUS, {
+        action: 'auth.login',
+        target: email,
+        result: 'failed',
+        details: {reason: 'locked', lockedUntil: lock.lockedUntil},
+      });
       throw permissionDenied(`Too many failed sign-ins for ${email}: locked until ${lock.lockedUntil}`, {
         code: 'LOGIN_LOCKED',
         details: {lockedUntil: lock.lockedUntil},
@@ -123,10 +148,23 @@ export class LoginService {
     else await this.db.manager.query('UPDATE auth_login_attempts SET result = ? WHERE id = ?', [result, slot.id]);
   }
 
-  private async refuse(email: string, slot: Slot, reason: string, counted: boolean, message: string, code: string, hint?: string): Promise<never> {
+  private async refuse(
+    email: string,
+    slot: Slot,
+    reason: string,
+    counted: boolean,
+    message: string,
+    code: string,
+    hint?: string,
+  ): Promise<never> {
     await this.settle(slot, counted ? 'failed' : 'uncounted');
     const state = counted ? await this.lockState(email) : undefined;
-    await this.users.audit.record(ANONYMOUS, {action: 'auth.login', target: email, result: 'failed', details: {reason, ...(state ? {failures: state.failures} : {})}});
+    await this.users.audit.record(ANONYMOUS, {
+      action: 'auth.login',
+      target: email,
+      result: 'failed',
+      details: {reason, ...(state ? {failures: state.failures} : {})},
+    });
     await this.events.emit('auth.login', {email, ok: false, reason});
     const locked = state?.locked ? `; sign-in for ${email} is locked until ${state.lockedUntil}` : '';
     throw permissionDenied(`${message}${locked}`, {code, ...(hint ? {hint} : {})});
@@ -146,19 +184,47 @@ export class LoginService {
 
   private async check(email: string, input: LoginInput, slot: Slot): Promise<LoginResult> {
     const user = await this.users.users.authenticate(email, input.password);
-    if (!user) return this.refuse(email, slot, 'wrong email or password', true, 'Wrong email or password, or the user is disabled', 'LOGIN_FAILED');
+    if (!user)
+      return this.refuse(
+        email,
+        slot,
+        'wrong email or password',
+        true,
+        'Wrong email or password, or the user is disabled',
+        'LOGIN_FAILED',
+      );
     const mfa = await this.mfa.isActive(user.id);
     if (mfa) {
       const code = input.code ?? (input.askCode ? await input.askCode() : undefined);
       if (code === undefined || code.trim() === '') {
-        return this.refuse(email, slot, 'no code', false, `${email} signs in with a code from an authenticator app`, 'MFA_CODE_REQUIRED', 'Add --code with the 6 digits your app shows.');
+        return this.refuse(
+          email,
+          slot,
+          'no code',
+          false,
+          `${email} signs in with a code from an authenticator app`,
+          'MFA_CODE_REQUIRED',
+          'Add --code with the 6 digits your app shows.',
+        );
       }
-      if (!(await this.mfa.check(user.id, code))) return this.refuse(email, slot, 'wrong code', true, 'The code is not right', 'MFA_CODE_INVALID', 'Enter the code your app shows now (each code works once).');
+      if (!(await this.mfa.check(user.id, code)))
+        return this.refuse(
+          email,
+          slot,
+          'wrong code',
+          true,
+          'The code is not right',
+          'MFA_CODE_INVALID',
+          'Enter the code your app shows now (each code works once).',
+        );
     }
     // A previous session of this installation ends: one session file, one session.
     const previous = await readSessionFile(this.sessionFile).catch(() => undefined);
     if (previous) await this.users.sessions.close(previous.token);
-    const {token, session} = await this.users.sessions.open(user, {ttlSeconds: this.config.sessionTtlHours * 3600, label: `cli@${hostname()}`});
+    const {token, session} = await this.users.sessions.open(user, {
+      ttlSeconds: this.config.sessionTtlHours * 3600,
+      label: `cli@${hostname()}`,
+    });
     try {
       await writeSessionFile(this.sessionFile, {token, email: user.email});
     } catch (error) {
@@ -168,7 +234,12 @@ export class LoginService {
     await this.users.users.recordLogin(user.id);
     await this.settle(slot, 'ok');
     const actor: Actor = {kind: 'user', id: user.id, label: user.email, via: 'session', credentialId: session.id};
-    await this.users.audit.record(actor, {action: 'auth.login', target: user.email, result: 'ok', details: {session: session.id, mfa}});
+    await this.users.audit.record(actor, {
+      action: 'auth.login',
+      target: user.email,
+      result: 'ok',
+      details: {session: session.id, mfa},
+    });
     await this.events.emit('auth.login', {email: user.email, ok: true});
     return {email: user.email, userId: user.id, sessionId: session.id, expiresAt: session.expiresAt, mfa};
   }
@@ -184,8 +255,19 @@ export class LoginService {
     await this.users.sessions.close(content.token);
     await removeSessionFile(this.sessionFile);
     if (found) {
-      const actor: Actor = {kind: 'user', id: found.user.id, label: found.user.email, via: 'session', credentialId: found.session.id};
-      await this.users.audit.record(actor, {action: 'auth.logout', target: found.user.email, result: 'ok', details: {session: found.session.id}});
+      const actor: Actor = {
+        kind: 'user',
+        id: found.user.id,
+        label: found.user.email,
+        via: 'session',
+        credentialId: found.session.id,
+      };
+      await this.users.audit.record(actor, {
+        action: 'auth.logout',
+        target: found.user.email,
+        result: 'ok',
+        details: {session: found.session.id},
+      });
       await this.events.emit('auth.logout', {email: found.user.email});
     }
     return {email: content.email, signedOut: true};

@@ -79,19 +79,29 @@ export class MaintenanceService {
       providers: await this.count('auth_providers'),
       mfaOn: await this.count('auth_mfa', 't.status = :status', {status: 'active'}),
       loginAttempts: await this.count('auth_login_attempts'),
-      recentFailures: await this.count('auth_login_attempts', 't.result = :result AND t.at > :since', {result: 'failed', since: this.windowStart()}),
+      recentFailures: await this.count('auth_login_attempts', 't.result = :result AND t.at > :since', {
+        result: 'failed',
+        since: this.windowStart(),
+      }),
     };
     const {checked, unreadable} = await this.checkSecrets();
     const statistics: AuthStatistics = {...counts, secretsReadable: checked - unreadable.length};
     if (unreadable.length > 0) {
-      const shown = unreadable.slice(0, 10).map((secret) => secret.what).join(', ');
+      const shown = unreadable
+        .slice(0, 10)
+        .map((secret) => secret.what)
+        .join(', ');
       const more = unreadable.length > 10 ? ` and ${unreadable.length - 10} more` : '';
-      throw unavailable(`${unreadable.length} of ${checked} stored secret${checked === 1 ? '' : 's'} cannot be decrypted with this host's secret key (${this.secrets.keySource}): ${shown}${more}`, {
-        code: 'SECRETS_UNREADABLE',
-        details: {keySource: this.secrets.keySource, unreadable, statistics},
-        hint: `Hosts that share a database need the key these secrets were written with: set ${SECRET_KEY_ENV} (32 bytes, base64) or ${SECRET_KEY_FILE_ENV} to it on every host. ` +
-          'Without that key they are lost: the users enroll again (auth:mfa:disable, auth:mfa:enroll), the providers are added again with their secrets.',
-      });
+      throw unavailable(
+        `${unreadable.length} of ${checked} stored secret${checked === 1 ? '' : 's'} cannot be decrypted with this host's secret key (${this.secrets.keySource}): ${shown}${more}`,
+        {
+          code: 'SECRETS_UNREADABLE',
+          details: {keySource: this.secrets.keySource, unreadable, statistics},
+          hint:
+            `Hosts that share a database need the key these secrets were written with: set ${SECRET_KEY_ENV} (32 bytes, base64) or ${SECRET_KEY_FILE_ENV} to it on every host. ` +
+            'Without that key they are lost: the users enroll again (auth:mfa:disable, auth:mfa:enroll), the providers are added again with their secrets.',
+        },
+      );
     }
     return statistics;
   }
@@ -107,20 +117,41 @@ export class MaintenanceService {
         await this.secrets.decrypt(stored);
       } catch (error) {
         // A key that is itself invalid is its own clear error (exit 2), not a list of every secret.
-        if (!isSystemPromptError(error) || (error.code !== 'SECRET_KEY_MISSING' && error.code !== 'SECRET_UNREADABLE')) throw error;
-        unreadable.push({...found, reason: error.code === 'SECRET_KEY_MISSING' ? 'no secret key on this host' : 'encrypted with another key'});
+        if (!isSystemPromptError(error) || (error.code !== 'SECRET_KEY_MISSING' && error.code !== 'SECRET_UNREADABLE'))
+          throw error;
+        unreadable.push({
+          ...found,
+          reason: error.code === 'SECRET_KEY_MISSING' ? 'no secret key on this host' : 'encrypted with another key',
+        });
       }
     };
     const page = 500;
     let after = '';
     for (;;) {
-      const rows = (await this.db.manager.query(`SELECT m.user_id, m.secret, u.email FROM auth_mfa m LEFT JOIN users u ON u.id = m.user_id WHERE m.user_id > ? ORDER BY m.user_id LIMIT ${page}`, [after])) as Array<{user_id: string; secret: string; email: string | null}>;
-      for (const row of rows) await check(row.secret, {table: 'auth_mfa', column: 'secret', row: row.user_id, what: `the MFA secret of ${row.email ?? row.user_id}`});
+      const rows = await this.db.manager.query<Array<{user_id: string; secret: string; email: string | null}>>(
+        `SELECT m.user_id, m.secret, u.email FROM auth_mfa m LEFT JOIN users u ON u.id = m.user_id WHERE m.user_id > ? ORDER BY m.user_id LIMIT ${page}`,
+        [after],
+      );
+      for (const row of rows)
+        await check(row.secret, {
+          table: 'auth_mfa',
+          column: 'secret',
+          row: row.user_id,
+          what: `the MFA secret of ${row.email ?? row.user_id}`,
+        });
       if (rows.length < page) break;
       after = rows.at(-1)!.user_id;
     }
-    const providers = (await this.db.manager.query('SELECT name, client_secret FROM auth_providers WHERE client_secret IS NOT NULL ORDER BY name')) as Array<{name: string; client_secret: string}>;
-    for (const row of providers) await check(row.client_secret, {table: 'auth_providers', column: 'client_secret', row: row.name, what: `the client secret of identity provider ${row.name}`});
+    const providers = await this.db.manager.query<Array<{name: string; client_secret: string}>>(
+      'SELECT name, client_secret FROM auth_providers WHERE client_secret IS NOT NULL ORDER BY name',
+    );
+    for (const row of providers)
+      await check(row.client_secret, {
+        table: 'auth_providers',
+        column: 'client_secret',
+        row: row.name,
+        what: `the client secret of identity provider ${row.name}`,
+      });
     return {checked, unreadable};
   }
 
@@ -128,11 +159,21 @@ export class MaintenanceService {
   async clean(actor: Actor): Promise<CleanResult> {
     await this.users.access.authorize(actor, 'auth:maintain', 'auth.clean');
     const sessionsDeleted = await this.users.sessions.purge();
-    const attempts = await this.db.repository(LoginAttempt).createQueryBuilder().delete().where('at < :since', {since: this.windowStart()}).execute();
+    const attempts = await this.db
+      .repository(LoginAttempt)
+      .createQueryBuilder()
+      .delete()
+      .where('at < :since', {since: this.windowStart()})
+      .execute();
     // The emails' lock rows hold nothing but the time of the last attempt (sign-in recreates them).
     await this.db.manager.query(`DELETE FROM ${LOGIN_LOCKS_TABLE} WHERE updated_at < ?`, [this.windowStart()]);
     const result = {sessionsDeleted, loginAttemptsDeleted: attempts.affected ?? 0};
-    await this.users.audit.record(actor, {action: 'auth.clean', result: 'ok', permission: 'auth:maintain', details: {...result}});
+    await this.users.audit.record(actor, {
+      action: 'auth.clean',
+      result: 'ok',
+      permission: 'auth:maintain',
+      details: {...result},
+    });
     return result;
   }
 }

@@ -28,7 +28,8 @@ export interface MfaEnrollment {
 /** Six digits; spaces people copy along are dropped. */
 export function normalizeCode(raw: string): string {
   const code = raw.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(code)) throw invalidInput('A code is the 6 digits your authenticator app shows', {code: 'MFA_CODE_FORMAT'});
+  if (!/^\d{6}$/.test(code))
+    throw invalidInput('A code is the 6 digits your authenticator app shows', {code: 'MFA_CODE_FORMAT'});
   return code;
 }
 
@@ -58,7 +59,12 @@ export class MfaService {
   async status(actor: Actor): Promise<MfaStatus> {
     requireUser(actor, 'auth:mfa');
     const row = await this.row(actor.id);
-    return {email: actor.label, mfa: row ? (row.status === 'active' ? 'on' : 'pending') : 'off', enrolledAt: row?.createdAt ?? null, activatedAt: row?.activatedAt ?? null};
+    return {
+      email: actor.label,
+      mfa: row ? (row.status === 'active' ? 'on' : 'pending') : 'off',
+      enrolledAt: row?.createdAt ?? null,
+      activatedAt: row?.activatedAt ?? null,
+    };
   }
 
   async enroll(actor: Actor): Promise<MfaEnrollment> {
@@ -66,12 +72,29 @@ export class MfaService {
     const user = await this.users.users.find(actor.id);
     const existing = await this.row(user.id);
     if (existing?.status === 'active') {
-      throw conflict(`Two-factor sign-in is already on for ${user.email}`, {code: 'MFA_ACTIVE', hint: 'To move to a new device, turn it off first with auth:mfa:disable.'});
+      throw conflict(`Two-factor sign-in is already on for ${user.email}`, {
+        code: 'MFA_ACTIVE',
+        hint: 'To move to a new device, turn it off first with auth:mfa:disable.',
+      });
     }
     const {Secret, TOTP} = await otpauth();
     const secret = new Secret({size: 20});
-    const totp = new TOTP({issuer: TOTP_ISSUER, label: user.email, secret, algorithm: 'SHA1', digits: 6, period: PERIOD});
-    const row: MfaRow = {userId: user.id, secret: await this.secrets.encrypt(secret.base32), status: 'pending', lastStep: null, createdAt: new Date().toISOString(), activatedAt: null};
+    const totp = new TOTP({
+      issuer: TOTP_ISSUER,
+      label: user.email,
+      secret,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: PERIOD,
+    });
+    const row: MfaRow = {
+      userId: user.id,
+      secret: await this.secrets.encrypt(secret.base32),
+      status: 'pending',
+      lastStep: null,
+      createdAt: new Date().toISOString(),
+      activatedAt: null,
+    };
     await this.db.transaction(async (manager) => {
       await manager.getRepository(Mfa).delete({userId: user.id});
       await manager.getRepository(Mfa).insert(row);
@@ -108,8 +131,13 @@ export class MfaService {
     const step = await this.acceptedStep(row, code);
     if (step === undefined) return false;
     // Conditional, so two sign-ins racing with one code cannot both win.
-    const result = await this.db.repository(Mfa).createQueryBuilder().update().set({lastStep: step})
-      .where('user_id = :userId AND (last_step IS NULL OR last_step < :step)', {userId, step}).execute();
+    const result = await this.db
+      .repository(Mfa)
+      .createQueryBuilder()
+      .update()
+      .set({lastStep: step})
+      .where('user_id = :userId AND (last_step IS NULL OR last_step < :step)', {userId, step})
+      .execute();
     return (result.affected ?? 0) > 0;
   }
 
@@ -117,12 +145,25 @@ export class MfaService {
     requireUser(actor, 'auth:mfa:verify');
     const code = normalizeCode(rawCode);
     const row = await this.row(actor.id);
-    if (!row) throw invalidInput(`${actor.label} has not enrolled an authenticator app`, {code: 'MFA_NOT_ENROLLED', hint: 'Start with auth:mfa:enroll.'});
-    if (row.status === 'active') throw conflict(`Two-factor sign-in is already on for ${actor.label}`, {code: 'MFA_ACTIVE'});
+    if (!row)
+      throw invalidInput(`${actor.label} has not enrolled an authenticator app`, {
+        code: 'MFA_NOT_ENROLLED',
+        hint: 'Start with auth:mfa:enroll.',
+      });
+    if (row.status === 'active')
+      throw conflict(`Two-factor sign-in is already on for ${actor.label}`, {code: 'MFA_ACTIVE'});
     const step = await this.acceptedStep(row, code);
     if (step === undefined) {
-      await this.users.audit.record(actor, {action: 'auth.verify-mfa', target: actor.label, result: 'failed', details: {reason: 'wrong code'}});
-      throw permissionDenied('The code is not right', {code: 'MFA_CODE_INVALID', hint: 'Enter the code your app shows now; check that the clocks of this machine and the phone are right.'});
+      await this.users.audit.record(actor, {
+        action: 'auth.verify-mfa',
+        target: actor.label,
+        result: 'failed',
+        details: {reason: 'wrong code'},
+      });
+      throw permissionDenied('The code is not right', {
+        code: 'MFA_CODE_INVALID',
+        hint: 'Enter the code your app shows now; check that the clocks of this machine and the phone are right.',
+      });
     }
     const activatedAt = new Date().toISOString();
     await this.db.repository(Mfa).update({userId: actor.id}, {status: 'active', lastStep: step, activatedAt});
@@ -135,7 +176,10 @@ export class MfaService {
    * with users:update. The permission comes first, then the look-ups, then `confirm` and, for one's
    * own, `askCode` (a prompt) when no code was given.
    */
-  async disable(actor: Actor, options: {code?: string; user?: string; confirm?: ConfirmStep; askCode?: () => Promise<string>}): Promise<MfaStatus> {
+  async disable(
+    actor: Actor,
+    options: {code?: string; user?: string; confirm?: ConfirmStep; askCode?: () => Promise<string>},
+  ): Promise<MfaStatus> {
     let target;
     if (options.user) {
       target = await this.users.users.findSelfOr(actor, options.user, 'users:update', 'auth.disable-mfa');
@@ -153,12 +197,28 @@ export class MfaService {
       const code = options.code ?? (await options.askCode?.());
       const step = code === undefined ? undefined : await this.acceptedStep(row, normalizeCode(code));
       if (step === undefined) {
-        await this.users.audit.record(actor, {action: 'auth.disable-mfa', target: target.email, result: 'denied', details: {reason: code === undefined ? 'no code' : 'wrong code'}});
-        throw permissionDenied(code === undefined ? 'Turning two-factor sign-in off needs a current code' : 'The code is not right', {code: code === undefined ? 'MFA_CODE_REQUIRED' : 'MFA_CODE_INVALID', hint: 'Give the code your app shows now.'});
+        await this.users.audit.record(actor, {
+          action: 'auth.disable-mfa',
+          target: target.email,
+          result: 'denied',
+          details: {reason: code === undefined ? 'no code' : 'wrong code'},
+        });
+        throw permissionDenied(
+          code === undefined ? 'Turning two-factor sign-in off needs a current code' : 'The code is not right',
+          {
+            code: code === undefined ? 'MFA_CODE_REQUIRED' : 'MFA_CODE_INVALID',
+            hint: 'Give the code your app shows now.',
+          },
+        );
       }
     }
     await this.db.repository(Mfa).delete({userId: target.id});
-    await this.users.audit.record(actor, {action: 'auth.disable-mfa', target: target.email, result: 'ok', ...(self ? {} : {permission: 'users:update'})});
+    await this.users.audit.record(actor, {
+      action: 'auth.disable-mfa',
+      target: target.email,
+      result: 'ok',
+      ...(self ? {} : {permission: 'users:update'}),
+    });
     return {email: target.email, mfa: 'off', enrolledAt: null, activatedAt: null};
   }
 }

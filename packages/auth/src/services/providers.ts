@@ -1,4 +1,12 @@
-import {conflict, invalidInput, notFound, unavailable, type Actor, type ConfirmStep, type EventBus} from '@systemprompt/core';
+import {
+  conflict,
+  invalidInput,
+  notFound,
+  unavailable,
+  type Actor,
+  type ConfirmStep,
+  type EventBus,
+} from '@systemprompt/core';
 import type {SecretBox} from '@systemprompt/core/config';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
@@ -28,9 +36,19 @@ export interface DiscoveryReport {
 
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 10_000;
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
-const REQUIRED = [['authorization_endpoint', 'authorizationEndpoint'], ['token_endpoint', 'tokenEndpoint'], ['jwks_uri', 'jwksUri']] as const;
+const REQUIRED = [
+  ['authorization_endpoint', 'authorizationEndpoint'],
+  ['token_endpoint', 'tokenEndpoint'],
+  ['jwks_uri', 'jwksUri'],
+] as const;
 
-const view = (row: ProviderRow): ProviderView => ({name: row.name, issuer: row.issuer, clientId: row.clientId, clientSecret: row.clientSecret ? 'stored' : 'none', createdAt: row.createdAt});
+const view = (row: ProviderRow): ProviderView => ({
+  name: row.name,
+  issuer: row.issuer,
+  clientId: row.clientId,
+  clientSecret: row.clientSecret ? 'stored' : 'none',
+  createdAt: row.createdAt,
+});
 
 export function checkIssuer(raw: string): string {
   const hint = 'The issuer is the URL the provider names itself by, e.g. https://accounts.google.com.';
@@ -40,9 +58,15 @@ export function checkIssuer(raw: string): string {
   } catch {
     throw invalidInput(`--issuer "${raw}" is not a URL`, {code: 'PROVIDER_ISSUER_INVALID', hint});
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidInput('--issuer must be an http or https URL', {code: 'PROVIDER_ISSUER_INVALID', hint});
-  if (url.username || url.password || url.search || url.hash) throw invalidInput('--issuer must not contain credentials, a query or a fragment', {code: 'PROVIDER_ISSUER_INVALID', hint});
-  if (raw.trim().length > 500) throw invalidInput('--issuer is longer than 500 characters', {code: 'PROVIDER_ISSUER_INVALID'});
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalidInput('--issuer must be an http or https URL', {code: 'PROVIDER_ISSUER_INVALID', hint});
+  if (url.username || url.password || url.search || url.hash)
+    throw invalidInput('--issuer must not contain credentials, a query or a fragment', {
+      code: 'PROVIDER_ISSUER_INVALID',
+      hint,
+    });
+  if (raw.trim().length > 500)
+    throw invalidInput('--issuer is longer than 500 characters', {code: 'PROVIDER_ISSUER_INVALID'});
   // Kept as given: OpenID Connect compares the issuer exactly, trailing slash included.
   return raw.trim();
 }
@@ -50,12 +74,14 @@ export function checkIssuer(raw: string): string {
 function checkClientId(raw: string): string {
   const id = raw.trim();
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  if (!id || id.length > 255 || /[\s\u0000-\u001f\u007f]/.test(id)) throw invalidInput('--client-id must be 1 to 255 characters without spaces', {code: 'PROVIDER_CLIENT_ID_INVALID'});
+  if (!id || id.length > 255 || /[\s\u0000-\u001f\u007f]/.test(id))
+    throw invalidInput('--client-id must be 1 to 255 characters without spaces', {code: 'PROVIDER_CLIENT_ID_INVALID'});
   return id;
 }
 
 /** The discovery document's address: the issuer, without a trailing slash, + /.well-known/openid-configuration. */
-export const discoveryUrl = (issuer: string): string => `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+export const discoveryUrl = (issuer: string): string =>
+  `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
 /** OpenID Connect identity providers for sign-in through the web; the client secret is encrypted. */
 export class ProviderService {
@@ -68,7 +94,11 @@ export class ProviderService {
 
   private async row(name: string): Promise<ProviderRow> {
     const row = await this.db.repository(Provider).findOneBy({name});
-    if (!row) throw notFound(`No identity provider ${JSON.stringify(name.slice(0, 100))}`, {code: 'PROVIDER_NOT_FOUND', hint: 'See auth:providers.'});
+    if (!row)
+      throw notFound(`No identity provider ${JSON.stringify(name.slice(0, 100))}`, {
+        code: 'PROVIDER_NOT_FOUND',
+        hint: 'See auth:providers.',
+      });
     return row;
   }
 
@@ -77,29 +107,62 @@ export class ProviderService {
     return (await this.db.repository(Provider).find({order: {name: 'ASC'}})).map(view);
   }
 
-  async add(actor: Actor, input: {name: string; issuer: string; clientId: string; clientSecret?: string | undefined}): Promise<ProviderView> {
+  async add(
+    actor: Actor,
+    input: {name: string; issuer: string; clientId: string; clientSecret?: string | undefined},
+  ): Promise<ProviderView> {
     await this.users.access.authorize(actor, 'auth:providers', 'auth.add-provider', input.name);
-    if (!NAME.test(input.name)) throw invalidInput(`${JSON.stringify(input.name.slice(0, 100))} is not a provider name (lower-case letters, digits and dashes, up to 64)`, {code: 'PROVIDER_NAME_INVALID'});
+    if (!NAME.test(input.name))
+      throw invalidInput(
+        `${JSON.stringify(input.name.slice(0, 100))} is not a provider name (lower-case letters, digits and dashes, up to 64)`,
+        {code: 'PROVIDER_NAME_INVALID'},
+      );
     const issuer = checkIssuer(input.issuer);
     const clientId = checkClientId(input.clientId);
     const now = new Date().toISOString();
-    const row: ProviderRow = {name: input.name, issuer, clientId, clientSecret: input.clientSecret ? await this.secrets.encrypt(input.clientSecret) : null, createdAt: now, updatedAt: now};
+    const row: ProviderRow = {
+      name: input.name,
+      issuer,
+      clientId,
+      clientSecret: input.clientSecret ? await this.secrets.encrypt(input.clientSecret) : null,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.db.transaction(async (manager) => {
-      if (await manager.getRepository(Provider).findOneBy({name: input.name})) throw conflict(`Identity provider ${input.name} already exists`, {code: 'PROVIDER_EXISTS', hint: `Remove it first with auth:providers:remove ${input.name}.`});
+      if (await manager.getRepository(Provider).findOneBy({name: input.name}))
+        throw conflict(`Identity provider ${input.name} already exists`, {
+          code: 'PROVIDER_EXISTS',
+          hint: `Remove it first with auth:providers:remove ${input.name}.`,
+        });
       await manager.getRepository(Provider).insert(row);
     });
-    await this.users.audit.record(actor, {action: 'auth.add-provider', target: input.name, result: 'ok', permission: 'auth:providers', details: {issuer, clientId, clientSecret: row.clientSecret ? 'stored' : 'none'}});
+    await this.users.audit.record(actor, {
+      action: 'auth.add-provider',
+      target: input.name,
+      result: 'ok',
+      permission: 'auth:providers',
+      details: {issuer, clientId, clientSecret: row.clientSecret ? 'stored' : 'none'},
+    });
     await this.events.emit('auth.provider.changed', {name: input.name, change: 'added'});
     return view(row);
   }
 
   /** Removes a provider; the permission first, then the look-up, then `confirm` (when given). */
-  async remove(actor: Actor, name: string, options: {confirm?: ConfirmStep} = {}): Promise<{name: string; removed: true}> {
+  async remove(
+    actor: Actor,
+    name: string,
+    options: {confirm?: ConfirmStep} = {},
+  ): Promise<{name: string; removed: true}> {
     await this.users.access.authorize(actor, 'auth:providers', 'auth.remove-provider', name);
     const row = await this.row(name);
     await options.confirm?.(`Remove identity provider ${row.name} (${row.issuer})?`);
     await this.db.repository(Provider).delete({name});
-    await this.users.audit.record(actor, {action: 'auth.remove-provider', target: name, result: 'ok', permission: 'auth:providers'});
+    await this.users.audit.record(actor, {
+      action: 'auth.remove-provider',
+      target: name,
+      result: 'ok',
+      permission: 'auth:providers',
+    });
     await this.events.emit('auth.provider.changed', {name, change: 'removed'});
     return {name, removed: true};
   }
@@ -113,20 +176,42 @@ export class ProviderService {
     const row = await this.row(name);
     const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
     const url = discoveryUrl(row.issuer);
-    const bad = (message: string, code: string, hint?: string) => unavailable(`Provider "${name}": ${message}`, {code, details: {url}, ...(hint ? {hint} : {})});
+    const bad = (message: string, code: string, hint?: string) =>
+      unavailable(`Provider "${name}": ${message}`, {code, details: {url}, ...(hint ? {hint} : {})});
     const started = performance.now();
     let response: Response;
     try {
       response = await fetch(url, {headers: {accept: 'application/json'}, signal: AbortSignal.timeout(timeoutMs)});
     } catch (error) {
-      if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) throw bad(`no answer from ${url} within ${timeoutMs} ms`, 'PROVIDER_TIMEOUT', 'Check the issuer URL and the network, or raise --timeout.');
+      if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        throw bad(
+          `no answer from ${url} within ${timeoutMs} ms`,
+          'PROVIDER_TIMEOUT',
+          'Check the issuer URL and the network, or raise --timeout.',
+        );
       const cause = (error as {cause?: {code?: unknown; message?: unknown}}).cause;
-      const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
-      throw bad(`${url} cannot be reached (${reason})`, 'PROVIDER_UNREACHABLE', 'Check the issuer URL and that this host can reach it.');
+      const reason =
+        typeof cause?.code === 'string'
+          ? cause.code
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : error instanceof Error
+              ? error.message
+              : String(error);
+      throw bad(
+        `${url} cannot be reached (${reason})`,
+        'PROVIDER_UNREACHABLE',
+        'Check the issuer URL and that this host can reach it.',
+      );
     }
     let body: unknown;
     try {
-      if (!response.ok) throw bad(`${url} answered HTTP ${response.status}`, 'PROVIDER_BAD_RESPONSE', 'Is the issuer URL right? It is the URL before /.well-known/openid-configuration.');
+      if (!response.ok)
+        throw bad(
+          `${url} answered HTTP ${response.status}`,
+          'PROVIDER_BAD_RESPONSE',
+          'Is the issuer URL right? It is the URL before /.well-known/openid-configuration.',
+        );
       const text = await response.text();
       try {
         body = JSON.parse(text);
@@ -137,16 +222,29 @@ export class ProviderService {
       if (!response.bodyUsed) await response.body?.cancel().catch(() => undefined);
     }
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('the discovery document is not a JSON object', 'PROVIDER_BAD_RESPONSE');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw bad('the discovery document is not a JSON object', 'PROVIDER_BAD_RESPONSE');
     const document = body as Record<string, unknown>;
     if (document.issuer !== row.issuer) {
-      throw bad(`the discovery document names the issuer ${JSON.stringify(document.issuer)}, not ${row.issuer}`, 'PROVIDER_ISSUER_MISMATCH', 'The issuer must match exactly (trailing slash included); remove the provider and add it with the issuer the document gives, if you trust it.');
+      throw bad(
+        `the discovery document names the issuer ${JSON.stringify(document.issuer)}, not ${row.issuer}`,
+        'PROVIDER_ISSUER_MISMATCH',
+        'The issuer must match exactly (trailing slash included); remove the provider and add it with the issuer the document gives, if you trust it.',
+      );
     }
     const missing = REQUIRED.filter(([key]) => typeof document[key] !== 'string' || !document[key]).map(([key]) => key);
-    if (missing.length > 0) throw bad(`the discovery document has no ${missing.join(', ')}`, 'PROVIDER_DISCOVERY_INCOMPLETE');
+    if (missing.length > 0)
+      throw bad(`the discovery document has no ${missing.join(', ')}`, 'PROVIDER_DISCOVERY_INCOMPLETE');
     return {
-      provider: name, ok: true, url, status: response.status, latencyMs, issuer: row.issuer,
-      authorizationEndpoint: document.authorization_endpoint as string, tokenEndpoint: document.token_endpoint as string, jwksUri: document.jwks_uri as string,
+      provider: name,
+      ok: true,
+      url,
+      status: response.status,
+      latencyMs,
+      issuer: row.issuer,
+      authorizationEndpoint: document.authorization_endpoint as string,
+      tokenEndpoint: document.token_endpoint as string,
+      jwksUri: document.jwks_uri as string,
     };
   }
 

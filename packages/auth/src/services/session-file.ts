@@ -20,16 +20,22 @@ export async function readSessionFile(file: string): Promise<SessionFileContent 
   }
   try {
     const content = JSON.parse(text) as Partial<SessionFileContent>;
-    if (typeof content.token === 'string' && content.token && typeof content.email === 'string') return {token: content.token, email: content.email};
+    if (typeof content.token === 'string' && content.token && typeof content.email === 'string')
+      return {token: content.token, email: content.email};
   } catch {
     // Reported below.
   }
-  throw permissionDenied(`${file} is not a session file`, {code: 'SESSION_FILE_INVALID', hint: 'Sign in again with auth:login, or remove the file with auth:logout.'});
+  throw permissionDenied(`${file} is not a session file`, {
+    code: 'SESSION_FILE_INVALID',
+    hint: 'Sign in again with auth:login, or remove the file with auth:logout.',
+  });
 }
 
 /** Written atomically with mode 600: whoever can read it is signed in. */
 export async function writeSessionFile(file: string, content: SessionFileContent): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify({token: content.token, email: content.email}, null, 2)}\n`, {mode: 0o600});
+  await writeFileAtomic(file, `${JSON.stringify({token: content.token, email: content.email}, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 export async function removeSessionFile(file: string): Promise<void> {

@@ -27,7 +27,11 @@ export interface IssuedToken {
 
 const jose = () => import('jose');
 
-const invalidToken = (reason: string) => permissionDenied(`The token is not valid: ${reason}`, {code: 'TOKEN_INVALID', hint: 'Get a new one with auth:token.'});
+const invalidToken = (reason: string) =>
+  permissionDenied(`The token is not valid: ${reason}`, {
+    code: 'TOKEN_INVALID',
+    hint: 'Get a new one with auth:token.',
+  });
 
 /**
  * Signed tokens (JWT) for the HTTP API and MCP: `sub` the user id, `email`, `scope` (the
@@ -48,28 +52,55 @@ export class TokenService {
    */
   async issue(actor: Actor, request: TokenRequest): Promise<IssuedToken> {
     let target;
-    if (request.user !== undefined) target = await this.users.users.findSelfOr(actor, request.user, 'auth:tokens', 'auth.issue-token');
+    if (request.user !== undefined)
+      target = await this.users.users.findSelfOr(actor, request.user, 'auth:tokens', 'auth.issue-token');
     else if (actor.kind === 'user') target = await this.users.users.find(actor.id);
     else {
       // Nobody signed in is refused as such (exit 4), not asked for a --user.
       if (actor.kind === 'anonymous') requireUser(actor, 'auth:token');
-      throw invalidInput(`${actor.label} is not a user: name the user the token is for with --user`, {code: 'TOKEN_USER_REQUIRED'});
+      throw invalidInput(`${actor.label} is not a user: name the user the token is for with --user`, {
+        code: 'TOKEN_USER_REQUIRED',
+      });
     }
     const minutes = request.expiresInMinutes ?? this.config.tokenTtlMinutes;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TOKEN_MINUTES) throw invalidInput(`--expires-in must be 1 to ${MAX_TOKEN_MINUTES} minutes`, {code: 'TOKEN_EXPIRY_INVALID'});
-    for (const scope of request.scopes ?? []) if (scope.length > 130 || !isPermission(scope)) throw invalidInput(`${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`, {code: 'PERMISSION_INVALID'});
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TOKEN_MINUTES)
+      throw invalidInput(`--expires-in must be 1 to ${MAX_TOKEN_MINUTES} minutes`, {code: 'TOKEN_EXPIRY_INVALID'});
+    for (const scope of request.scopes ?? [])
+      if (scope.length > 130 || !isPermission(scope))
+        throw invalidInput(
+          `${JSON.stringify(scope.slice(0, 130))} is not a permission (resource:action, resource:*, *:action or *)`,
+          {code: 'PERMISSION_INVALID'},
+        );
     const self = actor.kind === 'user' && actor.id === target.id;
     if (target.status !== 'enabled') throw invalidInput(`${target.email} is disabled`, {code: 'USER_DISABLED'});
 
     // Default: what the user holds now (within the scopes of the credential used, for one's own token).
-    const held = [...new Set((await this.users.access.holdings(target.id)).map((holding) => holding.permission))].sort();
+    const held = [
+      ...new Set((await this.users.access.holdings(target.id)).map((holding) => holding.permission)),
+    ].sort();
     const scopes = [...new Set(request.scopes ?? (self && actor.scopes ? actor.scopes : held))];
-    if (scopes.length === 0) throw invalidInput(`${target.email} holds no permission to put in a token`, {code: 'TOKEN_NO_SCOPE', hint: 'Give the user a role first (users:update --add-role).'});
+    if (scopes.length === 0)
+      throw invalidInput(`${target.email} holds no permission to put in a token`, {
+        code: 'TOKEN_NO_SCOPE',
+        hint: 'Give the user a role first (users:update --add-role).',
+      });
     for (const scope of scopes) {
-      const decision = self ? await this.users.access.decide(actor, scope) : await this.users.access.decideForUser(target.id, scope);
+      const decision = self
+        ? await this.users.access.decide(actor, scope)
+        : await this.users.access.decideForUser(target.id, scope);
       if (!decision.allowed) {
-        await this.users.audit.record(actor, {action: 'auth.issue-token', target: target.email, result: 'denied', permission: scope, details: {reason: decision.path}});
-        throw permissionDenied(`A token for ${target.email} cannot carry ${scope}: ${decision.path}`, {code: 'TOKEN_SCOPE_NOT_HELD', details: {scope}, hint: 'A token carries only permissions its user holds; see auth:whoami.'});
+        await this.users.audit.record(actor, {
+          action: 'auth.issue-token',
+          target: target.email,
+          result: 'denied',
+          permission: scope,
+          details: {reason: decision.path},
+        });
+        throw permissionDenied(`A token for ${target.email} cannot carry ${scope}: ${decision.path}`, {
+          code: 'TOKEN_SCOPE_NOT_HELD',
+          details: {scope},
+          hint: 'A token carries only permissions its user holds; see auth:whoami.',
+        });
       }
     }
     if (!self) await this.users.access.assertCanGrant(actor, scopes, 'auth.issue-token', target.email);
@@ -88,7 +119,13 @@ export class TokenService {
       .setJti(jti)
       .sign(key);
     const expires = new Date(expiresAt * 1000).toISOString();
-    await this.users.audit.record(actor, {action: 'auth.issue-token', target: target.email, result: 'ok', permission: self ? null : 'auth:tokens', details: {jti, kid, scopes, expiresAt: expires}});
+    await this.users.audit.record(actor, {
+      action: 'auth.issue-token',
+      target: target.email,
+      result: 'ok',
+      permission: self ? null : 'auth:tokens',
+      details: {jti, kid, scopes, expiresAt: expires},
+    });
     return {token, user: target.email, scopes, expiresAt: expires, kid, jti};
   }
 
@@ -97,7 +134,11 @@ export class TokenService {
     const {createLocalJWKSet, jwtVerify, errors} = await jose();
     let payload;
     try {
-      ({payload} = await jwtVerify(jwt, createLocalJWKSet(await this.keys.jwks()), {issuer: TOKEN_ISSUER, algorithms: ['EdDSA', 'RS256'], requiredClaims: ['sub', 'exp', 'iat']}));
+      ({payload} = await jwtVerify(jwt, createLocalJWKSet(await this.keys.jwks()), {
+        issuer: TOKEN_ISSUER,
+        algorithms: ['EdDSA', 'RS256'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+      }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw invalidToken('it has expired');
       if (error instanceof errors.JWKSNoMatchingKey) throw invalidToken('its signing key is unknown or retired');
@@ -108,6 +149,13 @@ export class TokenService {
     if (!user) throw invalidToken('its user no longer exists');
     if (user.status !== 'enabled') throw invalidToken('its user is disabled');
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-    return {kind: 'user', id: user.id, label: user.email, via: 'token', scopes, ...(payload.jti ? {credentialId: payload.jti} : {})};
+    return {
+      kind: 'user',
+      id: user.id,
+      label: user.email,
+      via: 'token',
+      scopes,
+      ...(payload.jti ? {credentialId: payload.jti} : {}),
+    };
   }
 }

@@ -4,11 +4,26 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {describeEachEngine, expectFailure} from '@systemprompt/testing';
-import {ALL_TABLES, PASSWORD, cliWith, createUser, databaseDump, filesContaining, login, modeOf, ok, root, runWithStdin, sql, withEnv} from '../helpers/cli.js';
+import {
+  ALL_TABLES,
+  PASSWORD,
+  cliWith,
+  createUser,
+  databaseDump,
+  filesContaining,
+  login,
+  modeOf,
+  ok,
+  root,
+  runWithStdin,
+  sql,
+  withEnv,
+} from '../helpers/cli.js';
 
 describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a command', {root}, (t) => {
   const sessionFile = () => join(t.home.path, 'config', 'session.json');
-  const activity = async (...args: string[]) => (await ok(t, 'users:activity', ...args, '--limit', '0', '--json')).json().data as Array<Record<string, unknown>>;
+  const activity = async (...args: string[]) =>
+    (await ok(t, 'users:activity', ...args, '--limit', '0', '--json')).json().data as Array<Record<string, unknown>>;
   const trustOff = {SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false'};
 
   // The test harness runs commands with local trust on (t.cli, t.env); tests of trust off say so with cliWith.
@@ -32,13 +47,25 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
 
       const whoami = (await ok(t, 'auth:whoami', '--json')).json().data;
       expect(whoami).to.deep.equal({
-        kind: 'user', id: data.userId, label: 'ana@example.com', via: 'session', roles: ['viewer'], scopes: null, mfa: 'off',
+        kind: 'user',
+        id: data.userId,
+        label: 'ana@example.com',
+        via: 'session',
+        roles: ['viewer'],
+        scopes: null,
+        mfa: 'off',
         permissions: [{permission: '*:read', source: 'role viewer'}],
       });
       const table = await ok(t, 'auth:whoami');
-      expect(table.stdout).to.match(/^email\s+ana@example\.com$/m).and.match(/^via\s+session$/m).and.match(/^roles\s+viewer$/m).and.match(/^\s+\*:read\s+role viewer$/m);
+      expect(table.stdout)
+        .to.match(/^email\s+ana@example\.com$/m)
+        .and.match(/^via\s+session$/m)
+        .and.match(/^roles\s+viewer$/m)
+        .and.match(/^\s+\*:read\s+role viewer$/m);
       expect((await ok(t, 'users:get', 'ana@example.com', '--json')).json().data.lastLoginAt).to.be.a('string');
-      expect((await activity('ana@example.com')).filter((row) => row.action === 'auth.login')).to.have.length(1).and.to.satisfy((rows: Array<Record<string, unknown>>) => rows[0]!.result === 'ok');
+      expect((await activity('ana@example.com')).filter((row) => row.action === 'auth.login'))
+        .to.have.length(1)
+        .and.to.satisfy((rows: Array<Record<string, unknown>>) => rows[0]!.result === 'ok');
 
       // The database keeps the token's SHA-256 only; no file but the session file holds the token.
       const dump = await databaseDump(t, ALL_TABLES);
@@ -76,12 +103,24 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       expect(refused.stderr).to.include('Hint: Ask an administrator for the permission');
       const denied = (await activity()).filter((row) => row.result === 'denied');
       expect(denied).to.have.length(1);
-      expect(denied[0]).to.include({actor: 'ana@example.com', action: 'users.create', target: 'x@example.com', permission: 'users:create'});
+      expect(denied[0]).to.include({
+        actor: 'ana@example.com',
+        action: 'users.create',
+        target: 'x@example.com',
+        permission: 'users:create',
+      });
       const rows = await sql(t, "SELECT actor, action, result FROM users_audit WHERE result = 'denied'");
       expect(rows).to.deep.equal([{actor: 'ana@example.com', action: 'users.create', result: 'denied'}]);
-      expect((await ok(t, 'users:list', '--json')).json().data.map((row: {email: string}) => row.email)).to.deep.equal(['ana@example.com']);
+      expect((await ok(t, 'users:list', '--json')).json().data.map((row: {email: string}) => row.email)).to.deep.equal([
+        'ana@example.com',
+      ]);
       // The same refusal in JSON, after the audit checks above (it is audited too).
-      expectFailure(await t.cli('users:create', '--email', 'x@example.com', '--role', 'admin', '--json'), 4, 'PERMISSION_DENIED', 'users:create is required');
+      expectFailure(
+        await t.cli('users:create', '--email', 'x@example.com', '--role', 'admin', '--json'),
+        4,
+        'PERMISSION_DENIED',
+        'users:create is required',
+      );
     });
 
     it('an expired or revoked session is exit 4 with a hint to sign in again; auth:logout clears it', async () => {
@@ -90,7 +129,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       await sql(t, 'UPDATE users_sessions SET expires_at = ?', '2000-01-01T00:00:00.000Z');
       const expired = await t.cli('users:list');
       expect(expired.exitCode).to.equal(4);
-      expect(expired.stderr).to.equal('The session of ana@example.com has expired or was revoked\nHint: Sign in again with auth:login (or auth:logout to remove the session file).\n');
+      expect(expired.stderr).to.equal(
+        'The session of ana@example.com has expired or was revoked\nHint: Sign in again with auth:login (or auth:logout to remove the session file).\n',
+      );
       expectFailure(await t.cli('users:list', '--json'), 4, 'SESSION_EXPIRED');
       expectFailure(await t.cli('auth:whoami', '--json'), 4, 'SESSION_EXPIRED');
       expect((await ok(t, 'auth:logout', '--json')).json().data.signedOut).to.equal(true);
@@ -117,7 +158,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
       await createUser(t, 'root@example.com', 'admin');
       const refused = await cliWith(t, trustOff, 'users:list');
       expect(refused.exitCode).to.equal(4);
-      expect(refused.stderr).to.match(/^anonymous may not list: users:read is required \(not signed in\)\nHint: Sign in with auth:login/);
+      expect(refused.stderr).to.match(
+        /^anonymous may not list: users:read is required \(not signed in\)\nHint: Sign in with auth:login/,
+      );
       expectFailure(await cliWith(t, trustOff, 'users:list', '--json'), 4, 'PERMISSION_DENIED');
       const whoami = await cliWith(t, trustOff, 'auth:whoami', '--json');
       expect(whoami.json().data).to.deep.include({kind: 'anonymous', via: 'none', permissions: []});
@@ -125,7 +168,9 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
 
       expect((await login(t, 'root@example.com', PASSWORD)).exitCode).to.equal(0);
       expect((await cliWith(t, trustOff, 'users:list', '--json')).json().data).to.have.length(1);
-      expect((await cliWith(t, trustOff, 'auth:whoami', '--json')).json().data.permissions).to.deep.equal([{permission: '*', source: 'role admin'}]);
+      expect((await cliWith(t, trustOff, 'auth:whoami', '--json')).json().data.permissions).to.deep.equal([
+        {permission: '*', source: 'role admin'},
+      ]);
     });
 
     it('is on by default for SQLite and off for MySQL', async () => {
@@ -142,19 +187,28 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
     it('a wrong password or an unknown email is exit 4 with the same message, recorded per email', async () => {
       await createUser(t, 'ana@example.com', 'viewer');
       const wrong = await login(t, 'ana@example.com', 'not the password');
-      expect(expectFailure(wrong, 4, 'LOGIN_FAILED').message).to.equal('Wrong email or password, or the user is disabled');
+      expect(expectFailure(wrong, 4, 'LOGIN_FAILED').message).to.equal(
+        'Wrong email or password, or the user is disabled',
+      );
       const unknown = await login(t, 'nobody@example.com', 'whatever1');
       expect(expectFailure(unknown, 4, 'LOGIN_FAILED').message).to.equal(wrong.json().error.message);
       expect(existsSync(sessionFile())).to.equal(false);
       const failures = (await activity()).filter((row) => row.action === 'auth.login');
-      expect(failures.map((row) => [row.actor, row.target, row.result])).to.deep.equal([['anonymous', 'ana@example.com', 'failed'], ['anonymous', 'nobody@example.com', 'failed']]);
+      expect(failures.map((row) => [row.actor, row.target, row.result])).to.deep.equal([
+        ['anonymous', 'ana@example.com', 'failed'],
+        ['anonymous', 'nobody@example.com', 'failed'],
+      ]);
       expect(await databaseDump(t, ALL_TABLES)).not.to.include('not the password');
     });
 
     it('without a terminal needs --email and --password-stdin (exit 2); an empty password is exit 2', async () => {
       const run = await t.cli('auth:login', '--email', 'ana@example.com', '--json');
       expectFailure(run, 2, 'LOGIN_CREDENTIALS_REQUIRED');
-      expectFailure(await runWithStdin(t, ['auth:login', '--email', 'ana@example.com', '--password-stdin', '--json'], ''), 2, 'STDIN_EMPTY');
+      expectFailure(
+        await runWithStdin(t, ['auth:login', '--email', 'ana@example.com', '--password-stdin', '--json'], ''),
+        2,
+        'STDIN_EMPTY',
+      );
       expectFailure(await login(t, 'not-an-email'), 2, 'EMAIL_INVALID');
     });
 
@@ -165,8 +219,14 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
         // A success in between starts the count again.
         expectFailure(await login(t, 'ana@example.com', 'wrong-1'), 4, 'LOGIN_FAILED');
         expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
-        for (const attempt of [1, 2]) expectFailure(await login(t, 'ana@example.com', `wrong-${attempt}`), 4, 'LOGIN_FAILED');
-        expectFailure(await login(t, 'ana@example.com', 'wrong-3'), 4, 'LOGIN_FAILED', /; sign-in for ana@example\.com is locked until \d{4}-/);
+        for (const attempt of [1, 2])
+          expectFailure(await login(t, 'ana@example.com', `wrong-${attempt}`), 4, 'LOGIN_FAILED');
+        expectFailure(
+          await login(t, 'ana@example.com', 'wrong-3'),
+          4,
+          'LOGIN_FAILED',
+          /; sign-in for ana@example\.com is locked until \d{4}-/,
+        );
 
         const locked = expectFailure(await login(t, 'ana@example.com'), 4, 'LOGIN_LOCKED');
         const lockedUntil = new Date(locked.details!.lockedUntil).getTime();
@@ -180,23 +240,53 @@ describeEachEngine('sign-in: auth:login, auth:whoami, auth:logout and who runs a
         const again = await login(t, 'ana@example.com');
         expect(again.exitCode, again.stdout).to.equal(0);
       });
-      const reasons = (await activity('ana@example.com')).filter((row) => row.action === 'auth.login').map((row) => `${row.result}:${(row.details as {reason?: string} | null)?.reason ?? ''}`);
-      expect(reasons).to.deep.equal(['failed:wrong email or password', 'ok:', 'failed:wrong email or password', 'failed:wrong email or password', 'failed:wrong email or password', 'failed:locked', 'ok:']);
+      const reasons = (await activity('ana@example.com'))
+        .filter((row) => row.action === 'auth.login')
+        .map((row) => `${row.result}:${(row.details as {reason?: string} | null)?.reason ?? ''}`);
+      expect(reasons).to.deep.equal([
+        'failed:wrong email or password',
+        'ok:',
+        'failed:wrong email or password',
+        'failed:wrong email or password',
+        'failed:wrong email or password',
+        'failed:locked',
+        'ok:',
+      ]);
     });
   });
 
   describe('SYSTEMPROMPT_API_KEY', () => {
-    it('runs commands as the key\'s owner within its scopes, before any session', async () => {
+    it("runs commands as the key's owner within its scopes, before any session", async () => {
       await createUser(t, 'ana@example.com', 'viewer');
       await createUser(t, 'bo@example.com', 'admin');
-      const created = await ok(t, 'api:keys:create', '--name', 'ci', '--user', 'ana@example.com', '--scope', 'users:read', '--json');
+      const created = await ok(
+        t,
+        'api:keys:create',
+        '--name',
+        'ci',
+        '--user',
+        'ana@example.com',
+        '--scope',
+        'users:read',
+        '--json',
+      );
       const key = created.json().data.key as string;
       expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);
       await withEnv({SYSTEMPROMPT_API_KEY: key}, async () => {
         const whoami = (await ok(t, 'auth:whoami', '--json')).json().data;
-        expect(whoami).to.deep.include({kind: 'user', label: 'ana@example.com', via: 'api-key', scopes: ['users:read']});
+        expect(whoami).to.deep.include({
+          kind: 'user',
+          label: 'ana@example.com',
+          via: 'api-key',
+          scopes: ['users:read'],
+        });
         await ok(t, 'users:list');
-        expectFailure(await t.cli('users:activity', '--json'), 4, 'PERMISSION_DENIED', 'not within the scopes of the API key used');
+        expectFailure(
+          await t.cli('users:activity', '--json'),
+          4,
+          'PERMISSION_DENIED',
+          'not within the scopes of the API key used',
+        );
       });
       expect((await ok(t, 'auth:whoami', '--json')).json().data.label).to.equal('bo@example.com');
     });

@@ -7,7 +7,9 @@ import {ALL_TABLES, createUser, databaseDump, filesContaining, login, ok, root, 
 
 /** The code an authenticator app shows for `secret`, `offsetSteps` 30-second steps from now. */
 function codeFor(secret: string, offsetSteps = 0): string {
-  return new TOTP({secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30}).generate({timestamp: Date.now() + offsetSteps * 30_000});
+  return new TOTP({secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30}).generate({
+    timestamp: Date.now() + offsetSteps * 30_000,
+  });
 }
 
 /** A code that is none of the right ones around now. */
@@ -40,12 +42,16 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     const {secret, uri, status: pending} = enroll.json().data;
     expect(pending).to.equal('pending');
     expect(secret).to.match(/^[A-Z2-7]{32}$/);
-    expect(uri).to.equal(`otpauth://totp/SystemPrompt%20OS:ana%40example.com?issuer=SystemPrompt%20OS&secret=${secret}&algorithm=SHA1&digits=6&period=30`);
+    expect(uri).to.equal(
+      `otpauth://totp/SystemPrompt%20OS:ana%40example.com?issuer=SystemPrompt%20OS&secret=${secret}&algorithm=SHA1&digits=6&period=30`,
+    );
     expect((await status()).mfa).to.equal('pending');
     // Stored encrypted only: not in the database or any file in clear.
     const [row] = await sql(t, 'SELECT secret, status FROM auth_mfa');
     expect(row.status).to.equal('pending');
-    expect(row.secret).to.match(/^enc:v1:/).and.not.include(secret);
+    expect(row.secret)
+      .to.match(/^enc:v1:/)
+      .and.not.include(secret);
     expect(await databaseDump(t, ALL_TABLES)).not.to.include(secret);
     expect(await filesContaining(t.home.path, secret)).to.deep.equal([]);
 
@@ -62,7 +68,9 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
 
     await ok(t, 'auth:logout');
     const without = await login(t, 'ana@example.com');
-    expect(expectFailure(without, 4, 'MFA_CODE_REQUIRED').hint).to.equal('Add --code with the 6 digits your app shows.');
+    expect(expectFailure(without, 4, 'MFA_CODE_REQUIRED').hint).to.equal(
+      'Add --code with the 6 digits your app shows.',
+    );
     expect(existsSync(sessionFile())).to.equal(false);
     const badCode = await login(t, 'ana@example.com', undefined, '--code', wrongCode(secret));
     expectFailure(badCode, 4, 'MFA_CODE_INVALID');
@@ -77,16 +85,25 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     const replay = await login(t, 'ana@example.com', undefined, '--code', code);
     expectFailure(replay, 4, 'MFA_CODE_INVALID');
 
-    const reasons = (await ok(t, 'users:activity', 'ana@example.com', '--limit', '0', '--json')).json().data
-      .filter((entry: {action: string}) => entry.action.startsWith('auth.')).map((entry: {action: string; result: string}) => `${entry.action}:${entry.result}`);
-    expect(reasons).to.include.members(['auth.enroll-mfa:ok', 'auth.verify-mfa:failed', 'auth.verify-mfa:ok', 'auth.login:failed']);
+    const reasons = (await ok(t, 'users:activity', 'ana@example.com', '--limit', '0', '--json'))
+      .json()
+      .data.filter((entry: {action: string}) => entry.action.startsWith('auth.'))
+      .map((entry: {action: string; result: string}) => `${entry.action}:${entry.result}`);
+    expect(reasons).to.include.members([
+      'auth.enroll-mfa:ok',
+      'auth.verify-mfa:failed',
+      'auth.verify-mfa:ok',
+      'auth.login:failed',
+    ]);
   });
 
   it('shows the secret and the URI in table mode too (the QR code only on a terminal)', async () => {
     await createUser(t, 'ana@example.com', 'viewer');
     expect((await login(t, 'ana@example.com')).exitCode).to.equal(0);
     const run = await ok(t, 'auth:mfa:enroll');
-    expect(run.stdout).to.match(/^secret\s+[A-Z2-7]{32}$/m).and.match(/^uri\s+otpauth:\/\/totp\//m);
+    expect(run.stdout)
+      .to.match(/^secret\s+[A-Z2-7]{32}$/m)
+      .and.match(/^uri\s+otpauth:\/\/totp\//m);
     expect(run.stderr).to.include('auth:mfa:verify CODE');
     // Enrolling again replaces the pending secret.
     const again = (await ok(t, 'auth:mfa:enroll', '--json')).json().data.secret;
@@ -108,7 +125,12 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
   it('turns off with confirmation and a current code; an administrator can turn it off for someone else', async () => {
     const secret = await enrolled();
     const unconfirmed = await t.cli('auth:mfa:disable', codeFor(secret, 1), '--json');
-    expectFailure(unconfirmed, 2, 'CONFIRMATION_REQUIRED', 'Not confirmed: Turn off two-factor sign-in for ana@example.com');
+    expectFailure(
+      unconfirmed,
+      2,
+      'CONFIRMATION_REQUIRED',
+      'Not confirmed: Turn off two-factor sign-in for ana@example.com',
+    );
     const noCode = await t.cli('auth:mfa:disable', '--confirm', '--json');
     expectFailure(noCode, 4, 'MFA_CODE_REQUIRED');
     expectFailure(await t.cli('auth:mfa:disable', wrongCode(secret), '--confirm', '--json'), 4, 'MFA_CODE_INVALID');
@@ -124,7 +146,11 @@ describeEachEngine('two-factor sign-in: auth:mfa, auth:mfa:enroll, auth:mfa:veri
     await ok(t, 'auth:logout');
     await createUser(t, 'bo@example.com', 'viewer');
     expect((await login(t, 'bo@example.com')).exitCode).to.equal(0);
-    expectFailure(await t.cli('auth:mfa:disable', '--user', 'ana@example.com', '--confirm', '--json'), 4, 'PERMISSION_DENIED');
+    expectFailure(
+      await t.cli('auth:mfa:disable', '--user', 'ana@example.com', '--confirm', '--json'),
+      4,
+      'PERMISSION_DENIED',
+    );
     await ok(t, 'auth:logout');
     const admin = await ok(t, 'auth:mfa:disable', '--user', 'ana@example.com', '--confirm', '--json');
     expect(admin.json().data).to.include({email: 'ana@example.com', mfa: 'off'});

@@ -2,14 +2,31 @@ import {readFile, readdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {PASSWORD, runCli, runWithStdin, sql, type ChildRun, type CliRun, type EngineFixture} from '@systemprompt/testing';
+import {
+  PASSWORD,
+  runCli,
+  runWithStdin,
+  sql,
+  type ChildRun,
+  type CliRun,
+  type EngineFixture,
+} from '@systemprompt/testing';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 // Shared with every package's tests: the app's bin, stdin-fed runs, the local operator, SQL.
 export {APP_BIN as BIN, PASSWORD, asLocalOperator, ok, runWithStdin, sql, type ChildRun} from '@systemprompt/testing';
 
-export async function createUser(t: EngineFixture, email: string, role: string | undefined, password = PASSWORD): Promise<string> {
-  const run = await runWithStdin(t, ['users:create', '--email', email, ...(role ? ['--role', role] : []), '--password-stdin', '--json'], password);
+export async function createUser(
+  t: EngineFixture,
+  email: string,
+  role: string | undefined,
+  password = PASSWORD,
+): Promise<string> {
+  const run = await runWithStdin(
+    t,
+    ['users:create', '--email', email, ...(role ? ['--role', role] : []), '--password-stdin', '--json'],
+    password,
+  );
   expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
   return run.json().data.id as string;
 }
@@ -20,7 +37,11 @@ export function login(t: EngineFixture, email: string, password = PASSWORD, ...e
 
 /** A command in this process with extra environment (`undefined` removes a variable), e.g. local trust off. */
 export function cliWith(t: EngineFixture, env: Record<string, string | undefined>, ...args: string[]): Promise<CliRun> {
-  return runCli(args, {root, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, ...env}});
+  return runCli(args, {
+    root,
+    home: t.home.path,
+    env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, ...env},
+  });
 }
 
 /** Every file under a directory whose bytes contain `text`. */
@@ -40,7 +61,15 @@ export async function databaseDump(t: EngineFixture, tables: readonly string[]):
   return parts.join('\n');
 }
 
-export const ALL_TABLES = ['users', 'users_sessions', 'users_audit', 'auth_login_attempts', 'auth_signing_keys', 'auth_mfa', 'auth_providers'] as const;
+export const ALL_TABLES = [
+  'users',
+  'users_sessions',
+  'users_audit',
+  'auth_login_attempts',
+  'auth_signing_keys',
+  'auth_mfa',
+  'auth_providers',
+] as const;
 
 /** The permission bits of a file (e.g. 0o600). */
 export async function modeOf(file: string): Promise<number> {

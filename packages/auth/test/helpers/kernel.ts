@@ -9,7 +9,11 @@ export async function withAuthService<T>(t: EngineFixture, body: (auth: AuthApi)
   const config = await loadCliConfig(root);
   const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: t.home.path});
   const modules = await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache);
-  const kernel = new Kernel({modules, paths, configValues: (record) => (record.name === 'database' && t.database.url ? {url: t.database.url} : {})});
+  const kernel = new Kernel({
+    modules,
+    paths,
+    configValues: (record) => (record.name === 'database' && t.database.url ? {url: t.database.url} : {}),
+  });
   try {
     await kernel.boot(['auth']);
     return await body(kernel.service<AuthApi>('auth'));

@@ -41,14 +41,24 @@ export interface CommandRow {
   plugin: string;
 }
 
-const firstSentence = (text: string | undefined) => (text ?? '').split('\n').map((line) => line.trim()).find(Boolean) ?? '';
+const firstSentence = (text: string | undefined) =>
+  (text ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .find(Boolean) ?? '';
 
 /** oclif texts are templates (`<%= config.bin %> <%= command.id %>`); show them as typed. */
 export const renderTemplate = (text: string, bin: string, id: string): string =>
   text.replace(/<%=\s*config\.bin\s*%>/g, bin).replace(/<%=\s*command\.id\s*%>/g, id);
 
 export function renderExample(example: Command.Example, bin: string, id: string): string {
-  return renderTemplate(typeof example === 'string' ? example : `${example.command}${example.description ? `  # ${example.description}` : ''}`, bin, id);
+  return renderTemplate(
+    typeof example === 'string'
+      ? example
+      : `${example.command}${example.description ? `  # ${example.description}` : ''}`,
+    bin,
+    id,
+  );
 }
 
 function describe(command: Command.Loadable, config: Config): CommandInfo {
@@ -74,8 +84,9 @@ function describe(command: Command.Loadable, config: Config): CommandInfo {
     required: Boolean(arg.required),
     ...(arg.options ? {options: [...arg.options]} : {}),
   }));
-  const examples = (Array.isArray(command.examples) ? command.examples : command.examples ? [command.examples] : []).map((example) =>
-    renderExample(example as Command.Example, config.bin, command.id));
+  const examples = (
+    Array.isArray(command.examples) ? command.examples : command.examples ? [command.examples] : []
+  ).map((example) => renderExample(example, config.bin, command.id));
   return {
     id: command.id,
     topic: command.id.includes(':') ? command.id.slice(0, command.id.indexOf(':')) : command.id,

@@ -12,8 +12,13 @@ export function requestedCommand(command: string | undefined, argv: readonly str
  * cli:help's data: the command asked about (`commandId` is the id oclif found it under, which is the
  * alias when it was asked for by one), the commands of a topic, or every command when none was asked for.
  */
-export function helpData(infos: CommandInfo[], requested: string, commandId: string | undefined): CommandInfo | CommandInfo[] {
+export function helpData(
+  infos: CommandInfo[],
+  requested: string,
+  commandId: string | undefined,
+): CommandInfo | CommandInfo[] {
   if (!requested) return infos;
-  if (commandId !== undefined) return infos.find((info) => info.id === commandId || info.aliases.includes(requested)) ?? infos;
+  if (commandId !== undefined)
+    return infos.find((info) => info.id === commandId || info.aliases.includes(requested)) ?? infos;
   return infos.filter((info) => info.id.startsWith(`${requested}:`));
 }

@@ -13,7 +13,11 @@ export const COMMAND_LIST_SPEC = {
 export const COMMAND_LIST_COLUMNS = ['id', 'summary', 'aliases'] as const;
 
 /** One page of cli:list: the commands of one topic (a topic is matched with its subtopics), or all. */
-export function listCommands(rows: readonly CommandRow[], topic: string | undefined, query: ListQuery): ListResult<CommandRow> {
+export function listCommands(
+  rows: readonly CommandRow[],
+  topic: string | undefined,
+  query: ListQuery,
+): ListResult<CommandRow> {
   const inTopic = rows.filter((row) => !topic || row.id === topic || row.id.startsWith(`${topic}:`));
   return applyListQuery(inTopic, query, {searchable: COMMAND_LIST_SPEC.searchable});
 }

@@ -24,7 +24,10 @@ function errorCodesSection(rows: readonly ErrorCodeRow[]): string[] {
     '| Code | Exit | Meaning | Hint | Package |',
     '| --- | --- | --- | --- | --- |',
   ];
-  for (const row of rows) out.push(`| \`${row.code}\` | ${row.exitCode} | ${escapeCell(row.meaning)} | ${escapeCell(row.hint ?? '')} | ${row.package} |`);
+  for (const row of rows)
+    out.push(
+      `| \`${row.code}\` | ${row.exitCode} | ${escapeCell(row.meaning)} | ${escapeCell(row.hint ?? '')} | ${row.package} |`,
+    );
   return out;
 }
 
@@ -32,7 +35,11 @@ function errorCodesSection(rows: readonly ErrorCodeRow[]): string[] {
  * The command reference as Markdown: one section per topic, every flag, argument and example, then
  * the error codes of the installed packages.
  */
-export function renderMarkdownReference(commands: readonly CommandInfo[], bin: string, errorCodes: readonly ErrorCodeRow[] = []): string {
+export function renderMarkdownReference(
+  commands: readonly CommandInfo[],
+  bin: string,
+  errorCodes: readonly ErrorCodeRow[] = [],
+): string {
   const topics = new Map<string, CommandInfo[]>();
   for (const command of commands) topics.set(command.topic, [...(topics.get(command.topic) ?? []), command]);
   const out: string[] = [`# ${bin} command reference`, '', `${commands.length} commands in ${topics.size} topics.`, ''];
@@ -41,18 +48,33 @@ export function renderMarkdownReference(commands: readonly CommandInfo[], bin: s
   for (const [topic, list] of [...topics.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     out.push('', `## ${topic}`);
     for (const command of list) {
-      out.push('', `### \`${command.id}\``, '', command.description || command.summary, '', '```', usage(bin, command), '```');
-      if (command.aliases.length > 0) out.push('', `Aliases: ${command.aliases.map((alias) => `\`${alias}\``).join(', ')}`);
+      out.push(
+        '',
+        `### \`${command.id}\``,
+        '',
+        command.description || command.summary,
+        '',
+        '```',
+        usage(bin, command),
+        '```',
+      );
+      if (command.aliases.length > 0)
+        out.push('', `Aliases: ${command.aliases.map((alias) => `\`${alias}\``).join(', ')}`);
       if (command.deprecated) out.push('', '**Deprecated.**');
       if (command.args.length > 0) {
         out.push('', '| Argument | Required | Description |', '| --- | --- | --- |');
-        for (const arg of command.args) out.push(`| \`${arg.name.toUpperCase()}\` | ${arg.required ? 'yes' : 'no'} | ${escapeCell(arg.description)} |`);
+        for (const arg of command.args)
+          out.push(
+            `| \`${arg.name.toUpperCase()}\` | ${arg.required ? 'yes' : 'no'} | ${escapeCell(arg.description)} |`,
+          );
       }
       if (command.flags.length > 0) {
         out.push('', '| Flag | Description | Default |', '| --- | --- | --- |');
         for (const flag of command.flags) {
           const notes = `${escapeCell(flag.description)}${flag.required ? ' (required)' : ''}${flag.multiple ? ' (repeatable)' : ''}`;
-          out.push(`| \`${escapeCell(flagName(flag))}\` | ${notes} | ${flag.default === undefined ? '' : `\`${escapeCell(String(flag.default))}\``} |`);
+          out.push(
+            `| \`${escapeCell(flagName(flag))}\` | ${notes} | ${flag.default === undefined ? '' : `\`${escapeCell(String(flag.default))}\``} |`,
+          );
         }
       }
       if (command.examples.length > 0) out.push('', 'Examples:', '', '```sh', ...command.examples, '```');

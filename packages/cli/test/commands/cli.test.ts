@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {createTempHome, runCli, type TempHome} from '@systemprompt/testing';
+import {createTempHome, expectFailure, runCli, type TempHome} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -58,10 +58,14 @@ describe('cli commands', () => {
     it('rejects an unknown sort field and a malformed filter with exit 2', async () => {
       const sort = await cli('cli:list', '--sort', 'nope');
       expect(sort.exitCode).to.equal(2);
-      expect(sort.stderr).to.match(/^--sort nope: unknown field\nHint: Use one of: id, topic, summary, aliases, plugin\.\n$/);
+      expect(sort.stderr).to.match(
+        /^--sort nope: unknown field\nHint: Use one of: id, topic, summary, aliases, plugin\.\n$/,
+      );
       const filter = await cli('cli:list', '--filter', 'topic');
       expect(filter.exitCode).to.equal(2);
       expect(filter.stderr).to.match(/^--filter topic: expected FIELD=VALUE\n/);
+      expectFailure(await cli('cli:list', '--sort', 'nope', '--json'), 2, 'LIST_FIELD_UNKNOWN');
+      expectFailure(await cli('cli:list', '--filter', 'topic', '--json'), 2, 'LIST_FILTER_INVALID');
     });
   });
 
@@ -78,7 +82,12 @@ describe('cli commands', () => {
       const {data} = (await cli('cli:help', 'cli:docs', '--json')).json();
       expect(data.id).to.equal('cli:docs');
       expect(data.examples[0]).to.equal('systemprompt cli:docs --output docs/commands.md');
-      expect(data.flags.map((flag: {name: string}) => flag.name)).to.include.members(['topic', 'json', 'format', 'output']);
+      expect(data.flags.map((flag: {name: string}) => flag.name)).to.include.members([
+        'topic',
+        'json',
+        'format',
+        'output',
+      ]);
     });
 
     it('prints the overview without an argument', async () => {
@@ -90,7 +99,10 @@ describe('cli commands', () => {
     it('exits 3 for an unknown command', async () => {
       const run = await cli('cli:help', 'users:fly');
       expect(run.exitCode).to.equal(3);
-      expect(run.stderr).to.equal('Unknown command: users:fly\nHint: Run "systemprompt cli:list --search fly" to find it.\n');
+      expect(run.stderr).to.equal(
+        'Unknown command: users:fly\nHint: Run "systemprompt cli:list --search fly" to find it.\n',
+      );
+      expectFailure(await cli('cli:help', 'users:fly', '--json'), 3, 'COMMAND_NOT_FOUND');
     });
   });
 
@@ -112,7 +124,11 @@ describe('cli commands', () => {
     it('gives the reference as data with --json, limited by --topic', async () => {
       const {data} = (await cli('cli:docs', '--topic', 'cli', '--json')).json();
       expect(data.bin).to.equal('systemprompt');
-      expect(data.commands.map((command: {id: string}) => command.id)).to.deep.equal(['cli:docs', 'cli:help', 'cli:list']);
+      expect(data.commands.map((command: {id: string}) => command.id)).to.deep.equal([
+        'cli:docs',
+        'cli:help',
+        'cli:list',
+      ]);
       for (const command of data.commands) {
         expect(command.summary, command.id).to.not.be.empty;
         expect(command.examples, command.id).to.not.be.empty;

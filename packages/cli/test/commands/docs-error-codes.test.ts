@@ -27,8 +27,12 @@ describe('cli:docs error codes', () => {
     expect(markdown).to.include('\n- [Error codes](#error-codes)\n');
     const section = markdown.slice(markdown.indexOf('\n## Error codes\n'));
     expect(section).to.include('| Code | Exit | Meaning | Hint | Package |');
-    expect(section).to.include('| `COMMAND_NOT_FOUND` | 3 | No command has that id. | Find it with cli:list --search WORD. | @systemprompt/cli |');
-    expect(section).to.include("| `INVALID_USAGE` | 2 | The command line does not parse: an unknown flag, a missing argument or a wrong value. | See the command's --help. | @systemprompt/core |");
+    expect(section).to.include(
+      '| `COMMAND_NOT_FOUND` | 3 | No command has that id. | Find it with cli:list --search WORD. | @systemprompt/cli |',
+    );
+    expect(section).to.include(
+      "| `INVALID_USAGE` | 2 | The command line does not parse: an unknown flag, a missing argument or a wrong value. | See the command's --help. | @systemprompt/core |",
+    );
     // Sorted by code.
     const codes = [...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((match) => match[1]!);
     expect(codes).to.deep.equal([...codes].sort());
@@ -40,8 +44,19 @@ describe('cli:docs error codes', () => {
     expect(run.exitCode, run.stderr).to.equal(0);
     const {data, warnings} = run.json();
     expect(warnings).to.equal(undefined);
-    expect(data.errorCodes).to.deep.include({code: 'COMMAND_NOT_FOUND', exitCode: 3, meaning: 'No command has that id.', hint: 'Find it with cli:list --search WORD.', package: '@systemprompt/cli'});
-    expect(data.errorCodes).to.deep.include({code: 'NOT_FOUND', exitCode: 3, meaning: 'The named thing does not exist.', package: '@systemprompt/core'});
+    expect(data.errorCodes).to.deep.include({
+      code: 'COMMAND_NOT_FOUND',
+      exitCode: 3,
+      meaning: 'No command has that id.',
+      hint: 'Find it with cli:list --search WORD.',
+      package: '@systemprompt/cli',
+    });
+    expect(data.errorCodes).to.deep.include({
+      code: 'NOT_FOUND',
+      exitCode: 3,
+      meaning: 'The named thing does not exist.',
+      package: '@systemprompt/core',
+    });
     for (const row of data.errorCodes) expect(row.exitCode, row.code).to.be.within(1, 6);
   });
 
@@ -50,14 +65,23 @@ describe('cli:docs error codes', () => {
       const {rows, warnings} = await installedErrorCodes(await Config.load({root: fixture('acme-errors')}));
       expect(warnings).to.deep.equal([]);
       expect(rows.filter((row) => row.package === 'acme-errors')).to.deep.equal([
-        {code: 'NOTE_NOT_FOUND', exitCode: 3, meaning: 'No note has that id.', hint: 'See notes:list | grep ID.', package: 'acme-errors'},
+        {
+          code: 'NOTE_NOT_FOUND',
+          exitCode: 3,
+          meaning: 'No note has that id.',
+          hint: 'See notes:list | grep ID.',
+          package: 'acme-errors',
+        },
         {code: 'NOTE_TOO_LONG', exitCode: 2, meaning: 'A note has at most 1000 characters.', package: 'acme-errors'},
       ]);
       expect(rows.some((row) => row.package === '@systemprompt/core')).to.equal(true);
     });
 
     it('leaves out the packages not asked for, but never core', async () => {
-      const {rows} = await installedErrorCodes(await Config.load({root: fixture('acme-errors')}), new Set(['@systemprompt/cli']));
+      const {rows} = await installedErrorCodes(
+        await Config.load({root: fixture('acme-errors')}),
+        new Set(['@systemprompt/cli']),
+      );
       expect(new Set(rows.map((row) => row.package))).to.deep.equal(new Set(['@systemprompt/core']));
     });
 
@@ -71,7 +95,15 @@ describe('cli:docs error codes', () => {
   });
 
   it('renders a hint with a pipe as one table cell', () => {
-    const markdown = renderMarkdownReference([], 'systemprompt', [{code: 'NOTE_NOT_FOUND', exitCode: 3, meaning: 'No note.', hint: 'See notes:list | grep ID.', package: 'acme-errors'}]);
+    const markdown = renderMarkdownReference([], 'systemprompt', [
+      {
+        code: 'NOTE_NOT_FOUND',
+        exitCode: 3,
+        meaning: 'No note.',
+        hint: 'See notes:list | grep ID.',
+        package: 'acme-errors',
+      },
+    ]);
     expect(markdown).to.include('| `NOTE_NOT_FOUND` | 3 | No note. | See notes:list \\| grep ID. | acme-errors |');
   });
 });

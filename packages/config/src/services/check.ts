@@ -8,7 +8,12 @@ export interface Problem {
 }
 
 /** Each module's configuration, as these layers make it, checked against its schema. */
-export async function problemsIn(catalog: SchemaCatalog, inputs: ConfigLayerInputs, secrets: SecretBox | undefined, modules: Iterable<string> = catalog.modules.keys()): Promise<Problem[]> {
+export async function problemsIn(
+  catalog: SchemaCatalog,
+  inputs: ConfigLayerInputs,
+  secrets: SecretBox | undefined,
+  modules: Iterable<string> = catalog.modules.keys(),
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const module of modules) {
     const entry = catalog.schemaOf(module);

@@ -1,7 +1,14 @@
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import type {AccessProvider, Actor, OclifCommand} from '@systemprompt/core';
-import {ExitCode, LOCAL_ADMIN, LOCAL_ONLY_ACCESS, SystemPromptCommand, SystemPromptError, toSystemPromptError} from '@systemprompt/core';
+import {
+  ExitCode,
+  LOCAL_ADMIN,
+  LOCAL_ONLY_ACCESS,
+  SystemPromptCommand,
+  SystemPromptError,
+  toSystemPromptError,
+} from '@systemprompt/core';
 import {ENV_FILE, SecretBox, layerModuleConfig, readConfigLayers} from '@systemprompt/core/config';
 import {Provider} from '../entities.js';
 import type {ConfigModuleApi} from '../index.js';
@@ -57,7 +64,10 @@ export abstract class ConfigCommand<T extends typeof OclifCommand> extends Syste
       if (failure.exitCode === ExitCode.PermissionDenied) throw error;
       if (!(await this.localOperatorOnThisHost())) {
         throw new SystemPromptError(failure.message, {
-          code: failure.code, exitCode: failure.exitCode, details: failure.details, cause: error,
+          code: failure.code,
+          exitCode: failure.exitCode,
+          details: failure.details,
+          cause: error,
           hint: `${failure.hint ? `${failure.hint} ` : ''}Without the database, only the local operator may use this command (no session file, no SYSTEMPROMPT_API_KEY, auth.localTrust on): run it with SYSTEMPROMPT_AUTH_LOCAL_TRUST=true, or edit ${join(this.paths.config, ENV_FILE)} by hand.`,
         });
       }
@@ -82,7 +92,9 @@ export abstract class ConfigCommand<T extends typeof OclifCommand> extends Syste
       // Unset, the auth module turns it off for MySQL/MariaDB (a database other hosts share) and on
       // otherwise; a URL the database module cannot take names no shared database either.
       const database = catalog.modules.get('database');
-      const url = database ? (await layerModuleConfig('database', database.schema, layers, new SecretBox(this.paths.config))).values.url : undefined;
+      const url = database
+        ? (await layerModuleConfig('database', database.schema, layers, new SecretBox(this.paths.config))).values.url
+        : undefined;
       return !(typeof url === 'string' && /^\s*(mysql|mariadb):/i.test(url));
     } catch {
       return false;

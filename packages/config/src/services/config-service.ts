@@ -1,7 +1,24 @@
 import {readFile} from 'node:fs/promises';
-import {envVariableFor, invalidInput, type Actor, type ConfirmStep, type ListQuery, type ListResult} from '@systemprompt/core';
+import {
+  envVariableFor,
+  invalidInput,
+  type Actor,
+  type ConfirmStep,
+  type ListQuery,
+  type ListResult,
+} from '@systemprompt/core';
 import {WHOLE_LIST} from '@systemprompt/database';
-import {SECRET_MASK, flatten, getPath, isEncrypted, layerModuleConfig, readConfigLayers, setPath, type ConfigLayerInputs, type ConfigSource} from '@systemprompt/core/config';
+import {
+  SECRET_MASK,
+  flatten,
+  getPath,
+  isEncrypted,
+  layerModuleConfig,
+  readConfigLayers,
+  setPath,
+  type ConfigLayerInputs,
+  type ConfigSource,
+} from '@systemprompt/core/config';
 import type {ConfigModuleApi} from '../index.js';
 import {problemsIn, type Problem} from './check.js';
 import type {Change, ChangeAction, RuntimeState} from './config-store.js';
@@ -44,22 +61,26 @@ type Nested = Record<string, Record<string, unknown>>;
 /** Runtime state (module → dot path → value) as the nested objects the layers take. */
 function nest(state: RuntimeState): Nested {
   const nested: Nested = {};
-  for (const [module, entries] of Object.entries(state)) for (const [key, value] of Object.entries(entries)) setPath((nested[module] ??= {}), key, value);
+  for (const [module, entries] of Object.entries(state))
+    for (const [key, value] of Object.entries(entries)) setPath((nested[module] ??= {}), key, value);
   return nested;
 }
 
 /** config:set, rollback and import refuse a host-only setting: the runtime layer is shared by every host. */
 export function hostOnlyRefusal(spec: SettingSpec): Error {
   const variable = envVariableFor(spec.module, spec.path.split('.')[0]!);
-  return invalidInput(`${spec.key} is a host-only setting: it comes only from this host's config.yaml, environment or env file, never from runtime settings (a database other hosts share)`, {
-    code: 'CONFIG_HOST_ONLY',
-    details: {key: spec.key},
-    hint: `Set it on this host with config:env:set ${variable} VALUE, or in config.yaml (${spec.module}: {${spec.path}: ...}).`,
-  });
+  return invalidInput(
+    `${spec.key} is a host-only setting: it comes only from this host's config.yaml, environment or env file, never from runtime settings (a database other hosts share)`,
+    {
+      code: 'CONFIG_HOST_ONLY',
+      details: {key: spec.key},
+      hint: `Set it on this host with config:env:set ${variable} VALUE, or in config.yaml (${spec.module}: {${spec.path}: ...}).`,
+    },
+  );
 }
 
 const typeName = (spec: SettingSpec) => {
-  const type = Array.isArray(spec.property.type) ? spec.property.type.join('|') : spec.property.type ?? 'any';
+  const type = Array.isArray(spec.property.type) ? spec.property.type.join('|') : (spec.property.type ?? 'any');
   return spec.property.enum ? `${type} (${spec.property.enum.join('|')})` : type;
 };
 
@@ -87,7 +108,10 @@ export class ConfigService {
   }
 
   /** A module's values and where each came from, over the given runtime state; defaults filled in. */
-  private async effective(module: string, runtime: RuntimeState): Promise<{values: Record<string, unknown>; sources: Record<string, ConfigSource | 'unset'>}> {
+  private async effective(
+    module: string,
+    runtime: RuntimeState,
+  ): Promise<{values: Record<string, unknown>; sources: Record<string, ConfigSource | 'unset'>}> {
     const {schema} = this.catalog.schemaOf(module);
     const layered = await layerModuleConfig(module, schema, await this.inputs(runtime), this.api.secrets);
     const sources: Record<string, ConfigSource | 'unset'> = {};
@@ -125,7 +149,8 @@ export class ConfigService {
     const all: Record<string, unknown> = {};
     for (const module of modules) {
       const {values} = await this.effective(module, runtime);
-      for (const spec of this.catalog.settings(module)) setPath(all, spec.key, this.show(spec, getPath(values, spec.path)));
+      for (const spec of this.catalog.settings(module))
+        setPath(all, spec.key, this.show(spec, getPath(values, spec.path)));
     }
     return {key: key ?? '', value: key ? all[key] : all};
   }
@@ -137,7 +162,14 @@ export class ConfigService {
     for (const module of [...this.catalog.modules.keys()].sort()) {
       const {values, sources} = await this.effective(module, runtime);
       for (const spec of this.catalog.settings(module)) {
-        rows.push({key: spec.key, value: this.show(spec, getPath(values, spec.path)), source: sources[spec.path]!, type: typeName(spec), secret: spec.secret, description: spec.property.description ?? ''});
+        rows.push({
+          key: spec.key,
+          value: this.show(spec, getPath(values, spec.path)),
+          source: sources[spec.path]!,
+          type: typeName(spec),
+          secret: spec.secret,
+          description: spec.property.description ?? '',
+        });
       }
     }
     return rows;
@@ -147,10 +179,15 @@ export class ConfigService {
   private async check(modules: Iterable<string>, runtime: RuntimeState): Promise<void> {
     const problems = await this.problemsWith(modules, runtime);
     if (problems.length === 0) return;
-    throw invalidInput(problems.length === 1 ? problems[0]!.problem : `${problems.length} configuration problems: ${problems.map((problem) => problem.problem).join('; ')}`, {
-      code: 'CONFIG_INVALID',
-      details: {problems},
-    });
+    throw invalidInput(
+      problems.length === 1
+        ? problems[0]!.problem
+        : `${problems.length} configuration problems: ${problems.map((problem) => problem.problem).join('; ')}`,
+      {
+        code: 'CONFIG_INVALID',
+        details: {problems},
+      },
+    );
   }
 
   private async problemsWith(modules: Iterable<string>, runtime: RuntimeState): Promise<Problem[]> {
@@ -165,7 +202,16 @@ export class ConfigService {
    * Applies runtime changes after checking the modules they touch; returns what changed. A caller's
    * `confirm` runs once everything is checked and something would change, right before the write.
    */
-  private async change(actor: Actor, changes: Change[], action: ChangeAction, options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined; question?: (rows: ChangeRow[]) => string}): Promise<ChangeResult> {
+  private async change(
+    actor: Actor,
+    changes: Change[],
+    action: ChangeAction,
+    options: {
+      dryRun?: boolean | undefined;
+      confirm?: ConfirmStep | undefined;
+      question?: (rows: ChangeRow[]) => string;
+    },
+  ): Promise<ChangeResult> {
     const dryRun = Boolean(options.dryRun);
     const current = await this.api.store.current();
     const candidate: RuntimeState = structuredClone(current);
@@ -177,31 +223,61 @@ export class ConfigService {
     const rows: ChangeRow[] = [];
     const effective = new Map<string, {before: Record<string, unknown>; after: Record<string, unknown>}>();
     for (const change of changes) {
-      if (JSON.stringify(current[change.module]?.[change.key]) === JSON.stringify(candidate[change.module]?.[change.key])) continue;
-      if (!effective.has(change.module)) effective.set(change.module, {before: (await this.effective(change.module, current)).values, after: (await this.effective(change.module, candidate)).values});
+      if (
+        JSON.stringify(current[change.module]?.[change.key]) === JSON.stringify(candidate[change.module]?.[change.key])
+      )
+        continue;
+      if (!effective.has(change.module))
+        effective.set(change.module, {
+          before: (await this.effective(change.module, current)).values,
+          after: (await this.effective(change.module, candidate)).values,
+        });
       const spec = this.catalog.setting(`${change.module}.${change.key}`);
       const {before, after} = effective.get(change.module)!;
-      rows.push({key: spec.key, before: this.show(spec, getPath(before, spec.path)), after: this.show(spec, getPath(after, spec.path))});
+      rows.push({
+        key: spec.key,
+        before: this.show(spec, getPath(before, spec.path)),
+        after: this.show(spec, getPath(after, spec.path)),
+      });
     }
     rows.sort((a, b) => a.key.localeCompare(b.key));
     if (dryRun || rows.length === 0) return {version: await this.api.store.version(), dryRun, changes: rows};
-    if (options.confirm) await options.confirm(options.question?.(rows) ?? `Change ${rows.length} setting${rows.length === 1 ? '' : 's'}?`);
+    if (options.confirm)
+      await options.confirm(
+        options.question?.(rows) ?? `Change ${rows.length} setting${rows.length === 1 ? '' : 's'}?`,
+      );
     const version = await this.api.store.apply(changes, action, actor.label);
     const keys = rows.map((row) => row.key);
     const security = keys.some((key) => this.catalog.setting(key).security);
     // Values as shown (secrets masked), so the audit log never holds a secret.
-    await this.guard.record(actor, {action: `config.${action}`, target: keys.length === 1 ? keys[0]! : `${keys.length} settings`, result: 'ok', permission: security ? SECURITY : WRITE, details: {version, changes: rows}});
+    await this.guard.record(actor, {
+      action: `config.${action}`,
+      target: keys.length === 1 ? keys[0]! : `${keys.length} settings`,
+      result: 'ok',
+      permission: security ? SECURITY : WRITE,
+      details: {version, changes: rows},
+    });
     await this.api.events.emit('config.changed', {action, keys, version});
     return {version, dryRun, changes: rows};
   }
 
-  async set(actor: Actor, key: string, raw: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
+  async set(
+    actor: Actor,
+    key: string,
+    raw: string,
+    options: {dryRun?: boolean | undefined} = {},
+  ): Promise<ChangeResult> {
     await this.guard.authorize(actor, WRITE, 'config.set', key);
     const spec = this.catalog.setting(key);
     await this.authorizeSecurity(actor, [spec], 'config.set');
     if (spec.hostOnly) throw hostOnlyRefusal(spec);
     const value = parseSettingValue(spec, raw);
-    return this.change(actor, [{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}], 'set', options);
+    return this.change(
+      actor,
+      [{module: spec.module, key: spec.path, value: await this.storedValue(spec, value)}],
+      'set',
+      options,
+    );
   }
 
   /**
@@ -211,7 +287,13 @@ export class ConfigService {
   async removeModule(actor: Actor, module: string): Promise<{values: number; history: number}> {
     await this.guard.authorize(actor, WRITE, 'config.remove-module', module);
     const removed = await this.api.store.forget(module);
-    await this.guard.record(actor, {action: 'config.remove-module', target: module, result: 'ok', permission: WRITE, details: removed});
+    await this.guard.record(actor, {
+      action: 'config.remove-module',
+      target: module,
+      result: 'ok',
+      permission: WRITE,
+      details: removed,
+    });
     return removed;
   }
 
@@ -227,11 +309,16 @@ export class ConfigService {
    * The configured values (file, environment and runtime; with `includeDefaults`, all) as `{module: {...}}`.
    * Host-only settings stay out: they belong to this host, and config:import could not take them.
    */
-  async exportValues(actor: Actor, options: {includeSecrets: boolean; includeDefaults: boolean; module?: string | undefined}): Promise<Nested> {
+  async exportValues(
+    actor: Actor,
+    options: {includeSecrets: boolean; includeDefaults: boolean; module?: string | undefined},
+  ): Promise<Nested> {
     await this.guard.authorize(actor, options.includeSecrets ? SECRETS : READ, 'config.export', options.module ?? null);
     const runtime = await this.api.store.current();
     const out: Nested = {};
-    const modules = options.module ? [this.catalog.schemaOf(options.module).module] : [...this.catalog.modules.keys()].sort();
+    const modules = options.module
+      ? [this.catalog.schemaOf(options.module).module]
+      : [...this.catalog.modules.keys()].sort();
     for (const module of modules) {
       const {values, sources} = await this.effective(module, runtime);
       for (const spec of this.catalog.settings(module)) {
@@ -242,7 +329,14 @@ export class ConfigService {
       }
     }
     // Secrets in clear left the database: that is worth a record even though nothing changed.
-    if (options.includeSecrets) await this.guard.record(actor, {action: 'config.export', target: options.module ?? null, result: 'ok', permission: SECRETS, details: {includeSecrets: true, modules: Object.keys(out)}});
+    if (options.includeSecrets)
+      await this.guard.record(actor, {
+        action: 'config.export',
+        target: options.module ?? null,
+        result: 'ok',
+        permission: SECRETS,
+        details: {includeSecrets: true, modules: Object.keys(out)},
+      });
     return out;
   }
 
@@ -259,10 +353,13 @@ export class ConfigService {
       const {parse} = await import('yaml');
       data = parse(text);
     } catch (error) {
-      throw invalidInput(`${file} is neither YAML nor JSON: ${(error as Error).message.split('\n')[0]}`, {code: 'CONFIG_FILE_INVALID'});
+      throw invalidInput(`${file} is neither YAML nor JSON: ${(error as Error).message.split('\n')[0]}`, {
+        code: 'CONFIG_FILE_INVALID',
+      });
     }
     if (data && typeof data === 'object' && 'ok' in data && 'data' in data) data = (data as {data: unknown}).data;
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidInput(`${file} must map module names to their settings`, {code: 'CONFIG_FILE_INVALID'});
+    if (!data || typeof data !== 'object' || Array.isArray(data))
+      throw invalidInput(`${file} must map module names to their settings`, {code: 'CONFIG_FILE_INVALID'});
     return data as Nested;
   }
 
@@ -272,7 +369,8 @@ export class ConfigService {
     for (const [module, values] of Object.entries(document)) {
       const specs = this.catalog.settings(this.catalog.schemaOf(module).module);
       for (const [path] of flatten(values ?? {})) {
-        if (!specs.some((spec) => path === spec.path || path.startsWith(`${spec.path}.`))) this.catalog.setting(`${module}.${path}`);
+        if (!specs.some((spec) => path === spec.path || path.startsWith(`${spec.path}.`)))
+          this.catalog.setting(`${module}.${path}`);
       }
       for (const spec of specs) {
         const value = getPath(values ?? {}, spec.path);
@@ -285,12 +383,19 @@ export class ConfigService {
   /** Sets every value of the file as a runtime setting, all or nothing; masked secrets are left as they are. */
   async importFile(actor: Actor, file: string, options: {dryRun?: boolean | undefined} = {}): Promise<ChangeResult> {
     await this.guard.authorize(actor, WRITE, 'config.import', file);
-    const entries = this.entriesOf(await this.readValuesFile(file)).filter(({spec, value}) => !(spec.secret && value === SECRET_MASK));
-    await this.authorizeSecurity(actor, entries.map(({spec}) => spec), 'config.import');
+    const entries = this.entriesOf(await this.readValuesFile(file)).filter(
+      ({spec, value}) => !(spec.secret && value === SECRET_MASK),
+    );
+    await this.authorizeSecurity(
+      actor,
+      entries.map(({spec}) => spec),
+      'config.import',
+    );
     const hostOnly = entries.find(({spec}) => spec.hostOnly);
     if (hostOnly) throw hostOnlyRefusal(hostOnly.spec);
     const changes: Change[] = [];
-    for (const {spec, value} of entries) changes.push({module: spec.module, key: spec.path, value: await this.storedValue(spec, value)});
+    for (const {spec, value} of entries)
+      changes.push({module: spec.module, key: spec.path, value: await this.storedValue(spec, value)});
     return this.change(actor, changes, 'import', options);
   }
 
@@ -303,9 +408,12 @@ export class ConfigService {
         if (runtime) values = (await this.effective(module, runtime)).values;
         else {
           values = structuredClone(document?.[module] ?? {});
-          for (const setting of this.catalog.settings(module)) if (getPath(values, setting.path) === undefined && setting.property.default !== undefined) setPath(values, setting.path, setting.property.default);
+          for (const setting of this.catalog.settings(module))
+            if (getPath(values, setting.path) === undefined && setting.property.default !== undefined)
+              setPath(values, setting.path, setting.property.default);
         }
-        for (const setting of this.catalog.settings(module)) flat.set(setting.key, this.show(setting, getPath(values, setting.path)));
+        for (const setting of this.catalog.settings(module))
+          flat.set(setting.key, this.show(setting, getPath(values, setting.path)));
       }
     };
     if (spec === 'current') await fill(await this.api.store.current());
@@ -321,7 +429,11 @@ export class ConfigService {
 
   private async stateAt(version: number): Promise<RuntimeState> {
     const latest = await this.api.store.version();
-    if (version > latest) throw invalidInput(`There is no version ${version}; the latest is ${latest}`, {code: 'CONFIG_VERSION_UNKNOWN', hint: 'See config:history.'});
+    if (version > latest)
+      throw invalidInput(`There is no version ${version}; the latest is ${latest}`, {
+        code: 'CONFIG_VERSION_UNKNOWN',
+        hint: 'See config:history.',
+      });
     return this.api.store.stateAt(version);
   }
 
@@ -341,7 +453,10 @@ export class ConfigService {
   async history(actor: Actor, key?: string, query: ListQuery = WHOLE_LIST): Promise<ListResult<HistoryRow>> {
     await this.guard.authorize(actor, READ, 'config.history', key ?? null);
     let filter: {module?: string; key?: string} = {};
-    if (key) filter = key.includes('.') ? {module: this.catalog.setting(key).module, key: this.catalog.setting(key).path} : {module: this.catalog.schemaOf(key).module};
+    if (key)
+      filter = key.includes('.')
+        ? {module: this.catalog.setting(key).module, key: this.catalog.setting(key).path}
+        : {module: this.catalog.schemaOf(key).module};
     const page = await this.api.store.history(filter, query);
     const show = (module: string, path: string, json: string | null) => {
       if (json === null) return null;
@@ -349,7 +464,18 @@ export class ConfigService {
       const secret = this.catalog.settings(module).find((spec) => spec.path === path)?.secret ?? isEncrypted(value);
       return secret ? SECRET_MASK : value;
     };
-    return {...page, items: page.items.map((row) => ({version: row.id, key: `${row.module}.${row.key}`, before: show(row.module, row.key, row.oldValueJson), after: show(row.module, row.key, row.newValueJson), action: row.action, actor: row.actor, changedAt: row.changedAt}))};
+    return {
+      ...page,
+      items: page.items.map((row) => ({
+        version: row.id,
+        key: `${row.module}.${row.key}`,
+        before: show(row.module, row.key, row.oldValueJson),
+        after: show(row.module, row.key, row.newValueJson),
+        action: row.action,
+        actor: row.actor,
+        changedAt: row.changedAt,
+      })),
+    };
   }
 
   /**
@@ -357,7 +483,11 @@ export class ConfigService {
    * settings among the changes need config:security; bringing back a host-only value is refused.
    * `confirm` is asked after every check, when something would change.
    */
-  async rollback(actor: Actor, version: number, options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined} = {}): Promise<ChangeResult> {
+  async rollback(
+    actor: Actor,
+    version: number,
+    options: {dryRun?: boolean | undefined; confirm?: ConfirmStep | undefined} = {},
+  ): Promise<ChangeResult> {
     await this.guard.authorize(actor, WRITE, 'config.rollback', `version ${version}`);
     const target = await this.stateAt(version);
     const current = await this.api.store.current();
@@ -370,9 +500,16 @@ export class ConfigService {
       }
     }
     const specs = changes.map((change) => ({change, spec: this.catalog.setting(`${change.module}.${change.key}`)}));
-    await this.authorizeSecurity(actor, specs.map(({spec}) => spec), 'config.rollback');
+    await this.authorizeSecurity(
+      actor,
+      specs.map(({spec}) => spec),
+      'config.rollback',
+    );
     const hostOnly = specs.find(({change, spec}) => spec.hostOnly && change.value !== undefined);
     if (hostOnly) throw hostOnlyRefusal(hostOnly.spec);
-    return this.change(actor, changes, 'rollback', {...options, question: (rows) => `Change ${rows.length} setting${rows.length === 1 ? '' : 's'} back to version ${version}?`});
+    return this.change(actor, changes, 'rollback', {
+      ...options,
+      question: (rows) => `Change ${rows.length} setting${rows.length === 1 ? '' : 's'} back to version ${version}?`,
+    });
   }
 }

@@ -46,19 +46,25 @@ export class ConfigStore {
 
   async current(): Promise<RuntimeState> {
     const state: RuntimeState = {};
-    for (const row of await this.db.repository(ConfigValue).find()) (state[row.module] ??= {})[row.key] = parse(row.valueJson);
+    for (const row of await this.db.repository(ConfigValue).find())
+      (state[row.module] ??= {})[row.key] = parse(row.valueJson);
     return state;
   }
 
   async version(): Promise<number> {
-    const [row] = (await this.db.repository(ConfigHistory).find({order: {id: 'DESC'}, take: 1}));
+    const [row] = await this.db.repository(ConfigHistory).find({order: {id: 'DESC'}, take: 1});
     return row?.id ?? 0;
   }
 
   /** The runtime values as they were right after `version` (0: none). */
   async stateAt(version: number): Promise<RuntimeState> {
     const state: RuntimeState = {};
-    const rows = await this.db.repository(ConfigHistory).createQueryBuilder('h').where('h.id <= :version', {version}).orderBy('h.id', 'ASC').getMany();
+    const rows = await this.db
+      .repository(ConfigHistory)
+      .createQueryBuilder('h')
+      .where('h.id <= :version', {version})
+      .orderBy('h.id', 'ASC')
+      .getMany();
     for (const row of rows) {
       const value = parse(row.newValueJson);
       if (value === undefined) delete state[row.module]?.[row.key];
@@ -68,7 +74,10 @@ export class ConfigStore {
   }
 
   /** One page of the history of every setting, of a module's or of one setting, read in the database. */
-  async history(filter: {module?: string; key?: string} = {}, query: ListQuery = WHOLE_LIST): Promise<ListResult<ConfigHistoryRow>> {
+  async history(
+    filter: {module?: string; key?: string} = {},
+    query: ListQuery = WHOLE_LIST,
+  ): Promise<ListResult<ConfigHistoryRow>> {
     const builder = this.db.repository(ConfigHistory).createQueryBuilder('h');
     if (filter.module) builder.andWhere('h.module = :module', {module: filter.module});
     if (filter.key) builder.andWhere('h.key = :key', {key: filter.key});
@@ -94,8 +103,23 @@ export class ConfigStore {
         const after = json(change.value);
         if (before === after) continue;
         if (after === null) await values.delete({module: change.module, key: change.key});
-        else await values.save({module: change.module, key: change.key, valueJson: after, updatedAt: changedAt, updatedBy: actor});
-        const saved = await history.save({module: change.module, key: change.key, oldValueJson: before, newValueJson: after, action, actor, changedAt});
+        else
+          await values.save({
+            module: change.module,
+            key: change.key,
+            valueJson: after,
+            updatedAt: changedAt,
+            updatedBy: actor,
+          });
+        const saved = await history.save({
+          module: change.module,
+          key: change.key,
+          oldValueJson: before,
+          newValueJson: after,
+          action,
+          actor,
+          changedAt,
+        });
         last = saved.id;
       }
       return last;

@@ -20,10 +20,12 @@ const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN)$/;
 
 /** `database_url` and `SYSTEMPROMPT_DATABASE_URL` name the same variable. */
 export function envName(raw: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(raw.trim())) throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(raw.trim()))
+    throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
   const upper = raw.trim().toUpperCase();
   const name = upper.startsWith('SYSTEMPROMPT_') ? upper : `SYSTEMPROMPT_${upper}`;
-  if (!NAME.test(name) || name === 'SYSTEMPROMPT_') throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
+  if (!NAME.test(name) || name === 'SYSTEMPROMPT_')
+    throw invalidInput(`"${raw}" is not a SYSTEMPROMPT_* variable name`, {code: 'ENV_NAME_INVALID'});
   return name;
 }
 
@@ -53,15 +55,23 @@ export class EnvFile {
 
   /** Secrets masked; passwords in URLs hidden. */
   private shown(name: string, value: string): string {
-    if (this.variable(name)?.secret || SECRET_NAME.test(name)) return /:\/\//.test(value) ? value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, `$1${SECRET_MASK}@`) : SECRET_MASK;
+    if (this.variable(name)?.secret || SECRET_NAME.test(name))
+      return /:\/\//.test(value) ? value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, `$1${SECRET_MASK}@`) : SECRET_MASK;
     return value;
   }
 
   private entries(): EnvEntry[] {
-    return Object.entries(readEnvFile(this.configDirectory)).map(([name, value]) => {
-      const variable = this.variable(name);
-      return {name, value: this.shown(name, value), setting: variable ? `${variable.module}.${variable.key}` : null, overridden: process.env[name] !== undefined};
-    }).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.entries(readEnvFile(this.configDirectory))
+      .map(([name, value]) => {
+        const variable = this.variable(name);
+        return {
+          name,
+          value: this.shown(name, value),
+          setting: variable ? `${variable.module}.${variable.key}` : null,
+          overridden: process.env[name] !== undefined,
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async list(actor: Actor): Promise<EnvEntry[]> {
@@ -91,7 +101,9 @@ export class EnvFile {
     throw invalidInput(`${name} is not a setting of any installed module`, {
       code: 'ENV_NAME_UNKNOWN',
       details: {name, suggestion: suggestion ?? closest(name, names, Infinity) ?? null},
-      hint: suggestion ? `Did you mean ${suggestion}?` : `The closest is ${closest(name, names, Infinity) ?? 'none'}; the settings of the installed modules are ${names.join(', ')} (see config:list).`,
+      hint: suggestion
+        ? `Did you mean ${suggestion}?`
+        : `The closest is ${closest(name, names, Infinity) ?? 'none'}; the settings of the installed modules are ${names.join(', ')} (see config:list).`,
     });
   }
 
@@ -100,10 +112,16 @@ export class EnvFile {
     const layers = await readConfigLayers(this.configDirectory);
     const problems = async (env: Record<string, string | undefined>) =>
       // Runtime secrets are not decrypted here: only what this variable changes is judged.
-      (await problemsIn(this.catalog, {...layers, env, runtime: {}}, undefined, [variable.module])).map((problem) => problem.problem);
+      (await problemsIn(this.catalog, {...layers, env, runtime: {}}, undefined, [variable.module])).map(
+        (problem) => problem.problem,
+      );
     const before = new Set(await problems(layers.env));
     const after = (await problems({...layers.env, [variable.name]: value})).filter((problem) => !before.has(problem));
-    if (after.length > 0) throw invalidInput(after.join('; '), {code: 'ENV_VALUE_INVALID', details: {name: variable.name, problems: after}});
+    if (after.length > 0)
+      throw invalidInput(after.join('; '), {
+        code: 'ENV_VALUE_INVALID',
+        details: {name: variable.name, problems: after},
+      });
   }
 
   async set(actor: Actor, rawName: string, value: string): Promise<EnvEntry> {
@@ -121,7 +139,13 @@ export class EnvFile {
     await this.write(lines);
     const entry = this.entries().find((candidate) => candidate.name === name)!;
     // The value as shown (secrets masked): the audit log never holds a secret.
-    await this.access.record(actor, {action: 'config.env.set', target: name, result: 'ok', permission: variable.security ? SECURITY : WRITE, details: {setting: entry.setting, value: entry.value}});
+    await this.access.record(actor, {
+      action: 'config.env.set',
+      target: name,
+      result: 'ok',
+      permission: variable.security ? SECURITY : WRITE,
+      details: {setting: entry.setting, value: entry.value},
+    });
     return entry;
   }
 
@@ -135,7 +159,13 @@ export class EnvFile {
     const kept = lines.filter((line) => !new RegExp(`^\\s*(export\\s+)?${name}\\s*=`).test(line));
     if (kept.length === lines.length) throw notFound(`${name} is not in ${this.path}`, {code: 'ENV_NOT_FOUND'});
     await this.write(kept);
-    await this.access.record(actor, {action: 'config.env.unset', target: name, result: 'ok', permission: variable?.security ? SECURITY : WRITE, details: {setting: variable ? `${variable.module}.${variable.key}` : null}});
+    await this.access.record(actor, {
+      action: 'config.env.unset',
+      target: name,
+      result: 'ok',
+      permission: variable?.security ? SECURITY : WRITE,
+      details: {setting: variable ? `${variable.module}.${variable.key}` : null},
+    });
     return {name, removed: true};
   }
 }

@@ -17,7 +17,9 @@ export class Guard {
   constructor(private readonly access: ConfigModuleApi['access']) {}
 
   async authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void> {
-    await (await this.access()).authorize(actor, permission, action, target === undefined || target === null ? null : auditTarget(target));
+    await (
+      await this.access()
+    ).authorize(actor, permission, action, target === undefined || target === null ? null : auditTarget(target));
   }
 
   /** An audit record of a change that was made (names and masked values only, never a secret). */

@@ -41,7 +41,8 @@ export interface SettingSpec {
  * Security settings whatever their module's schema says: who may act (every auth.* key decides how
  * actors are recognized and trusted) and which database this installation trusts (database.url).
  */
-const BUILT_IN_SECURITY = (module: string, path: string) => module === 'auth' || (module === 'database' && path === 'url');
+const BUILT_IN_SECURITY = (module: string, path: string) =>
+  module === 'auth' || (module === 'database' && path === 'url');
 
 /** The environment variable of a top-level setting, and what it feeds. */
 export interface EnvVariable {
@@ -63,10 +64,13 @@ export function closest(wanted: string, candidates: readonly string[], maxDistan
     const score = editDistance(wanted, candidate);
     if (!best || score < best.score) best = {candidate, score};
   }
-  return best && best.score <= (maxDistance ?? Math.max(3, Math.floor(best.candidate.length / 3))) ? best.candidate : undefined;
+  return best && best.score <= (maxDistance ?? Math.max(3, Math.floor(best.candidate.length / 3)))
+    ? best.candidate
+    : undefined;
 }
 
-const typeOf = (property: PropertySchema): string[] => (Array.isArray(property.type) ? property.type : property.type ? [property.type] : []);
+const typeOf = (property: PropertySchema): string[] =>
+  Array.isArray(property.type) ? property.type : property.type ? [property.type] : [];
 const isGroup = (property: PropertySchema) => typeOf(property).includes('object') && property.properties !== undefined;
 
 /** The configuration schemas of the installed modules that load, and the settings they define. */
@@ -76,7 +80,11 @@ export class SchemaCatalog {
   constructor(records: readonly ModuleRecord[]) {
     for (const record of records) {
       if (record.error || !record.manifest?.config) continue;
-      this.modules.set(record.name, {module: record.name, schema: record.manifest.config, validator: record.configValidator});
+      this.modules.set(record.name, {
+        module: record.name,
+        schema: record.manifest.config,
+        validator: record.configValidator,
+      });
     }
   }
 
@@ -84,7 +92,12 @@ export class SchemaCatalog {
   settings(module?: string): SettingSpec[] {
     const specs: SettingSpec[] = [];
     type Inherited = {secret: boolean; security: boolean; hostOnly: boolean};
-    const walk = (moduleName: string, properties: Record<string, PropertySchema>, prefix: string, inherited: Inherited) => {
+    const walk = (
+      moduleName: string,
+      properties: Record<string, PropertySchema>,
+      prefix: string,
+      inherited: Inherited,
+    ) => {
       for (const [name, property] of Object.entries(properties)) {
         const path = prefix ? `${prefix}.${name}` : name;
         const hostOnly = inherited.hostOnly || property.hostOnly === true;
@@ -100,7 +113,11 @@ export class SchemaCatalog {
     };
     for (const entry of this.modules.values()) {
       if (module && entry.module !== module) continue;
-      walk(entry.module, (entry.schema.properties ?? {}) as Record<string, PropertySchema>, '', {secret: false, security: false, hostOnly: false});
+      walk(entry.module, (entry.schema.properties ?? {}) as Record<string, PropertySchema>, '', {
+        secret: false,
+        security: false,
+        hostOnly: false,
+      });
     }
     return specs;
   }
@@ -110,9 +127,17 @@ export class SchemaCatalog {
     const variables: EnvVariable[] = [];
     const specs = this.settings();
     for (const entry of this.modules.values()) {
-      for (const key of Object.keys((entry.schema.properties ?? {}) as Record<string, PropertySchema>)) {
-        const under = specs.filter((spec) => spec.module === entry.module && (spec.path === key || spec.path.startsWith(`${key}.`)));
-        variables.push({name: envVariableFor(entry.module, key), module: entry.module, key, secret: under.some((spec) => spec.secret), security: under.some((spec) => spec.security)});
+      for (const key of Object.keys(entry.schema.properties ?? {})) {
+        const under = specs.filter(
+          (spec) => spec.module === entry.module && (spec.path === key || spec.path.startsWith(`${key}.`)),
+        );
+        variables.push({
+          name: envVariableFor(entry.module, key),
+          module: entry.module,
+          key,
+          secret: under.some((spec) => spec.secret),
+          security: under.some((spec) => spec.security),
+        });
       }
     }
     return variables.sort((a, b) => a.name.localeCompare(b.name));
@@ -132,14 +157,19 @@ export class SchemaCatalog {
   /** `module.path` to its setting; an unknown key is exit 2, naming the module's keys. */
   setting(key: string): SettingSpec {
     const dot = key.indexOf('.');
-    if (dot <= 0) throw invalidInput(`"${key}" is not a configuration key (module.key, e.g. logger.level)`, {code: 'CONFIG_KEY_INVALID'});
+    if (dot <= 0)
+      throw invalidInput(`"${key}" is not a configuration key (module.key, e.g. logger.level)`, {
+        code: 'CONFIG_KEY_INVALID',
+      });
     const module = key.slice(0, dot);
     this.schemaOf(module);
     const spec = this.settings(module).find((setting) => setting.key === key);
     if (!spec) {
       throw invalidInput(`Unknown configuration key ${key}`, {
         code: 'CONFIG_KEY_UNKNOWN',
-        hint: `Keys of ${module}: ${this.settings(module).map((setting) => setting.path).join(', ')}.`,
+        hint: `Keys of ${module}: ${this.settings(module)
+          .map((setting) => setting.path)
+          .join(', ')}.`,
       });
     }
     return spec;
@@ -152,7 +182,11 @@ export class SchemaCatalog {
  */
 export function parseSettingValue(spec: SettingSpec, raw: string): unknown {
   const types = typeOf(spec.property);
-  const fail = (expected: string) => invalidInput(`${spec.key}: "${raw}" is not ${expected}`, {code: 'CONFIG_VALUE_INVALID', details: {key: spec.key, path: `/${spec.path.replace(/\./g, '/')}`}});
+  const fail = (expected: string) =>
+    invalidInput(`${spec.key}: "${raw}" is not ${expected}`, {
+      code: 'CONFIG_VALUE_INVALID',
+      details: {key: spec.key, path: `/${spec.path.replace(/\./g, '/')}`},
+    });
   if (types.includes('integer') && !types.includes('string')) {
     if (!/^-?\d+$/.test(raw.trim())) throw fail('an integer');
     return Number(raw);

@@ -2,12 +2,27 @@ import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {describeEachEngine} from '@systemprompt/testing';
-import {APP_ROOT, asLocalOperator, asUser, auditLog, cliWith, expectFailure, ok, signIn, sql, TRUST_OFF} from '../helpers/access.js';
+import {
+  APP_ROOT,
+  asLocalOperator,
+  asUser,
+  auditLog,
+  cliWith,
+  expectFailure,
+  ok,
+  signIn,
+  sql,
+  TRUST_OFF,
+} from '../helpers/access.js';
 
 // Signed in with the built-in roles and local trust off, as the issue's reporter was.
 describeEachEngine('security settings (config:security, host-only auth.localTrust)', {root: APP_ROOT}, (t) => {
   const configDir = () => join(t.home.path, 'config');
-  const history = async () => (await asLocalOperator(t, () => ok(t, 'config:history', '--json'))).json().data as Array<{key: string; actor: string}>;
+  const history = async () =>
+    (await asLocalOperator(t, () => ok(t, 'config:history', '--json'))).json().data as Array<{
+      key: string;
+      actor: string;
+    }>;
 
   it('refuses an operator (config:write) every route to auth.localTrust and other security settings: exit 4, audited, nothing changed', async () => {
     await ok(t, 'config:set', 'auth.sessionTtlHours', '24'); // version 1, by the local administrator
@@ -33,10 +48,20 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
     expectFailure(await asUser(t, 'config:import', file, '--json'), 4, 'PERMISSION_DENIED');
 
     expect((await history()).map((row) => row.key)).to.deep.equal(['auth.sessionTtlHours']);
-    await readFile(join(configDir(), 'systemprompt.env'), 'utf8').then((text) => expect(text).to.not.include('AUTH_LOCAL_TRUST'), () => undefined);
-    const denials = (await auditLog(t)).filter((row) => row.result === 'denied' && row.permission === 'config:security');
+    await readFile(join(configDir(), 'systemprompt.env'), 'utf8').then(
+      (text) => expect(text).to.not.include('AUTH_LOCAL_TRUST'),
+      () => undefined,
+    );
+    const denials = (await auditLog(t)).filter(
+      (row) => row.result === 'denied' && row.permission === 'config:security',
+    );
     expect(denials.map((row) => [row.actor, row.action])).to.deep.include.members([
-      [operator, 'config.set'], [operator, 'config.unset'], [operator, 'config.env.set'], [operator, 'config.env.unset'], [operator, 'config.import'], [operator, 'config.rollback'],
+      [operator, 'config.set'],
+      [operator, 'config.unset'],
+      [operator, 'config.env.set'],
+      [operator, 'config.env.unset'],
+      [operator, 'config.import'],
+      [operator, 'config.rollback'],
     ]);
     expect(denials.find((row) => row.target === 'auth.localTrust')).to.not.equal(undefined);
     // Still the operator: logging out leaves nobody (local trust off), not the administrator.
@@ -54,7 +79,10 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
 
   it('refuses auth.localTrust as host-only (exit 2) even to an administrator, with the way to set it', async () => {
     await signIn(t, 'admin');
-    for (const run of [await asUser(t, 'config:set', 'auth.localTrust', 'true', '--json'), await asLocalOperator(t, () => t.cli('config:set', 'auth.localTrust', 'false', '--json'))]) {
+    for (const run of [
+      await asUser(t, 'config:set', 'auth.localTrust', 'true', '--json'),
+      await asLocalOperator(t, () => t.cli('config:set', 'auth.localTrust', 'false', '--json')),
+    ]) {
       expectFailure(run, 2, 'CONFIG_HOST_ONLY');
       expect(run.json().error.hint).to.include('config:env:set SYSTEMPROMPT_AUTH_LOCAL_TRUST');
     }
@@ -71,15 +99,34 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
     // An export leaves this host's own settings out, so it imports back (on this host or another).
     const exported = join(t.home.path, 'export.yaml');
     expect((await asUser(t, 'config:export', '--all', '--output', exported)).exitCode).to.equal(0);
-    expect(await readFile(exported, 'utf8')).to.include('sessionTtlHours').and.not.include('localTrust');
+    expect(await readFile(exported, 'utf8'))
+      .to.include('sessionTtlHours')
+      .and.not.include('localTrust');
     const imported = await asUser(t, 'config:import', exported);
     expect(imported.exitCode, imported.stderr).to.equal(0);
   });
 
   it('ignores a runtime auth.localTrust written into the shared database by hand: auth:whoami stays nobody', async () => {
     await ok(t, 'config:list'); // creates the config module's tables
-    await sql(t, 'INSERT INTO config_values (module, config_key, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)', 'auth', 'localTrust', 'true', '2026-12-01T00:00:00.000Z', 'intruder');
-    await sql(t, 'INSERT INTO config_history (module, config_key, old_value_json, new_value_json, action, actor, changed_at) VALUES (?, ?, NULL, ?, ?, ?, ?)', 'auth', 'localTrust', 'true', 'set', 'intruder', '2026-12-01T00:00:00.000Z');
+    await sql(
+      t,
+      'INSERT INTO config_values (module, config_key, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)',
+      'auth',
+      'localTrust',
+      'true',
+      '2026-12-01T00:00:00.000Z',
+      'intruder',
+    );
+    await sql(
+      t,
+      'INSERT INTO config_history (module, config_key, old_value_json, new_value_json, action, actor, changed_at) VALUES (?, ?, NULL, ?, ?, ?, ?)',
+      'auth',
+      'localTrust',
+      'true',
+      'set',
+      'intruder',
+      '2026-12-01T00:00:00.000Z',
+    );
     // Any config command refreshes this host's copy of the runtime layer from the database...
     await ok(t, 'config:list');
     const cache = JSON.parse(await readFile(join(configDir(), 'runtime-config.json'), 'utf8'));
@@ -89,10 +136,16 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
     expect(whoami.json().data).to.include({kind: 'anonymous'});
     const source = await cliWith(t, TRUST_OFF, 'config:get', 'auth.localTrust', '--show-source', '--json');
     expectFailure(source, 4, 'PERMISSION_DENIED');
-    expect((await t.cli('config:get', 'auth.localTrust', '--show-source', '--json')).json().data).to.deep.equal({key: 'auth.localTrust', value: true, source: 'env'});
+    expect((await t.cli('config:get', 'auth.localTrust', '--show-source', '--json')).json().data).to.deep.equal({
+      key: 'auth.localTrust',
+      value: true,
+      source: 'env',
+    });
     // It can be cleaned away (config:unset is allowed for a host-only key).
     expect((await t.cli('config:unset', 'auth.localTrust')).exitCode).to.equal(0);
-    expect(JSON.parse(await readFile(join(configDir(), 'runtime-config.json'), 'utf8')).values.auth).to.equal(undefined);
+    expect(JSON.parse(await readFile(join(configDir(), 'runtime-config.json'), 'utf8')).values.auth).to.equal(
+      undefined,
+    );
   });
 
   it('refuses a viewer any configuration change (config:write) and still lets it read, secrets masked', async () => {
@@ -125,7 +178,13 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
       ['config:rollback', '--to', '0', '--confirm'],
       // A URL with a password that keeps this test's database usable: on MySQL the process environment
       // wins over the env file; on SQLite a sqlite:// URL names the same file.
-      ['config:env:set', 'database_url', t.engine === 'mysql' ? 'mysql://app:pa55word@db.internal:3306/sp' : `sqlite://app:pa55word@localhost${join(t.home.path, 'data/modules/database/systemprompt.sqlite')}`],
+      [
+        'config:env:set',
+        'database_url',
+        t.engine === 'mysql'
+          ? 'mysql://app:pa55word@db.internal:3306/sp'
+          : `sqlite://app:pa55word@localhost${join(t.home.path, 'data/modules/database/systemprompt.sqlite')}`,
+      ],
       ['config:env:unset', 'database_url'],
       ['config:provider:add', 'local', '--kind', 'openai', '--base-url', 'http://127.0.0.1:9/v1'],
       ['config:provider:update', 'local', '--base-url', 'http://127.0.0.1:8/v1'],
@@ -138,11 +197,24 @@ describeEachEngine('security settings (config:security, host-only auth.localTrus
     const log = await auditLog(t);
     const mine = log.filter((row) => row.actor === admin && row.result === 'ok' && row.action.startsWith('config.'));
     expect(mine.map((row) => row.action)).to.deep.equal([
-      'config.set', 'config.unset', 'config.import', 'config.rollback', 'config.env.set', 'config.env.unset',
-      'config.provider.added', 'config.provider.updated', 'config.model.added', 'config.model.default', 'config.model.removed', 'config.provider.removed',
+      'config.set',
+      'config.unset',
+      'config.import',
+      'config.rollback',
+      'config.env.set',
+      'config.env.unset',
+      'config.provider.added',
+      'config.provider.updated',
+      'config.model.added',
+      'config.model.default',
+      'config.model.removed',
+      'config.provider.removed',
     ]);
-    expect(mine.find((row) => row.action === 'config.env.set')!.details!.value).to.match(/^(mysql|sqlite):\/\/app:\*{8}@/);
+    expect(mine.find((row) => row.action === 'config.env.set')!.details!.value).to.match(
+      /^(mysql|sqlite):\/\/app:\*{8}@/,
+    );
     expect(JSON.stringify(log)).to.not.include('pa55word');
-    expect((await history()).every((row) => row.actor === admin)).to.equal(true);
+    // Every change of the steps above is in the history, each by the administrator (an empty history fails).
+    expect([...new Set((await history()).map((row) => row.actor))]).to.deep.equal([admin]);
   });
 });

@@ -9,10 +9,21 @@ export interface FakeProvider {
   close(): Promise<void>;
 }
 
-export const OPENAI_MODELS = {object: 'list', data: [{id: 'llama3', object: 'model'}, {id: 'mistral', object: 'model'}]};
+export const OPENAI_MODELS = {
+  object: 'list',
+  data: [
+    {id: 'llama3', object: 'model'},
+    {id: 'mistral', object: 'model'},
+  ],
+};
 export const ANTHROPIC_MODELS = {
-  data: [{type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5'}, {type: 'model', id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5'}],
-  has_more: false, first_id: 'claude-sonnet-4-5', last_id: 'claude-haiku-4-5',
+  data: [
+    {type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5'},
+    {type: 'model', id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5'},
+  ],
+  has_more: false,
+  first_id: 'claude-sonnet-4-5',
+  last_id: 'claude-haiku-4-5',
 };
 
 /**
@@ -33,26 +44,32 @@ export async function startFakeProvider(kind: 'openai' | 'anthropic', key: strin
       response.writeHead(404, {'content-type': 'application/json'}).end('{"error":"not found"}');
       return;
     }
-    const authorized = kind === 'openai'
-      ? request.headers.authorization === `Bearer ${key}`
-      : request.headers['x-api-key'] === key && request.headers['anthropic-version'] === '2023-06-01';
+    const authorized =
+      kind === 'openai'
+        ? request.headers.authorization === `Bearer ${key}`
+        : request.headers['x-api-key'] === key && request.headers['anthropic-version'] === '2023-06-01';
     if (!authorized) {
       // Like real providers, the refusal quotes part of the key it got: the CLI must not print it.
       const got = String(request.headers.authorization ?? request.headers['x-api-key'] ?? '');
-      response.writeHead(401, {'content-type': 'application/json'}).end(JSON.stringify({error: {message: `Incorrect API key provided: ${got}`}}));
+      response
+        .writeHead(401, {'content-type': 'application/json'})
+        .end(JSON.stringify({error: {message: `Incorrect API key provided: ${got}`}}));
       return;
     }
-    response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(kind === 'openai' ? OPENAI_MODELS : ANTHROPIC_MODELS));
+    response
+      .writeHead(200, {'content-type': 'application/json'})
+      .end(JSON.stringify(kind === 'openai' ? OPENAI_MODELS : ANTHROPIC_MODELS));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const {port} = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

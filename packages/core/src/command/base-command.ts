@@ -15,25 +15,62 @@ import {outputFlags} from './flags.js';
 import {parseListQuery, type ListFlagValues, type ListQuery, type ListSpec} from './list.js';
 import {isInteractiveTerminal, promptFields, type PromptField} from './prompt.js';
 import {isFollowResult, type FollowResult} from './follow.js';
-import {cell, columnWidths, errorEnvelope, renderHuman, renderRow, renderTable, serialize, successEnvelope, type OutputFormat} from './render.js';
+import {
+  cell,
+  columnWidths,
+  errorEnvelope,
+  renderHuman,
+  renderRow,
+  renderTable,
+  serialize,
+  successEnvelope,
+  type OutputFormat,
+} from './render.js';
 
-export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SystemPromptCommand)['baseFlags'] & T['flags']>;
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof SystemPromptCommand)['baseFlags'] & T['flags']
+>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 // oclif's parse errors explain themselves over several lines; the first says what is wrong, unless it
 // only introduces a list ("The following errors occurred:"), whose items then make the line.
 function firstLine(message: string): string {
-  // eslint-disable-next-line no-control-regex -- removes ANSI colour codes, which start with ESC
-  const lines = message.replace(/\u001B\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+  // Removes ANSI colour codes, which start with ESC.
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001B\[[0-9;]*m/g, '');
+  const lines = plain
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   // "Parsing --page" alone says nothing; the reason is on the next line.
   const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '');
   if (parsing && lines[1]) return `${parsing[1]}: ${lines[1]}`;
+  // "Missing 1 required arg:" is followed by each argument's help line ("user  User id or email."): name them.
+  if (/^Missing \d+ required args?:$/.test(lines[0] ?? '') && lines.length > 1) {
+    return `${lines[0]} ${lines
+      .slice(1)
+      .filter((line) => !/^See more help/.test(line))
+      .map((line) => line.split(/\s{2,}/)[0])
+      .join(', ')}`;
+  }
   if (lines[0]?.endsWith(':') && lines.length > 1) {
-    return lines.slice(1).filter((line) => !/^See more help/.test(line)).map((line) => line.replace(/^[-*]\s*/, '')).join('; ');
+    return lines
+      .slice(1)
+      .filter((line) => !/^See more help/.test(line))
+      .map((line) => line.replace(/^[-*]\s*/, ''))
+      .join('; ');
   }
   return lines[0] ?? message;
 }
-const PARSE_ERRORS = new Set(['FailedFlagValidationError', 'NonExistentFlagsError', 'RequiredArgsError', 'UnexpectedArgsError', 'ArgInvalidOptionError', 'FlagInvalidOptionError', 'CLIParseError']);
+const PARSE_ERRORS = new Set([
+  'FailedFlagValidationError',
+  'NonExistentFlagsError',
+  'RequiredArgsError',
+  'UnexpectedArgsError',
+  'ArgInvalidOptionError',
+  'FlagInvalidOptionError',
+  'CLIParseError',
+]);
 
 /**
  * The base of every SystemPrompt OS command. A command's `run()` parses nothing itself: it reads
@@ -83,7 +120,13 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   protected override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof SystemPromptCommand;
-    const {flags, args} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: false});
+    const {flags, args} = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      args: ctor.args,
+      strict: ctor.strict,
+      enableJsonFlag: false,
+    });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
     // Before any work: a result that cannot be written would be lost after the change was made.
@@ -105,7 +148,9 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   }
 
   private get verbose(): boolean {
-    return this.flags ? Boolean((this.flags as {verbose?: boolean}).verbose) : this.argv.includes('--verbose') || this.argv.includes('-v');
+    return this.flags
+      ? Boolean((this.flags as {verbose?: boolean}).verbose)
+      : this.argv.includes('--verbose') || this.argv.includes('-v');
   }
 
   /**
@@ -168,10 +213,16 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       return format === 'json' ? `${JSON.stringify(envelope)}\n` : `---\n${await serialize(envelope, 'yaml')}`;
     };
     const file = flags.output ? await (await import('node:fs/promises')).open(flags.output, 'w', 0o600) : undefined;
-    const out = async (text: string) => (file ? void (await file.write(text)) : !flags.quiet || format !== 'table' ? write(process.stdout, text) : undefined);
+    const out = async (text: string) =>
+      file
+        ? void (await file.write(text))
+        : !flags.quiet || format !== 'table'
+          ? write(process.stdout, text)
+          : undefined;
     try {
       if (format === 'table') {
-        if (this.warnings.length > 0 && !flags.quiet) await write(process.stderr, `${this.warnings.map((warning) => `Warning: ${warning}`).join('\n')}\n`);
+        if (this.warnings.length > 0 && !flags.quiet)
+          await write(process.stderr, `${this.warnings.map((warning) => `Warning: ${warning}`).join('\n')}\n`);
         if (result.initial.length > 0) await out(renderTable(objects(result.initial), {columns}));
       } else {
         for (const item of result.initial) await out(await render(item));
@@ -180,7 +231,10 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
         if (format !== 'table') await out(await render(item));
         else {
           // Without earlier rows to align to, the first row sets the widths.
-          if (!aligned) widths = widths.map((width, index) => Math.max(width, cell((item as Record<string, unknown>)[columns[index]!]).length));
+          if (!aligned)
+            widths = widths.map((width, index) =>
+              Math.max(width, cell((item as Record<string, unknown>)[columns[index]!]).length),
+            );
           aligned = true;
           await out(renderRow(item as Record<string, unknown>, columns, widths));
         }
@@ -200,7 +254,10 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       else if (this.verbose && failure.stack) lines.push(failure.stack);
       await write(process.stderr, lines.join('\n') + '\n');
     } else {
-      await write(process.stdout, await serialize(errorEnvelope(failure, this.warnings), this.format === 'yaml' ? 'yaml' : 'json'));
+      await write(
+        process.stdout,
+        await serialize(errorEnvelope(failure, this.warnings), this.format === 'yaml' ? 'yaml' : 'json'),
+      );
     }
     this.exit(failure.exitCode);
   }
@@ -208,7 +265,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   // ---- modules and services -----------------------------------------------------------------
 
   protected get paths(): SystemPaths {
-    this.pathsValue ??= resolveSystemPaths({configDir: this.config.configDir, dataDir: this.config.dataDir, cacheDir: this.config.cacheDir});
+    this.pathsValue ??= resolveSystemPaths({
+      configDir: this.config.configDir,
+      dataDir: this.config.dataDir,
+      cacheDir: this.config.cacheDir,
+    });
     return this.pathsValue;
   }
 
@@ -217,7 +278,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     this.modulesPromise ??= (() => {
       const state = readModuleState(this.paths.config);
       if (state.problem) this.warnings.push(state.problem);
-      return discoverModules(this.config.getPluginsList() as unknown as PluginDescriptor[], this.paths.cache, state.disabled);
+      return discoverModules(
+        this.config.getPluginsList() as unknown as PluginDescriptor[],
+        this.paths.cache,
+        state.disabled,
+      );
     })();
     return this.modulesPromise;
   }
@@ -233,9 +298,14 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     const own = await this.ownModule();
     if (own?.error) throw own.error;
     if (own && !own.enabled) {
-      throw unavailable(`Module "${own.name}" is disabled`, {code: 'MODULE_DISABLED', details: {module: own.name}, hint: `Enable it with "${this.config.bin} modules:enable ${own.name}".`});
+      throw unavailable(`Module "${own.name}" is disabled`, {
+        code: 'MODULE_DISABLED',
+        details: {module: own.name},
+        hint: `Enable it with "${this.config.bin} modules:enable ${own.name}".`,
+      });
     }
-    for (const record of await this.modules()) if (record.error && record !== own) this.warnings.push(record.error.message);
+    for (const record of await this.modules())
+      if (record.error && record !== own) this.warnings.push(record.error.message);
   }
 
   /** The kernel, created on first use; it boots nothing until asked. */
@@ -252,7 +322,12 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   protected async newKernel(modules?: ModuleRecord[]): Promise<Kernel> {
     // Imported here: commands that need no module services never load the kernel.
     const {createCliKernel} = await import('../kernel/cli-access.js');
-    return createCliKernel({modules: modules ?? (await this.modules()), paths: this.paths, verbose: this.verbose, onWarning: (message) => this.warnings.push(message)});
+    return createCliKernel({
+      modules: modules ?? (await this.modules()),
+      paths: this.paths,
+      verbose: this.verbose,
+      onWarning: (message) => this.warnings.push(message),
+    });
   }
 
   /**
@@ -285,11 +360,14 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     // A command reaches its own module's service and those its module declares in module.yaml, as the
     // module itself does through its context: a dependency that is not declared would not be booted first.
     if (own && name !== own.name && !own.manifest?.dependencies?.includes(name)) {
-      throw new SystemPromptError(`Command ${this.id} of module "${own.name}" uses "${name}" without declaring it in module.yaml dependencies`, {
-        code: 'MODULE_DEPENDENCY_UNDECLARED',
-        exitCode: ExitCode.Unexpected,
-        details: {module: own.name, dependency: name},
-      });
+      throw new SystemPromptError(
+        `Command ${this.id} of module "${own.name}" uses "${name}" without declaring it in module.yaml dependencies`,
+        {
+          code: 'MODULE_DEPENDENCY_UNDECLARED',
+          exitCode: ExitCode.Unexpected,
+          details: {module: own.name, dependency: name},
+        },
+      );
     }
     const kernel = await this.kernel();
     await kernel.boot([name]);
@@ -313,7 +391,12 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   protected async confirmAction(question: string): Promise<void> {
     const flags = this.flags as {confirm?: boolean; 'dry-run'?: boolean};
     if (flags['dry-run']) return;
-    await confirmOrThrow({question, confirmed: Boolean(flags.confirm), machineOutput: this.format !== 'table', interactiveTerminal: isInteractiveTerminal()});
+    await confirmOrThrow({
+      question,
+      confirmed: Boolean(flags.confirm),
+      machineOutput: this.format !== 'table',
+      interactiveTerminal: isInteractiveTerminal(),
+    });
   }
 
   /** The list flags checked against the fields this list really has. */
@@ -326,7 +409,10 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
    * command exits 2 after printing the report (each row's own code and exit code are in it): one
    * code for "some rows failed", whatever the mix of reasons.
    */
-  protected async batch<R>(file: string, action: (row: BatchRow, index: number) => Promise<R>): Promise<BatchResult<R>> {
+  protected async batch<R>(
+    file: string,
+    action: (row: BatchRow, index: number) => Promise<R>,
+  ): Promise<BatchResult<R>> {
     const result = await runBatch(await readBatchFile(file), action);
     if (result.failed > 0) this.exitCodeAfterOutput = ExitCode.InvalidInput;
     return result;
@@ -343,7 +429,11 @@ function classify(error: unknown): SystemPromptError {
   const name = (error as {constructor?: {name?: string}})?.constructor?.name ?? '';
   const oclif = (error as {oclif?: {exit?: number}}).oclif;
   if (error instanceof Error && (PARSE_ERRORS.has(name) || (oclif?.exit === 2 && !('exitCode' in error)))) {
-    return invalidInput(firstLine(error.message), {code: 'INVALID_USAGE', hint: 'See --help for the usage.', cause: error});
+    return invalidInput(firstLine(error.message), {
+      code: 'INVALID_USAGE',
+      hint: 'See --help for the usage.',
+      cause: error,
+    });
   }
   return toSystemPromptError(error);
 }
@@ -353,11 +443,20 @@ async function checkOutputTarget(file: string): Promise<void> {
   const {stat} = await import('node:fs/promises');
   const {dirname, resolve} = await import('node:path');
   const target = await stat(file).catch(() => undefined);
-  if (target?.isDirectory()) throw invalidInput(`--output ${file} is a directory`, {code: 'OUTPUT_IS_DIRECTORY', hint: 'Name a file, e.g. --output ' + `${file.replace(/\/+$/, '')}/result.json.`});
+  if (target?.isDirectory())
+    throw invalidInput(`--output ${file} is a directory`, {
+      code: 'OUTPUT_IS_DIRECTORY',
+      hint: 'Name a file, e.g. --output ' + `${file.replace(/\/+$/, '')}/result.json.`,
+    });
   const parent = dirname(resolve(file));
   const directory = await stat(parent).catch(() => undefined);
-  if (!directory) throw invalidInput(`--output ${file}: the directory ${parent} does not exist`, {code: 'OUTPUT_DIRECTORY_MISSING', hint: `Create it first (mkdir -p ${parent}).`});
-  if (!directory.isDirectory()) throw invalidInput(`--output ${file}: ${parent} is not a directory`, {code: 'OUTPUT_DIRECTORY_MISSING'});
+  if (!directory)
+    throw invalidInput(`--output ${file}: the directory ${parent} does not exist`, {
+      code: 'OUTPUT_DIRECTORY_MISSING',
+      hint: `Create it first (mkdir -p ${parent}).`,
+    });
+  if (!directory.isDirectory())
+    throw invalidInput(`--output ${file}: ${parent} is not a directory`, {code: 'OUTPUT_DIRECTORY_MISSING'});
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {

@@ -29,7 +29,8 @@ export async function readBatchFile(file: string): Promise<BatchRow[]> {
   const kind = extname(file).toLowerCase();
   const rows = await parseRows(text, kind, file);
   rows.forEach((row, index) => {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw invalidInput(`${file}: row ${index + 1} is not an object`, {code: 'BATCH_INVALID'});
+    if (typeof row !== 'object' || row === null || Array.isArray(row))
+      throw invalidInput(`${file}: row ${index + 1} is not an object`, {code: 'BATCH_INVALID'});
   });
   return rows as BatchRow[];
 }
@@ -38,7 +39,7 @@ async function parseRows(text: string, kind: string, file: string): Promise<unkn
   try {
     if (kind === '.csv') {
       const {parse} = await import('csv-parse/sync');
-      return parse(text, {columns: true, skip_empty_lines: true, trim: true}) as unknown[];
+      return parse<unknown>(text, {columns: true, skip_empty_lines: true, trim: true});
     }
     if (kind === '.yaml' || kind === '.yml') {
       const {parse} = await import('yaml');
@@ -49,28 +50,41 @@ async function parseRows(text: string, kind: string, file: string): Promise<unkn
       const data: unknown = JSON.parse(text);
       return Array.isArray(data) ? data : [data];
     }
-    return text.split('\n').map((line, index) => ({line: line.trim(), index})).filter(({line}) => line !== '').map(({line, index}) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        throw invalidInput(`${file}:${index + 1}: not a JSON object`, {code: 'BATCH_INVALID'});
-      }
-    });
+    return text
+      .split('\n')
+      .map((line, index) => ({line: line.trim(), index}))
+      .filter(({line}) => line !== '')
+      .map(({line, index}) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw invalidInput(`${file}:${index + 1}: not a JSON object`, {code: 'BATCH_INVALID'});
+        }
+      });
   } catch (error) {
     if ((error as SystemPromptError).code === 'BATCH_INVALID') throw error;
-    throw invalidInput(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {code: 'BATCH_INVALID'});
+    throw invalidInput(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
+      code: 'BATCH_INVALID',
+    });
   }
 }
 
 /** Runs `action` for every row, one after another, and reports each outcome; one failure does not stop the rest. */
-export async function runBatch<T>(rows: BatchRow[], action: (row: BatchRow, index: number) => Promise<T>): Promise<BatchResult<T>> {
+export async function runBatch<T>(
+  rows: BatchRow[],
+  action: (row: BatchRow, index: number) => Promise<T>,
+): Promise<BatchResult<T>> {
   const results: Array<BatchItemResult<T>> = [];
   for (const [index, row] of rows.entries()) {
     try {
       results.push({index, ok: true, data: await action(row, index)});
     } catch (error) {
       const failure = toSystemPromptError(error);
-      results.push({index, ok: false, error: {code: failure.code, message: failure.message, exitCode: failure.exitCode}});
+      results.push({
+        index,
+        ok: false,
+        error: {code: failure.code, message: failure.message, exitCode: failure.exitCode},
+      });
     }
   }
   const failed = results.filter((result) => !result.ok).length;

@@ -8,9 +8,20 @@ export const outputFlags = {
     helpGroup: 'OUTPUT',
   })(),
   json: Flags.boolean({description: 'Print the result as JSON (same as --format json).', helpGroup: 'OUTPUT'}),
-  output: Flags.string({description: 'Write the result to this file (its directory must exist) instead of standard output.', helpGroup: 'OUTPUT'}),
-  quiet: Flags.boolean({char: 'q', description: 'Print nothing but errors (and JSON when asked for).', helpGroup: 'OUTPUT'}),
-  verbose: Flags.boolean({char: 'v', description: 'Print debug logs and stack traces on standard error.', helpGroup: 'OUTPUT'}),
+  output: Flags.string({
+    description: 'Write the result to this file (its directory must exist) instead of standard output.',
+    helpGroup: 'OUTPUT',
+  }),
+  quiet: Flags.boolean({
+    char: 'q',
+    description: 'Print nothing but errors (and JSON when asked for).',
+    helpGroup: 'OUTPUT',
+  }),
+  verbose: Flags.boolean({
+    char: 'v',
+    description: 'Print debug logs and stack traces on standard error.',
+    helpGroup: 'OUTPUT',
+  }),
 };
 
 /** For commands that change state. */
@@ -25,17 +36,36 @@ export const confirmFlag = {
 
 /** For commands that list things. */
 export const listFlags = {
-  page: Flags.integer({description: 'Page number, from 1 to 1,000,000.', min: 1, max: 1_000_000, default: 1, helpGroup: 'LIST'}),
+  page: Flags.integer({
+    description: 'Page number, from 1 to 1,000,000.',
+    min: 1,
+    max: 1_000_000,
+    default: 1,
+    helpGroup: 'LIST',
+  }),
   limit: Flags.integer({description: 'Rows per page (0 for all).', min: 0, max: 10_000, helpGroup: 'LIST'}),
-  filter: Flags.string({description: 'Keep rows whose FIELD equals VALUE (repeatable).', multiple: true, helpValue: 'FIELD=VALUE', helpGroup: 'LIST'}),
+  filter: Flags.string({
+    description: 'Keep rows whose FIELD equals VALUE (repeatable).',
+    multiple: true,
+    helpValue: 'FIELD=VALUE',
+    helpGroup: 'LIST',
+  }),
   search: Flags.string({description: 'Keep rows that contain this text (case-insensitive).', helpGroup: 'LIST'}),
   sort: Flags.string({description: 'Sort by this field.', helpGroup: 'LIST'}),
-  order: Flags.option({description: 'Sort order.', options: ['asc', 'desc'] as const, default: 'asc' as const, helpGroup: 'LIST'})(),
+  order: Flags.option({
+    description: 'Sort order.',
+    options: ['asc', 'desc'] as const,
+    default: 'asc' as const,
+    helpGroup: 'LIST',
+  })(),
 };
 
 /** For commands that can apply their action to many items at once. */
 export const batchFlag = {
-  batch: Flags.string({description: 'Apply to every row of this NDJSON, YAML or CSV file and report each result.', helpValue: 'FILE'}),
+  batch: Flags.string({
+    description: 'Apply to every row of this NDJSON, YAML or CSV file and report each result.',
+    helpValue: 'FILE',
+  }),
 };
 
 /** For commands that can ask for what is missing. */

@@ -12,7 +12,11 @@ export interface FollowResult<T> {
   stream: AsyncIterable<T>;
 }
 
-export const followResult = <T>(initial: readonly T[], stream: AsyncIterable<T>): FollowResult<T> => ({$follow: true, initial, stream});
+export const followResult = <T>(initial: readonly T[], stream: AsyncIterable<T>): FollowResult<T> => ({
+  $follow: true,
+  initial,
+  stream,
+});
 
 export function isFollowResult(value: unknown): value is FollowResult<unknown> {
   return typeof value === 'object' && value !== null && (value as {$follow?: unknown}).$follow === true;
@@ -37,7 +41,10 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * `signal` aborts. It reads only the new bytes each time. A file that was rotated (replaced by a new
  * one, seen by its inode, or truncated) is read again from its start.
  */
-export async function* tailLines(file: string, options: {signal: AbortSignal; offset?: number; pollMs?: number}): AsyncIterable<string> {
+export async function* tailLines(
+  file: string,
+  options: {signal: AbortSignal; offset?: number; pollMs?: number},
+): AsyncIterable<string> {
   const current = await stat(file).catch(() => undefined);
   let inode = current?.ino;
   let offset = options.offset ?? current?.size ?? 0;

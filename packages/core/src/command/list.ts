@@ -40,7 +40,11 @@ export interface ListFlagValues {
 export function parseListQuery(flags: ListFlagValues, spec: ListSpec): ListQuery {
   const allowed = (field: string, flag: string) => {
     if (!spec.fields.includes(field)) {
-      throw invalidInput(`--${flag} ${field}: unknown field`, {code: 'LIST_FIELD_UNKNOWN', hint: `Use one of: ${spec.fields.join(', ')}.`, details: {field, allowed: spec.fields}});
+      throw invalidInput(`--${flag} ${field}: unknown field`, {
+        code: 'LIST_FIELD_UNKNOWN',
+        hint: `Use one of: ${spec.fields.join(', ')}.`,
+        details: {field, allowed: spec.fields},
+      });
     }
   };
   const filters = (flags.filter ?? []).map((expression) => {
@@ -52,12 +56,25 @@ export function parseListQuery(flags: ListFlagValues, spec: ListSpec): ListQuery
   });
   const sort = flags.sort ?? spec.defaultSort;
   if (sort !== undefined) allowed(sort, 'sort');
-  const limit = flags.limit === undefined ? (spec.defaultLimit === undefined ? 50 : spec.defaultLimit) : flags.limit === 0 ? null : flags.limit;
+  const limit =
+    flags.limit === undefined
+      ? spec.defaultLimit === undefined
+        ? 50
+        : spec.defaultLimit
+      : flags.limit === 0
+        ? null
+        : flags.limit;
   return {page: flags.page ?? 1, limit, filters, search: flags.search || undefined, sort, order: flags.order ?? 'asc'};
 }
 
 const text = (value: unknown): string =>
-  value === null || value === undefined ? '' : Array.isArray(value) ? value.map(text).join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  value === null || value === undefined
+    ? ''
+    : Array.isArray(value)
+      ? value.map(text).join(',')
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
 
 function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -67,13 +84,18 @@ function compare(a: unknown, b: unknown): number {
 }
 
 /** Applies a query to rows held in memory (database-backed lists do the same in SQL). */
-export function applyListQuery<T extends object>(rows: readonly T[], query: ListQuery, spec: Pick<ListSpec, 'searchable'> = {}): ListResult<T> {
+export function applyListQuery<T extends object>(
+  rows: readonly T[],
+  query: ListQuery,
+  spec: Pick<ListSpec, 'searchable'> = {},
+): ListResult<T> {
   const field = (row: T, name: string) => (row as Record<string, unknown>)[name];
   let matched = rows.filter((row) =>
     query.filters.every(({field: name, value}) => {
       const actual = field(row, name);
       return Array.isArray(actual) ? actual.map(text).includes(value) : text(actual) === value;
-    }));
+    }),
+  );
   if (query.search) {
     const needle = query.search.toLowerCase();
     matched = matched.filter((row) => {
@@ -92,6 +114,10 @@ export function applyListQuery<T extends object>(rows: readonly T[], query: List
 }
 
 export function isListResult(value: unknown): value is ListResult<unknown> {
-  return typeof value === 'object' && value !== null && Array.isArray((value as ListResult<unknown>).items) &&
-    typeof (value as ListResult<unknown>).total === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as ListResult<unknown>).items) &&
+    typeof (value as ListResult<unknown>).total === 'number'
+  );
 }

@@ -14,7 +14,11 @@ export const isInteractiveTerminal = (): boolean => Boolean(process.stdin.isTTY 
 
 /** Asks for each field on the terminal (guided creation with --interactive). */
 export async function promptFields(fields: readonly PromptField[]): Promise<Record<string, string | boolean>> {
-  if (!isInteractiveTerminal()) throw invalidInput('--interactive needs a terminal', {code: 'NO_TERMINAL', hint: 'Pass the values as flags instead.'});
+  if (!isInteractiveTerminal())
+    throw invalidInput('--interactive needs a terminal', {
+      code: 'NO_TERMINAL',
+      hint: 'Pass the values as flags instead.',
+    });
   const prompts = await import('@inquirer/prompts');
   const answers: Record<string, string | boolean> = {};
   for (const field of fields) {
@@ -27,10 +31,18 @@ export async function promptFields(fields: readonly PromptField[]): Promise<Reco
         answers[field.name] = await prompts.confirm({message: field.message, default: field.default === 'true'});
         break;
       case 'select':
-        answers[field.name] = await prompts.select({message: field.message, choices: (field.choices ?? []).map((value) => ({value})), ...(field.default ? {default: field.default} : {})});
+        answers[field.name] = await prompts.select({
+          message: field.message,
+          choices: (field.choices ?? []).map((value) => ({value})),
+          ...(field.default ? {default: field.default} : {}),
+        });
         break;
       default:
-        answers[field.name] = await prompts.input({message: field.message, validate, ...(field.default ? {default: field.default} : {})});
+        answers[field.name] = await prompts.input({
+          message: field.message,
+          validate,
+          ...(field.default ? {default: field.default} : {}),
+        });
     }
   }
   return answers;

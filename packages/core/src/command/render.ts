@@ -9,7 +9,8 @@ export interface TextResult {
   data?: unknown;
 }
 
-export const textResult = (text: string, data?: unknown): TextResult => (data === undefined ? {$text: text} : {$text: text, data});
+export const textResult = (text: string, data?: unknown): TextResult =>
+  data === undefined ? {$text: text} : {$text: text, data};
 
 export function isTextResult(value: unknown): value is TextResult {
   return typeof value === 'object' && value !== null && typeof (value as TextResult).$text === 'string';
@@ -29,7 +30,11 @@ export interface ErrorEnvelope {
   warnings?: string[];
 }
 
-export function successEnvelope(result: unknown, warnings: string[], meta: Record<string, unknown> = {}): SuccessEnvelope {
+export function successEnvelope(
+  result: unknown,
+  warnings: string[],
+  meta: Record<string, unknown> = {},
+): SuccessEnvelope {
   const envelope: SuccessEnvelope = {ok: true, data: null};
   if (isListResult(result)) {
     envelope.data = result.items;
@@ -73,7 +78,11 @@ export interface TableOptions {
   pageable?: boolean;
 }
 
-const header = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').toUpperCase();
+const header = (name: string) =>
+  name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[_-]/g, ' ')
+    .toUpperCase();
 
 /** The width of each column: its header or its widest cell. */
 export function columnWidths(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): number[] {
@@ -82,7 +91,12 @@ export function columnWidths(rows: ReadonlyArray<Record<string, unknown>>, colum
 
 /** One row of a table that keeps growing (--follow), aligned to `widths`; the last column is never padded. */
 export function renderRow(row: Record<string, unknown>, columns: readonly string[], widths: readonly number[]): string {
-  return `${columns.map((column, index) => (index === columns.length - 1 ? cell(row[column]) : cell(row[column]).padEnd(widths[index] ?? 0))).join('  ').trimEnd()}\n`;
+  return `${columns
+    .map((column, index) =>
+      index === columns.length - 1 ? cell(row[column]) : cell(row[column]).padEnd(widths[index] ?? 0),
+    )
+    .join('  ')
+    .trimEnd()}\n`;
 }
 
 /** Plain aligned columns, no borders: easy to read and to pipe into grep/awk. */
@@ -102,8 +116,18 @@ export function renderTable(rows: ReadonlyArray<Record<string, unknown>>, option
       overflow -= cut;
     }
   }
-  const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
-  return lines.map((line) => line.map((text, index) => fit(text, widths[index]!)).join('  ').trimEnd()).join('\n') + '\n';
+  const fit = (text: string, width: number) =>
+    text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
+  return (
+    lines
+      .map((line) =>
+        line
+          .map((text, index) => fit(text, widths[index]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A record as `key  value` lines; nested objects are flattened with dots. */
@@ -111,7 +135,13 @@ export function renderRecord(record: Record<string, unknown>): string {
   if (Object.keys(record).length === 0) return '';
   const entries: Array<[string, string]> = [];
   const walk = (value: unknown, prefix: string) => {
-    if (value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && Object.keys(value).length > 0) {
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      !(value instanceof Date) &&
+      Object.keys(value).length > 0
+    ) {
       for (const [key, inner] of Object.entries(value)) walk(inner, prefix ? `${prefix}.${key}` : key);
     } else entries.push([prefix, cell(value)]);
   };
@@ -123,7 +153,8 @@ export function renderRecord(record: Record<string, unknown>): string {
 /** Human output of a command result; a list's paging summary goes to `notes` (standard error). */
 export function renderHuman(result: unknown, options: TableOptions = {}): {text: string; notes: string[]} {
   if (result === undefined || result === null) return {text: '', notes: []};
-  if (isTextResult(result)) return {text: result.$text.endsWith('\n') || result.$text === '' ? result.$text : `${result.$text}\n`, notes: []};
+  if (isTextResult(result))
+    return {text: result.$text.endsWith('\n') || result.$text === '' ? result.$text : `${result.$text}\n`, notes: []};
   if (isListResult(result)) return renderList(result, options);
   if (Array.isArray(result)) {
     if (result.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item))) {
@@ -137,11 +168,13 @@ export function renderHuman(result: unknown, options: TableOptions = {}): {text:
 
 function renderList(result: ListResult<unknown>, options: TableOptions): {text: string; notes: string[]} {
   const notes: string[] = [];
-  if (result.items.length === 0) notes.push(result.total === 0 ? 'No results.' : `No results on page ${result.page} (${result.total} in all).`);
+  if (result.items.length === 0)
+    notes.push(result.total === 0 ? 'No results.' : `No results on page ${result.page} (${result.total} in all).`);
   else if (result.items.length < result.total) {
     const first = result.limit === null ? 1 : (result.page - 1) * result.limit + 1;
     const last = first + result.items.length - 1;
-    const more = options.pageable === false ? '; raise --limit (0 for all) for more' : `; use --page ${result.page + 1} for more`;
+    const more =
+      options.pageable === false ? '; raise --limit (0 for all) for more' : `; use --page ${result.page + 1} for more`;
     notes.push(`Showing ${first}-${last} of ${result.total}${last < result.total ? more : ''}.`);
   }
   return {text: renderTable(result.items as Array<Record<string, unknown>>, options), notes};

@@ -27,7 +27,11 @@ const readText = (file: string): string | undefined => {
     return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw unavailable(`Cannot read ${file}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`, {code: 'CONFIG_FILE_UNREADABLE', hint: 'Check that it is a file its owner can read (chmod 600), or remove it.', cause: error});
+    throw unavailable(`Cannot read ${file}: ${(error as Error).message.replace(/^[A-Z]+: /, '')}`, {
+      code: 'CONFIG_FILE_UNREADABLE',
+      hint: 'Check that it is a file its owner can read (chmod 600), or remove it.',
+      cause: error,
+    });
   }
 };
 
@@ -41,11 +45,19 @@ export async function readConfigFile(configDirectory: string): Promise<Values> {
   try {
     data = parse(text);
   } catch (error) {
-    throw invalidInput(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {code: 'CONFIG_FILE_INVALID'});
+    throw invalidInput(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
+      code: 'CONFIG_FILE_INVALID',
+    });
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data) || Object.values(data).some((value) => value === null || typeof value !== 'object' || Array.isArray(value))) {
-    throw invalidInput(`${file} must map module names to their settings (e.g. "logger: {level: debug}")`, {code: 'CONFIG_FILE_INVALID'});
+  if (
+    typeof data !== 'object' ||
+    Array.isArray(data) ||
+    Object.values(data).some((value) => value === null || typeof value !== 'object' || Array.isArray(value))
+  ) {
+    throw invalidInput(`${file} must map module names to their settings (e.g. "logger: {level: debug}")`, {
+      code: 'CONFIG_FILE_INVALID',
+    });
   }
   return data as Values;
 }
@@ -75,7 +87,9 @@ export function readRuntimeCache(configDirectory: string): RuntimeCache {
 }
 
 export async function writeRuntimeCache(configDirectory: string, cache: RuntimeCache): Promise<void> {
-  await writeFileAtomic(join(configDirectory, RUNTIME_CACHE_FILE), `${JSON.stringify(cache, null, 2)}\n`, {mode: 0o600});
+  await writeFileAtomic(join(configDirectory, RUNTIME_CACHE_FILE), `${JSON.stringify(cache, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** Everything the layers of every module come from, read once per command. */
@@ -86,7 +100,10 @@ export interface ConfigLayerInputs {
   runtime: Values;
 }
 
-export async function readConfigLayers(configDirectory: string, processEnv: NodeJS.ProcessEnv = process.env): Promise<ConfigLayerInputs> {
+export async function readConfigLayers(
+  configDirectory: string,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<ConfigLayerInputs> {
   return {
     file: await readConfigFile(configDirectory),
     env: {...readEnvFile(configDirectory), ...processEnv},
@@ -116,18 +133,24 @@ export function hostOnlyPaths(schema: Record<string, unknown> | undefined, prefi
 }
 
 /** Whether `path` is one of `paths` or lies under one. */
-const within = (path: string, paths: readonly string[]) => paths.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
+const within = (path: string, paths: readonly string[]) =>
+  paths.some((prefix) => path === prefix || path.startsWith(`${prefix}.`));
 
 /**
  * A module's values from the file, environment and runtime layers; runtime secrets are decrypted.
  * Host-only keys ignore the runtime layer whatever it holds (a value written there by hand included).
  */
-export async function layerModuleConfig(moduleName: string, schema: Record<string, unknown> | undefined, inputs: ConfigLayerInputs, secrets?: SecretBox): Promise<LayeredConfig> {
+export async function layerModuleConfig(
+  moduleName: string,
+  schema: Record<string, unknown> | undefined,
+  inputs: ConfigLayerInputs,
+  secrets?: SecretBox,
+): Promise<LayeredConfig> {
   const values: Record<string, unknown> = {};
   const sources: LayeredConfig['sources'] = {};
   const layers: Array<[Exclude<ConfigSource, 'default'>, Record<string, unknown>]> = [
     ['file', inputs.file[moduleName] ?? {}],
-    ['env', configFromEnv(moduleName, schema, inputs.env as NodeJS.ProcessEnv)],
+    ['env', configFromEnv(moduleName, schema, inputs.env)],
     ['runtime', inputs.runtime[moduleName] ?? {}],
   ];
   const hostOnly = hostOnlyPaths(schema);
@@ -149,7 +172,11 @@ export async function layerModuleConfig(moduleName: string, schema: Record<strin
 }
 
 /** A copy with every secret value of the schema replaced by the mask. */
-export function maskSecrets(values: Record<string, unknown>, schema: Record<string, unknown> | undefined, mask: string): Record<string, unknown> {
+export function maskSecrets(
+  values: Record<string, unknown>,
+  schema: Record<string, unknown> | undefined,
+  mask: string,
+): Record<string, unknown> {
   const copy = structuredClone(values);
   for (const path of secretPaths(schema)) if (getPath(copy, path) !== undefined) setPath(copy, path, mask);
   return copy;

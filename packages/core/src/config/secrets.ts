@@ -59,7 +59,11 @@ export class SecretBox {
         this.key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
       } catch (error) {
         // A key file named explicitly must exist: making a new one would split the hosts' keys.
-        if (named) throw invalidInput(`The secret key file ${file} (${SECRET_KEY_FILE_ENV}) cannot be read: ${(error as Error).message}`, {code: 'SECRET_KEY_MISSING', hint: SHARED_KEY_HINT});
+        if (named)
+          throw invalidInput(
+            `The secret key file ${file} (${SECRET_KEY_FILE_ENV}) cannot be read: ${(error as Error).message}`,
+            {code: 'SECRET_KEY_MISSING', hint: SHARED_KEY_HINT},
+          );
         if (!create) return undefined;
         this.key = randomBytes(32);
         await writeFileAtomic(file, `${this.key.toString('base64')}\n`, {mode: 0o600});
@@ -67,7 +71,10 @@ export class SecretBox {
     }
     if (this.key.length !== 32) {
       this.key = undefined;
-      throw invalidInput(`${this.keySource} is not a valid secret key (32 bytes, base64)`, {code: 'SECRET_KEY_INVALID', hint: 'Make one with: openssl rand -base64 32'});
+      throw invalidInput(`${this.keySource} is not a valid secret key (32 bytes, base64)`, {
+        code: 'SECRET_KEY_INVALID',
+        hint: 'Make one with: openssl rand -base64 32',
+      });
     }
     return this.key;
   }
@@ -83,14 +90,23 @@ export class SecretBox {
   async decrypt(stored: string): Promise<unknown> {
     if (!isEncrypted(stored)) return stored;
     const key = await this.loadKey(false);
-    if (!key) throw invalidInput(`A stored secret cannot be read: there is no secret key (${this.keySource} is missing)`, {code: 'SECRET_KEY_MISSING', hint: `${SHARED_KEY_HINT} Or restore ${this.keySource} from a backup.`});
+    if (!key)
+      throw invalidInput(`A stored secret cannot be read: there is no secret key (${this.keySource} is missing)`, {
+        code: 'SECRET_KEY_MISSING',
+        hint: `${SHARED_KEY_HINT} Or restore ${this.keySource} from a backup.`,
+      });
     const [iv, tag, data] = stored.slice(PREFIX.length).split(':');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv!, 'base64'));
       decipher.setAuthTag(Buffer.from(tag!, 'base64'));
-      return JSON.parse(Buffer.concat([decipher.update(Buffer.from(data!, 'base64')), decipher.final()]).toString('utf8'));
+      return JSON.parse(
+        Buffer.concat([decipher.update(Buffer.from(data!, 'base64')), decipher.final()]).toString('utf8'),
+      );
     } catch {
-      throw invalidInput(`A stored secret cannot be decrypted with the current secret key (${this.keySource}): it was encrypted with another key`, {code: 'SECRET_UNREADABLE', hint: SHARED_KEY_HINT});
+      throw invalidInput(
+        `A stored secret cannot be decrypted with the current secret key (${this.keySource}): it was encrypted with another key`,
+        {code: 'SECRET_UNREADABLE', hint: SHARED_KEY_HINT},
+      );
     }
   }
 }

@@ -21,7 +21,11 @@ export interface CliConfigLike {
 /** The installation's directories and modules as a CLI command sees them (disabled modules marked). */
 export async function cliModules(config: CliConfigLike): Promise<{paths: SystemPaths; modules: ModuleRecord[]}> {
   const paths = resolveSystemPaths({configDir: config.configDir, dataDir: config.dataDir, cacheDir: config.cacheDir});
-  const modules = await discoverModules(config.getPluginsList() as PluginDescriptor[], paths.cache, readModuleState(paths.config).disabled);
+  const modules = await discoverModules(
+    config.getPluginsList() as PluginDescriptor[],
+    paths.cache,
+    readModuleState(paths.config).disabled,
+  );
   return {paths, modules};
 }
 
@@ -29,7 +33,12 @@ export async function cliModules(config: CliConfigLike): Promise<{paths: SystemP
  * A kernel over the modules with their layered configuration (schema defaults < config.yaml <
  * environment and env file < runtime settings), as the command base builds it. The caller stops it.
  */
-export async function createCliKernel(options: {modules: ModuleRecord[]; paths: SystemPaths; onWarning?: (message: string) => void; verbose?: boolean}): Promise<Kernel> {
+export async function createCliKernel(options: {
+  modules: ModuleRecord[];
+  paths: SystemPaths;
+  onWarning?: (message: string) => void;
+  verbose?: boolean;
+}): Promise<Kernel> {
   // Imported here: the configuration code is only needed once a kernel is built.
   const {readConfigLayers, layerModuleConfig, SecretBox} = await import('../config/index.js');
   const {paths, verbose} = options;
@@ -67,8 +76,14 @@ export interface CliAccess {
 }
 
 /** The actor of this CLI process and the access decision, from a kernel of its own (close it after use). */
-export async function openCliAccess(config: CliConfigLike, options: {env?: NodeJS.ProcessEnv; onWarning?: (message: string) => void} = {}): Promise<CliAccess> {
-  const kernel = await createCliKernel({...(await cliModules(config)), ...(options.onWarning ? {onWarning: options.onWarning} : {})});
+export async function openCliAccess(
+  config: CliConfigLike,
+  options: {env?: NodeJS.ProcessEnv; onWarning?: (message: string) => void} = {},
+): Promise<CliAccess> {
+  const kernel = await createCliKernel({
+    ...(await cliModules(config)),
+    ...(options.onWarning ? {onWarning: options.onWarning} : {}),
+  });
   try {
     const actor = await resolveCliActor(kernel, options.env);
     const access = await kernel.access();

@@ -12,9 +12,11 @@ export function contractProblems(candidate: unknown, expectedName?: string): str
   const module = candidate as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof module.name !== 'string') problems.push('name must be a string');
-  else if (expectedName !== undefined && module.name !== expectedName) problems.push(`name is "${module.name}" but module.yaml says "${expectedName}"`);
+  else if (expectedName !== undefined && module.name !== expectedName)
+    problems.push(`name is "${module.name}" but module.yaml says "${expectedName}"`);
   if (typeof module.version !== 'string') problems.push('version must be a string');
-  if (typeof module.type !== 'string' || !TYPES.has(module.type)) problems.push(`type must be one of ${[...TYPES].join(', ')}`);
+  if (typeof module.type !== 'string' || !TYPES.has(module.type))
+    problems.push(`type must be one of ${[...TYPES].join(', ')}`);
   for (const method of LIFECYCLE) if (typeof module[method] !== 'function') problems.push(`${method}() is missing`);
   return problems;
 }
@@ -31,11 +33,14 @@ export async function instantiateModule(record: ModuleRecord): Promise<ModuleInt
   try {
     exported = ((await import(pathToFileURL(record.entry).href)) as {default?: unknown}).default;
   } catch (error) {
-    throw unavailable(`Module "${record.name}" could not be imported from ${record.entry}: ${error instanceof Error ? error.message : String(error)}`, {
-      code: 'MODULE_IMPORT_FAILED',
-      details: {module: record.name, entry: record.entry},
-      cause: error,
-    });
+    throw unavailable(
+      `Module "${record.name}" could not be imported from ${record.entry}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        code: 'MODULE_IMPORT_FAILED',
+        details: {module: record.name, entry: record.entry},
+        cause: error,
+      },
+    );
   }
   const candidate = typeof exported === 'function' ? await (exported as () => unknown)() : exported;
   const problems = contractProblems(candidate, record.name);

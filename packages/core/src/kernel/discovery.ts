@@ -37,7 +37,12 @@ export interface ModuleRecord {
 
 const sourceOf = (type: string): ModuleSource => (type === 'user' ? 'user' : type === 'link' ? 'link' : 'core');
 
-function unloadable(plugin: PluginDescriptor, message: string, problems?: string[], takenBy?: string): SystemPromptError {
+function unloadable(
+  plugin: PluginDescriptor,
+  message: string,
+  problems?: string[],
+  takenBy?: string,
+): SystemPromptError {
   return unavailable(`Module package ${plugin.name} cannot be loaded: ${message}`, {
     code: takenBy ? 'MODULE_NAME_TAKEN' : 'MODULE_INVALID',
     details: {package: plugin.name, ...(problems ? {problems} : {}), ...(takenBy ? {takenBy} : {})},
@@ -49,7 +54,11 @@ function unloadable(plugin: PluginDescriptor, message: string, problems?: string
  * Finds the modules among the loaded plugins: a plugin with a module.yaml at its root is a module.
  * Invalid manifests become records with an `error` instead of failing discovery.
  */
-export async function discoverModules(plugins: Iterable<PluginDescriptor>, cacheDirectory?: string, disabled: readonly string[] = []): Promise<ModuleRecord[]> {
+export async function discoverModules(
+  plugins: Iterable<PluginDescriptor>,
+  cacheDirectory?: string,
+  disabled: readonly string[] = [],
+): Promise<ModuleRecord[]> {
   const cache = new ManifestCache(cacheDirectory);
   const records: ModuleRecord[] = [];
   const owners = new Map<string, string>();
@@ -60,7 +69,14 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
     const file = join(plugin.root, MANIFEST_FILE);
     const stat = statSync(file, {throwIfNoEntry: false});
     if (!stat) continue;
-    const record: ModuleRecord = {name: plugin.name, packageName: plugin.name, version: plugin.version, root: plugin.root, source: sourceOf(plugin.type), enabled: true};
+    const record: ModuleRecord = {
+      name: plugin.name,
+      packageName: plugin.name,
+      version: plugin.version,
+      root: plugin.root,
+      source: sourceOf(plugin.type),
+      enabled: true,
+    };
     const key = `${stat.size}:${stat.mtimeMs}:${plugin.version}`;
     let cached = cache.get(plugin.root, key);
     if (!cached) {
@@ -70,7 +86,10 @@ export async function discoverModules(plugins: Iterable<PluginDescriptor>, cache
         cached = {key, manifest: await loadManifest(plugin.root)};
       } catch (error) {
         const problems = isSystemPromptError(error) ? (error.details?.problems as string[] | undefined) : undefined;
-        cached = {key, error: {message: error instanceof Error ? error.message : String(error), ...(problems ? {problems} : {})}};
+        cached = {
+          key,
+          error: {message: error instanceof Error ? error.message : String(error), ...(problems ? {problems} : {})},
+        };
       }
       cache.set(plugin.root, cached);
     }

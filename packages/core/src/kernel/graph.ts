@@ -7,7 +7,12 @@ const IMPLICIT_CAPABILITIES = new Set(['logger']);
 export function implicitDependencies(records: Iterable<ModuleRecord>): string[] {
   const names: string[] = [];
   for (const record of records) {
-    if (!record.error && record.enabled && record.manifest?.provides?.some((capability) => IMPLICIT_CAPABILITIES.has(capability))) names.push(record.name);
+    if (
+      !record.error &&
+      record.enabled &&
+      record.manifest?.provides?.some((capability) => IMPLICIT_CAPABILITIES.has(capability))
+    )
+      names.push(record.name);
   }
   return names;
 }
@@ -46,24 +51,31 @@ export function bootOrder(records: ModuleRecord[], wanted: Iterable<string>): Mo
         : unavailable(`Module "${name}" is not installed`, {code: 'MODULE_NOT_INSTALLED', details: {module: name}});
     }
     if (!record.enabled) {
-      throw unavailable(requiredBy ? `Module "${requiredBy}" depends on "${name}", which is disabled` : `Module "${name}" is disabled`, {
-        code: 'MODULE_DISABLED',
-        details: {module: name, ...(requiredBy ? {requiredBy} : {})},
-        hint: `Enable it with "systemprompt modules:enable ${name}".`,
-      });
+      throw unavailable(
+        requiredBy ? `Module "${requiredBy}" depends on "${name}", which is disabled` : `Module "${name}" is disabled`,
+        {
+          code: 'MODULE_DISABLED',
+          details: {module: name, ...(requiredBy ? {requiredBy} : {})},
+          hint: `Enable it with "systemprompt modules:enable ${name}".`,
+        },
+      );
     }
     if (record.error) {
       if (!requiredBy) throw record.error;
-      throw unavailable(`Module "${requiredBy}" depends on "${name}", which cannot be loaded: ${record.error.message}`, {
-        code: 'MODULE_DEPENDENCY_BROKEN',
-        details: {module: requiredBy, dependency: name},
-        ...(record.error.hint ? {hint: record.error.hint} : {}),
-      });
+      throw unavailable(
+        `Module "${requiredBy}" depends on "${name}", which cannot be loaded: ${record.error.message}`,
+        {
+          code: 'MODULE_DEPENDENCY_BROKEN',
+          details: {module: requiredBy, dependency: name},
+          ...(record.error.hint ? {hint: record.error.hint} : {}),
+        },
+      );
     }
     state.set(name, 'visiting');
     path.push(name);
     const isProvider = implicit.includes(name);
-    for (const dependency of [...(isProvider ? [] : implicit), ...(record.manifest?.dependencies ?? [])]) visit(dependency, name);
+    for (const dependency of [...(isProvider ? [] : implicit), ...(record.manifest?.dependencies ?? [])])
+      visit(dependency, name);
     path.pop();
     state.set(name, 'done');
     order.push(record);

@@ -69,7 +69,8 @@ export class Kernel {
   constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? silentLogger;
     this.events = new InMemoryEventBus('system', (error, event) =>
-      this.logger.warn({err: error, event: event.type}, 'event handler failed'));
+      this.logger.warn({err: error, event: event.type}, 'event handler failed'),
+    );
   }
 
   get modules(): readonly ModuleRecord[] {
@@ -136,8 +137,10 @@ export class Kernel {
   service<T>(token: ServiceToken<T> | string): T {
     const name = typeof token === 'string' ? token : token.module;
     const entry = this.loaded.get(name);
-    if (!entry) throw unavailable(`Module "${name}" is not booted`, {code: 'MODULE_NOT_BOOTED', details: {module: name}});
-    if (!entry.provided) throw unavailable(`Module "${name}" provides no service`, {code: 'MODULE_NO_SERVICE', details: {module: name}});
+    if (!entry)
+      throw unavailable(`Module "${name}" is not booted`, {code: 'MODULE_NOT_BOOTED', details: {module: name}});
+    if (!entry.provided)
+      throw unavailable(`Module "${name}" provides no service`, {code: 'MODULE_NO_SERVICE', details: {module: name}});
     return entry.service as T;
   }
 
@@ -147,11 +150,17 @@ export class Kernel {
    * and the system may act.
    */
   async access(): Promise<AccessProvider> {
-    const provider = this.options.modules.find((record) => !record.error && record.enabled !== false && record.manifest?.provides?.includes('access'));
+    const provider = this.options.modules.find(
+      (record) => !record.error && record.enabled !== false && record.manifest?.provides?.includes('access'),
+    );
     if (!provider) return LOCAL_ONLY_ACCESS;
     await this.boot([provider.name]);
     const access = this.service<{access?: AccessProvider}>(provider.name).access;
-    if (!access) throw unavailable(`Module "${provider.name}" provides access but publishes no access service`, {code: 'ACCESS_UNAVAILABLE', details: {module: provider.name}});
+    if (!access)
+      throw unavailable(`Module "${provider.name}" provides access but publishes no access service`, {
+        code: 'ACCESS_UNAVAILABLE',
+        details: {module: provider.name},
+      });
     return access;
   }
 
@@ -183,7 +192,12 @@ export class Kernel {
       await this.phase(entry, 'initialize', () => module.initialize(context));
     } catch (error) {
       this.failed.add(record.name);
-      await setModuleFailure(this.options.paths.data, record.name, {stage: failedStage(error), message: error instanceof Error ? error.message : String(error), version: record.version, at: new Date().toISOString()});
+      await setModuleFailure(this.options.paths.data, record.name, {
+        stage: failedStage(error),
+        message: error instanceof Error ? error.message : String(error),
+        version: record.version,
+        at: new Date().toISOString(),
+      });
       throw error;
     }
     // modules:list shows a module as failed until it initializes again.
@@ -207,11 +221,14 @@ export class Kernel {
       get: <T>(token: ServiceToken<T> | string): T => {
         const name = nameOf(token);
         if (!declared.has(name)) {
-          throw new SystemPromptError(`Module "${record.name}" uses "${name}" without declaring it in module.yaml dependencies`, {
-            code: 'MODULE_DEPENDENCY_UNDECLARED',
-            exitCode: ExitCode.Unexpected,
-            details: {module: record.name, dependency: name},
-          });
+          throw new SystemPromptError(
+            `Module "${record.name}" uses "${name}" without declaring it in module.yaml dependencies`,
+            {
+              code: 'MODULE_DEPENDENCY_UNDECLARED',
+              exitCode: ExitCode.Unexpected,
+              details: {module: record.name, dependency: name},
+            },
+          );
         }
         return this.service<T>(name);
       },
@@ -229,7 +246,8 @@ export class Kernel {
       capability: <T>(capability: string): T | undefined => {
         for (const name of this.order) {
           const provider = this.loaded.get(name)!;
-          if (provider.record.manifest?.provides?.includes(capability as never) && provider.provided) return provider.service as T;
+          if (provider.record.manifest?.provides?.includes(capability as never) && provider.provided)
+            return provider.service as T;
         }
         return undefined;
       },
@@ -249,20 +267,24 @@ export class Kernel {
     try {
       const result = await call();
       const elapsed = Math.round(performance.now() - started);
-      if (elapsed > (this.options.slowPhaseMs ?? 2000)) this.logger.warn({module, phase, ms: elapsed}, `${phase} of module ${module} is slow (${elapsed} ms)`);
+      if (elapsed > (this.options.slowPhaseMs ?? 2000))
+        this.logger.warn({module, phase, ms: elapsed}, `${phase} of module ${module} is slow (${elapsed} ms)`);
       return result;
     } catch (error) {
       if (phase !== 'healthCheck') entry.state = 'failed';
       this.logger.error({module, phase, err: error}, `${phase} of module ${module} failed`);
       const inner = isSystemPromptError(error) ? error : undefined;
       const verb = phase === 'healthCheck' ? 'check its health' : phase;
-      throw new SystemPromptError(`Module "${module}" failed to ${verb}: ${error instanceof Error ? error.message : String(error)}`, {
-        code: inner?.code ?? 'MODULE_PHASE_FAILED',
-        exitCode: inner?.exitCode ?? ExitCode.Unavailable,
-        details: {...inner?.details, module, phase},
-        ...(inner?.hint ? {hint: inner.hint} : {}),
-        cause: error,
-      });
+      throw new SystemPromptError(
+        `Module "${module}" failed to ${verb}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          code: inner?.code ?? 'MODULE_PHASE_FAILED',
+          exitCode: inner?.exitCode ?? ExitCode.Unavailable,
+          details: {...inner?.details, module, phase},
+          ...(inner?.hint ? {hint: inner.hint} : {}),
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -30,13 +30,19 @@ export function readModuleFailures(dataDirectory: string): ModuleFailures {
  * Records (`failure`) or clears (`null`) the failure of one module. Best effort: a status file that
  * cannot be written must not turn a working command into a failing one.
  */
-export async function setModuleFailure(dataDirectory: string, module: string, failure: ModuleFailure | null): Promise<void> {
+export async function setModuleFailure(
+  dataDirectory: string,
+  module: string,
+  failure: ModuleFailure | null,
+): Promise<void> {
   const failures = readModuleFailures(dataDirectory);
   if (failure === null && !(module in failures)) return;
   if (failure === null) delete failures[module];
   else failures[module] = failure;
   try {
-    await writeFileAtomic(join(dataDirectory, MODULE_FAILURES_FILE), `${JSON.stringify(failures, null, 2)}\n`, {mode: 0o600});
+    await writeFileAtomic(join(dataDirectory, MODULE_FAILURES_FILE), `${JSON.stringify(failures, null, 2)}\n`, {
+      mode: 0o600,
+    });
   } catch {
     // The next command that boots the module tries again.
   }

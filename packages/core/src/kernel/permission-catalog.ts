@@ -10,6 +10,12 @@ export interface DeclaredPermission {
 export function declaredPermissions(records: readonly ModuleRecord[]): DeclaredPermission[] {
   return records
     .filter((record) => !record.error)
-    .flatMap((record) => (record.manifest?.permissions ?? []).map((permission) => ({name: permission.name, module: record.name, description: permission.description})))
+    .flatMap((record) =>
+      (record.manifest?.permissions ?? []).map((permission) => ({
+        name: permission.name,
+        module: record.name,
+        description: permission.description,
+      })),
+    )
     .sort((a, b) => a.name.localeCompare(b.name));
 }

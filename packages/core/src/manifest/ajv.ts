@@ -2,7 +2,8 @@ import {Ajv, type Options} from 'ajv';
 import addFormatsModule, {type FormatsPlugin} from 'ajv-formats';
 
 // ajv-formats is CommonJS: under NodeNext its callable export sits on `default`.
-const addFormats = ((addFormatsModule as unknown as {default?: FormatsPlugin}).default ?? addFormatsModule) as FormatsPlugin;
+const addFormats = ((addFormatsModule as unknown as {default?: FormatsPlugin}).default ??
+  addFormatsModule) as FormatsPlugin;
 
 /** The one ajv set-up of the project: every error collected, formats known, strict schemas. */
 export function createAjv(options: Options = {}): Ajv {

@@ -24,7 +24,10 @@ export class ManifestCache {
   constructor(private readonly directory: string | undefined) {
     if (!directory) return;
     try {
-      const stored = JSON.parse(readFileSync(join(directory, FILE), 'utf8')) as {format?: number; entries?: Record<string, ManifestCacheEntry>};
+      const stored = JSON.parse(readFileSync(join(directory, FILE), 'utf8')) as {
+        format?: number;
+        entries?: Record<string, ManifestCacheEntry>;
+      };
       if (stored.format === FORMAT && stored.entries) this.entries = stored.entries;
     } catch {
       // No cache yet, or an unreadable one: it is rebuilt from the manifests.

@@ -25,10 +25,13 @@ export async function parseManifest(text: string, file: string, expectedVersion?
   const {validateManifest} = await import('./validate.js');
   const manifest = validateManifest(data, file);
   if (expectedVersion !== undefined && manifest.version !== expectedVersion) {
-    throw invalidInput(`${file} is invalid: /version: ${manifest.version} differs from the package version ${expectedVersion}`, {
-      code: 'MANIFEST_INVALID',
-      details: {source: file, problems: [`/version: must equal the package version ${expectedVersion}`]},
-    });
+    throw invalidInput(
+      `${file} is invalid: /version: ${manifest.version} differs from the package version ${expectedVersion}`,
+      {
+        code: 'MANIFEST_INVALID',
+        details: {source: file, problems: [`/version: must equal the package version ${expectedVersion}`]},
+      },
+    );
   }
   return manifest;
 }

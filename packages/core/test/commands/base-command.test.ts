@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {parse as parseYaml} from 'yaml';
-import {createTempHome, runCli, type TempHome} from '@systemprompt/testing';
+import {createTempHome, expectFailure, runCli, type TempHome} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../fixtures/demo-plugin', import.meta.url));
 
@@ -47,9 +47,9 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
       const intoDirectory = await cli('demo:greet', 'ana', '--output', home.path);
       expect(intoDirectory.exitCode).to.equal(2);
       expect(intoDirectory.stderr).to.match(/^--output .+ is a directory\nHint: /);
+      expectFailure(await cli('demo:greet', 'ana', '--json', '--output', home.path), 2, 'OUTPUT_IS_DIRECTORY');
       const missing = await cli('demo:greet', 'ana', '--json', '--output', join(home.path, 'nowhere', 'x.json'));
-      expect(missing.exitCode).to.equal(2);
-      expect(missing.json().error.code).to.equal('OUTPUT_DIRECTORY_MISSING');
+      expectFailure(missing, 2, 'OUTPUT_DIRECTORY_MISSING');
       expect(existsSync(join(home.path, 'nowhere'))).to.equal(false);
     });
 
@@ -62,7 +62,11 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
 
   describe('lists', () => {
     beforeEach(async () => {
-      for (const [id, name, size] of [['a', 'Alpha', '3'], ['b', 'Beta', '1'], ['c', 'Gamma', '2']]) {
+      for (const [id, name, size] of [
+        ['a', 'Alpha', '3'],
+        ['b', 'Beta', '1'],
+        ['c', 'Gamma', '2'],
+      ]) {
         expect((await cli('demo:items:add', '--id', id!, '--name', name!, '--size', size!)).exitCode).to.equal(0);
       }
     });
@@ -77,7 +81,9 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
     });
 
     it('sorts, filters and searches', async () => {
-      const sorted = (await cli('demo:items:list', '--sort', 'size', '--order', 'desc', '--limit', '0', '--json')).json();
+      const sorted = (
+        await cli('demo:items:list', '--sort', 'size', '--order', 'desc', '--limit', '0', '--json')
+      ).json();
       expect(sorted.data.map((item: {id: string}) => item.id)).to.deep.equal(['a', 'c', 'b']);
       const filtered = (await cli('demo:items:list', '--filter', 'name=Beta', '--json')).json();
       expect(filtered.data.map((item: {id: string}) => item.id)).to.deep.equal(['b']);
@@ -87,10 +93,12 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
 
     it('refuses a page number out of range with exit 2 (never a database error)', async () => {
       for (const page of ['99999999999999999999', '1000001', '0']) {
-        const run = await cli('demo:items:list', '--page', page, '--json');
-        expect(run.exitCode, page).to.equal(2);
-        expect(run.json().error.code).to.equal('INVALID_USAGE');
-        expect(run.json().error.message, page).to.match(/^--page: Expected an integer (less|greater) than or equal to 1(000000)? but received: /);
+        expectFailure(
+          await cli('demo:items:list', '--page', page, '--json'),
+          2,
+          'INVALID_USAGE',
+          /^--page: Expected an integer (less|greater) than or equal to 1(000000)? but received: /,
+        );
       }
     });
 
@@ -101,23 +109,27 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
       } finally {
         process.umask(previous);
       }
-      for (const directory of ['config', 'data', 'cache']) expect((await stat(join(home.path, directory))).mode & 0o777, directory).to.equal(0o700);
+      for (const directory of ['config', 'data', 'cache'])
+        expect((await stat(join(home.path, directory))).mode & 0o777, directory).to.equal(0o700);
     });
 
     it('rejects sorting by a field the list does not have (exit 2, allowed fields in the hint)', async () => {
       const run = await cli('demo:items:list', '--sort', 'password');
       expect(run.exitCode).to.equal(2);
       expect(run.stderr).to.equal('--sort password: unknown field\nHint: Use one of: id, name, size, tags.\n');
+      expectFailure(await cli('demo:items:list', '--sort', 'password', '--json'), 2, 'LIST_FIELD_UNKNOWN');
     });
   });
 
   describe('files it cannot read', () => {
     it('says config.yaml cannot be read (exit 6, naming the file) instead of taking it for no file', async () => {
       await mkdir(join(home.path, 'config', 'config.yaml'), {recursive: true});
-      const run = await cli('demo:greet', 'ana', '--json');
-      expect(run.exitCode).to.equal(6);
-      expect(run.json().error.code).to.equal('CONFIG_FILE_UNREADABLE');
-      expect(run.json().error.message).to.include(join(home.path, 'config', 'config.yaml'));
+      expectFailure(
+        await cli('demo:greet', 'ana', '--json'),
+        6,
+        'CONFIG_FILE_UNREADABLE',
+        join(home.path, 'config', 'config.yaml'),
+      );
     });
 
     it('warns about a corrupt modules.json, naming it, and runs', async () => {
@@ -125,7 +137,9 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
       await writeFile(join(home.path, 'config', 'modules.json'), '{"disabled": [');
       const run = await cli('demo:greet', 'ana');
       expect(run.exitCode, run.stderr).to.equal(0);
-      expect(run.stderr).to.match(/^Warning: .*modules\.json is not valid \(.+\); no module is taken as disabled until it is fixed/);
+      expect(run.stderr).to.match(
+        /^Warning: .*modules\.json is not valid \(.+\); no module is taken as disabled until it is fixed/,
+      );
       const json = await cli('demo:greet', 'ana', '--json');
       expect(json.json().warnings[0]).to.include('modules.json is not valid');
     });
@@ -138,19 +152,24 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
         expect(run.exitCode).to.equal(code);
         expect(run.stderr).to.equal(`failed with ${code}\nHint: Try another code.\n`);
         expect(run.stdout).to.equal('');
+        expectFailure(await cli('demo:fail', '--code', String(code), '--json'), code, 'DEMO_FAILURE');
       });
     }
 
     it('prints the error envelope with --json', async () => {
       const run = await cli('demo:fail', '--code', '5', '--json');
-      expect(run.exitCode).to.equal(5);
-      expect(run.json()).to.deep.equal({ok: false, error: {code: 'DEMO_FAILURE', message: 'failed with 5', hint: 'Try another code.', details: {asked: 5}}});
+      expectFailure(run, 5, 'DEMO_FAILURE');
+      expect(run.json()).to.deep.equal({
+        ok: false,
+        error: {code: 'DEMO_FAILURE', message: 'failed with 5', hint: 'Try another code.', details: {asked: 5}},
+      });
     });
 
     it('maps an unexpected error to exit 1 without a stack trace', async () => {
       const run = await cli('demo:fail');
       expect(run.exitCode).to.equal(1);
       expect(run.stderr).to.equal('something broke inside\n');
+      expectFailure(await cli('demo:fail', '--json'), 1, 'UNEXPECTED', 'something broke inside');
     });
 
     it('shows the stack trace with --verbose', async () => {
@@ -165,13 +184,12 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
         expect(run.exitCode, args.join(' ')).to.equal(2);
         expect(run.stderr.split('\n')[0], args.join(' ')).to.not.be.empty;
         expect(run.stderr, args.join(' ')).to.not.match(/\n\s+at /);
+        expectFailure(await cli(...args, '--json'), 2, 'INVALID_USAGE');
       }
     });
 
     it('reports bad usage in the JSON envelope when --json was asked for', async () => {
-      const run = await cli('demo:greet', '--json');
-      expect(run.exitCode).to.equal(2);
-      expect(run.json().error.code).to.equal('INVALID_USAGE');
+      expectFailure(await cli('demo:greet', '--json'), 2, 'INVALID_USAGE');
     });
   });
 
@@ -183,7 +201,10 @@ describe('SystemPromptCommand (through the demo module commands)', () => {
     it('refuses without --confirm when there is no terminal, and deletes nothing', async () => {
       const run = await cli('demo:items:delete', 'a');
       expect(run.exitCode).to.equal(2);
-      expect(run.stderr).to.equal('Not confirmed: Delete item a\nHint: Add --confirm (or -y) to do it without a terminal.\n');
+      expect(run.stderr).to.equal(
+        'Not confirmed: Delete item a\nHint: Add --confirm (or -y) to do it without a terminal.\n',
+      );
+      expectFailure(await cli('demo:items:delete', 'a', '--json'), 2, 'CONFIRMATION_REQUIRED');
       expect((await cli('demo:items:list', '--json')).json().meta.total).to.equal(1);
     });
 

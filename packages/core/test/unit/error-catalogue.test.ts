@@ -20,7 +20,12 @@ describe('error catalogue', () => {
 
   describe('defineErrorCodes', () => {
     it('gives each code its name, exit code, meaning and hint', () => {
-      expect({...codes.NOTE_NOT_FOUND}).to.deep.include({code: 'NOTE_NOT_FOUND', exit: 3, meaning: 'No note has that id.', hint: 'See notes:list.'});
+      expect({...codes.NOTE_NOT_FOUND}).to.deep.include({
+        code: 'NOTE_NOT_FOUND',
+        exit: 3,
+        meaning: 'No note has that id.',
+        hint: 'See notes:list.',
+      });
       expect(Object.isFrozen(codes)).to.equal(true);
     });
 
@@ -33,7 +38,11 @@ describe('error catalogue', () => {
     });
 
     it('uses the meaning as the message when none is given', () => {
-      expect(codes.NOTE_TOO_LONG.error()).to.include({message: 'A note has at most 1000 characters.', exitCode: 2, hint: undefined});
+      expect(codes.NOTE_TOO_LONG.error()).to.include({
+        message: 'A note has at most 1000 characters.',
+        exitCode: 2,
+        hint: undefined,
+      });
     });
   });
 
@@ -47,13 +56,32 @@ describe('error catalogue', () => {
 
     it('refuses a module without a default export with exit 2, naming it', () => {
       const error = failure(() => readErrorCatalogue({codes}, 'acme/error-codes.js'));
-      expect(error).to.include({code: 'ERROR_CATALOGUE_INVALID', exitCode: 2, message: 'acme/error-codes.js has no default export of error codes'});
+      expect(error).to.include({
+        code: 'ERROR_CATALOGUE_INVALID',
+        exitCode: 2,
+        message: 'acme/error-codes.js has no default export of error codes',
+      });
     });
 
     it('refuses a malformed catalogue with every problem in one message', () => {
-      const error = failure(() => readErrorCatalogue({default: {noteMissing: {exit: 3, meaning: 'x'}, NOTE_OK: {exit: 0, meaning: 'x'}, NOTE_EMPTY: {exit: 2, meaning: ''}, NOTE_TWO_LINES: {exit: 2, meaning: 'a\nb'}, NOTE_HINT: {exit: 2, meaning: 'x', hint: 3}}}, 'acme/error-codes.js'));
+      const error = failure(() =>
+        readErrorCatalogue(
+          {
+            default: {
+              noteMissing: {exit: 3, meaning: 'x'},
+              NOTE_OK: {exit: 0, meaning: 'x'},
+              NOTE_EMPTY: {exit: 2, meaning: ''},
+              NOTE_TWO_LINES: {exit: 2, meaning: 'a\nb'},
+              NOTE_HINT: {exit: 2, meaning: 'x', hint: 3},
+            },
+          },
+          'acme/error-codes.js',
+        ),
+      );
       expect(error).to.include({code: 'ERROR_CATALOGUE_INVALID', exitCode: 2});
-      expect(error.message).to.equal('acme/error-codes.js: noteMissing: not an error code (SCREAMING_SNAKE_CASE); NOTE_OK: exit must be one of 1, 2, 3, 4, 5, 6; NOTE_EMPTY: meaning must be one line of text; NOTE_TWO_LINES: meaning must be one line of text; NOTE_HINT: hint must be text');
+      expect(error.message).to.equal(
+        'acme/error-codes.js: noteMissing: not an error code (SCREAMING_SNAKE_CASE); NOTE_OK: exit must be one of 1, 2, 3, 4, 5, 6; NOTE_EMPTY: meaning must be one line of text; NOTE_TWO_LINES: meaning must be one line of text; NOTE_HINT: hint must be text',
+      );
     });
   });
 
@@ -65,7 +93,9 @@ describe('error catalogue', () => {
     it('declares the default code of every error factory, and UNEXPECTED, with the exit code they give', () => {
       for (const [name, make] of Object.entries(errorFactories)) {
         const error = make('x');
-        expect(coreCodes[error.code as keyof typeof coreCodes]?.exit, `${name}() gives ${error.code}`).to.equal(error.exitCode);
+        expect(coreCodes[error.code as keyof typeof coreCodes]?.exit, `${name}() gives ${error.code}`).to.equal(
+          error.exitCode,
+        );
       }
       const unexpected = toSystemPromptError(new Error('boom'));
       expect(coreCodes.UNEXPECTED.exit).to.equal(unexpected.exitCode);

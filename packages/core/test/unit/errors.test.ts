@@ -14,7 +14,15 @@ import {
 describe('errors', () => {
   describe('ExitCode', () => {
     it('defines one exit code per kind of failure', () => {
-      expect(ExitCode).to.deep.equal({Ok: 0, Unexpected: 1, InvalidInput: 2, NotFound: 3, PermissionDenied: 4, Conflict: 5, Unavailable: 6});
+      expect(ExitCode).to.deep.equal({
+        Ok: 0,
+        Unexpected: 1,
+        InvalidInput: 2,
+        NotFound: 3,
+        PermissionDenied: 4,
+        Conflict: 5,
+        Unavailable: 6,
+      });
     });
   });
 
@@ -43,7 +51,12 @@ describe('errors', () => {
 
     it('keeps a custom code, the hint, the details and the cause, but never a custom exit code', () => {
       const cause = new Error('socket closed');
-      const error = notFound('User ana not found', {code: 'USER_NOT_FOUND', hint: 'List users with "user:list".', details: {user: 'ana'}, cause});
+      const error = notFound('User ana not found', {
+        code: 'USER_NOT_FOUND',
+        hint: 'List users with "user:list".',
+        details: {user: 'ana'},
+        cause,
+      });
       expect(error.code).to.equal('USER_NOT_FOUND');
       expect(error.exitCode).to.equal(3);
       expect(error.hint).to.equal('List users with "user:list".');

@@ -19,13 +19,19 @@ describe('resolveSystemPaths', () => {
   it('trims SYSTEMPROMPT_HOME and ignores it when blank', () => {
     expect(resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: '  /srv/sp  '}).home).to.equal('/srv/sp');
     expect(resolveSystemPaths(defaults, {SYSTEMPROMPT_HOME: '   '})).to.deep.equal({
-      home: undefined, config: '/defaults/config', data: '/defaults/data', cache: '/defaults/cache',
+      home: undefined,
+      config: '/defaults/config',
+      data: '/defaults/data',
+      cache: '/defaults/cache',
     });
   });
 
   it('uses the given defaults when SYSTEMPROMPT_HOME is not set', () => {
     expect(resolveSystemPaths(defaults, {...xdg})).to.deep.equal({
-      home: undefined, config: '/defaults/config', data: '/defaults/data', cache: '/defaults/cache',
+      home: undefined,
+      config: '/defaults/config',
+      data: '/defaults/data',
+      cache: '/defaults/cache',
     });
   });
 

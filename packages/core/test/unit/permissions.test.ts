@@ -31,7 +31,8 @@ describe('permissionCovers (the escalation rule\'s "does what I hold cover what 
 
   it('agrees with permissionMatches on every exact permission', () => {
     for (const held of ['*', 'users:*', '*:read', 'users:read']) {
-      for (const wanted of ['users:read', 'users:create', 'roles:read']) expect(permissionCovers(held, wanted), `${held} / ${wanted}`).to.equal(permissionMatches(held, wanted));
+      for (const wanted of ['users:read', 'users:create', 'roles:read'])
+        expect(permissionCovers(held, wanted), `${held} / ${wanted}`).to.equal(permissionMatches(held, wanted));
     }
   });
 

@@ -9,7 +9,8 @@ interface IndexColumn {
 const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /** Whether `leading` are the first columns of `columns`, in order: what MySQL needs of a foreign key's index. */
-const leads = (leading: readonly string[], columns: readonly string[]) => leading.every((column, position) => columns[position] === column);
+const leads = (leading: readonly string[], columns: readonly string[]) =>
+  leading.every((column, position) => columns[position] === column);
 
 /**
  * Drops an index, also where MySQL/MariaDB uses it for a foreign key. MySQL keeps an index on every
@@ -19,7 +20,11 @@ const leads = (leading: readonly string[], columns: readonly string[]) => leadin
  * statement that drops this one, so the table is as it was before the index was created. SQLite
  * needs no index for a foreign key: there it is a plain DROP INDEX.
  */
-export async function dropIndexKeepingForeignKeys(runner: QueryRunner, tableName: string, indexName: string): Promise<void> {
+export async function dropIndexKeepingForeignKeys(
+  runner: QueryRunner,
+  tableName: string,
+  indexName: string,
+): Promise<void> {
   const engine = runner.dataSource.driver.options.type;
   if (engine !== 'mysql' && engine !== 'mariadb') {
     await runner.dropIndex(tableName, indexName);
@@ -36,9 +41,14 @@ export async function dropIndexKeepingForeignKeys(runner: QueryRunner, tableName
   const dropped = indexes.get(indexName);
   if (!dropped) throw new Error(`Index "${indexName}" does not exist on table "${tableName}"`);
   const others = [...indexes].filter(([name]) => name !== indexName).map(([, columns]) => columns);
-  const needIndex = table.foreignKeys.filter((foreignKey) => leads(foreignKey.columnNames, dropped) && !others.some((columns) => leads(foreignKey.columnNames, columns)));
+  const needIndex = table.foreignKeys.filter(
+    (foreignKey) =>
+      leads(foreignKey.columnNames, dropped) && !others.some((columns) => leads(foreignKey.columnNames, columns)),
+  );
   const changes = [
-    ...needIndex.map((foreignKey) => `ADD INDEX ${quote(foreignKey.name!)} (${foreignKey.columnNames.map(quote).join(', ')})`),
+    ...needIndex.map(
+      (foreignKey) => `ADD INDEX ${quote(foreignKey.name!)} (${foreignKey.columnNames.map(quote).join(', ')})`,
+    ),
     `DROP INDEX ${quote(indexName)}`,
   ];
   await runner.query(`ALTER TABLE ${quote(tableName)} ${changes.join(', ')}`);

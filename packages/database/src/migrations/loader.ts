@@ -41,20 +41,34 @@ export async function loadMigrations(source: MigrationSource): Promise<ModuleMig
   if (!directory) return [];
   const migrations: ModuleMigration[] = [];
   for (const file of await migrationFiles(source)) {
-    const exported = ((await import(pathToFileURL(join(directory, file)).href)) as {default?: Partial<Migration>}).default;
+    const exported = ((await import(pathToFileURL(join(directory, file)).href)) as {default?: Partial<Migration>})
+      .default;
     const where = `${source.module}: ${file}`;
     if (!exported || typeof exported.name !== 'string' || !Array.isArray(exported.steps)) {
-      throw invalidInput(`Migration ${where} does not export a migration (defineMigration({name, steps}))`, {code: 'MIGRATION_INVALID'});
+      throw invalidInput(`Migration ${where} does not export a migration (defineMigration({name, steps}))`, {
+        code: 'MIGRATION_INVALID',
+      });
     }
-    if (!MIGRATION_NAME.test(exported.name)) throw invalidInput(`Migration ${where} is named "${exported.name}"; names are YYYYMMDDHHMMSS-what-it-does`, {code: 'MIGRATION_INVALID'});
+    if (!MIGRATION_NAME.test(exported.name))
+      throw invalidInput(`Migration ${where} is named "${exported.name}"; names are YYYYMMDDHHMMSS-what-it-does`, {
+        code: 'MIGRATION_INVALID',
+      });
     if (exported.steps.some((step) => typeof step?.up !== 'function' || typeof step?.down !== 'function')) {
       throw invalidInput(`Migration ${where}: every step needs up() and down()`, {code: 'MIGRATION_INVALID'});
     }
     const destroys = exported.rollbackDestroys;
-    if (destroys !== undefined && (!Array.isArray(destroys) || destroys.some((table) => typeof table !== 'string' || !TABLE_NAME.test(table)))) {
+    if (
+      destroys !== undefined &&
+      (!Array.isArray(destroys) || destroys.some((table) => typeof table !== 'string' || !TABLE_NAME.test(table)))
+    ) {
       throw invalidInput(`Migration ${where}: rollbackDestroys must list table names`, {code: 'MIGRATION_INVALID'});
     }
-    migrations.push({module: source.module, name: exported.name, steps: exported.steps, ...(destroys?.length ? {rollbackDestroys: destroys} : {})});
+    migrations.push({
+      module: source.module,
+      name: exported.name,
+      steps: exported.steps,
+      ...(destroys?.length ? {rollbackDestroys: destroys} : {}),
+    });
   }
   return migrations.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -57,16 +57,25 @@ export class MigrationRunner {
     await this.locked(async (queryRunner) => {
       await this.inWriteTransaction(queryRunner, async () => {
         if (await exists(queryRunner)) return;
-        await queryRunner.createTable(new Table({
-          name: MIGRATIONS_TABLE,
-          columns: [
-            {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
-            {name: 'module', type: 'varchar', length: '64'},
-            {name: 'name', type: 'varchar', length: '200'},
-            {name: 'applied_at', type: 'varchar', length: '32'},
-          ],
-          indices: [new TableIndex({name: 'uq_systemprompt_migrations_module_name', columnNames: ['module', 'name'], isUnique: true})],
-        }), true);
+        await queryRunner.createTable(
+          new Table({
+            name: MIGRATIONS_TABLE,
+            columns: [
+              {name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment'},
+              {name: 'module', type: 'varchar', length: '64'},
+              {name: 'name', type: 'varchar', length: '200'},
+              {name: 'applied_at', type: 'varchar', length: '32'},
+            ],
+            indices: [
+              new TableIndex({
+                name: 'uq_systemprompt_migrations_module_name',
+                columnNames: ['module', 'name'],
+                isUnique: true,
+              }),
+            ],
+          }),
+          true,
+        );
       });
     });
     this.tableReady = true;
@@ -74,7 +83,9 @@ export class MigrationRunner {
 
   async applied(): Promise<AppliedMigration[]> {
     await this.ensureTable();
-    const rows = (await this.dataSource.query(`SELECT id, module, name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`)) as Array<{id: number; module: string; name: string; applied_at: string}>;
+    const rows = await this.dataSource.query<Array<{id: number; module: string; name: string; applied_at: string}>>(
+      `SELECT id, module, name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
+    );
     return rows.map((row) => ({id: Number(row.id), module: row.module, name: row.name, appliedAt: row.applied_at}));
   }
 
@@ -98,8 +109,20 @@ export class MigrationRunner {
       const pending = await this.pending(migrations);
       const outcomes: MigrationOutcome[] = [];
       for (const migration of pending) {
-        if (options.dryRun) outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: 'pending'});
-        else if (await this.apply(queryRunner, migration)) outcomes.push({module: migration.module, name: migration.name, steps: migration.steps.length, status: 'applied'});
+        if (options.dryRun)
+          outcomes.push({
+            module: migration.module,
+            name: migration.name,
+            steps: migration.steps.length,
+            status: 'pending',
+          });
+        else if (await this.apply(queryRunner, migration))
+          outcomes.push({
+            module: migration.module,
+            name: migration.name,
+            steps: migration.steps.length,
+            status: 'applied',
+          });
       }
       return outcomes;
     });
@@ -113,24 +136,55 @@ export class MigrationRunner {
    * is reverted only when its module is the one named, or when `all` reverts everything; otherwise
    * nothing is reverted and the refusal says how many records would be lost.
    */
-  async rollback(known: readonly ModuleMigration[], options: {module?: string; steps: number; all?: boolean; dryRun?: boolean; dependsOn?: (module: string, dependency: string) => boolean}): Promise<MigrationOutcome[]> {
+  async rollback(
+    known: readonly ModuleMigration[],
+    options: {
+      module?: string;
+      steps: number;
+      all?: boolean;
+      dryRun?: boolean;
+      dependsOn?: (module: string, dependency: string) => boolean;
+    },
+  ): Promise<MigrationOutcome[]> {
     return this.exclusively(async (queryRunner) => {
       const byKey = new Map(known.map((migration) => [key(migration.module, migration.name), migration]));
-      const newestFirst = (await this.applied()).filter((row) => !options.module || row.module === options.module).reverse();
-      const candidates = dependentsFirst(options.all ? newestFirst : newestFirst.slice(0, options.steps), options.dependsOn);
+      const newestFirst = (await this.applied())
+        .filter((row) => !options.module || row.module === options.module)
+        .reverse();
+      const candidates = dependentsFirst(
+        options.all ? newestFirst : newestFirst.slice(0, options.steps),
+        options.dependsOn,
+      );
       const planned: Array<{migration: ModuleMigration; destroys?: Record<string, number>}> = [];
       for (const row of candidates) {
         const migration = byKey.get(key(row.module, row.name));
         if (!migration) {
-          throw invalidInput(`Cannot roll back ${key(row.module, row.name)}: module "${row.module}" is not installed, so its migration is unknown`, {code: 'MIGRATION_UNKNOWN'});
+          throw invalidInput(
+            `Cannot roll back ${key(row.module, row.name)}: module "${row.module}" is not installed, so its migration is unknown`,
+            {code: 'MIGRATION_UNKNOWN'},
+          );
         }
-        planned.push({migration, ...(migration.rollbackDestroys?.length ? {destroys: await this.recordCounts(queryRunner, migration.rollbackDestroys)} : {})});
+        planned.push({
+          migration,
+          ...(migration.rollbackDestroys?.length
+            ? {destroys: await this.recordCounts(queryRunner, migration.rollbackDestroys)}
+            : {}),
+        });
       }
-      const guarded = planned.filter((item) => item.destroys && !options.all && item.migration.module !== options.module);
-      if (guarded.length > 0) throw destroysRecords(guarded.map((item) => ({migration: item.migration, destroys: item.destroys!})));
+      const guarded = planned.filter(
+        (item) => item.destroys && !options.all && item.migration.module !== options.module,
+      );
+      if (guarded.length > 0)
+        throw destroysRecords(guarded.map((item) => ({migration: item.migration, destroys: item.destroys!})));
       const outcomes: MigrationOutcome[] = [];
       for (const {migration, destroys} of planned) {
-        const outcome: MigrationOutcome = {module: migration.module, name: migration.name, steps: migration.steps.length, status: options.dryRun ? 'applied' : 'reverted', ...(destroys ? {destroys} : {})};
+        const outcome: MigrationOutcome = {
+          module: migration.module,
+          name: migration.name,
+          steps: migration.steps.length,
+          status: options.dryRun ? 'applied' : 'reverted',
+          ...(destroys ? {destroys} : {}),
+        };
         if (options.dryRun || (await this.revert(queryRunner, migration))) outcomes.push(outcome);
       }
       return outcomes;
@@ -155,37 +209,67 @@ export class MigrationRunner {
 
   /** Whether the migration is recorded as applied, seen from inside the caller's transaction. */
   private async isRecorded(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
-    const rows = (await queryRunner.query(`SELECT id FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [migration.module, migration.name])) as unknown[];
+    const rows = (await queryRunner.query(`SELECT id FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [
+      migration.module,
+      migration.name,
+    ])) as unknown[];
     return rows.length > 0;
   }
 
   /** Applies one migration; false when another process applied it first (seen under the write lock). */
   private async apply(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
-    const applied = await this.inUnit(queryRunner, migration, 'apply', async (done) => {
-      if (await this.isRecorded(queryRunner, migration)) return false;
-      for (const step of migration.steps) {
-        await step.up(queryRunner);
-        done.push(step);
-      }
-      await queryRunner.query(`INSERT INTO ${MIGRATIONS_TABLE} (module, name, applied_at) VALUES (?, ?, ?)`, [migration.module, migration.name, new Date().toISOString()]);
-      return true;
-    }, (step) => step.down(queryRunner));
-    if (applied) this.logger.info({migration: migration.name, for: migration.module}, `applied migration ${key(migration.module, migration.name)}`);
+    const applied = await this.inUnit(
+      queryRunner,
+      migration,
+      'apply',
+      async (done) => {
+        if (await this.isRecorded(queryRunner, migration)) return false;
+        for (const step of migration.steps) {
+          await step.up(queryRunner);
+          done.push(step);
+        }
+        await queryRunner.query(`INSERT INTO ${MIGRATIONS_TABLE} (module, name, applied_at) VALUES (?, ?, ?)`, [
+          migration.module,
+          migration.name,
+          new Date().toISOString(),
+        ]);
+        return true;
+      },
+      (step) => step.down(queryRunner),
+    );
+    if (applied)
+      this.logger.info(
+        {migration: migration.name, for: migration.module},
+        `applied migration ${key(migration.module, migration.name)}`,
+      );
     return applied;
   }
 
   /** Reverts one migration; false when another process reverted it first. */
   private async revert(queryRunner: QueryRunner, migration: ModuleMigration): Promise<boolean> {
-    const reverted = await this.inUnit(queryRunner, migration, 'revert', async (done) => {
-      if (!(await this.isRecorded(queryRunner, migration))) return false;
-      for (const step of [...migration.steps].reverse()) {
-        await step.down(queryRunner);
-        done.push(step);
-      }
-      await queryRunner.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [migration.module, migration.name]);
-      return true;
-    }, (step) => step.up(queryRunner));
-    if (reverted) this.logger.info({migration: migration.name, for: migration.module}, `reverted migration ${key(migration.module, migration.name)}`);
+    const reverted = await this.inUnit(
+      queryRunner,
+      migration,
+      'revert',
+      async (done) => {
+        if (!(await this.isRecorded(queryRunner, migration))) return false;
+        for (const step of [...migration.steps].reverse()) {
+          await step.down(queryRunner);
+          done.push(step);
+        }
+        await queryRunner.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE module = ? AND name = ?`, [
+          migration.module,
+          migration.name,
+        ]);
+        return true;
+      },
+      (step) => step.up(queryRunner),
+    );
+    if (reverted)
+      this.logger.info(
+        {migration: migration.name, for: migration.module},
+        `reverted migration ${key(migration.module, migration.name)}`,
+      );
     return reverted;
   }
 
@@ -223,12 +307,20 @@ export class MigrationRunner {
         }
       }
       // Steps are numbered as written; a revert runs them from the last one back.
-      const failedStep = action === 'apply' ? Math.min(done.length + 1, migration.steps.length) : Math.max(migration.steps.length - done.length, 1);
+      const failedStep =
+        action === 'apply'
+          ? Math.min(done.length + 1, migration.steps.length)
+          : Math.max(migration.steps.length - done.length, 1);
       const reason = error instanceof Error ? error.message : String(error);
       throw new SystemPromptError(
         `Migration ${key(migration.module, migration.name)} failed to ${action} at step ${failedStep} of ${migration.steps.length}: ${reason}` +
           (undone ? '; the schema is as it was before it' : '; some steps could not be undone, see the log'),
-        {code: 'MIGRATION_FAILED', exitCode: ExitCode.Unavailable, details: {module: migration.module, migration: migration.name, step: failedStep, undone}, cause: error},
+        {
+          code: 'MIGRATION_FAILED',
+          exitCode: ExitCode.Unavailable,
+          details: {module: migration.module, migration: migration.name, step: failedStep, undone},
+          cause: error,
+        },
       );
     }
   }
@@ -245,8 +337,16 @@ export class MigrationRunner {
     const mysql = this.engine === 'mysql';
     try {
       if (mysql) {
-        const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS locked', ['systemprompt_migrations', 60])) as Array<{locked: number}>;
-        if (Number(row?.locked) !== 1) throw new SystemPromptError('Another process is migrating this database', {code: 'MIGRATION_LOCKED', exitCode: ExitCode.Conflict, hint: 'Try again when it has finished.'});
+        const [row] = (await queryRunner.query('SELECT GET_LOCK(?, ?) AS locked', [
+          'systemprompt_migrations',
+          60,
+        ])) as Array<{locked: number}>;
+        if (Number(row?.locked) !== 1)
+          throw new SystemPromptError('Another process is migrating this database', {
+            code: 'MIGRATION_LOCKED',
+            exitCode: ExitCode.Conflict,
+            hint: 'Try again when it has finished.',
+          });
       }
       return await work(queryRunner);
     } finally {
@@ -273,12 +373,17 @@ export class MigrationRunner {
  * Orders migrations, given newest first, so that none comes before a migration of a module that
  * depends on its module; otherwise the order stays as given.
  */
-function dependentsFirst(newestFirst: readonly AppliedMigration[], dependsOn?: (module: string, dependency: string) => boolean): AppliedMigration[] {
+function dependentsFirst(
+  newestFirst: readonly AppliedMigration[],
+  dependsOn?: (module: string, dependency: string) => boolean,
+): AppliedMigration[] {
   if (!dependsOn) return [...newestFirst];
   const remaining = [...newestFirst];
   const ordered: AppliedMigration[] = [];
   while (remaining.length > 0) {
-    const next = remaining.findIndex((row) => !remaining.some((other) => other.module !== row.module && dependsOn(other.module, row.module)));
+    const next = remaining.findIndex(
+      (row) => !remaining.some((other) => other.module !== row.module && dependsOn(other.module, row.module)),
+    );
     // A dependency cycle cannot boot; should one get here, newest first is still an order.
     ordered.push(...remaining.splice(Math.max(next, 0), 1));
   }
@@ -286,12 +391,23 @@ function dependentsFirst(newestFirst: readonly AppliedMigration[], dependsOn?: (
 }
 
 /** The refusal to drop guarded records by accident: which tables, how many records, how to mean it. */
-function destroysRecords(items: ReadonlyArray<{migration: ModuleMigration; destroys: Record<string, number>}>): SystemPromptError {
-  const what = items.map(({migration, destroys}) => `${key(migration.module, migration.name)} drops ${Object.entries(destroys).map(([table, records]) => `${table} (${records} record${records === 1 ? '' : 's'})`).join(', ')}`).join('; ');
+function destroysRecords(
+  items: ReadonlyArray<{migration: ModuleMigration; destroys: Record<string, number>}>,
+): SystemPromptError {
+  const what = items
+    .map(
+      ({migration, destroys}) =>
+        `${key(migration.module, migration.name)} drops ${Object.entries(destroys)
+          .map(([table, records]) => `${table} (${records} record${records === 1 ? '' : 's'})`)
+          .join(', ')}`,
+    )
+    .join('; ');
   const modules = [...new Set(items.map((item) => item.migration.module))];
   return invalidInput(`Refusing to roll back: ${what}, and those records cannot be restored`, {
     code: 'ROLLBACK_DESTROYS_RECORDS',
-    details: {migrations: items.map(({migration, destroys}) => ({module: migration.module, name: migration.name, destroys}))},
+    details: {
+      migrations: items.map(({migration, destroys}) => ({module: migration.module, name: migration.name, destroys})),
+    },
     hint: `Name the module to mean it: --module ${modules.join(' / --module ')}. Export the records first if you need them.`,
   });
 }

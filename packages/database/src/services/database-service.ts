@@ -1,5 +1,12 @@
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {LOCAL_ONLY_ACCESS, type AccessProvider, type Actor, type ConfirmStep, type Logger, type ModuleContext} from '@systemprompt/core';
+import {
+  LOCAL_ONLY_ACCESS,
+  type AccessProvider,
+  type Actor,
+  type ConfirmStep,
+  type Logger,
+  type ModuleContext,
+} from '@systemprompt/core';
 import type {ModuleRecord} from '@systemprompt/core/kernel';
 import type {DataSource, EntityManager, EntitySchema, ObjectLiteral, Repository} from 'typeorm';
 import {describeTarget, type DatabaseTarget, type Engine} from '../connection.js';
@@ -100,40 +107,80 @@ export class DatabaseService {
     const access = await this.access();
     await access.authorize(actor, DATABASE_PERMISSIONS.query, 'database.query');
     if (request.write) await access.authorize(actor, DATABASE_PERMISSIONS.write, 'database.query');
-    const audited = {statement: request.sql.slice(0, AUDITED_STATEMENT_LENGTH), parameters: request.params.length, write: request.write};
+    const audited = {
+      statement: request.sql.slice(0, AUDITED_STATEMENT_LENGTH),
+      parameters: request.params.length,
+      write: request.write,
+    };
     let checked;
     try {
       checked = await checkQuery(this, request);
     } catch (error) {
       const code = (error as {code?: string}).code;
-      if (code === 'QUERY_NOT_ALLOWED') await this.audit(actor, {action: 'database.query', result: 'denied', permission: DATABASE_PERMISSIONS.query, details: {...audited, reason: (error as Error).message}});
+      if (code === 'QUERY_NOT_ALLOWED')
+        await this.audit(actor, {
+          action: 'database.query',
+          result: 'denied',
+          permission: DATABASE_PERMISSIONS.query,
+          details: {...audited, reason: (error as Error).message},
+        });
       throw error;
     }
     if (!request.write) return executeQuery(this, checked);
     await options.confirm?.('Run a statement that may change data?');
     try {
       const result = await executeQuery(this, checked);
-      await this.audit(actor, {action: 'database.query', result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {...audited, ...(result.kind === 'changes' ? {changes: result.changes} : {rows: result.total})}});
+      await this.audit(actor, {
+        action: 'database.query',
+        result: 'ok',
+        permission: DATABASE_PERMISSIONS.write,
+        details: {...audited, ...(result.kind === 'changes' ? {changes: result.changes} : {rows: result.total})},
+      });
       return result;
     } catch (error) {
-      await this.audit(actor, {action: 'database.query', result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {...audited, error: (error as {code?: string}).code ?? 'UNEXPECTED'}});
+      await this.audit(actor, {
+        action: 'database.query',
+        result: 'failed',
+        permission: DATABASE_PERMISSIONS.write,
+        details: {...audited, error: (error as {code?: string}).code ?? 'UNEXPECTED'},
+      });
       throw error;
     }
   }
 
   /** Applies pending migrations of every module, or of one and its dependencies (database:write). */
-  async migrate(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; dryRun?: boolean} = {}): Promise<MigrationOutcome[]> {
+  async migrate(
+    actor: Actor,
+    modules: readonly ModuleRecord[],
+    options: {module?: string; dryRun?: boolean} = {},
+  ): Promise<MigrationOutcome[]> {
     await this.authorize(actor, DATABASE_PERMISSIONS.write, 'database.migrate', options.module);
     const migrations = await this.migrationsOf(migrationSources(modules, options.module));
     const runner = await this.runner();
     if (options.dryRun) return runner.migrate(migrations, {dryRun: true});
     try {
       const outcomes = await runner.migrate(migrations);
-      if (outcomes.length > 0) await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {applied: outcomes.map(named)}});
-      await this.noteMigrationOutcome(modules, migrations.map((migration) => migration.module));
+      if (outcomes.length > 0)
+        await this.audit(actor, {
+          action: 'database.migrate',
+          target: options.module ?? null,
+          result: 'ok',
+          permission: DATABASE_PERMISSIONS.write,
+          details: {applied: outcomes.map(named)},
+        });
+      await this.noteMigrationOutcome(
+        modules,
+        migrations.map((migration) => migration.module),
+      );
       return outcomes;
     } catch (error) {
-      await this.audit(actor, {action: 'database.migrate', target: options.module ?? null, result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {error: (error as Error).message}});
+      await this.audit(actor, {
+        action: 'database.migrate',
+        target: options.module ?? null,
+        result: 'failed',
+        permission: DATABASE_PERMISSIONS.write,
+        details: {error: (error as Error).message},
+      });
       await this.noteMigrationOutcome(modules, [], error);
       throw error;
     }
@@ -143,14 +190,25 @@ export class DatabaseService {
    * Keeps modules:list's view of migrations current: the module whose migration failed is recorded as
    * failed; modules whose migrations all applied lose an earlier migration failure.
    */
-  private async noteMigrationOutcome(modules: readonly ModuleRecord[], migrated: readonly string[], error?: unknown): Promise<void> {
+  private async noteMigrationOutcome(
+    modules: readonly ModuleRecord[],
+    migrated: readonly string[],
+    error?: unknown,
+  ): Promise<void> {
     if (!this.dataDirectory) return;
     const {readModuleFailures, setModuleFailure} = await import('@systemprompt/core/kernel');
     const failed = (error as {details?: {module?: unknown}} | undefined)?.details?.module;
     const record = modules.find((candidate) => candidate.name === failed);
-    if (record) await setModuleFailure(this.dataDirectory, record.name, {stage: 'migration', message: (error as Error).message, version: record.version, at: new Date().toISOString()});
+    if (record)
+      await setModuleFailure(this.dataDirectory, record.name, {
+        stage: 'migration',
+        message: (error as Error).message,
+        version: record.version,
+        at: new Date().toISOString(),
+      });
     const recorded = readModuleFailures(this.dataDirectory);
-    for (const name of new Set(migrated)) if (recorded[name]?.stage === 'migration') await setModuleFailure(this.dataDirectory, name, null);
+    for (const name of new Set(migrated))
+      if (recorded[name]?.stage === 'migration') await setModuleFailure(this.dataDirectory, name, null);
   }
 
   /**
@@ -159,23 +217,50 @@ export class DatabaseService {
    * audit log) is refused unless its module is the one named or `all` reverts everything. `confirm`
    * is asked after every check, naming what is lost.
    */
-  async rollback(actor: Actor, modules: readonly ModuleRecord[], options: {module?: string; steps: number; all?: boolean; dryRun?: boolean; confirm?: ConfirmStep}): Promise<MigrationOutcome[]> {
+  async rollback(
+    actor: Actor,
+    modules: readonly ModuleRecord[],
+    options: {module?: string; steps: number; all?: boolean; dryRun?: boolean; confirm?: ConfirmStep},
+  ): Promise<MigrationOutcome[]> {
     await this.authorize(actor, DATABASE_PERMISSIONS.write, 'database.rollback', options.module);
     const known = await this.migrationsOf(migrationSources(modules, options.module));
     const runner = await this.runner();
-    const order = {module: options.module, steps: options.steps, all: options.all, dependsOn: dependencyRelation(modules)};
+    const order = {
+      module: options.module,
+      steps: options.steps,
+      all: options.all,
+      dependsOn: dependencyRelation(modules),
+    };
     const planned = await runner.rollback(known, {...order, dryRun: true});
     if (planned.length === 0 || options.dryRun) return planned;
-    const lost = planned.flatMap((item) => Object.entries(item.destroys ?? {}).map(([table, records]) => `${records} record${records === 1 ? '' : 's'} of ${table}`));
-    await options.confirm?.(`Revert ${planned.map(named).join(', ')}?${lost.length > 0 ? ` This destroys ${lost.join(', ')}.` : ''}`);
+    const lost = planned.flatMap((item) =>
+      Object.entries(item.destroys ?? {}).map(
+        ([table, records]) => `${records} record${records === 1 ? '' : 's'} of ${table}`,
+      ),
+    );
+    await options.confirm?.(
+      `Revert ${planned.map(named).join(', ')}?${lost.length > 0 ? ` This destroys ${lost.join(', ')}.` : ''}`,
+    );
     const target = options.module ?? null;
     try {
       const outcomes = await runner.rollback(known, order);
       const destroyed = Object.assign({}, ...outcomes.map((item) => item.destroys ?? {})) as Record<string, number>;
-      await this.audit(actor, {action: 'database.rollback', target, result: 'ok', permission: DATABASE_PERMISSIONS.write, details: {reverted: outcomes.map(named), ...(Object.keys(destroyed).length > 0 ? {destroyed} : {})}});
+      await this.audit(actor, {
+        action: 'database.rollback',
+        target,
+        result: 'ok',
+        permission: DATABASE_PERMISSIONS.write,
+        details: {reverted: outcomes.map(named), ...(Object.keys(destroyed).length > 0 ? {destroyed} : {})},
+      });
       return outcomes;
     } catch (error) {
-      await this.audit(actor, {action: 'database.rollback', target, result: 'failed', permission: DATABASE_PERMISSIONS.write, details: {error: (error as Error).message}});
+      await this.audit(actor, {
+        action: 'database.rollback',
+        target,
+        result: 'failed',
+        permission: DATABASE_PERMISSIONS.write,
+        details: {error: (error as Error).message},
+      });
       throw error;
     }
   }
@@ -220,7 +305,10 @@ export class DatabaseService {
    * Attaches a module: registers its entities and applies its pending migrations. Call it from the
    * module's initialize; modules it depends on have attached before it, so their tables exist.
    */
-  async forModule(context: Pick<ModuleContext, 'name' | 'root' | 'manifest'>, entities: ReadonlyArray<EntitySchema<ObjectLiteral>> = []): Promise<ModuleDatabase> {
+  async forModule(
+    context: Pick<ModuleContext, 'name' | 'root' | 'manifest'>,
+    entities: ReadonlyArray<EntitySchema<ObjectLiteral>> = [],
+  ): Promise<ModuleDatabase> {
     const dataSource = await this.dataSource();
     await dataSource.addEntities(entities);
     const source = migrationSourceOf(context);
@@ -251,7 +339,10 @@ export class DatabaseService {
   private transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.engine !== 'sqlite' || this.inTransaction.getStore()) return dataSource.transaction(work);
     const turn = this.transactionTail.then(() => this.inTransaction.run(true, () => dataSource.transaction(work)));
-    this.transactionTail = turn.then(() => undefined, () => undefined);
+    this.transactionTail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -273,4 +364,5 @@ export class DatabaseService {
 }
 
 const named = (item: {module: string; name: string}) => `${item.module}/${item.name}`;
-const loadedNames = (modules: readonly ModuleRecord[]) => modules.filter((record) => !record.error).map((record) => record.name);
+const loadedNames = (modules: readonly ModuleRecord[]) =>
+  modules.filter((record) => !record.error).map((record) => record.name);

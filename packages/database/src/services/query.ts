@@ -6,7 +6,14 @@ import type {QueryJob, QueryReply} from '../query-child.js';
 import {mysqlBusy, mysqlBusyCode} from '../mysql-locking.js';
 import {databaseBusy} from '../sqlite-locking.js';
 import type {DatabaseService} from './database-service.js';
-import {SqlSyntaxError, mysqlRefusal, needsSchemaList, sqliteRefusal, tokenize, type GuardRefusal} from './sql-guard.js';
+import {
+  SqlSyntaxError,
+  mysqlRefusal,
+  needsSchemaList,
+  sqliteRefusal,
+  tokenize,
+  type GuardRefusal,
+} from './sql-guard.js';
 
 export interface QueryRequest {
   sql: string;
@@ -49,21 +56,34 @@ function plainRow(row: Record<string, unknown>): Record<string, unknown> {
 }
 
 function queryFailed(code: string, message: string): SystemPromptError {
-  if (/readonly|read only|READ ONLY/i.test(message) || code === 'SQLITE_READONLY' || code === 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION') {
-    return new SystemPromptError(`The query tried to change data: ${message}`, {code: 'QUERY_READ_ONLY', exitCode: ExitCode.PermissionDenied, hint: 'Queries are read-only; add --write (and --confirm) to change data.'});
+  if (
+    /readonly|read only|READ ONLY/i.test(message) ||
+    code === 'SQLITE_READONLY' ||
+    code === 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION'
+  ) {
+    return new SystemPromptError(`The query tried to change data: ${message}`, {
+      code: 'QUERY_READ_ONLY',
+      exitCode: ExitCode.PermissionDenied,
+      hint: 'Queries are read-only; add --write (and --confirm) to change data.',
+    });
   }
-  if (/more than one statement/i.test(message)) return invalidInput('The query must be exactly one statement', {code: 'QUERY_MULTIPLE_STATEMENTS'});
+  if (/more than one statement/i.test(message))
+    return invalidInput('The query must be exactly one statement', {code: 'QUERY_MULTIPLE_STATEMENTS'});
   return invalidInput(`The query failed: ${message}`, {code: 'QUERY_FAILED', details: {reason: code}});
 }
 
-const timedOut = (ms: number) => unavailable(`The query did not finish within ${ms} ms and was stopped`, {code: 'QUERY_TIMEOUT', hint: 'Raise --timeout, or narrow the query.'});
+const timedOut = (ms: number) =>
+  unavailable(`The query did not finish within ${ms} ms and was stopped`, {
+    code: 'QUERY_TIMEOUT',
+    hint: 'Raise --timeout, or narrow the query.',
+  });
 
 /** A statement that reaches past this installation's database: exit 4 (the caller may not, whoever they are). */
 export function queryRefused(refusal: GuardRefusal): SystemPromptError {
   return permissionDenied(`The query was refused: ${refusal.reason}`, {
     code: 'QUERY_NOT_ALLOWED',
     details: {refused: refusal.subject},
-    hint: 'database:query reaches only this installation\'s own database; use database:schema for its tables and columns.',
+    hint: "database:query reaches only this installation's own database; use database:schema for its tables and columns.",
   });
 }
 
@@ -82,7 +102,9 @@ function tokensOf(sql: string, engine: DatabaseService['engine']) {
 /** Every schema the server shows this account, to tell `other_db.t` from `alias.column`. */
 async function mysqlSchemas(service: DatabaseService): Promise<string[]> {
   const dataSource = await service.dataSource();
-  const rows = (await dataSource.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA')) as Array<{name: string}>;
+  const rows = await dataSource.query<Array<{name: string}>>(
+    'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA',
+  );
   return rows.map((row) => row.name);
 }
 
@@ -117,9 +139,20 @@ async function sqliteQuery(service: DatabaseService, request: CheckedQuery): Pro
   if (target.engine !== 'sqlite') throw new Error('not a SQLite database');
   // Make sure the file exists and is migrated before a separate connection opens it.
   await service.dataSource();
-  const job: QueryJob = {file: target.file, sql: request.sql, params: request.params, write: request.write, busyTimeoutMs: service.busyTimeoutMs, limit: request.limit};
+  const job: QueryJob = {
+    file: target.file,
+    sql: request.sql,
+    params: request.params,
+    write: request.write,
+    busyTimeoutMs: service.busyTimeoutMs,
+    limit: request.limit,
+  };
   // Compiled JavaScript: no loader of the parent (a test runner's TypeScript hook) is needed there.
-  const child = fork(fileURLToPath(new URL('../query-child.js', import.meta.url)), [], {serialization: 'advanced', execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc']});
+  const child = fork(fileURLToPath(new URL('../query-child.js', import.meta.url)), [], {
+    serialization: 'advanced',
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -136,11 +169,19 @@ async function sqliteQuery(service: DatabaseService, request: CheckedQuery): Pro
       child.once('message', (message) => resolve(message as QueryReply));
       child.once('error', reject);
       child.once('exit', (code, signal) => {
-        if (signal !== 'SIGKILL') reject(new Error(`The query process ended (${code ?? signal}) without an answer${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`));
+        if (signal !== 'SIGKILL')
+          reject(
+            new Error(
+              `The query process ended (${code ?? signal}) without an answer${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`,
+            ),
+          );
       });
       child.send(job);
     });
-    if (reply.kind === 'error') throw reply.code.startsWith('SQLITE_BUSY') ? databaseBusy(service.busyTimeoutMs) : queryFailed(reply.code, reply.message);
+    if (reply.kind === 'error')
+      throw reply.code.startsWith('SQLITE_BUSY')
+        ? databaseBusy(service.busyTimeoutMs)
+        : queryFailed(reply.code, reply.message);
     return reply.kind === 'rows' ? {...reply, rows: reply.rows.map(plainRow)} : reply;
   } finally {
     clearTimeout(timer);
@@ -148,9 +189,14 @@ async function sqliteQuery(service: DatabaseService, request: CheckedQuery): Pro
   }
 }
 
-function call(connection: PoolConnection, options: {sql: string; values?: unknown[]}): Promise<[unknown, Array<{name: string}> | undefined]> {
+function call(
+  connection: PoolConnection,
+  options: {sql: string; values?: unknown[]},
+): Promise<[unknown, Array<{name: string}> | undefined]> {
   return new Promise((resolve, reject) => {
-    connection.query(options, (error, rows, fields) => (error ? reject(error) : resolve([rows, fields as Array<{name: string}> | undefined])));
+    connection.query(options, (error, rows, fields) =>
+      error ? reject(error) : resolve([rows, fields as Array<{name: string}> | undefined]),
+    );
   });
 }
 
@@ -158,7 +204,10 @@ function call(connection: PoolConnection, options: {sql: string; values?: unknow
  * A read runs as a server-side prepared statement, and only if the server says it returns rows: a
  * READ ONLY transaction stops writes to tables, but not a SELECT ... INTO OUTFILE, which returns none.
  */
-function readStatement(connection: PoolConnection, request: CheckedQuery): Promise<[unknown, Array<{name: string}> | undefined]> {
+function readStatement(
+  connection: PoolConnection,
+  request: CheckedQuery,
+): Promise<[unknown, Array<{name: string}> | undefined]> {
   return new Promise((resolve, reject) => {
     connection.prepare(request.sql, (error, statement) => {
       if (error) {
@@ -167,18 +216,27 @@ function readStatement(connection: PoolConnection, request: CheckedQuery): Promi
       }
       if ((statement as unknown as {columns: unknown[]}).columns.length === 0) {
         statement.close();
-        reject(Object.assign(new Error('the statement returns no rows, so it may change data or write files'), {code: 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION'}));
+        reject(
+          Object.assign(new Error('the statement returns no rows, so it may change data or write files'), {
+            code: 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
+          }),
+        );
         return;
       }
       statement.execute(request.params, (executeError, rows, fields) => {
         if (executeError) reject(executeError);
-        else resolve([rows, fields as Array<{name: string}> | undefined]);
+        else resolve([rows, fields]);
       });
     });
   });
 }
 
-const TIMEOUT_CODES = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT', 'ER_QUERY_INTERRUPTED', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+const TIMEOUT_CODES = new Set([
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+  'ER_QUERY_INTERRUPTED',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+]);
 
 async function mysqlQuery(service: DatabaseService, request: CheckedQuery): Promise<QueryResult> {
   const dataSource = await service.dataSource();
@@ -189,13 +247,20 @@ async function mysqlQuery(service: DatabaseService, request: CheckedQuery): Prom
   let killTimer: NodeJS.Timeout | undefined;
   let abandonTimer: NodeJS.Timeout | undefined;
   try {
-    const [[server]] = (await call(connection, {sql: 'SELECT VERSION() AS version, @@SESSION.sql_mode AS mode'})) as [[{version: string; mode: string}], unknown];
+    const [[server]] = (await call(connection, {sql: 'SELECT VERSION() AS version, @@SESSION.sql_mode AS mode'})) as [
+      [{version: string; mode: string}],
+      unknown,
+    ];
     // The server stops the statement at the limit itself (MariaDB: any statement; MySQL: SELECT).
-    if (/mariadb/i.test(server.version)) await call(connection, {sql: 'SET SESSION max_statement_time = ?', values: [request.timeoutMs / 1000]});
+    if (/mariadb/i.test(server.version))
+      await call(connection, {sql: 'SET SESSION max_statement_time = ?', values: [request.timeoutMs / 1000]});
     else await call(connection, {sql: 'SET SESSION MAX_EXECUTION_TIME = ?', values: [request.timeoutMs]});
     // The guard read the statement with backslash escapes on and "..." as a string; so must the server.
-    const modes = server.mode.split(',').filter((mode) => mode !== '' && mode !== 'NO_BACKSLASH_ESCAPES' && mode !== 'ANSI_QUOTES');
-    if (modes.join(',') !== server.mode) await call(connection, {sql: 'SET SESSION sql_mode = ?', values: [modes.join(',')]});
+    const modes = server.mode
+      .split(',')
+      .filter((mode) => mode !== '' && mode !== 'NO_BACKSLASH_ESCAPES' && mode !== 'ANSI_QUOTES');
+    if (modes.join(',') !== server.mode)
+      await call(connection, {sql: 'SET SESSION sql_mode = ?', values: [modes.join(',')]});
     await call(connection, {sql: request.write ? 'START TRANSACTION' : 'START TRANSACTION READ ONLY'});
     open = true;
     const running = request.write ? call(connection, {sql: request.sql}) : readStatement(connection, request);
@@ -206,20 +271,33 @@ async function mysqlQuery(service: DatabaseService, request: CheckedQuery): Prom
         stopped = true;
         void dataSource.query(`KILL QUERY ${Math.trunc(Number(connection.threadId))}`).catch(() => undefined);
       }, request.timeoutMs + KILL_MARGIN_MS);
-      abandonTimer = setTimeout(() => reject(Object.assign(new Error('timeout'), {code: 'PROTOCOL_SEQUENCE_TIMEOUT'})), request.timeoutMs + KILL_MARGIN_MS + ABANDON_MARGIN_MS);
+      abandonTimer = setTimeout(
+        () => reject(Object.assign(new Error('timeout'), {code: 'PROTOCOL_SEQUENCE_TIMEOUT'})),
+        request.timeoutMs + KILL_MARGIN_MS + ABANDON_MARGIN_MS,
+      );
       running.then(resolve, reject);
     });
     await call(connection, {sql: request.write ? 'COMMIT' : 'ROLLBACK'});
     open = false;
     if (Array.isArray(result)) {
       const rows = (result as Array<Record<string, unknown>>).map(plainRow);
-      return {kind: 'rows', columns: (fields ?? []).map((field) => field.name), rows: request.limit === null ? rows : rows.slice(0, request.limit), total: rows.length};
+      return {
+        kind: 'rows',
+        columns: (fields ?? []).map((field) => field.name),
+        rows: request.limit === null ? rows : rows.slice(0, request.limit),
+        total: rows.length,
+      };
     }
     const header = result as {affectedRows: number; insertId: number};
     return {kind: 'changes', changes: header.affectedRows, lastInsertId: header.insertId || null};
   } catch (error) {
     const code = String((error as {code?: string}).code ?? '');
-    if (stopped || TIMEOUT_CODES.has(code) || /max_statement_time|maximum statement execution time/i.test(String((error as Error).message))) throw timedOut(request.timeoutMs);
+    if (
+      stopped ||
+      TIMEOUT_CODES.has(code) ||
+      /max_statement_time|maximum statement execution time/i.test(String((error as Error).message))
+    )
+      throw timedOut(request.timeoutMs);
     if (open) await call(connection, {sql: 'ROLLBACK'}).catch(() => undefined);
     const busy = mysqlBusyCode(error);
     if (busy) throw mysqlBusy(busy, error);

@@ -4,7 +4,11 @@ import {bootOrder, type ModuleRecord} from '@systemprompt/core/kernel';
 import type {MigrationSource} from '../migrations/loader.js';
 
 /** The migration directory a module declares in module.yaml, resolved against its package root. */
-export const migrationSourceOf = (module: {name: string; root: string; manifest?: {migrations?: string} | undefined}): MigrationSource => ({
+export const migrationSourceOf = (module: {
+  name: string;
+  root: string;
+  manifest?: {migrations?: string} | undefined;
+}): MigrationSource => ({
   module: module.name,
   directory: module.manifest?.migrations ? join(module.root, module.manifest.migrations) : undefined,
 });
@@ -16,7 +20,13 @@ export const migrationSourceOf = (module: {name: string; root: string; manifest?
 export function migrationSources(records: readonly ModuleRecord[], only?: string): MigrationSource[] {
   const loadable = records.filter((record) => !record.error);
   if (only && !loadable.some((record) => record.name === only)) {
-    throw notFound(`No module named "${only}"`, {code: 'MODULE_NOT_FOUND', hint: `Installed: ${loadable.map((record) => record.name).sort().join(', ')}.`});
+    throw notFound(`No module named "${only}"`, {
+      code: 'MODULE_NOT_FOUND',
+      hint: `Installed: ${loadable
+        .map((record) => record.name)
+        .sort()
+        .join(', ')}.`,
+    });
   }
   return bootOrder(loadable, only ? [only] : loadable.map((record) => record.name)).map(migrationSourceOf);
 }
@@ -34,7 +44,11 @@ export function dependencyRelation(records: readonly ModuleRecord[]): (module: s
     let known = dependencies.get(module);
     if (!known) {
       try {
-        known = new Set(bootOrder(loadable, [module]).map((record) => record.name).filter((name) => name !== module));
+        known = new Set(
+          bootOrder(loadable, [module])
+            .map((record) => record.name)
+            .filter((name) => name !== module),
+        );
       } catch {
         known = new Set();
       }

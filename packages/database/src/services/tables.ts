@@ -14,16 +14,26 @@ export interface TableInfo {
  */
 export function ownerOf(table: string, moduleNames: readonly string[]): string {
   if (table === MIGRATIONS_TABLE) return 'database';
-  const candidates = moduleNames.map((name) => ({name, prefix: name.replace(/-/g, '_')}))
+  const candidates = moduleNames
+    .map((name) => ({name, prefix: name.replace(/-/g, '_')}))
     .filter(({prefix}) => table === prefix || table.startsWith(`${prefix}_`))
     .sort((a, b) => b.prefix.length - a.prefix.length);
   return candidates[0]?.name ?? 'other';
 }
 
-export async function listTables(dataSource: DataSource, engine: Engine, moduleNames: readonly string[]): Promise<TableInfo[]> {
-  const rows = engine === 'sqlite'
-    ? ((await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")) as Array<{name: string}>)
-    : ((await dataSource.query('SELECT table_name AS name, data_length + index_length AS size FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name')) as Array<{name: string; size: number | string}>);
+export async function listTables(
+  dataSource: DataSource,
+  engine: Engine,
+  moduleNames: readonly string[],
+): Promise<TableInfo[]> {
+  const rows =
+    engine === 'sqlite'
+      ? await dataSource.query<Array<{name: string}>>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+      : await dataSource.query<Array<{name: string; size: number | string}>>(
+          'SELECT table_name AS name, data_length + index_length AS size FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name',
+        );
   return rows.map((row) => ({
     name: row.name,
     module: ownerOf(row.name, moduleNames),

@@ -1,6 +1,6 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {APP_BIN, describeEachEngine, spawnCli} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, expectFailure, spawnCli} from '@systemprompt/testing';
 
 // The real CLI with a linked module package that owns two tables and their migrations.
 const bin = APP_BIN;
@@ -15,25 +15,31 @@ describeEachEngine('module migrations through the systemprompt bin', {root}, (t)
     expect(link.exitCode, link.stderr).to.equal(0);
   });
 
-  it('migrates, reports and rolls back a module\'s tables', async () => {
+  it("migrates, reports and rolls back a module's tables", async () => {
     // Other installed modules have migrations too; these assertions are about the notes module's.
     const notesOnly = (names: string[]) => names.filter((name) => name.startsWith('notes/'));
     const before = JSON.parse((await cli('database:status', '--json')).stdout).data;
-    expect(notesOnly(before.pendingMigrations)).to.deep.equal(['notes/20261128000000-create-notes', 'notes/20261128000100-create-notes-tags']);
+    expect(notesOnly(before.pendingMigrations)).to.deep.equal([
+      'notes/20261128000000-create-notes',
+      'notes/20261128000100-create-notes-tags',
+    ]);
 
     const migrate = await cli('database:migrate', '--module', 'notes', '--json');
     expect(migrate.exitCode, migrate.stderr).to.equal(0);
-    expect(JSON.parse(migrate.stdout).data.map((row: {name: string; status: string}) => `${row.name}:${row.status}`)).to.deep.equal(['20261128000000-create-notes:applied', '20261128000100-create-notes-tags:applied']);
+    expect(
+      JSON.parse(migrate.stdout).data.map((row: {name: string; status: string}) => `${row.name}:${row.status}`),
+    ).to.deep.equal(['20261128000000-create-notes:applied', '20261128000100-create-notes-tags:applied']);
 
     const after = JSON.parse((await cli('database:status', '--json')).stdout).data;
     expect(notesOnly(after.pendingMigrations)).to.deep.equal([]);
     expect(after.tablesByModule.notes).to.equal(2);
 
-    const refused = await cli('database:rollback', '--module', 'notes');
-    expect(refused.exitCode).to.equal(2);
+    expectFailure(await cli('database:rollback', '--module', 'notes', '--json'), 2, 'CONFIRMATION_REQUIRED');
     const rollback = await cli('database:rollback', '--module', 'notes', '--confirm', '--json');
     expect(rollback.exitCode, rollback.stderr).to.equal(0);
-    expect(JSON.parse(rollback.stdout).data.map((row: {name: string}) => row.name)).to.deep.equal(['20261128000100-create-notes-tags']);
+    expect(JSON.parse(rollback.stdout).data.map((row: {name: string}) => row.name)).to.deep.equal([
+      '20261128000100-create-notes-tags',
+    ]);
     const status = JSON.parse((await cli('database:status', '--json')).stdout).data;
     expect(status.tablesByModule.notes).to.equal(1);
     expect(notesOnly(status.pendingMigrations)).to.deep.equal(['notes/20261128000100-create-notes-tags']);
@@ -41,24 +47,33 @@ describeEachEngine('module migrations through the systemprompt bin', {root}, (t)
 
   it('refuses to roll back a migration that drops kept records unless its module is named, saying how many', async () => {
     expect((await cli('notes:add', 'keep me', '--json')).exitCode).to.equal(0);
-    for (const args of [['--steps', '2', '--confirm'], ['--steps', '2', '--dry-run']]) {
-      const refused = await cli('database:rollback', ...args, '--json');
-      expect(refused.exitCode, refused.stderr).to.equal(2);
-      const {error} = JSON.parse(refused.stdout);
-      expect(error.code).to.equal('ROLLBACK_DESTROYS_RECORDS');
+    for (const args of [
+      ['--steps', '2', '--confirm'],
+      ['--steps', '2', '--dry-run'],
+    ]) {
       // The notes module's migrations are the newest (linking it booted the users module first).
-      expect(error.message).to.match(/^Refusing to roll back: .*notes\/20261128000000-create-notes drops notes \(1 record\).*, and those records cannot be restored$/);
+      expectFailure(
+        await cli('database:rollback', ...args, '--json'),
+        2,
+        'ROLLBACK_DESTROYS_RECORDS',
+        /^Refusing to roll back: .*notes\/20261128000000-create-notes drops notes \(1 record\).*, and those records cannot be restored$/,
+      );
     }
     expect(JSON.parse((await cli('notes:list', '--json')).stdout).data).to.have.length(1);
     const plan = await cli('database:rollback', '--module', 'notes', '--steps', '2', '--dry-run', '--json');
     expect(plan.exitCode, plan.stderr).to.equal(0);
-    expect(JSON.parse(plan.stdout).data.map((row: {name: string; destroys?: object}) => [row.name, row.destroys ?? null])).to.deep.equal([
+    expect(
+      JSON.parse(plan.stdout).data.map((row: {name: string; destroys?: object}) => [row.name, row.destroys ?? null]),
+    ).to.deep.equal([
       ['20261128000100-create-notes-tags', null],
       ['20261128000000-create-notes', {notes: 1}],
     ]);
     const named = await cli('database:rollback', '--module', 'notes', '--steps', '2', '--confirm', '--json');
     expect(named.exitCode, named.stderr).to.equal(0);
-    expect(JSON.parse(named.stdout).data.map((row: {status: string}) => row.status)).to.deep.equal(['reverted', 'reverted']);
+    expect(JSON.parse(named.stdout).data.map((row: {status: string}) => row.status)).to.deep.equal([
+      'reverted',
+      'reverted',
+    ]);
   });
 
   it('migrates a module silently the first time one of its commands runs', async () => {

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import Database from 'better-sqlite3';
-import {APP_BIN, createTempHome, spawnCli, type TempHome} from '@systemprompt/testing';
+import {APP_BIN, createTempHome, expectFailure, spawnCli, type TempHome} from '@systemprompt/testing';
 
 // The real CLI as separate processes on one SQLite file, as a user's shell and a server would run it.
 const bin = APP_BIN;
@@ -22,7 +22,11 @@ async function processesWith(marker: string): Promise<number[]> {
 
 describe('SQLite across processes (real bin)', () => {
   let home: TempHome;
-  const env = () => ({SYSTEMPROMPT_HOME: home.path, SYSTEMPROMPT_DATABASE_URL: undefined, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true'});
+  const env = () => ({
+    SYSTEMPROMPT_HOME: home.path,
+    SYSTEMPROMPT_DATABASE_URL: undefined,
+    SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'true',
+  });
   const databaseFile = () => join(home.path, 'data', 'modules', 'database', 'systemprompt.sqlite');
 
   beforeEach(async () => {
@@ -34,34 +38,52 @@ describe('SQLite across processes (real bin)', () => {
     expect((await spawnCli(bin, ['database:status'], {env: env()})).exitCode).to.equal(0);
     const marker = `${process.pid}-${Date.now()}`;
     const started = Date.now();
-    const run = await spawnCli(bin, ['database:query', 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n', '--timeout', '1000', '--json'], {env: {...env(), SP_TEST_MARKER: marker}, timeoutMs: 60_000});
+    const run = await spawnCli(
+      bin,
+      [
+        'database:query',
+        'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n',
+        '--timeout',
+        '1000',
+        '--json',
+      ],
+      {env: {...env(), SP_TEST_MARKER: marker}, timeoutMs: 60_000},
+    );
     const elapsed = Date.now() - started;
-    expect(run.exitCode, run.stderr).to.equal(6);
-    expect(JSON.parse(run.stdout).error.code).to.equal('QUERY_TIMEOUT');
+    expectFailure(run, 6, 'QUERY_TIMEOUT');
     // Start-up of a command on a loaded machine takes seconds; before, the process ran for minutes.
     expect(elapsed).to.be.lessThan(15_000);
     expect(await processesWith(marker)).to.deep.equal([]);
   });
 
   it('turns a write lock held past the busy timeout into exit 6 DATABASE_BUSY, and writes once it is free', async () => {
-    const cli = (...args: string[]) => spawnCli(bin, args, {env: {...env(), SYSTEMPROMPT_DATABASE_BUSY_TIMEOUT_MS: '500'}});
+    const cli = (...args: string[]) =>
+      spawnCli(bin, args, {env: {...env(), SYSTEMPROMPT_DATABASE_BUSY_TIMEOUT_MS: '500'}});
     expect((await cli('plugins:link', notesModule, '--no-install')).exitCode).to.equal(0);
     expect((await cli('notes:add', 'first')).exitCode).to.equal(0);
     const holder = new Database(databaseFile());
     try {
       holder.exec('BEGIN IMMEDIATE');
       const blocked = await cli('notes:add', 'blocked', '--json');
-      expect(blocked.exitCode, blocked.stderr).to.equal(6);
-      expect(JSON.parse(blocked.stdout).error).to.include({code: 'DATABASE_BUSY', message: 'The database is busy: another process has held its write lock for more than 500 ms'});
-      const query = await cli('database:query', "INSERT INTO notes (title, created_at) VALUES ('x', 'y')", '--write', '--confirm', '--json');
-      expect(query.exitCode, query.stderr).to.equal(6);
-      expect(JSON.parse(query.stdout).error.code).to.equal('DATABASE_BUSY');
+      expect(expectFailure(blocked, 6, 'DATABASE_BUSY').message).to.equal(
+        'The database is busy: another process has held its write lock for more than 500 ms',
+      );
+      const query = await cli(
+        'database:query',
+        "INSERT INTO notes (title, created_at) VALUES ('x', 'y')",
+        '--write',
+        '--confirm',
+        '--json',
+      );
+      expectFailure(query, 6, 'DATABASE_BUSY');
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
     expect((await cli('notes:add', 'second')).exitCode).to.equal(0);
-    const titles = JSON.parse((await cli('notes:list', '--json')).stdout).data.map((note: {title: string}) => note.title);
+    const titles = JSON.parse((await cli('notes:list', '--json')).stdout).data.map(
+      (note: {title: string}) => note.title,
+    );
     expect(titles).to.deep.equal(['first', 'second']);
   });
 });

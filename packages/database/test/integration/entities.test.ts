@@ -12,11 +12,30 @@ const createTables = defineMigration({
   name: '20261202000000-create-shelves-and-books',
   steps: [
     {
-      up: (runner) => runner.createTable(new Table({name: 'shelves', columns: [{name: 'id', type: 'integer', isPrimary: true}, {name: 'label', type: 'varchar', length: '50'}]})),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: 'shelves',
+            columns: [
+              {name: 'id', type: 'integer', isPrimary: true},
+              {name: 'label', type: 'varchar', length: '50'},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable('shelves'),
     },
     {
-      up: (runner) => runner.createTable(new Table({name: 'books', columns: [{name: 'id', type: 'integer', isPrimary: true}, {name: 'title', type: 'varchar', length: '50'}, {name: 'shelf_id', type: 'integer', isNullable: true}]})),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: 'books',
+            columns: [
+              {name: 'id', type: 'integer', isPrimary: true},
+              {name: 'title', type: 'varchar', length: '50'},
+              {name: 'shelf_id', type: 'integer', isNullable: true},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable('books'),
     },
   ],
@@ -27,8 +46,16 @@ interface Shelf {
   label: string;
 }
 
-const Shelf = new EntitySchema<Shelf>({name: 'Shelf', tableName: 'shelves', columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}}});
-const Note = new EntitySchema<{id: number; title: string}>({name: 'Note', tableName: 'books', columns: {id: {type: 'integer', primary: true}, title: {type: 'varchar', length: 50}}});
+const Shelf = new EntitySchema<Shelf>({
+  name: 'Shelf',
+  tableName: 'shelves',
+  columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}},
+});
+const Note = new EntitySchema<{id: number; title: string}>({
+  name: 'Note',
+  tableName: 'books',
+  columns: {id: {type: 'integer', primary: true}, title: {type: 'varchar', length: 50}},
+});
 // Points at another module's entity: its metadata must be built together with that one.
 const Book = new EntitySchema<{id: number; title: string; shelf?: Shelf | null}>({
   name: 'Book',
@@ -46,7 +73,16 @@ for (const engine of testEngines()) {
     beforeEach(async () => {
       home = await createTempHome();
       database = await createTestDatabase(engine);
-      service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')), poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      service = new DatabaseService(
+        {
+          target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')),
+          poolSize: 4,
+          busyTimeoutMs: 2000,
+          connectTimeoutMs: 5000,
+          queryTimeoutMs: 5000,
+        },
+        silentLogger,
+      );
       await (await service.runner()).migrate([{...createTables, module: 'shelves'}]);
     });
     afterEach(async () => {
@@ -56,7 +92,9 @@ for (const engine of testEngines()) {
     });
 
     it('builds each standalone entity once: what an earlier module attached is kept as it was', async () => {
-      const shelves = await service.forModule({name: 'shelves', root: home.path, manifest: manifest('shelves')}, [Shelf]);
+      const shelves = await service.forModule({name: 'shelves', root: home.path, manifest: manifest('shelves')}, [
+        Shelf,
+      ]);
       const before = shelves.dataSource.getMetadata(Shelf);
       const notes = await service.forModule({name: 'notes', root: home.path, manifest: manifest('notes')}, [Note]);
       expect(shelves.dataSource.getMetadata(Shelf)).to.equal(before);
@@ -66,8 +104,10 @@ for (const engine of testEngines()) {
       expect(await shelves.repository(Shelf).count()).to.equal(1);
     });
 
-    it('builds an entity with a relation to another module\'s entity together with it, and the relation works', async () => {
-      const shelves = await service.forModule({name: 'shelves', root: home.path, manifest: manifest('shelves')}, [Shelf]);
+    it("builds an entity with a relation to another module's entity together with it, and the relation works", async () => {
+      const shelves = await service.forModule({name: 'shelves', root: home.path, manifest: manifest('shelves')}, [
+        Shelf,
+      ]);
       const books = await service.forModule({name: 'books', root: home.path, manifest: manifest('books')}, [Book]);
       await shelves.repository(Shelf).save({id: 1, label: 'top'});
       await books.repository(Book).save({id: 2, title: 'Dune', shelf: {id: 1, label: 'top'}});

@@ -27,36 +27,96 @@ const PUNCTUATION = ' _-,;:!?.\'"()[]{}@*/\\&#%`^+<=>|~$';
 // printable ASCII punctuation character between two letters (where localeCompare orders it unlike code points).
 // List elements hold no quotes or backslashes (see ListFieldKind).
 const ROWS: ItemRow[] = [
-  [1, 'ana', 3, ['a', 'b']], [2, 'Ana', null, []], [3, null, 10, ['b']], [4, '', 3, ['a']], [5, 'bob', -1, ['c', 'a']],
-  [6, 'Bob smith', 0, ['b', 'c']], [7, 'ana_b', 25, ['a']], [8, 'ANA', 3, []], [9, '100%', null, ['ab']], [10, 'x!y', 7, ['a', 'b']],
-  [11, 'zed', 10, ['c']], [12, 'Ana', 3, ['b', 'a']], [13, 'aNa', 1, ['a']], [14, '9lives', 2, ['b']], [15, '10 lives', 10, ['a', 'c']],
-  ...[...PUNCTUATION, '1', 'b', 'B', ''].map((character, index) => [16 + index, `a${character}b`, index % 4, ['"', '\\'].includes(character) ? [] : [`t${character}`]]),
+  [1, 'ana', 3, ['a', 'b']],
+  [2, 'Ana', null, []],
+  [3, null, 10, ['b']],
+  [4, '', 3, ['a']],
+  [5, 'bob', -1, ['c', 'a']],
+  [6, 'Bob smith', 0, ['b', 'c']],
+  [7, 'ana_b', 25, ['a']],
+  [8, 'ANA', 3, []],
+  [9, '100%', null, ['ab']],
+  [10, 'x!y', 7, ['a', 'b']],
+  [11, 'zed', 10, ['c']],
+  [12, 'Ana', 3, ['b', 'a']],
+  [13, 'aNa', 1, ['a']],
+  [14, '9lives', 2, ['b']],
+  [15, '10 lives', 10, ['a', 'c']],
+  ...[...PUNCTUATION, '1', 'b', 'B', ''].map((character, index) => [
+    16 + index,
+    `a${character}b`,
+    index % 4,
+    ['"', '\\'].includes(character) ? [] : [`t${character}`],
+  ]),
 ].map(([id, name, score, tags]) => ({
-  id: id as number, name: name as string | null, score: score as number | null, tags: JSON.stringify(tags),
+  id: id as number,
+  name: name as string | null,
+  score: score as number | null,
+  tags: JSON.stringify(tags),
   at: (id as number) % 7 === 0 ? null : new Date(Date.UTC(2026, 0, 1 + ((id as number) % 5))).toISOString(),
 }));
 
 const PLAN: ListPlan = {
-  fields: {id: {sql: 'i.id', kind: 'number'}, name: 'i.name', score: {sql: 'i.score', kind: 'number'}, tags: {sql: 'i.tags', kind: 'list'}, at: {sql: 'i.at', kind: 'time'}},
+  fields: {
+    id: {sql: 'i.id', kind: 'number'},
+    name: 'i.name',
+    score: {sql: 'i.score', kind: 'number'},
+    tags: {sql: 'i.tags', kind: 'list'},
+    at: {sql: 'i.at', kind: 'time'},
+  },
   searchable: ['name', 'tags'],
   order: [['id', 'asc']],
 };
 
-const query = (overrides: Partial<ListQuery> = {}): ListQuery => ({page: 1, limit: null, filters: [], search: undefined, sort: undefined, order: 'asc', ...overrides});
+const query = (overrides: Partial<ListQuery> = {}): ListQuery => ({
+  page: 1,
+  limit: null,
+  filters: [],
+  search: undefined,
+  sort: undefined,
+  order: 'asc',
+  ...overrides,
+});
 
 describeEachEngine('queryList', {root}, (t) => {
   let service: DatabaseService;
   let db: ModuleDatabase;
 
   beforeEach(async () => {
-    service = new DatabaseService({target: parseDatabaseUrl(t.database.url, join(t.home.path, 'list.sqlite')), poolSize: 2, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+    service = new DatabaseService(
+      {
+        target: parseDatabaseUrl(t.database.url, join(t.home.path, 'list.sqlite')),
+        poolSize: 2,
+        busyTimeoutMs: 2000,
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 5000,
+      },
+      silentLogger,
+    );
     const {EntitySchema} = await import('../../src/schema.js');
-    const Item = new EntitySchema<ItemRow>({name: 'Item', tableName: 'items', columns: {
-      id: {type: 'integer', primary: true}, name: {type: 'varchar', length: 40, nullable: true}, score: {type: 'integer', nullable: true}, tags: {type: 'text'}, at: {type: 'varchar', length: 32, nullable: true},
-    }});
+    const Item = new EntitySchema<ItemRow>({
+      name: 'Item',
+      tableName: 'items',
+      columns: {
+        id: {type: 'integer', primary: true},
+        name: {type: 'varchar', length: 40, nullable: true},
+        score: {type: 'integer', nullable: true},
+        tags: {type: 'text'},
+        at: {type: 'varchar', length: 32, nullable: true},
+      },
+    });
     const dataSource = await service.dataSource();
-    await dataSource.query('CREATE TABLE items (id integer NOT NULL PRIMARY KEY, name varchar(40) NULL, score integer NULL, tags text NOT NULL, at varchar(32) NULL)');
-    db = await service.forModule({name: 'items', root: t.home.path, manifest: {name: 'items', version: '1.0.0', type: 'service', description: 'x'}}, [Item]);
+    await dataSource.query(
+      'CREATE TABLE items (id integer NOT NULL PRIMARY KEY, name varchar(40) NULL, score integer NULL, tags text NOT NULL, at varchar(32) NULL)',
+    );
+    db = await service.forModule(
+      {
+        name: 'items',
+        root: t.home.path,
+        manifest: {name: 'items', version: '1.0.0', type: 'service', description: 'x'},
+      },
+      [Item],
+    );
     await db.repository(Item).insert(ROWS);
   });
   afterEach(async () => {
@@ -71,27 +131,78 @@ describeEachEngine('queryList', {root}, (t) => {
     const page = applyListQuery(ROWS.map(view), list, {searchable: PLAN.searchable});
     return {ids: page.items.map((row) => row.id), total: page.total};
   };
-  const same = async (list: ListQuery) => expect(await inDatabase(list), JSON.stringify(list)).to.deep.equal(inMemory(list));
+  const same = async (list: ListQuery) =>
+    expect(await inDatabase(list), JSON.stringify(list)).to.deep.equal(inMemory(list));
 
   it('filters exactly as in memory: case, empty values, numbers as written, one element of a list', async () => {
     const filters: Array<[string, string]> = [
-      ['name', 'Ana'], ['name', 'ana'], ['name', 'ANA '], ['name', ''], ['name', '100%'], ['name', 'ana_b'],
-      ['score', '3'], ['score', '03'], ['score', '-1'], ['score', ''], ['score', 'x'], ['score', '3.0'],
-      ['tags', 'a'], ['tags', 'b'], ['tags', 'A'], ['tags', ''], ['tags', 'a,b'], ['tags', 'ab'], ['tags', 't,'], ['tags', 't]'], ['tags', 't_'], ['id', '12'],
-      ['name', 'a\\b'], ['name', "a'b"], ['at', '2026-01-02T00:00:00.000Z'], ['at', ''],
+      ['name', 'Ana'],
+      ['name', 'ana'],
+      ['name', 'ANA '],
+      ['name', ''],
+      ['name', '100%'],
+      ['name', 'ana_b'],
+      ['score', '3'],
+      ['score', '03'],
+      ['score', '-1'],
+      ['score', ''],
+      ['score', 'x'],
+      ['score', '3.0'],
+      ['tags', 'a'],
+      ['tags', 'b'],
+      ['tags', 'A'],
+      ['tags', ''],
+      ['tags', 'a,b'],
+      ['tags', 'ab'],
+      ['tags', 't,'],
+      ['tags', 't]'],
+      ['tags', 't_'],
+      ['id', '12'],
+      ['name', 'a\\b'],
+      ['name', "a'b"],
+      ['at', '2026-01-02T00:00:00.000Z'],
+      ['at', ''],
     ];
     for (const [field, value] of filters) await same(query({filters: [{field, value}]}));
-    await same(query({filters: [{field: 'tags', value: 'a'}, {field: 'score', value: '3'}]}));
+    await same(
+      query({
+        filters: [
+          {field: 'tags', value: 'a'},
+          {field: 'score', value: '3'},
+        ],
+      }),
+    );
     expect((await inDatabase(query({filters: [{field: 'name', value: 'Ana'}]}))).ids).to.deep.equal([2, 12]);
   });
 
   it('searches case-insensitively in the searchable fields, wildcards taken literally', async () => {
-    for (const search of ['an', 'AN', 'Ana', '_', '%', '!', 'x!', '0%', 'a,b', 'b,c', ' ', 'lives', 'zz', 'c', "'", '"', '\\', 'T:', 'A$B']) await same(query({search}));
+    for (const search of [
+      'an',
+      'AN',
+      'Ana',
+      '_',
+      '%',
+      '!',
+      'x!',
+      '0%',
+      'a,b',
+      'b,c',
+      ' ',
+      'lives',
+      'zz',
+      'c',
+      "'",
+      '"',
+      '\\',
+      'T:',
+      'A$B',
+    ])
+      await same(query({search}));
     await same(query({search: 'a', filters: [{field: 'score', value: '3'}]}));
     expect((await inDatabase(query({search: '_'}))).ids).to.deep.equal([7, 17]);
   });
 
-  it('sorts as in memory: numbers as numbers, text case-insensitively with lower case first, missing values first, ties in the plan\'s order', async () => {
+  it("sorts as in memory: numbers as numbers, text case-insensitively with lower case first, missing values first, ties in the plan's order", async () => {
     for (const sort of ['id', 'name', 'score', 'tags', 'at']) {
       for (const order of ['asc', 'desc'] as const) await same(query({sort, order}));
     }
@@ -115,7 +226,10 @@ describeEachEngine('queryList', {root}, (t) => {
 
   it('refuses a field the plan does not offer, as --filter and --sort do (exit 2)', async () => {
     for (const list of [query({sort: 'tagz'}), query({filters: [{field: 'nope', value: '1'}]})]) {
-      const error = await inDatabase(list).then(() => undefined, (failure: unknown) => failure);
+      const error = await inDatabase(list).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
       expect(error).to.deep.include({code: 'LIST_FIELD_UNKNOWN', exitCode: 2});
       expect((error as {hint: string}).hint).to.equal('Use one of: id, name, score, tags, at.');
     }

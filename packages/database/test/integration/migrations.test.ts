@@ -12,7 +12,16 @@ const createThings = defineMigration({
   name: '20261128000000-create-things',
   steps: [
     {
-      up: (runner) => runner.createTable(new Table({name: 'things', columns: [{name: 'id', type: 'integer', isPrimary: true}, {name: 'label', type: 'varchar', length: '50'}]})),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: 'things',
+            columns: [
+              {name: 'id', type: 'integer', isPrimary: true},
+              {name: 'label', type: 'varchar', length: '50'},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable('things'),
     },
   ],
@@ -21,8 +30,15 @@ const createThings = defineMigration({
 const addColour = defineMigration({
   name: '20261128000100-add-things-colour',
   steps: [
-    {up: (runner) => runner.addColumn('things', new TableColumn({name: 'colour', type: 'varchar', length: '20', isNullable: true})), down: (runner) => runner.dropColumn('things', 'colour')},
-    {up: (runner) => runner.createIndex('things', new TableIndex({name: 'ix_things_colour', columnNames: ['colour']})), down: (runner) => runner.dropIndex('things', 'ix_things_colour')},
+    {
+      up: (runner) =>
+        runner.addColumn('things', new TableColumn({name: 'colour', type: 'varchar', length: '20', isNullable: true})),
+      down: (runner) => runner.dropColumn('things', 'colour'),
+    },
+    {
+      up: (runner) => runner.createIndex('things', new TableIndex({name: 'ix_things_colour', columnNames: ['colour']})),
+      down: (runner) => runner.dropIndex('things', 'ix_things_colour'),
+    },
   ],
 });
 
@@ -30,13 +46,26 @@ const addColour = defineMigration({
 const broken = defineMigration({
   name: '20261128000200-broken',
   steps: [
-    {up: (runner) => runner.createTable(new Table({name: 'things_extra', columns: [{name: 'id', type: 'integer', isPrimary: true}]})), down: (runner) => runner.dropTable('things_extra')},
-    {up: (runner) => runner.addColumn('things', new TableColumn({name: 'size', type: 'integer', isNullable: true})), down: (runner) => runner.dropColumn('things', 'size')},
-    {up: (runner) => runner.query('CREATE TABLE things_broken (id integer PRIMARY KEY, id integer)'), down: (runner) => runner.dropTable('things_broken')},
+    {
+      up: (runner) =>
+        runner.createTable(
+          new Table({name: 'things_extra', columns: [{name: 'id', type: 'integer', isPrimary: true}]}),
+        ),
+      down: (runner) => runner.dropTable('things_extra'),
+    },
+    {
+      up: (runner) => runner.addColumn('things', new TableColumn({name: 'size', type: 'integer', isNullable: true})),
+      down: (runner) => runner.dropColumn('things', 'size'),
+    },
+    {
+      up: (runner) => runner.query('CREATE TABLE things_broken (id integer PRIMARY KEY, id integer)'),
+      down: (runner) => runner.dropTable('things_broken'),
+    },
   ],
 });
 
-const asModule = (...migrations: Array<typeof createThings>): ModuleMigration[] => migrations.map((migration) => ({...migration, module: 'things'}));
+const asModule = (...migrations: Array<typeof createThings>): ModuleMigration[] =>
+  migrations.map((migration) => ({...migration, module: 'things'}));
 
 for (const engine of testEngines()) {
   describe(`MigrationRunner [${engine}]`, () => {
@@ -46,9 +75,14 @@ for (const engine of testEngines()) {
 
     const tables = async () => {
       const dataSource = await service.dataSource();
-      const rows = engine === 'sqlite'
-        ? ((await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) as Array<{name: string}>)
-        : ((await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')) as Array<{name: string}>);
+      const rows =
+        engine === 'sqlite'
+          ? ((await dataSource.query(
+              "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )) as Array<{name: string}>)
+          : ((await dataSource.query(
+              'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+            )) as Array<{name: string}>);
       return rows.map((row) => row.name).sort();
     };
     const columns = async (table: string) => {
@@ -64,7 +98,10 @@ for (const engine of testEngines()) {
       home = await createTempHome();
       database = await createTestDatabase(engine);
       const target = parseDatabaseUrl(database.url, join(home.path, 'test.sqlite'));
-      service = new DatabaseService({target, poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      service = new DatabaseService(
+        {target, poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000},
+        silentLogger,
+      );
     });
     afterEach(async () => {
       await service.close();
@@ -75,10 +112,16 @@ for (const engine of testEngines()) {
     it('applies migrations in order, records them, and skips them the second time', async () => {
       const runner = await service.runner();
       const first = await runner.migrate(asModule(createThings, addColour));
-      expect(first.map((outcome) => [outcome.name, outcome.status])).to.deep.equal([[createThings.name, 'applied'], [addColour.name, 'applied']]);
+      expect(first.map((outcome) => [outcome.name, outcome.status])).to.deep.equal([
+        [createThings.name, 'applied'],
+        [addColour.name, 'applied'],
+      ]);
       expect(await tables()).to.deep.equal([MIGRATIONS_TABLE, 'things']);
       expect(await columns('things')).to.deep.equal(['colour', 'id', 'label']);
-      expect((await runner.applied()).map((row) => `${row.module}/${row.name}`)).to.deep.equal([`things/${createThings.name}`, `things/${addColour.name}`]);
+      expect((await runner.applied()).map((row) => `${row.module}/${row.name}`)).to.deep.equal([
+        `things/${createThings.name}`,
+        `things/${addColour.name}`,
+      ]);
       expect(await runner.migrate(asModule(createThings, addColour))).to.deep.equal([]);
     });
 
@@ -105,7 +148,9 @@ for (const engine of testEngines()) {
         failure = error as typeof failure;
       }
       expect(failure?.code).to.equal('MIGRATION_FAILED');
-      expect(failure?.message).to.match(/^Migration things\/20261128000200-broken failed to apply at step 3 of 3: .+; the schema is as it was before it$/);
+      expect(failure?.message).to.match(
+        /^Migration things\/20261128000200-broken failed to apply at step 3 of 3: .+; the schema is as it was before it$/,
+      );
       expect(failure?.details).to.include({step: 3, undone: true});
       expect(await tables()).to.deep.equal([MIGRATIONS_TABLE, 'things']);
       expect(await columns('things')).to.deep.equal(['id', 'label']);
@@ -130,30 +175,48 @@ for (const engine of testEngines()) {
       const guarded = asModule({...createThings, rollbackDestroys: ['things']}, addColour);
       await runner.migrate(guarded);
       const dataSource = await service.dataSource();
-      for (const id of [1, 2, 3]) await dataSource.query('INSERT INTO things (id, label) VALUES (?, ?)', [id, `thing ${id}`]);
+      for (const id of [1, 2, 3])
+        await dataSource.query('INSERT INTO things (id, label) VALUES (?, ?)', [id, `thing ${id}`]);
       for (const options of [{steps: 2}, {steps: 2, dryRun: true}]) {
         try {
           await runner.rollback(guarded, options);
           expect.fail('rollback should refuse');
         } catch (error) {
           expect(error).to.include({code: 'ROLLBACK_DESTROYS_RECORDS', exitCode: 2});
-          expect((error as Error).message).to.equal(`Refusing to roll back: things/${createThings.name} drops things (3 records), and those records cannot be restored`);
-          expect((error as {details: object}).details).to.deep.equal({migrations: [{module: 'things', name: createThings.name, destroys: {things: 3}}]});
+          expect((error as Error).message).to.equal(
+            `Refusing to roll back: things/${createThings.name} drops things (3 records), and those records cannot be restored`,
+          );
+          expect((error as {details: object}).details).to.deep.equal({
+            migrations: [{module: 'things', name: createThings.name, destroys: {things: 3}}],
+          });
         }
       }
       // Nothing was reverted, not even the newer, unguarded migration.
       expect((await runner.applied()).map((row) => row.name)).to.deep.equal([createThings.name, addColour.name]);
       expect(await runner.rollback(guarded, {steps: 1})).to.have.length(1);
       const reverted = await runner.rollback(guarded, {module: 'things', steps: 1});
-      expect(reverted).to.deep.equal([{module: 'things', name: createThings.name, steps: 1, status: 'reverted', destroys: {things: 3}}]);
+      expect(reverted).to.deep.equal([
+        {module: 'things', name: createThings.name, steps: 1, status: 'reverted', destroys: {things: 3}},
+      ]);
       expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
     });
 
-    it('keeps a use case that overlaps another one\'s failing transaction (one process)', async () => {
+    it("keeps a use case that overlaps another one's failing transaction (one process)", async () => {
       const {EntitySchema} = await import('../../src/schema.js');
-      const Thing = new EntitySchema<{id: number; label: string}>({name: 'Thing', tableName: 'things', columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}}});
+      const Thing = new EntitySchema<{id: number; label: string}>({
+        name: 'Thing',
+        tableName: 'things',
+        columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}},
+      });
       await (await service.runner()).migrate(asModule(createThings));
-      const db = await service.forModule({name: 'things', root: home.path, manifest: {name: 'things', version: '1.0.0', type: 'service', description: 'x'}}, [Thing]);
+      const db = await service.forModule(
+        {
+          name: 'things',
+          root: home.path,
+          manifest: {name: 'things', version: '1.0.0', type: 'service', description: 'x'},
+        },
+        [Thing],
+      );
       let release!: () => void;
       const paused = new Promise<void>((resolve) => {
         release = resolve;
@@ -170,7 +233,9 @@ for (const engine of testEngines()) {
       expect(a.status).to.equal('rejected');
       expect(b.status).to.equal('fulfilled');
       // On SQLite B used to nest inside A (one connection) and vanish with A's rollback.
-      expect((await db.repository(Thing).find({order: {id: 'ASC'}})).map((thing) => thing.label)).to.deep.equal(['from B']);
+      expect((await db.repository(Thing).find({order: {id: 'ASC'}})).map((thing) => thing.label)).to.deep.equal([
+        'from B',
+      ]);
       // A transaction opened inside another still nests in it.
       await db.transaction(async (outer) => {
         await outer.getRepository(Thing).save({id: 3, label: 'outer'});
@@ -181,9 +246,20 @@ for (const engine of testEngines()) {
 
     it('gives modules repositories and one-transaction use cases', async () => {
       const {EntitySchema} = await import('../../src/schema.js');
-      const Thing = new EntitySchema<{id: number; label: string}>({name: 'Thing', tableName: 'things', columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}}});
+      const Thing = new EntitySchema<{id: number; label: string}>({
+        name: 'Thing',
+        tableName: 'things',
+        columns: {id: {type: 'integer', primary: true}, label: {type: 'varchar', length: 50}},
+      });
       await (await service.runner()).migrate(asModule(createThings));
-      const db = await service.forModule({name: 'things', root: home.path, manifest: {name: 'things', version: '1.0.0', type: 'service', description: 'x'}}, [Thing]);
+      const db = await service.forModule(
+        {
+          name: 'things',
+          root: home.path,
+          manifest: {name: 'things', version: '1.0.0', type: 'service', description: 'x'},
+        },
+        [Thing],
+      );
       await db.repository(Thing).save({id: 1, label: 'one'});
       try {
         await db.transaction(async (manager) => {
@@ -193,7 +269,9 @@ for (const engine of testEngines()) {
       } catch (error) {
         expect((error as Error).message).to.equal('use case failed');
       }
-      expect((await db.repository(Thing).find({order: {id: 'ASC'}})).map((thing) => thing.label)).to.deep.equal(['one']);
+      expect((await db.repository(Thing).find({order: {id: 'ASC'}})).map((thing) => thing.label)).to.deep.equal([
+        'one',
+      ]);
     });
   });
 }

@@ -26,7 +26,16 @@ describe('the SQLite file is private', () => {
   });
 
   const open = async (file: string) => {
-    service = new DatabaseService({target: parseDatabaseUrl(undefined, file), poolSize: 1, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+    service = new DatabaseService(
+      {
+        target: parseDatabaseUrl(undefined, file),
+        poolSize: 1,
+        busyTimeoutMs: 2000,
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 5000,
+      },
+      silentLogger,
+    );
     const dataSource = await service.dataSource();
     // A write makes the -wal and -shm files.
     await dataSource.query('CREATE TABLE IF NOT EXISTS things (id integer PRIMARY KEY)');

@@ -16,7 +16,16 @@ for (const engine of testEngines()) {
     beforeEach(async () => {
       home = await createTempHome();
       database = await createTestDatabase(engine);
-      service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'q.sqlite')), poolSize: 1, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      service = new DatabaseService(
+        {
+          target: parseDatabaseUrl(database.url, join(home.path, 'q.sqlite')),
+          poolSize: 1,
+          busyTimeoutMs: 2000,
+          connectTimeoutMs: 5000,
+          queryTimeoutMs: 5000,
+        },
+        silentLogger,
+      );
       const dataSource = await service.dataSource();
       await dataSource.query('CREATE TABLE items (id integer NOT NULL PRIMARY KEY, label varchar(20) NOT NULL)');
       await dataSource.query('INSERT INTO items (id, label) VALUES (1, ?), (2, ?), (3, ?)', ['a', 'b', 'c']);
@@ -27,12 +36,15 @@ for (const engine of testEngines()) {
       await home.remove();
     });
 
-    const read = (sql: string, params: unknown[] = [], limit: number | null = null) => runQuery(service, {sql, params, write: false, timeoutMs: 5000, limit});
+    const read = (sql: string, params: unknown[] = [], limit: number | null = null) =>
+      runQuery(service, {sql, params, write: false, timeoutMs: 5000, limit});
 
     it('runs the same read again on the same connection (prepared statements are reused safely)', async () => {
       for (let round = 0; round < 3; round++) {
         const result = await read('SELECT label FROM items WHERE id > ? ORDER BY id', [round]);
-        expect(result.kind === 'rows' && result.rows.map((row) => row.label)).to.deep.equal(['a', 'b', 'c'].slice(round));
+        expect(result.kind === 'rows' && result.rows.map((row) => row.label)).to.deep.equal(
+          ['a', 'b', 'c'].slice(round),
+        );
       }
     });
 
@@ -49,7 +61,13 @@ for (const engine of testEngines()) {
     });
 
     it('writes in a transaction with --write and reports the changed rows', async () => {
-      const result = await runQuery(service, {sql: 'UPDATE items SET label = ? WHERE id >= ?', params: ['z', 2], write: true, timeoutMs: 5000, limit: null});
+      const result = await runQuery(service, {
+        sql: 'UPDATE items SET label = ? WHERE id >= ?',
+        params: ['z', 2],
+        write: true,
+        timeoutMs: 5000,
+        limit: null,
+      });
       expect(result).to.deep.include({kind: 'changes', changes: 2});
       const after = await read('SELECT label FROM items ORDER BY id');
       expect(after.kind === 'rows' && after.rows.map((row) => row.label)).to.deep.equal(['a', 'z', 'z']);

@@ -8,13 +8,17 @@ import {MIGRATIONS_TABLE} from '../../src/migrations/runner.js';
 import {DatabaseService} from '../../src/services/database-service.js';
 import {Table, TableForeignKey, TableIndex, defineMigration, dropIndexKeepingForeignKeys} from '../../src/schema.js';
 
-const table = (name: string) => defineMigration({
-  name: `20261128000000-create-${name.replace(/_/g, '-')}`,
-  steps: [{
-    up: (runner) => runner.createTable(new Table({name, columns: [{name: 'id', type: 'integer', isPrimary: true}]})),
-    down: (runner) => runner.dropTable(name),
-  }],
-});
+const table = (name: string) =>
+  defineMigration({
+    name: `20261128000000-create-${name.replace(/_/g, '-')}`,
+    steps: [
+      {
+        up: (runner) =>
+          runner.createTable(new Table({name, columns: [{name: 'id', type: 'integer', isPrimary: true}]})),
+        down: (runner) => runner.dropTable(name),
+      },
+    ],
+  });
 
 /**
  * Providers and their models as the config module builds them: the foreign key first, then a unique
@@ -24,29 +28,51 @@ const providersAndModels = defineMigration({
   name: '20261128000100-create-parts-models',
   steps: [
     {
-      up: (runner) => runner.createTable(new Table({name: 'parts', columns: [{name: 'id', type: 'integer', isPrimary: true}]})),
+      up: (runner) =>
+        runner.createTable(new Table({name: 'parts', columns: [{name: 'id', type: 'integer', isPrimary: true}]})),
       down: (runner) => runner.dropTable('parts'),
     },
     {
-      up: (runner) => runner.createTable(new Table({name: 'parts_models', columns: [
-        {name: 'id', type: 'integer', isPrimary: true},
-        {name: 'part_id', type: 'integer'},
-        {name: 'name', type: 'varchar', length: '50'},
-      ]})),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: 'parts_models',
+            columns: [
+              {name: 'id', type: 'integer', isPrimary: true},
+              {name: 'part_id', type: 'integer'},
+              {name: 'name', type: 'varchar', length: '50'},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable('parts_models'),
     },
     {
-      up: (runner) => runner.createForeignKey('parts_models', new TableForeignKey({name: 'fk_parts_models_part', columnNames: ['part_id'], referencedTableName: 'parts', referencedColumnNames: ['id'], onDelete: 'CASCADE'})),
+      up: (runner) =>
+        runner.createForeignKey(
+          'parts_models',
+          new TableForeignKey({
+            name: 'fk_parts_models_part',
+            columnNames: ['part_id'],
+            referencedTableName: 'parts',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          }),
+        ),
       down: (runner) => runner.dropForeignKey('parts_models', 'fk_parts_models_part'),
     },
     {
-      up: (runner) => runner.createIndex('parts_models', new TableIndex({name: 'uq_parts_models_part_name', columnNames: ['part_id', 'name'], isUnique: true})),
+      up: (runner) =>
+        runner.createIndex(
+          'parts_models',
+          new TableIndex({name: 'uq_parts_models_part_name', columnNames: ['part_id', 'name'], isUnique: true}),
+        ),
       down: (runner) => dropIndexKeepingForeignKeys(runner, 'parts_models', 'uq_parts_models_part_name'),
     },
   ],
 });
 
-const of = (module: string, ...migrations: Array<ReturnType<typeof defineMigration>>): ModuleMigration[] => migrations.map((migration) => ({...migration, module}));
+const of = (module: string, ...migrations: Array<ReturnType<typeof defineMigration>>): ModuleMigration[] =>
+  migrations.map((migration) => ({...migration, module}));
 
 for (const engine of testEngines()) {
   describe(`rolling back [${engine}]`, () => {
@@ -56,9 +82,14 @@ for (const engine of testEngines()) {
 
     const tables = async () => {
       const dataSource = await service.dataSource();
-      const rows = engine === 'sqlite'
-        ? ((await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) as Array<{name: string}>)
-        : ((await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')) as Array<{name: string}>);
+      const rows =
+        engine === 'sqlite'
+          ? ((await dataSource.query(
+              "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )) as Array<{name: string}>)
+          : ((await dataSource.query(
+              'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+            )) as Array<{name: string}>);
       return rows.map((row) => row.name).sort();
     };
 
@@ -66,7 +97,10 @@ for (const engine of testEngines()) {
       home = await createTempHome();
       database = await createTestDatabase(engine);
       const target = parseDatabaseUrl(database.url, join(home.path, 'test.sqlite'));
-      service = new DatabaseService({target, poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      service = new DatabaseService(
+        {target, poolSize: 4, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000},
+        silentLogger,
+      );
     });
     afterEach(async () => {
       await service.close();
@@ -92,13 +126,17 @@ for (const engine of testEngines()) {
         await dataSource.query('INSERT INTO parts (id) VALUES (1)');
         await dataSource.query("INSERT INTO parts_models (id, part_id, name) VALUES (1, 1, 'a'), (2, 1, 'a')");
         let refused: unknown;
-        await dataSource.query("INSERT INTO parts_models (id, part_id, name) VALUES (3, 2, 'b')").catch((error: unknown) => {
-          refused = error;
-        });
+        await dataSource
+          .query("INSERT INTO parts_models (id, part_id, name) VALUES (3, 2, 'b')")
+          .catch((error: unknown) => {
+            refused = error;
+          });
         expect(String((refused as Error | undefined)?.message)).to.match(/foreign key/i);
         if (engine === 'mysql') {
           // As before the unique index existed: MySQL's own index for the foreign key, named after it.
-          const [{'Create Table': ddl}] = (await dataSource.query('SHOW CREATE TABLE parts_models')) as Array<{'Create Table': string}>;
+          const [{'Create Table': ddl}] = (await dataSource.query('SHOW CREATE TABLE parts_models')) as Array<{
+            'Create Table': string;
+          }>;
           expect(ddl).to.include('KEY `fk_parts_models_part` (`part_id`)');
         }
       });
@@ -123,7 +161,8 @@ for (const engine of testEngines()) {
         const runner = await service.runner();
         await runner.migrate(extra);
         await runner.migrate(base);
-        const plan = (options: {dependsOn?: typeof dependsOn}) => runner.rollback([...base, ...extra], {steps: 9, dryRun: true, ...options});
+        const plan = (options: {dependsOn?: typeof dependsOn}) =>
+          runner.rollback([...base, ...extra], {steps: 9, dryRun: true, ...options});
         expect((await plan({})).map((outcome) => outcome.module)).to.deep.equal(['base', 'extra']);
         expect((await plan({dependsOn})).map((outcome) => outcome.module)).to.deep.equal(['extra', 'base']);
       });
@@ -138,7 +177,10 @@ for (const engine of testEngines()) {
         });
         expect(refused).to.include({code: 'ROLLBACK_DESTROYS_RECORDS'});
         const reverted = await runner.rollback([...guarded, ...extra], {steps: 1, all: true, dependsOn});
-        expect(reverted.map((outcome) => [outcome.module, outcome.status, outcome.destroys])).to.deep.equal([['extra', 'reverted', undefined], ['base', 'reverted', {base_items: 0}]]);
+        expect(reverted.map((outcome) => [outcome.module, outcome.status, outcome.destroys])).to.deep.equal([
+          ['extra', 'reverted', undefined],
+          ['base', 'reverted', {base_items: 0}],
+        ]);
         expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
         expect(await runner.applied()).to.deep.equal([]);
       });
@@ -161,8 +203,13 @@ for (const engine of testEngines()) {
             await a.query('UPDATE counters SET n = n + 1 WHERE id = 1');
             await b.query('UPDATE counters SET n = n + 1 WHERE id = 2');
             // Each now wants the row the other holds: the server rolls one of them back.
-            const outcomes = await Promise.allSettled([a.query('UPDATE counters SET n = n + 1 WHERE id = 2'), b.query('UPDATE counters SET n = n + 1 WHERE id = 1')]);
-            const failed = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+            const outcomes = await Promise.allSettled([
+              a.query('UPDATE counters SET n = n + 1 WHERE id = 2'),
+              b.query('UPDATE counters SET n = n + 1 WHERE id = 1'),
+            ]);
+            const failed = outcomes.filter(
+              (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+            );
             expect(failed).to.have.length(1);
             expect(failed[0]!.reason).to.be.instanceOf(SystemPromptError);
             expect(failed[0]!.reason).to.include({code: 'DATABASE_BUSY', exitCode: 6});
@@ -182,13 +229,15 @@ for (const engine of testEngines()) {
             await holder.startTransaction();
             await holder.query('UPDATE counters SET n = n + 1 WHERE id = 1');
             let failure: unknown;
-            await dataSource.transaction(async (manager) => {
-              // The shortest wait the server allows (1 s), for this connection only.
-              await manager.query('SET SESSION innodb_lock_wait_timeout = 1');
-              await manager.query('UPDATE counters SET n = n + 1 WHERE id = 1');
-            }).catch((error: unknown) => {
-              failure = error;
-            });
+            await dataSource
+              .transaction(async (manager) => {
+                // The shortest wait the server allows (1 s), for this connection only.
+                await manager.query('SET SESSION innodb_lock_wait_timeout = 1');
+                await manager.query('UPDATE counters SET n = n + 1 WHERE id = 1');
+              })
+              .catch((error: unknown) => {
+                failure = error;
+              });
             expect(failure).to.include({code: 'DATABASE_BUSY', exitCode: 6});
             expect((failure as SystemPromptError).details).to.deep.equal({reason: 'ER_LOCK_WAIT_TIMEOUT'});
           } finally {

@@ -1,7 +1,15 @@
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {LOCAL_ADMIN, permissionDenied, permissionMatches, silentLogger, type AccessProvider, type Actor, type AuditEntry} from '@systemprompt/core';
+import {
+  LOCAL_ADMIN,
+  permissionDenied,
+  permissionMatches,
+  silentLogger,
+  type AccessProvider,
+  type Actor,
+  type AuditEntry,
+} from '@systemprompt/core';
 import type {ModuleRecord} from '@systemprompt/core/kernel';
 import {createTempHome, createTestDatabase, testEngines, type TempHome, type TestDatabase} from '@systemprompt/testing';
 // The compiled code: SQLite queries run in a child process, which loads JavaScript, not TypeScript.
@@ -10,8 +18,31 @@ import {DatabaseService} from '../../dist/services/database-service.js';
 
 const notesRoot = fileURLToPath(new URL('../fixtures/notes-module', import.meta.url));
 const MODULES: ModuleRecord[] = [
-  {name: 'database', packageName: '@systemprompt/database', version: '0.1.0', root: fileURLToPath(new URL('../..', import.meta.url)), source: 'core', enabled: true, manifest: {name: 'database', version: '0.1.0', type: 'core', description: 'x'}},
-  {name: 'notes', packageName: '@fixture/notes-module', version: '1.0.0', root: notesRoot, source: 'link', enabled: true, manifest: {name: 'notes', version: '1.0.0', type: 'service', description: 'x', dependencies: ['database'], migrations: 'migrations'}},
+  {
+    name: 'database',
+    packageName: '@systemprompt/database',
+    version: '0.1.0',
+    root: fileURLToPath(new URL('../..', import.meta.url)),
+    source: 'core',
+    enabled: true,
+    manifest: {name: 'database', version: '0.1.0', type: 'core', description: 'x'},
+  },
+  {
+    name: 'notes',
+    packageName: '@fixture/notes-module',
+    version: '1.0.0',
+    root: notesRoot,
+    source: 'link',
+    enabled: true,
+    manifest: {
+      name: 'notes',
+      version: '1.0.0',
+      type: 'service',
+      description: 'x',
+      dependencies: ['database'],
+      migrations: 'migrations',
+    },
+  },
 ];
 
 const ALICE: Actor = {kind: 'user', id: 'u-alice', label: 'alice@example.com', via: 'api-key'};
@@ -28,7 +59,10 @@ class RecordingAccess implements AccessProvider {
     this.checks.push(permission);
     if (await this.holds(actor, permission)) return;
     this.records.push({actor: actor.label, action, target: target ?? null, result: 'denied', permission});
-    throw permissionDenied(`${actor.label} may not ${action}: ${permission} is required`, {code: 'PERMISSION_DENIED', details: {permission}});
+    throw permissionDenied(`${actor.label} may not ${action}: ${permission} is required`, {
+      code: 'PERMISSION_DENIED',
+      details: {permission},
+    });
   }
   async record(actor: Actor, entry: AuditEntry): Promise<void> {
     this.records.push({actor: actor.label, ...entry});
@@ -42,7 +76,17 @@ for (const engine of testEngines()) {
     const services: DatabaseService[] = [];
 
     const serviceWith = (access: AccessProvider) => {
-      const service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'db.sqlite')), poolSize: 2, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger, async () => access);
+      const service = new DatabaseService(
+        {
+          target: parseDatabaseUrl(database.url, join(home.path, 'db.sqlite')),
+          poolSize: 2,
+          busyTimeoutMs: 2000,
+          connectTimeoutMs: 5000,
+          queryTimeoutMs: 5000,
+        },
+        silentLogger,
+        async () => access,
+      );
       services.push(service);
       return service;
     };
@@ -58,7 +102,13 @@ for (const engine of testEngines()) {
     });
 
     const read = {sql: 'SELECT 1 AS one', params: [], write: false, timeoutMs: 5000, limit: null};
-    const write = {sql: 'CREATE TABLE scratch (id integer PRIMARY KEY)', params: [], write: true, timeoutMs: 5000, limit: null};
+    const write = {
+      sql: 'CREATE TABLE scratch (id integer PRIMARY KEY)',
+      params: [],
+      write: true,
+      timeoutMs: 5000,
+      limit: null,
+    };
     let confirmed = 0;
     const confirm = async () => {
       confirmed++;
@@ -74,7 +124,11 @@ for (const engine of testEngines()) {
       ['query (write)', 'database:query', (service, actor) => service.query(actor, write, {confirm})],
       ['migrate', 'database:write', (service, actor) => service.migrate(actor, MODULES, {module: 'nope'})],
       ['migrate --dry-run', 'database:write', (service, actor) => service.migrate(actor, MODULES, {dryRun: true})],
-      ['rollback', 'database:write', (service, actor) => service.rollback(actor, MODULES, {module: 'nope', steps: 1, confirm})],
+      [
+        'rollback',
+        'database:write',
+        (service, actor) => service.rollback(actor, MODULES, {module: 'nope', steps: 1, confirm}),
+      ],
     ];
 
     for (const [name, permission, call] of METHODS) {
@@ -124,23 +178,49 @@ for (const engine of testEngines()) {
       const service = serviceWith(access);
       await service.query(ALICE, read);
       expect(access.records).to.deep.equal([]);
-      await service.query(ALICE, {...write, sql: 'CREATE TABLE scratch (id integer PRIMARY KEY, label varchar(20))'}, {confirm});
-      await service.query(ALICE, {sql: 'INSERT INTO scratch (id, label) VALUES (?, ?)', params: [1, 'secret-value'], write: true, timeoutMs: 5000, limit: null}, {confirm});
+      await service.query(
+        ALICE,
+        {...write, sql: 'CREATE TABLE scratch (id integer PRIMARY KEY, label varchar(20))'},
+        {confirm},
+      );
+      await service.query(
+        ALICE,
+        {
+          sql: 'INSERT INTO scratch (id, label) VALUES (?, ?)',
+          params: [1, 'secret-value'],
+          write: true,
+          timeoutMs: 5000,
+          limit: null,
+        },
+        {confirm},
+      );
       const migrated = await service.migrate(ALICE, MODULES, {module: 'notes'});
       expect(migrated.map((outcome) => outcome.status)).to.deep.equal(['applied', 'applied']);
       expect(await service.migrate(ALICE, MODULES, {module: 'notes'})).to.deep.equal([]);
       await service.rollback(ALICE, MODULES, {module: 'notes', steps: 1, confirm});
-      expect(access.records.map((record) => [record.actor, record.action, record.result, record.permission])).to.deep.equal([
+      expect(
+        access.records.map((record) => [record.actor, record.action, record.result, record.permission]),
+      ).to.deep.equal([
         [ALICE.label, 'database.query', 'ok', 'database:write'],
         [ALICE.label, 'database.query', 'ok', 'database:write'],
         [ALICE.label, 'database.migrate', 'ok', 'database:write'],
         [ALICE.label, 'database.rollback', 'ok', 'database:write'],
       ]);
-      expect(access.records[1]!.details).to.deep.include({statement: 'INSERT INTO scratch (id, label) VALUES (?, ?)', parameters: 2, changes: 1});
+      expect(access.records[1]!.details).to.deep.include({
+        statement: 'INSERT INTO scratch (id, label) VALUES (?, ?)',
+        parameters: 2,
+        changes: 1,
+      });
       // Bound values may be secrets: the record counts them and never holds them.
       expect(JSON.stringify(access.records)).to.not.include('secret-value');
-      expect(access.records[2]).to.deep.include({target: 'notes', details: {applied: ['notes/20261128000000-create-notes', 'notes/20261128000100-create-notes-tags']}});
-      expect(access.records[3]).to.deep.include({target: 'notes', details: {reverted: ['notes/20261128000100-create-notes-tags']}});
+      expect(access.records[2]).to.deep.include({
+        target: 'notes',
+        details: {applied: ['notes/20261128000000-create-notes', 'notes/20261128000100-create-notes-tags']},
+      });
+      expect(access.records[3]).to.deep.include({
+        target: 'notes',
+        details: {reverted: ['notes/20261128000100-create-notes-tags']},
+      });
     });
 
     it('audits a write that fails, and a statement refused for reaching past the database', async () => {
@@ -152,25 +232,38 @@ for (const engine of testEngines()) {
       } catch (error) {
         expect(error).to.include({exitCode: 2, code: 'QUERY_FAILED'});
       }
-      const outside = engine === 'sqlite' ? "ATTACH DATABASE '/tmp/elsewhere.sqlite' AS elsewhere" : 'SELECT user FROM mysql.user';
+      const outside =
+        engine === 'sqlite' ? "ATTACH DATABASE '/tmp/elsewhere.sqlite' AS elsewhere" : 'SELECT user FROM mysql.user';
       try {
         await service.query(ALICE, {...read, sql: outside});
         expect.fail('the statement should be refused');
       } catch (error) {
         expect(error).to.include({exitCode: 4, code: 'QUERY_NOT_ALLOWED'});
       }
-      expect(access.records.map((record) => [record.action, record.result])).to.deep.equal([['database.query', 'failed'], ['database.query', 'denied']]);
+      expect(access.records.map((record) => [record.action, record.result])).to.deep.equal([
+        ['database.query', 'failed'],
+        ['database.query', 'denied'],
+      ]);
     });
 
     it('lets the local operator do everything when no access module is installed, and audits nothing', async () => {
-      const service = new DatabaseService({target: parseDatabaseUrl(database.url, join(home.path, 'db.sqlite')), poolSize: 2, busyTimeoutMs: 2000, connectTimeoutMs: 5000, queryTimeoutMs: 5000}, silentLogger);
+      const service = new DatabaseService(
+        {
+          target: parseDatabaseUrl(database.url, join(home.path, 'db.sqlite')),
+          poolSize: 2,
+          busyTimeoutMs: 2000,
+          connectTimeoutMs: 5000,
+          queryTimeoutMs: 5000,
+        },
+        silentLogger,
+      );
       services.push(service);
       expect((await service.status(LOCAL_ADMIN, MODULES)).engine).to.equal(engine);
       try {
         await service.status({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'}, MODULES);
         expect.fail('anonymous should be refused');
       } catch (error) {
-        expect(error).to.include({exitCode: 4});
+        expect(error).to.include({exitCode: 4, code: 'PERMISSION_DENIED'});
       }
     });
   });

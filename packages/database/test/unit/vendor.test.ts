@@ -21,7 +21,13 @@ describe('the bundled TypeORM and mysql2', () => {
     const offenders = sourceFiles(join(packageRoot, 'src'))
       .map((file) => ({file: relative(packageRoot, file), text: readFileSync(file, 'utf8')}))
       .filter(({file}) => !gateways.has(file))
-      .flatMap(({file, text}) => [...text.matchAll(/(?:^|\n)\s*(import|export)\s+(?!type\b)[^;]*?from\s+'(typeorm|mysql2)[^']*'|(?<!typeof )import\(\s*'(typeorm|mysql2)[^']*'\s*\)/g)].map((match) => `${file}: ${match[0].trim()}`));
+      .flatMap(({file, text}) =>
+        [
+          ...text.matchAll(
+            /(?:^|\n)\s*(import|export)\s+(?!type\b)[^;]*?from\s+'(typeorm|mysql2)[^']*'|(?<!typeof )import\(\s*'(typeorm|mysql2)[^']*'\s*\)/g,
+          ),
+        ].map((match) => `${file}: ${match[0].trim()}`),
+      );
     expect(offenders).to.deep.equal([]);
   });
 
@@ -41,7 +47,11 @@ describe('the bundled TypeORM and mysql2', () => {
       console.log(JSON.stringify({answer: row.answer, format: typeof mysql.callback.format, loaded, rejected: [...registry.values()].map((entry) => entry.script.cachedDataRejected)}));`;
     const directory = mkdtempSync(join(tmpdir(), 'systemprompt-vendor-'));
     try {
-      const output = execFileSync(process.execPath, ['--input-type=module', '-e', script, join(directory, 'db.sqlite')], {encoding: 'utf8'});
+      const output = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', script, join(directory, 'db.sqlite')],
+        {encoding: 'utf8'},
+      );
       expect(JSON.parse(output)).to.deep.equal({answer: 42, format: 'function', loaded: [], rejected: [false, false]});
     } finally {
       rmSync(directory, {recursive: true, force: true});

@@ -12,7 +12,10 @@ const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 async function logLines(directory: string): Promise<Array<Record<string, unknown>>> {
   const files = (await readdir(directory)).filter((name) => name.startsWith('systemprompt.log')).sort();
   const text = (await Promise.all(files.map((name) => readFile(join(directory, name), 'utf8')))).join('');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('createLogging', () => {
@@ -22,7 +25,14 @@ describe('createLogging', () => {
   });
   afterEach(() => home.remove());
 
-  const options = (overrides = {}) => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '10m', maxFiles: 5, ...overrides});
+  const options = (overrides = {}) => ({
+    dataDirectory: join(home.path, 'data', 'modules', 'logger'),
+    level: 'info',
+    consoleLevel: 'silent',
+    maxSize: '10m',
+    maxFiles: 5,
+    ...overrides,
+  });
 
   it('writes structured JSON lines to <data>/logs, below the configured level only', async () => {
     const logging = await createLogging(options());
@@ -44,7 +54,9 @@ describe('createLogging', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await logging.close();
-    const files = (await readdir(logFileDirectory(options().dataDirectory))).filter((name) => name.startsWith('systemprompt.log'));
+    const files = (await readdir(logFileDirectory(options().dataDirectory))).filter((name) =>
+      name.startsWith('systemprompt.log'),
+    );
     expect(files.sort()).to.deep.equal(['systemprompt.log', 'systemprompt.log.1', 'systemprompt.log.2']);
   });
 });
@@ -56,7 +68,13 @@ describe('createLogging start-up', () => {
   });
   afterEach(() => home.remove());
 
-  const options = () => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '10m', maxFiles: 5});
+  const options = () => ({
+    dataDirectory: join(home.path, 'data', 'modules', 'logger'),
+    level: 'info',
+    consoleLevel: 'silent',
+    maxSize: '10m',
+    maxFiles: 5,
+  });
 
   it('loads pino only when a record passes the level, and makes the log file either way', async () => {
     // A process of its own: whether pino is loaded is process-wide (CommonJS modules imported from ESM are in require.cache).
@@ -71,7 +89,9 @@ describe('createLogging start-up', () => {
       await logging.close();
       console.log(JSON.stringify({quiet, loud: pinoLoaded()}));`;
     const {execFileSync} = await import('node:child_process');
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(options())], {encoding: 'utf8'});
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(options())], {
+      encoding: 'utf8',
+    });
     expect(JSON.parse(output)).to.deep.equal({quiet: false, loud: true});
     expect(await modeOf(join(logFileDirectory(options().dataDirectory), 'systemprompt.log'))).to.equal(0o600);
   });
@@ -86,9 +106,14 @@ describe('createLogging start-up', () => {
     const after = new Date().toISOString();
     await logging.close();
     const lines = await logLines(logFileDirectory(options().dataDirectory));
-    expect(lines.map((line) => [line.step, line.module, line.msg])).to.deep.equal([[1, 'users', 'first'], [2, 'auth', 'second'], [3, 'users', 'third']]);
+    expect(lines.map((line) => [line.step, line.module, line.msg])).to.deep.equal([
+      [1, 'users', 'first'],
+      [2, 'auth', 'second'],
+      [3, 'users', 'third'],
+    ]);
     expect(lines[1]).to.include({session: 's1', level: 40});
-    for (const line of lines) expect(String(line.time) >= before && String(line.time) <= after, String(line.time)).to.equal(true);
+    for (const line of lines)
+      expect(String(line.time) >= before && String(line.time) <= after, String(line.time)).to.equal(true);
   });
 
   it('closes without writing when nothing passed the level', async () => {
@@ -113,7 +138,14 @@ describe('createLogging file modes', () => {
     await home.remove();
   });
 
-  const options = (overrides = {}) => ({dataDirectory: join(home.path, 'data', 'modules', 'logger'), level: 'info', consoleLevel: 'silent', maxSize: '1k', maxFiles: 2, ...overrides});
+  const options = (overrides = {}) => ({
+    dataDirectory: join(home.path, 'data', 'modules', 'logger'),
+    level: 'info',
+    consoleLevel: 'silent',
+    maxSize: '1k',
+    maxFiles: 2,
+    ...overrides,
+  });
 
   it('makes the log directory 0700 and every log file 0600 even with umask 000, rotated files included', async () => {
     const logging = await createLogging(options());
@@ -133,7 +165,8 @@ describe('createLogging file modes', () => {
     const directory = logFileDirectory(options().dataDirectory);
     await mkdir(directory, {recursive: true});
     await chmod(directory, 0o755);
-    for (const name of ['systemprompt.log', 'systemprompt.log.1']) await writeFile(join(directory, name), '{}\n', {mode: 0o644});
+    for (const name of ['systemprompt.log', 'systemprompt.log.1'])
+      await writeFile(join(directory, name), '{}\n', {mode: 0o644});
     const logging = await createLogging(options());
     await logging.close();
     expect(await modeOf(directory)).to.equal(0o700);
@@ -151,7 +184,18 @@ describe('logger module', () => {
 
   it('boots first and gives every module a child logger that writes to the log file', async () => {
     const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: home.path});
-    const modules = await discoverModules([{name: '@systemprompt/logger', version: '0.1.0', root: packageRoot, type: 'core', pjson: {systemprompt: {module: './dist/index.js'}}}], paths.cache);
+    const modules = await discoverModules(
+      [
+        {
+          name: '@systemprompt/logger',
+          version: '0.1.0',
+          root: packageRoot,
+          type: 'core',
+          pjson: {systemprompt: {module: './dist/index.js'}},
+        },
+      ],
+      paths.cache,
+    );
     expect(modules[0]!.error).to.equal(undefined);
     const kernel = new Kernel({modules, paths});
     await kernel.boot(['logger']);
@@ -160,19 +204,34 @@ describe('logger module', () => {
     expect(health).to.include({module: 'logger', healthy: true});
     await kernel.stop();
     const lines = await logLines(join(paths.data, 'logs'));
-    expect(lines.some((line) => line.module === 'demo' && line.msg === 'retrying' && line.attempt === 2)).to.equal(true);
+    expect(lines.some((line) => line.module === 'demo' && line.msg === 'retrying' && line.attempt === 2)).to.equal(
+      true,
+    );
   });
 
   it('rejects an invalid level from configuration with the schema path', async () => {
     const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: home.path});
-    const modules = await discoverModules([{name: '@systemprompt/logger', version: '0.1.0', root: packageRoot, type: 'core', pjson: {systemprompt: {module: './dist/index.js'}}}], paths.cache);
+    const modules = await discoverModules(
+      [
+        {
+          name: '@systemprompt/logger',
+          version: '0.1.0',
+          root: packageRoot,
+          type: 'core',
+          pjson: {systemprompt: {module: './dist/index.js'}},
+        },
+      ],
+      paths.cache,
+    );
     const kernel = new Kernel({modules, paths, configValues: () => ({level: 'loud'})});
     try {
       await kernel.boot(['logger']);
       expect.fail('boot should fail');
     } catch (error) {
       expect(error).to.include({code: 'CONFIG_INVALID', exitCode: 2});
-      expect((error as Error).message).to.include('/level: must be one of trace, debug, info, warn, error, fatal, silent');
+      expect((error as Error).message).to.include(
+        '/level: must be one of trace, debug, info, warn, error, fatal, silent',
+      );
     }
   });
 });

@@ -2,7 +2,10 @@ import type {HealthStatus} from '@systemprompt/core';
 import type {Kernel, ModuleRecord} from '@systemprompt/core/kernel';
 
 /** Boots each module (errors become unhealthy results) and runs its health check. */
-export async function checkHealth(kernel: Kernel, records: readonly ModuleRecord[]): Promise<Map<string, HealthStatus>> {
+export async function checkHealth(
+  kernel: Kernel,
+  records: readonly ModuleRecord[],
+): Promise<Map<string, HealthStatus>> {
   const results = new Map<string, HealthStatus>();
   for (const record of records) {
     if (record.error) {

@@ -6,7 +6,18 @@ import {dirname, join} from 'node:path';
 /** Scripts npm runs in a linked (`file:`) directory on every install, as if it were the project's own. */
 const LINK_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 /** package.json fields npm would act on in a stand-in: install them, run them or link them. */
-const NPM_ACTIONS = ['scripts', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bundleDependencies', 'bundledDependencies', 'bin', 'workspaces'];
+const NPM_ACTIONS = [
+  'scripts',
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bundleDependencies',
+  'bundledDependencies',
+  'bin',
+  'workspaces',
+];
 /** Entries a stand-in does not link: its own package.json, the package's dependencies, and a native build npm would start by itself. */
 const NOT_LINKED = new Set(['package.json', 'node_modules', 'binding.gyp']);
 
@@ -27,8 +38,12 @@ export function packageDirectory(name: string, fromDirectory: string): string {
  * from its real place (with its own dependencies), and npm has nothing to fetch or run.
  */
 export async function linkableDirectory(directory: string, standInRoot: string): Promise<string> {
-  const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {name: string; scripts?: Record<string, string>};
-  if (!LINK_SCRIPTS.some((script) => pjson.scripts?.[script]) && !existsSync(join(directory, 'binding.gyp'))) return directory;
+  const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {
+    name: string;
+    scripts?: Record<string, string>;
+  };
+  if (!LINK_SCRIPTS.some((script) => pjson.scripts?.[script]) && !existsSync(join(directory, 'binding.gyp')))
+    return directory;
   const standIn = join(standInRoot, pjson.name);
   for (const field of NPM_ACTIONS) delete (pjson as Record<string, unknown>)[field];
   const manifest = `${JSON.stringify(pjson, null, 2)}\n`;
@@ -40,7 +55,11 @@ export async function linkableDirectory(directory: string, standInRoot: string):
   await mkdir(staging, {recursive: true});
   await writeFile(join(staging, 'package.json'), manifest);
   for (const entry of entries) {
-    await symlink(join(directory, entry), join(staging, entry), statSync(join(directory, entry)).isDirectory() ? 'junction' : 'file');
+    await symlink(
+      join(directory, entry),
+      join(staging, entry),
+      statSync(join(directory, entry)).isDirectory() ? 'junction' : 'file',
+    );
   }
   await rm(standIn, {recursive: true, force: true});
   await mkdir(dirname(standIn), {recursive: true});
@@ -53,7 +72,10 @@ function standInIsCurrent(standIn: string, manifest: string, directory: string, 
   try {
     if (readFileSync(join(standIn, 'package.json'), 'utf8') !== manifest) return false;
     const present = readdirSync(standIn).filter((entry) => entry !== 'package.json');
-    return present.length === entries.length && entries.every((entry) => readlinkSync(join(standIn, entry)) === join(directory, entry));
+    return (
+      present.length === entries.length &&
+      entries.every((entry) => readlinkSync(join(standIn, entry)) === join(directory, entry))
+    );
   } catch {
     return false;
   }

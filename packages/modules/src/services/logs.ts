@@ -15,15 +15,21 @@ const NAMES = Object.fromEntries(Object.entries(LEVELS).map(([name, value]) => [
 /** `30m`, `2h`, `7d` before now, or an ISO date/time. */
 export function parseSince(value: string, now = Date.now()): Date {
   const relative = /^(\d+)([smhd])$/.exec(value.trim());
-  if (relative) return new Date(now - Number(relative[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[relative[2] as 's' | 'm' | 'h' | 'd']);
+  if (relative)
+    return new Date(
+      now -
+        Number(relative[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[relative[2] as 's' | 'm' | 'h' | 'd'],
+    );
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalidInput(`--since ${value}: use 30m, 2h, 7d or an ISO date`, {code: 'SINCE_INVALID'});
+  if (Number.isNaN(date.getTime()))
+    throw invalidInput(`--since ${value}: use 30m, 2h, 7d or an ISO date`, {code: 'SINCE_INVALID'});
   return date;
 }
 
 export function levelValue(level: string): number {
   const value = LEVELS[level];
-  if (value === undefined) throw invalidInput(`--level ${level}: one of ${Object.keys(LEVELS).join(', ')}`, {code: 'LEVEL_INVALID'});
+  if (value === undefined)
+    throw invalidInput(`--level ${level}: one of ${Object.keys(LEVELS).join(', ')}`, {code: 'LEVEL_INVALID'});
   return value;
 }
 
@@ -68,5 +74,10 @@ export function parseLogLine(text: string, filter: LogFilter): LogLine | undefin
   if (filter.module && entry.module !== filter.module) return undefined;
   if (filter.minLevel && (entry.level ?? 0) < filter.minLevel) return undefined;
   if (filter.since && (!entry.time || new Date(entry.time) < filter.since)) return undefined;
-  return {time: entry.time ?? '', level: NAMES[entry.level ?? 30] ?? String(entry.level), module: entry.module ?? '', message: entry.msg ?? ''};
+  return {
+    time: entry.time ?? '',
+    level: NAMES[entry.level ?? 30] ?? String(entry.level),
+    module: entry.module ?? '',
+    message: entry.msg ?? '',
+  };
 }

@@ -2,8 +2,24 @@ import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
 import type {Config} from '@oclif/core';
-import {invalidInput, notFound, tailLines, toSystemPromptError, unavailable, type AccessProvider, type Actor, type ConfirmStep, type SystemPaths} from '@systemprompt/core';
-import {discoverModules, readModuleFailures, type Kernel, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
+import {
+  invalidInput,
+  notFound,
+  tailLines,
+  toSystemPromptError,
+  unavailable,
+  type AccessProvider,
+  type Actor,
+  type ConfirmStep,
+  type SystemPaths,
+} from '@systemprompt/core';
+import {
+  discoverModules,
+  readModuleFailures,
+  type Kernel,
+  type ModuleRecord,
+  type PluginDescriptor,
+} from '@systemprompt/core/kernel';
 import {moduleRows, type ModuleRow} from './catalog.js';
 import {checkHealth} from './health.js';
 import {installModule, removeModule, type InstallResult, type LifecycleContext, type RemoveResult} from './install.js';
@@ -63,12 +79,14 @@ export interface RestartResult {
 const READ = 'modules:read';
 const WRITE = 'modules:write';
 
-const findModule = (records: readonly ModuleRecord[], name: string) => records.find((candidate) => candidate.name === name || candidate.packageName === name);
+const findModule = (records: readonly ModuleRecord[], name: string) =>
+  records.find((candidate) => candidate.name === name || candidate.packageName === name);
 
 /** A source or message as the audit log keeps it: credentials in URLs (user:token@host) are cut out. */
 const redact = (text: string) => text.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
 
-const moduleNotFound = (name: string) => notFound(`No module named "${name}"`, {code: 'MODULE_NOT_FOUND', hint: 'See modules:list.'});
+const moduleNotFound = (name: string) =>
+  notFound(`No module named "${name}"`, {code: 'MODULE_NOT_FOUND', hint: 'See modules:list.'});
 
 /**
  * What the modules:* and extension:* commands do, with the permission check first in every method
@@ -79,7 +97,12 @@ export class ModulesService {
   constructor(private readonly access: () => Promise<AccessProvider>) {}
 
   /** Refuses (exit 4, audited by the access decision) unless the actor holds `permission`; gives the decision back for the audit record. */
-  private async check(actor: Actor, permission: string, action: string, target?: string | null): Promise<AccessProvider> {
+  private async check(
+    actor: Actor,
+    permission: string,
+    action: string,
+    target?: string | null,
+  ): Promise<AccessProvider> {
     const access = await this.access();
     await access.authorize(actor, permission, action, target ?? null);
     return access;
@@ -100,7 +123,10 @@ export class ModulesService {
     const record = findModule(records, name);
     if (!record) throw moduleNotFound(name);
     const [row] = moduleRows([record], undefined, readModuleFailures(host.paths.data));
-    const commands = host.config.commands.filter((command) => command.pluginName === record.packageName && !command.aliases?.includes(command.id)).map((command) => command.id).sort();
+    const commands = host.config.commands
+      .filter((command) => command.pluginName === record.packageName && !command.aliases?.includes(command.id))
+      .map((command) => command.id)
+      .sort();
     return {
       ...row!,
       description: record.manifest?.description ?? '',
@@ -109,7 +135,9 @@ export class ModulesService {
       events: (record.manifest?.events ?? []).map((event) => event.name),
       tools: (record.manifest?.tools ?? []).map((tool) => tool.name),
       commands: [...new Set(commands)],
-      dependents: records.filter((other) => other.manifest?.dependencies?.includes(record.name)).map((other) => other.name),
+      dependents: records
+        .filter((other) => other.manifest?.dependencies?.includes(record.name))
+        .map((other) => other.name),
     };
   }
 
@@ -120,10 +148,19 @@ export class ModulesService {
     if (name && !records.some((record) => record.name === name)) throw moduleNotFound(name);
     const wanted = records.filter((record) => (name ? record.name === name : record.enabled));
     const health = await checkHealth(await host.kernel(), wanted);
-    const rows = wanted.map((record) => ({module: record.name, healthy: health.get(record.name)?.healthy ?? false, message: health.get(record.name)?.message ?? ''})).sort((a, b) => a.module.localeCompare(b.module));
+    const rows = wanted
+      .map((record) => ({
+        module: record.name,
+        healthy: health.get(record.name)?.healthy ?? false,
+        message: health.get(record.name)?.message ?? '',
+      }))
+      .sort((a, b) => a.module.localeCompare(b.module));
     const sick = rows.filter((row) => !row.healthy);
     if (sick.length > 0) {
-      throw unavailable(`${sick.length} unhealthy module${sick.length === 1 ? '' : 's'}: ${sick.map((row) => `${row.module} (${row.message})`).join('; ')}`, {code: 'MODULES_UNHEALTHY', details: {modules: rows}});
+      throw unavailable(
+        `${sick.length} unhealthy module${sick.length === 1 ? '' : 's'}: ${sick.map((row) => `${row.module} (${row.message})`).join('; ')}`,
+        {code: 'MODULES_UNHEALTHY', details: {modules: rows}},
+      );
     }
     return rows;
   }
@@ -139,12 +176,21 @@ export class ModulesService {
    * not by re-reading the files; a rotation starts the new file from its beginning). The permission
    * is checked once, before the first line.
    */
-  async follow(actor: Actor, host: ModulesHost, filter: LogFilter, options: {signal: AbortSignal; pollMs?: number}): Promise<AsyncIterable<LogLine>> {
+  async follow(
+    actor: Actor,
+    host: ModulesHost,
+    filter: LogFilter,
+    options: {signal: AbortSignal; pollMs?: number},
+  ): Promise<AsyncIterable<LogLine>> {
     await this.check(actor, READ, 'modules.logs', filter.module ?? null);
     const file = currentLogFile(join(host.paths.data, 'logs'));
     // Where the log ends now: lines written while the caller reads the older ones are not lost.
     const offset = (await stat(file).catch(() => undefined))?.size ?? 0;
-    const lines = tailLines(file, {signal: options.signal, offset, ...(options.pollMs ? {pollMs: options.pollMs} : {})});
+    const lines = tailLines(file, {
+      signal: options.signal,
+      offset,
+      ...(options.pollMs ? {pollMs: options.pollMs} : {}),
+    });
     return (async function* () {
       for await (const text of lines) {
         const line = parseLogLine(text, filter);
@@ -157,15 +203,32 @@ export class ModulesService {
     return this.toggle(actor, host, name, true, false);
   }
 
-  async disable(actor: Actor, host: ModulesHost, name: string, options: {cascade?: boolean} = {}): Promise<ToggleResult> {
+  async disable(
+    actor: Actor,
+    host: ModulesHost,
+    name: string,
+    options: {cascade?: boolean} = {},
+  ): Promise<ToggleResult> {
     return this.toggle(actor, host, name, false, options.cascade ?? false);
   }
 
-  private async toggle(actor: Actor, host: ModulesHost, name: string, enabled: boolean, cascade: boolean): Promise<ToggleResult> {
+  private async toggle(
+    actor: Actor,
+    host: ModulesHost,
+    name: string,
+    enabled: boolean,
+    cascade: boolean,
+  ): Promise<ToggleResult> {
     const action = enabled ? 'modules.enable' : 'modules.disable';
     const access = await this.check(actor, WRITE, action, name);
     const result = await setEnabled(await host.modules(), host.paths.config, name, enabled, cascade);
-    await access.record(actor, {action, target: name, result: 'ok', permission: WRITE, details: {alsoChanged: result.alsoChanged}});
+    await access.record(actor, {
+      action,
+      target: name,
+      result: 'ok',
+      permission: WRITE,
+      details: {alsoChanged: result.alsoChanged},
+    });
     return result;
   }
 
@@ -181,7 +244,10 @@ export class ModulesService {
         await kernel.boot([record.name]);
         if (round === 1) {
           const [health] = await kernel.health([record.name]);
-          if (!health!.healthy) throw unavailable(`Module "${record.name}" restarted but is unhealthy: ${health!.message ?? ''}`, {code: 'MODULE_UNHEALTHY'});
+          if (!health!.healthy)
+            throw unavailable(`Module "${record.name}" restarted but is unhealthy: ${health!.message ?? ''}`, {
+              code: 'MODULE_UNHEALTHY',
+            });
           return {module: record.name, restarted: true, healthy: true, message: health!.message ?? ''};
         }
       } finally {
@@ -196,14 +262,24 @@ export class ModulesService {
    * database: `./dir` and `.` never ask); a bare NAME is looked up among the installed modules only for
    * a caller who may see them (modules:read), so for anyone else it is just a path that does not exist.
    */
-  async validate(actor: Actor, host: ModulesHost, target: string, options: {timeoutMs?: number} = {}): Promise<PackageReport> {
+  async validate(
+    actor: Actor,
+    host: ModulesHost,
+    target: string,
+    options: {timeoutMs?: number} = {},
+  ): Promise<PackageReport> {
     const path = /^(\.{1,2}(\/|$)|\/)/.test(target);
-    const installed = !path && (await (await this.access()).holds(actor, READ)) ? findModule(await host.modules(), target) : undefined;
+    const installed =
+      !path && (await (await this.access()).holds(actor, READ)) ? findModule(await host.modules(), target) : undefined;
     const root = installed?.root ?? resolve(target);
-    if (!installed && !existsSync(root)) throw notFound(`No installed module or directory "${target}"`, {code: 'MODULE_NOT_FOUND'});
+    if (!installed && !existsSync(root))
+      throw notFound(`No installed module or directory "${target}"`, {code: 'MODULE_NOT_FOUND'});
     // Compared with what is installed (module names, permissions and command topics are public in the
     // installation's own files and in cli:list), and run in a sandbox over the installed modules.
-    return validatePackage(root, validateOptionsFor(root, await host.modules(), host.config.commands, options.timeoutMs));
+    return validatePackage(
+      root,
+      validateOptionsFor(root, await host.modules(), host.config.commands, options.timeoutMs),
+    );
   }
 
   /**
@@ -211,14 +287,39 @@ export class ModulesService {
    * newer version of an installed package upgrades it, an older one is refused unless `force`. On
    * failure the installation is as it was. Audited as made or failed.
    */
-  async install(actor: Actor, host: ModulesHost, source: string, options: {force?: boolean} = {}): Promise<InstallResult> {
+  async install(
+    actor: Actor,
+    host: ModulesHost,
+    source: string,
+    options: {force?: boolean} = {},
+  ): Promise<InstallResult> {
     const access = await this.check(actor, WRITE, 'modules.install', redact(source));
     try {
       const result = await installModule({...(await this.lifecycle(host)), source, force: options.force ?? false});
-      await access.record(actor, {action: 'modules.install', target: result.module, result: 'ok', permission: WRITE, details: {package: result.package, version: result.version, previousVersion: result.previousVersion, installAction: result.action, source: redact(source), migrationsApplied: result.migrationsApplied, migrationsReverted: result.migrationsReverted}});
+      await access.record(actor, {
+        action: 'modules.install',
+        target: result.module,
+        result: 'ok',
+        permission: WRITE,
+        details: {
+          package: result.package,
+          version: result.version,
+          previousVersion: result.previousVersion,
+          installAction: result.action,
+          source: redact(source),
+          migrationsApplied: result.migrationsApplied,
+          migrationsReverted: result.migrationsReverted,
+        },
+      });
       return result;
     } catch (error) {
-      await access.record(actor, {action: 'modules.install', target: redact(source), result: 'failed', permission: WRITE, details: {source: redact(source), error: redact(toSystemPromptError(error).message.split('\n')[0]!)}});
+      await access.record(actor, {
+        action: 'modules.install',
+        target: redact(source),
+        result: 'failed',
+        permission: WRITE,
+        details: {source: redact(source), error: redact(toSystemPromptError(error).message.split('\n')[0]!)},
+      });
       throw error;
     }
   }
@@ -236,7 +337,10 @@ export class ModulesService {
       const record = findModule(records, name);
       if (!record) throw moduleNotFound(name);
       if (!fromRegistry.has(record.packageName)) {
-        throw invalidInput(`${record.packageName} was not installed from a registry by name`, {code: 'NOT_FROM_REGISTRY', hint: 'Install the newer tarball or directory with extension:install.'});
+        throw invalidInput(`${record.packageName} was not installed from a registry by name`, {
+          code: 'NOT_FROM_REGISTRY',
+          hint: 'Install the newer tarball or directory with extension:install.',
+        });
       }
       targets = [record];
     }
@@ -245,13 +349,27 @@ export class ModulesService {
       const range = fromRegistry.get(record.packageName)!;
       const newest = await newestVersion(record.packageName, range);
       if (!newest || !semverGt(newest, record.version)) {
-        rows.push({module: record.name, package: record.packageName, from: record.version, to: record.version, updated: false, migrationsApplied: []});
+        rows.push({
+          module: record.name,
+          package: record.packageName,
+          from: record.version,
+          to: record.version,
+          updated: false,
+          migrationsApplied: [],
+        });
         continue;
       }
       const result = await this.install(actor, host, `${record.packageName}@${newest}`);
       // Keep the range the operator asked for, so the next update follows it too.
       await recordRegistryRange(host.config.dataDir, record.packageName, range);
-      rows.push({module: result.module, package: result.package, from: record.version, to: result.version, updated: true, migrationsApplied: result.migrationsApplied});
+      rows.push({
+        module: result.module,
+        package: result.package,
+        from: record.version,
+        to: result.version,
+        updated: true,
+        migrationsApplied: result.migrationsApplied,
+      });
     }
     return rows;
   }
@@ -266,26 +384,55 @@ export class ModulesService {
       // This process's plugin list predates the change: the new package replaces its old entry.
       discover: async (extra) => {
         const replaced = new Set(extra.map((plugin) => plugin.name));
-        const current = (host.config.getPluginsList() as unknown as PluginDescriptor[]).filter((plugin) => !replaced.has(plugin.name));
+        const current = (host.config.getPluginsList() as unknown as PluginDescriptor[]).filter(
+          (plugin) => !replaced.has(plugin.name),
+        );
         return discoverModules([...current, ...extra], host.paths.cache);
       },
     };
   }
 
   /** Uninstalls a user-installed or linked module; with dropData its migrations are rolled back first. */
-  async remove(actor: Actor, host: ModulesHost, name: string, options: {dropData?: boolean; confirm?: ConfirmStep} = {}): Promise<RemoveResult> {
+  async remove(
+    actor: Actor,
+    host: ModulesHost,
+    name: string,
+    options: {dropData?: boolean; confirm?: ConfirmStep} = {},
+  ): Promise<RemoveResult> {
     const access = await this.check(actor, WRITE, 'modules.remove', name);
     const record = findModule(await host.modules(), name);
     if (!record) throw moduleNotFound(name);
-    if (record.source === 'core') throw invalidInput(`Module "${record.name}" comes with the CLI and cannot be removed`, {code: 'MODULE_CORE', hint: 'Disable it with modules:disable instead.'});
+    if (record.source === 'core')
+      throw invalidInput(`Module "${record.name}" comes with the CLI and cannot be removed`, {
+        code: 'MODULE_CORE',
+        hint: 'Disable it with modules:disable instead.',
+      });
     const dropData = options.dropData ?? false;
     await options.confirm?.(`Remove ${record.packageName}${dropData ? ' and drop its tables' : ''}?`);
     try {
       const result = await removeModule({...(await this.lifecycle(host)), record, dropData, actor});
-      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'ok', permission: WRITE, details: {package: record.packageName, dropData, migrationsReverted: result.migrationsReverted, configValuesRemoved: result.configValuesRemoved, configHistoryRemoved: result.configHistoryRemoved}});
+      await access.record(actor, {
+        action: 'modules.remove',
+        target: record.name,
+        result: 'ok',
+        permission: WRITE,
+        details: {
+          package: record.packageName,
+          dropData,
+          migrationsReverted: result.migrationsReverted,
+          configValuesRemoved: result.configValuesRemoved,
+          configHistoryRemoved: result.configHistoryRemoved,
+        },
+      });
       return result;
     } catch (error) {
-      await access.record(actor, {action: 'modules.remove', target: record.name, result: 'failed', permission: WRITE, details: {package: record.packageName, dropData, error: toSystemPromptError(error).message.split('\n')[0]}});
+      await access.record(actor, {
+        action: 'modules.remove',
+        target: record.name,
+        result: 'failed',
+        permission: WRITE,
+        details: {package: record.packageName, dropData, error: toSystemPromptError(error).message.split('\n')[0]},
+      });
       throw error;
     }
   }

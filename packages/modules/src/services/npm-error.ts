@@ -17,7 +17,11 @@ const LOGS_SEARCHED = 10;
 export function npmErrorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const stderr = (error as {stderr?: unknown} | undefined)?.stderr;
-  const lines = [typeof stderr === 'string' ? stderr : '', message].join('\n').split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = [typeof stderr === 'string' ? stderr : '', message]
+    .join('\n')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const fromOutput = meaningful(lines.map((line) => NPM_ERROR.exec(line)?.[2]));
   if (fromOutput) return `npm error ${fromOutput}`;
   const command = /^(.*npm-cli\.js|.*\bnpm) (.*) exited with code (\d+)$/.exec(lines[0] ?? '');
@@ -34,7 +38,9 @@ function meaningful(errorLines: Array<string | undefined>): string | undefined {
 /** Where npm writes its debug logs: `logs-dir`, else `_logs` in its cache (from the environment or the default). */
 function npmLogsDirectory(): string {
   const env = (name: string) => process.env[`npm_config_${name}`] ?? process.env[`NPM_CONFIG_${name.toUpperCase()}`];
-  const cache = env('cache') ?? (process.platform === 'win32' ? join(process.env.LOCALAPPDATA ?? homedir(), 'npm-cache') : join(homedir(), '.npm'));
+  const cache =
+    env('cache') ??
+    (process.platform === 'win32' ? join(process.env.LOCALAPPDATA ?? homedir(), 'npm-cache') : join(homedir(), '.npm'));
   return env('logs_dir') ?? join(cache, '_logs');
 }
 
@@ -47,7 +53,11 @@ function errorLineFromDebugLog(args: string[]): string | undefined {
   const given = new Set(args);
   let names: string[];
   try {
-    names = readdirSync(npmLogsDirectory()).filter((name) => name.endsWith('.log')).sort().reverse().slice(0, LOGS_SEARCHED);
+    names = readdirSync(npmLogsDirectory())
+      .filter((name) => name.endsWith('.log'))
+      .sort()
+      .reverse()
+      .slice(0, LOGS_SEARCHED);
   } catch {
     return undefined;
   }
@@ -62,7 +72,9 @@ function errorLineFromDebugLog(args: string[]): string | undefined {
     if (!title || !title.split(' ').every((word) => given.has(word))) continue;
     // Lines are "<n> error <text>"; the stack of an error repeats its number, so take each number's first line.
     const seen = new Set<string>();
-    const errors = log.map((line) => /^(\d+) error (.*)$/.exec(line)).filter((match) => match && !seen.has(match[1]!) && seen.add(match[1]!));
+    const errors = log
+      .map((line) => /^(\d+) error (.*)$/.exec(line))
+      .filter((match) => match && !seen.has(match[1]!) && seen.add(match[1]!));
     return meaningful(errors.map((match) => match![2]));
   }
   return undefined;

@@ -38,23 +38,35 @@ export interface StagedPackage {
 export const packagesDirectory = (dataDirectory: string) => join(dataDirectory, 'packages');
 
 /** A tarball name unique per package and version (plugins:install matches a file: dependency by its base name). */
-export const keptTarballName = (packageName: string, version: string) => `${packageName.replace(/^@/, '').replace(/\//g, '-')}-${version}.tgz`;
+export const keptTarballName = (packageName: string, version: string) =>
+  `${packageName.replace(/^@/, '').replace(/\//g, '-')}-${version}.tgz`;
 
 function classify(source: string): {kind: SourceKind; path?: string} {
   if (source.startsWith('file:')) return classifyPath(fileURLToPath(source), source);
-  if (/^(\.{1,2}(\/|$)|\/)/.test(source) || source.endsWith('.tgz') || source.endsWith('.tar.gz') || existsSync(source)) return classifyPath(resolve(source), source);
+  if (/^(\.{1,2}(\/|$)|\/)/.test(source) || source.endsWith('.tgz') || source.endsWith('.tar.gz') || existsSync(source))
+    return classifyPath(resolve(source), source);
   return {kind: 'npm'};
 }
 
 function classifyPath(path: string, source: string): {kind: SourceKind; path: string} {
   const stat = statSync(path, {throwIfNoEntry: false});
-  if (!stat) throw notFound(`${source} does not exist`, {code: 'SOURCE_NOT_FOUND', hint: 'Give an npm package name, a tarball or a directory.'});
+  if (!stat)
+    throw notFound(`${source} does not exist`, {
+      code: 'SOURCE_NOT_FOUND',
+      hint: 'Give an npm package name, a tarball or a directory.',
+    });
   return {kind: stat.isDirectory() ? 'directory' : 'tarball', path};
 }
 
 export async function npm(args: string[], cwd: string): Promise<string> {
   try {
-    return (await run('npm', args, {cwd, maxBuffer: 16 * 1024 * 1024, env: {...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}})).stdout;
+    return (
+      await run('npm', args, {
+        cwd,
+        maxBuffer: 16 * 1024 * 1024,
+        env: {...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'},
+      })
+    ).stdout;
   } catch (error) {
     throw unavailable(`npm ${args[0]} failed: ${npmErrorLine(error)}`, {code: 'NPM_FAILED', cause: error});
   }
@@ -83,7 +95,12 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
     let tarball: string;
     if (kind === 'tarball') tarball = path!;
     else {
-      const packed = JSON.parse(await npm(['pack', kind === 'npm' ? source : path!, '--ignore-scripts', '--json', '--pack-destination', work], work)) as Array<{filename: string}>;
+      const packed = JSON.parse(
+        await npm(
+          ['pack', kind === 'npm' ? source : path!, '--ignore-scripts', '--json', '--pack-destination', work],
+          work,
+        ),
+      ) as Array<{filename: string}>;
       tarball = join(work, basename(packed[0]!.filename));
     }
     const extracted = join(work, 'extracted');
@@ -91,7 +108,10 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
     try {
       await run('tar', ['-xzf', tarball, '-C', extracted]);
     } catch (error) {
-      throw invalidInput(`${source} is not a package tarball: ${(error as {stderr?: string}).stderr?.trim().split('\n')[0] ?? String(error)}`, {code: 'EXTENSION_INVALID'});
+      throw invalidInput(
+        `${source} is not a package tarball: ${(error as {stderr?: string}).stderr?.trim().split('\n')[0] ?? String(error)}`,
+        {code: 'EXTENSION_INVALID'},
+      );
     }
     // npm pack puts everything under package/.
     const root = join(extracted, 'package');
@@ -101,7 +121,8 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
     } catch {
       throw invalidInput(`${source} has no readable package.json`, {code: 'EXTENSION_INVALID'});
     }
-    if (typeof pjson.name !== 'string' || typeof pjson.version !== 'string') throw invalidInput(`${source}: package.json needs a name and a version`, {code: 'EXTENSION_INVALID'});
+    if (typeof pjson.name !== 'string' || typeof pjson.version !== 'string')
+      throw invalidInput(`${source}: package.json needs a name and a version`, {code: 'EXTENSION_INVALID'});
     let moduleName: string | null = null;
     let namespaces: string[] = [];
     try {
@@ -120,7 +141,17 @@ export async function stagePackage(source: string, dataDirectory: string): Promi
       await copyFile(tarball, kept);
       spec = `file:${kept}`;
     }
-    return {kind, spec, range, packageName: pjson.name, version: pjson.version, moduleName, namespaces, extracted: root, dispose};
+    return {
+      kind,
+      spec,
+      range,
+      packageName: pjson.name,
+      version: pjson.version,
+      moduleName,
+      namespaces,
+      extracted: root,
+      dispose,
+    };
   } catch (error) {
     await dispose();
     throw error;

@@ -16,12 +16,16 @@ export const lifecycleRunning = (): boolean => (state[INSTALLING] ?? 0) > 0;
  */
 export async function runPluginsCommand(config: Config, id: string, args: string[]): Promise<void> {
   const command = config.findCommand(id);
-  if (!command) throw unavailable(`The ${id} command is not available`, {code: 'PLUGINS_UNAVAILABLE', hint: 'The CLI needs @oclif/plugin-plugins.'});
+  if (!command)
+    throw unavailable(`The ${id} command is not available`, {
+      code: 'PLUGINS_UNAVAILABLE',
+      hint: 'The CLI needs @oclif/plugin-plugins.',
+    });
   state[INSTALLING] = (state[INSTALLING] ?? 0) + 1;
   try {
     await (await command.load()).run(id === 'plugins:install' ? [...args, '--silent'] : args, config);
   } finally {
-    state[INSTALLING]! -= 1;
+    state[INSTALLING] -= 1;
   }
   // As config.runCommand does: an uninstalled plugin's hooks must not run for the rest of the process.
   if (id === 'plugins:uninstall') for (const name of args) config.plugins.delete(name);

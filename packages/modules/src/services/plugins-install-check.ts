@@ -3,7 +3,7 @@ import type {Interfaces} from '@oclif/core';
 type Config = Interfaces.Config;
 import {unavailable} from '@systemprompt/core';
 import {cliModules, createCliKernel} from '@systemprompt/core/kernel';
-import {DATABASE, migrationSourceOf,} from '@systemprompt/database';
+import {DATABASE, migrationSourceOf} from '@systemprompt/database';
 import {refuseClashes} from './clashes.js';
 import {runPluginsCommand} from './plugins-command.js';
 
@@ -22,17 +22,36 @@ export function installedPluginVersions(config: Pick<Config, 'getPluginsList'>):
  * command that completes them if they fail).
  */
 export async function checkPluginsInstall(config: Config, before: ReadonlyMap<string, string>): Promise<string[]> {
-  const changed = [...installedPluginVersions(config)].filter(([name, version]) => before.get(name) !== version).map(([name]) => name);
+  const changed = [...installedPluginVersions(config)]
+    .filter(([name, version]) => before.get(name) !== version)
+    .map(([name]) => name);
   const notes: string[] = [];
   // The next process loads them as user plugins; this one lists them as plugins of their own.
-  const asUser = (plugin: ReturnType<Config['getPluginsList']>[number]) => (changed.includes(plugin.name) ? {name: plugin.name, version: plugin.version, root: plugin.root, pjson: plugin.pjson, type: 'user'} : plugin);
-  const view = {configDir: config.configDir, dataDir: config.dataDir, cacheDir: config.cacheDir, getPluginsList: () => config.getPluginsList().map(asUser)};
+  const asUser = (plugin: ReturnType<Config['getPluginsList']>[number]) =>
+    changed.includes(plugin.name)
+      ? {name: plugin.name, version: plugin.version, root: plugin.root, pjson: plugin.pjson, type: 'user'}
+      : plugin;
+  const view = {
+    configDir: config.configDir,
+    dataDir: config.dataDir,
+    cacheDir: config.cacheDir,
+    getPluginsList: () => config.getPluginsList().map(asUser),
+  };
   for (const name of changed) {
     const {paths, modules} = await cliModules(view);
     const plugin = config.getPluginsList().find((candidate) => candidate.name === name)!;
     const record = modules.find((candidate) => candidate.packageName === name);
     try {
-      refuseClashes({packageName: name, moduleName: record?.manifest?.name ?? null, namespaces: record?.manifest?.namespaces ?? [], extracted: plugin.root}, modules, config.commands.filter((command) => command.pluginName !== name));
+      refuseClashes(
+        {
+          packageName: name,
+          moduleName: record?.manifest?.name ?? null,
+          namespaces: record?.manifest?.namespaces ?? [],
+          extracted: plugin.root,
+        },
+        modules,
+        config.commands.filter((command) => command.pluginName !== name),
+      );
     } catch (error) {
       await runPluginsCommand(config, 'plugins:uninstall', [name]);
       throw Object.assign(error as Error, {message: `${(error as Error).message}; ${name} was uninstalled again`});
@@ -43,13 +62,17 @@ export async function checkPluginsInstall(config: Config, before: ReadonlyMap<st
       await kernel.boot(['database']);
       const database = kernel.service(DATABASE);
       const applied = await (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)]));
-      if (applied.length > 0) notes.push(`${record.name}: applied ${applied.map((outcome) => outcome.name).join(', ')}`);
+      if (applied.length > 0)
+        notes.push(`${record.name}: applied ${applied.map((outcome) => outcome.name).join(', ')}`);
     } catch (error) {
-      throw unavailable(`${name} is installed, but its migrations failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`, {
-        code: 'MIGRATION_FAILED',
-        hint: `Fix the cause and run "${config.bin} database:migrate --module ${record.name}", or remove it with extension:remove ${record.name}.`,
-        cause: error,
-      });
+      throw unavailable(
+        `${name} is installed, but its migrations failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`,
+        {
+          code: 'MIGRATION_FAILED',
+          hint: `Fix the cause and run "${config.bin} database:migrate --module ${record.name}", or remove it with extension:remove ${record.name}.`,
+          cause: error,
+        },
+      );
     } finally {
       await kernel.stop();
     }

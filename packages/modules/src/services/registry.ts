@@ -39,7 +39,9 @@ export function registryInstalls(dataDirectory: string): Map<string, string> {
 /** Puts back the range a package was installed with (installing `name@version` records that exact version). */
 export async function recordRegistryRange(dataDirectory: string, packageName: string, range: string): Promise<void> {
   const manifest = readPluginManifest(dataDirectory);
-  const entry = manifest.oclif?.plugins?.find((plugin): plugin is PluginEntry => typeof plugin !== 'string' && plugin.name === packageName);
+  const entry = manifest.oclif?.plugins?.find(
+    (plugin): plugin is PluginEntry => typeof plugin !== 'string' && plugin.name === packageName,
+  );
   if (!entry || entry.tag === range) return;
   entry.tag = range;
   await writeFileAtomic(manifestFile(dataDirectory), `${JSON.stringify(manifest, null, 2)}\n`);

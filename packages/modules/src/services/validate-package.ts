@@ -54,7 +54,10 @@ export interface ValidateOptions {
 }
 
 /** The namespaces a module owns: its name and the ones its manifest declares. */
-export const namespacesOf = (manifest: Pick<ModuleManifest, 'name' | 'namespaces'>): string[] => [manifest.name, ...(manifest.namespaces ?? [])];
+export const namespacesOf = (manifest: Pick<ModuleManifest, 'name' | 'namespaces'>): string[] => [
+  manifest.name,
+  ...(manifest.namespaces ?? []),
+];
 
 const COMMAND_ID = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
 
@@ -63,7 +66,11 @@ const COMMAND_ID = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
  * re-validating or upgrading it does not clash with itself). The first holder of a name keeps it, as
  * in discovery; a module that cannot be loaded declares no permissions.
  */
-export function installedModulesOf(records: readonly ModuleRecord[], commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>, excludePackage?: string): InstalledModules {
+export function installedModulesOf(
+  records: readonly ModuleRecord[],
+  commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>,
+  excludePackage?: string,
+): InstalledModules {
   const modules = new Map<string, string>();
   const permissions = new Map<string, string>();
   const topics = new Map<string, string>();
@@ -71,8 +78,10 @@ export function installedModulesOf(records: readonly ModuleRecord[], commands: R
     if (record.packageName === excludePackage) continue;
     if (!modules.has(record.name)) modules.set(record.name, record.packageName);
     if (record.error) continue;
-    for (const namespace of record.manifest?.namespaces ?? []) if (!modules.has(namespace)) modules.set(namespace, record.packageName);
-    for (const permission of record.manifest?.permissions ?? []) if (!permissions.has(permission.name)) permissions.set(permission.name, record.name);
+    for (const namespace of record.manifest?.namespaces ?? [])
+      if (!modules.has(namespace)) modules.set(namespace, record.packageName);
+    for (const permission of record.manifest?.permissions ?? [])
+      if (!permissions.has(permission.name)) permissions.set(permission.name, record.name);
   }
   for (const command of commands) {
     if (!command.pluginName || command.pluginName === excludePackage) continue;
@@ -88,7 +97,12 @@ export function installedModulesOf(records: readonly ModuleRecord[], commands: R
  * package's own directory: a directory that only borrows a core package's name still clashes), and
  * sandboxed over the installed modules.
  */
-export function validateOptionsFor(root: string, records: readonly ModuleRecord[], commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>, timeoutMs?: number): ValidateOptions {
+export function validateOptionsFor(
+  root: string,
+  records: readonly ModuleRecord[],
+  commands: ReadonlyArray<{id: string; pluginName?: string | undefined}>,
+  timeoutMs?: number,
+): ValidateOptions {
   const real = (path: string) => {
     try {
       return realpathSync(path);
@@ -102,8 +116,14 @@ export function validateOptionsFor(root: string, records: readonly ModuleRecord[
   } catch {
     // No package name: nothing installed is this package (validation reports the file).
   }
-  const self = records.find((record) => record.packageName === name && (record.source !== 'core' || real(record.root) === real(root)));
-  return {installed: installedModulesOf(records, commands, self?.packageName), sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}, host: self?.source === 'core'};
+  const self = records.find(
+    (record) => record.packageName === name && (record.source !== 'core' || real(record.root) === real(root)),
+  );
+  return {
+    installed: installedModulesOf(records, commands, self?.packageName),
+    sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})},
+    host: self?.source === 'core',
+  };
 }
 
 interface PackageJson {
@@ -127,7 +147,10 @@ function checkPermissions(manifest: ModuleManifest, installed: InstalledModules 
     }
     const owned = namespacesOf(manifest);
     if (!owned.includes(name.split(':')[0]!)) {
-      problem(where, `"${name}" is outside the module's ${owned.length > 1 ? 'namespaces' : 'namespace'}: its permissions are named ${owned.map((namespace) => `"${namespace}:<action>"`).join(' or ')}`);
+      problem(
+        where,
+        `"${name}" is outside the module's ${owned.length > 1 ? 'namespaces' : 'namespace'}: its permissions are named ${owned.map((namespace) => `"${namespace}:<action>"`).join(' or ')}`,
+      );
     }
     const owner = installed?.permissions.get(name);
     if (owner) problem(where, `"${name}" is already declared by module "${owner}"`);
@@ -135,20 +158,39 @@ function checkPermissions(manifest: ModuleManifest, installed: InstalledModules 
 }
 
 /** Command ids (and their aliases) are topic:action under the module's name, in a topic no other package uses. */
-function checkCommands(root: string, pjson: PackageJson, manifest: ModuleManifest | undefined, installed: InstalledModules | undefined, problem: Problem): string[] {
+function checkCommands(
+  root: string,
+  pjson: PackageJson,
+  manifest: ModuleManifest | undefined,
+  installed: InstalledModules | undefined,
+  problem: Problem,
+): string[] {
   const manifestFile = join(root, 'oclif.manifest.json');
   if (!existsSync(manifestFile)) {
-    if (pjson.oclif?.commands) problem('oclif.manifest.json', 'missing: run "oclif manifest" in the build so the CLI does not import every command to list them');
+    if (pjson.oclif?.commands)
+      problem(
+        'oclif.manifest.json',
+        'missing: run "oclif manifest" in the build so the CLI does not import every command to list them',
+      );
     return [];
   }
-  const commands = (JSON.parse(readFileSync(manifestFile, 'utf8')) as {commands?: Record<string, {aliases?: string[]; hiddenAliases?: string[]}>}).commands ?? {};
+  const commands =
+    (
+      JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+        commands?: Record<string, {aliases?: string[]; hiddenAliases?: string[]}>;
+      }
+    ).commands ?? {};
   const reportedTopics = new Set<string>();
   for (const [id, command] of Object.entries(commands)) {
     for (const name of [id, ...(command.aliases ?? []), ...(command.hiddenAliases ?? [])]) {
       const where = name === id ? `command ${id}` : `command ${id} (alias ${name})`;
       const topic = name.split(':')[0]!;
       if (!COMMAND_ID.test(name)) problem(where, 'command ids are topic:action (lower-case, e.g. notes:add)');
-      else if (manifest && !namespacesOf(manifest).includes(topic)) problem(where, `its topic should be the module name "${manifest.name}"${manifest.namespaces?.length ? ` or one of its namespaces (${manifest.namespaces.join(', ')})` : ''}`);
+      else if (manifest && !namespacesOf(manifest).includes(topic))
+        problem(
+          where,
+          `its topic should be the module name "${manifest.name}"${manifest.namespaces?.length ? ` or one of its namespaces (${manifest.namespaces.join(', ')})` : ''}`,
+        );
       const owner = installed?.topics.get(topic);
       if (owner && !reportedTopics.has(topic)) {
         reportedTopics.add(topic);
@@ -181,8 +223,15 @@ export async function validatePackage(root: string, options: ValidateOptions = {
   if (!pjson.systemprompt?.module) problem('package.json', 'no "systemprompt": {"module": "./dist/index.js"} entry');
   if (!pjson.oclif) problem('package.json', 'no "oclif" section (the CLI loads modules as oclif plugins)');
   // One kernel and one contract: the host's copies, never a package's own.
-  for (const name of options.host ? [] : Object.keys(pjson.dependencies ?? {}).filter((dependency) => dependency.startsWith('@systemprompt/') || dependency === '@oclif/core')) {
-    problem('package.json', `${name} must be a peerDependency, not a dependency: the module must run on the host's copy`);
+  for (const name of options.host
+    ? []
+    : Object.keys(pjson.dependencies ?? {}).filter(
+        (dependency) => dependency.startsWith('@systemprompt/') || dependency === '@oclif/core',
+      )) {
+    problem(
+      'package.json',
+      `${name} must be a peerDependency, not a dependency: the module must run on the host's copy`,
+    );
   }
 
   let manifest: ModuleManifest | undefined;
@@ -191,23 +240,36 @@ export async function validatePackage(root: string, options: ValidateOptions = {
     report.name = manifest.name;
   } catch (error) {
     const details = (error as {details?: {problems?: string[]}}).details?.problems;
-    if (details) for (const text of details) problem(`module.yaml ${text.slice(0, text.indexOf(':'))}`, text.slice(text.indexOf(':') + 1).trim());
+    if (details)
+      for (const text of details)
+        problem(`module.yaml ${text.slice(0, text.indexOf(':'))}`, text.slice(text.indexOf(':') + 1).trim());
     else problem('module.yaml', error instanceof Error ? error.message : String(error));
   }
 
   const owner = manifest && installed?.modules.get(manifest.name);
-  if (manifest && owner && !options.host) problem('module.yaml /name', `the module name "${manifest.name}" is already taken by ${owner}`, 'MODULE_NAME_TAKEN');
+  if (manifest && owner && !options.host)
+    problem(
+      'module.yaml /name',
+      `the module name "${manifest.name}" is already taken by ${owner}`,
+      'MODULE_NAME_TAKEN',
+    );
   // The modules the CLI ships settled their namespaces among themselves (users owns roles:*, ...).
-  for (const [index, namespace] of (options.host ? [] : manifest?.namespaces ?? []).entries()) {
+  for (const [index, namespace] of (options.host ? [] : (manifest?.namespaces ?? [])).entries()) {
     const holder = installed?.modules.get(namespace);
-    if (holder) problem(`module.yaml /namespaces/${index}`, `the namespace "${namespace}" is already taken by ${holder}`, 'MODULE_NAME_TAKEN');
+    if (holder)
+      problem(
+        `module.yaml /namespaces/${index}`,
+        `the namespace "${namespace}" is already taken by ${holder}`,
+        'MODULE_NAME_TAKEN',
+      );
   }
   if (manifest) checkPermissions(manifest, installed, problem);
   report.commands = checkCommands(root, pjson, manifest, installed, problem);
 
   const migrationsPath = manifest?.migrations;
   const hasMigrations = migrationsPath !== undefined && existsSync(join(root, migrationsPath));
-  if (migrationsPath !== undefined && !hasMigrations) problem(migrationsPath, 'the migrations directory does not exist');
+  if (migrationsPath !== undefined && !hasMigrations)
+    problem(migrationsPath, 'the migrations directory does not exist');
 
   if (manifest && pjson.systemprompt?.module) {
     const entry = join(root, pjson.systemprompt.module);
@@ -222,12 +284,22 @@ export async function validatePackage(root: string, options: ValidateOptions = {
         source: 'user',
         manifest,
         entry,
-        ...(pjson.systemprompt.configValidator ? {configValidator: join(root, pjson.systemprompt.configValidator)} : {}),
+        ...(pjson.systemprompt.configValidator
+          ? {configValidator: join(root, pjson.systemprompt.configValidator)}
+          : {}),
         enabled: true,
       };
       // The modules it may use: those that load, without any installed copy of itself.
-      const records = (sandbox?.records ?? []).filter((record) => !record.error && record.name !== module.name && record.packageName !== module.packageName);
-      const job: SandboxJob = {module, entryPath: relative(root, entry), migrationsPath: hasMigrations ? migrationsPath : undefined, records: [...records], boot: sandbox !== undefined && !owner};
+      const records = (sandbox?.records ?? []).filter(
+        (record) => !record.error && record.name !== module.name && record.packageName !== module.packageName,
+      );
+      const job: SandboxJob = {
+        module,
+        entryPath: relative(root, entry),
+        migrationsPath: hasMigrations ? migrationsPath : undefined,
+        records: [...records],
+        boot: sandbox !== undefined && !owner,
+      };
       const run = await runSandbox(job, sandbox?.timeoutMs);
       problems.push(...run.problems);
       report.migrations = run.migrations;

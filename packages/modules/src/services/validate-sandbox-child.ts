@@ -36,7 +36,8 @@ const MIGRATION_NAME = /^\d{14}-[a-z0-9]+(-[a-z0-9]+)*$/;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The reason a lifecycle call gave, without the kernel's "Module x failed to ..." wrapper. */
-const reasonOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? messageOf(error.cause) : messageOf(error));
+const reasonOf = (error: unknown) =>
+  error instanceof Error && error.cause !== undefined ? messageOf(error.cause) : messageOf(error);
 
 /** Sends a message and waits until it is written: a busy loop after it must not keep it from the parent. */
 const send = (message: SandboxMessage) => new Promise<void>((done) => process.send!(message, () => done()));
@@ -87,7 +88,8 @@ async function loadMigrationFiles(job: SandboxJob): Promise<LoadedMigration[] | 
     const where = join(job.migrationsPath, file);
     await phase(`importing ${where}`, where);
     try {
-      const migration = ((await import(pathToFileURL(join(directory, file)).href)) as {default?: Partial<Migration>}).default;
+      const migration = ((await import(pathToFileURL(join(directory, file)).href)) as {default?: Partial<Migration>})
+        .default;
       if (!migration?.name || !Array.isArray(migration.steps)) {
         wellFormed = false;
         await problem(where, 'does not export defineMigration({name, steps})');
@@ -132,7 +134,11 @@ function tracked(file: string, migration: Migration, module: string): LoadedMigr
 
 /** Tables and indexes of the scratch database, but the migration bookkeeping. */
 async function schemaObjects(database: DatabaseService): Promise<string[]> {
-  const rows = (await (await database.dataSource()).query("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '%systemprompt_migrations%' ORDER BY name")) as Array<{type: string; name: string}>;
+  const rows = await (
+    await database.dataSource()
+  ).query<Array<{type: string; name: string}>>(
+    "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '%systemprompt_migrations%' ORDER BY name",
+  );
   return rows.map((row) => `${row.type} ${row.name}`);
 }
 
@@ -153,7 +159,11 @@ async function applyAndRevert(job: SandboxJob, kernel: Kernel, migrations: Loade
       await runner.migrate([item.migration]);
       applied.push(item);
     } catch (error) {
-      await problem(where(item), `step ${item.step} of ${item.migration.steps.length}: up() failed: ${reasonOf(error)}`, 'MIGRATION_FAILED');
+      await problem(
+        where(item),
+        `step ${item.step} of ${item.migration.steps.length}: up() failed: ${reasonOf(error)}`,
+        'MIGRATION_FAILED',
+      );
       ok = false;
       break;
     }
@@ -164,14 +174,22 @@ async function applyAndRevert(job: SandboxJob, kernel: Kernel, migrations: Loade
     try {
       await runner.rollback(known, {module: job.module.name, steps: 1});
     } catch (error) {
-      await problem(where(item), `step ${item.step} of ${item.migration.steps.length}: down() failed: ${reasonOf(error)}`, 'MIGRATION_FAILED');
+      await problem(
+        where(item),
+        `step ${item.step} of ${item.migration.steps.length}: down() failed: ${reasonOf(error)}`,
+        'MIGRATION_FAILED',
+      );
       return false;
     }
   }
   const after = await schemaObjects(database);
   const left = after.filter((object) => !before.includes(object));
   if (ok && left.length > 0) {
-    await problem(job.migrationsPath!, `after every migration was reverted, the database still has ${left.join(', ')} (down() must undo up())`, 'MIGRATION_FAILED');
+    await problem(
+      job.migrationsPath!,
+      `after every migration was reverted, the database still has ${left.join(', ')} (down() must undo up())`,
+      'MIGRATION_FAILED',
+    );
     return false;
   }
   return ok;
@@ -183,11 +201,19 @@ async function runInKernel(job: SandboxJob, migrations: LoadedMigration[]): Prom
   const installed = new Set(job.records.map((record) => record.name));
   const missing = (module.manifest?.dependencies ?? []).filter((name) => !installed.has(name));
   if (missing.length > 0) {
-    await problem('module.yaml /dependencies', `depends on ${missing.map((name) => `"${name}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed`, 'INIT_FAILED');
+    await problem(
+      'module.yaml /dependencies',
+      `depends on ${missing.map((name) => `"${name}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed`,
+      'INIT_FAILED',
+    );
     return;
   }
   if (migrations.length > 0 && !installed.has('database')) {
-    await problem(job.migrationsPath!, 'has migrations but no database module is installed to run them', 'MIGRATION_FAILED');
+    await problem(
+      job.migrationsPath!,
+      'has migrations but no database module is installed to run them',
+      'MIGRATION_FAILED',
+    );
     return;
   }
   await phase('starting its dependencies', 'module.yaml /dependencies', 'INIT_FAILED');
@@ -195,10 +221,16 @@ async function runInKernel(job: SandboxJob, migrations: LoadedMigration[]): Prom
   const kernel = await createCliKernel({modules: [...job.records, module], paths: resolveSystemPaths()});
   try {
     try {
-      const needed = bootOrder([...job.records, module], [module.name]).filter((record) => record.name !== module.name).map((record) => record.name);
+      const needed = bootOrder([...job.records, module], [module.name])
+        .filter((record) => record.name !== module.name)
+        .map((record) => record.name);
       await kernel.boot(migrations.length > 0 ? [...needed, 'database'] : needed);
     } catch (error) {
-      await problem('module.yaml /dependencies', `its dependencies could not start: ${messageOf(error)}`, 'INIT_FAILED');
+      await problem(
+        'module.yaml /dependencies',
+        `its dependencies could not start: ${messageOf(error)}`,
+        'INIT_FAILED',
+      );
       return;
     }
     if (migrations.length > 0 && !(await applyAndRevert(job, kernel, migrations))) return;
@@ -209,7 +241,11 @@ async function runInKernel(job: SandboxJob, migrations: LoadedMigration[]): Prom
     } catch (error) {
       const details = isSystemPromptError(error) ? error.details : undefined;
       const own = details?.module === module.name && details?.phase === 'initialize';
-      await problem(job.entryPath, own ? `initialize() threw: ${reasonOf(error)}` : `could not be started: ${messageOf(error)}`, 'INIT_FAILED');
+      await problem(
+        job.entryPath,
+        own ? `initialize() threw: ${reasonOf(error)}` : `could not be started: ${messageOf(error)}`,
+        'INIT_FAILED',
+      );
       return;
     }
     await phase('healthCheck()', job.entryPath, 'INIT_FAILED');
@@ -218,11 +254,19 @@ async function runInKernel(job: SandboxJob, migrations: LoadedMigration[]): Prom
     const threw = `Module "${module.name}" failed to check its health: `;
     if (health && !health.healthy) {
       const message = health.message ?? '';
-      await problem(job.entryPath, message.startsWith(threw) ? `healthCheck() threw: ${message.slice(threw.length)}` : `healthCheck() reports unhealthy${message ? `: ${message}` : ''}`, 'INIT_FAILED');
+      await problem(
+        job.entryPath,
+        message.startsWith(threw)
+          ? `healthCheck() threw: ${message.slice(threw.length)}`
+          : `healthCheck() reports unhealthy${message ? `: ${message}` : ''}`,
+        'INIT_FAILED',
+      );
     }
   } finally {
     await phase('stop()', job.entryPath, 'INIT_FAILED');
-    await kernel.stop().catch((error: unknown) => problem(job.entryPath, `stop() threw: ${reasonOf(error)}`, 'INIT_FAILED'));
+    await kernel
+      .stop()
+      .catch((error: unknown) => problem(job.entryPath, `stop() threw: ${reasonOf(error)}`, 'INIT_FAILED'));
   }
 }
 
@@ -255,5 +299,8 @@ process.on('message', (job: SandboxJob) => {
     .catch((error: unknown) => problem(current.place, `${current.label} failed: ${messageOf(error)}`, current.code))
     .then(() => send({kind: 'done'}))
     // Exit at once: a module may leave timers or handles behind that would keep the process alive.
-    .then(() => process.exit(0), () => process.exit(1));
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 });

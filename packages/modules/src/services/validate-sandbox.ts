@@ -39,18 +39,30 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
  * does not finish, or a process that ends before it answers, is a problem at that phase's place.
  */
 export async function runSandbox(job: SandboxJob, timeoutMs = SANDBOX_PHASE_TIMEOUT_MS): Promise<SandboxRun> {
-  if (!existsSync(CHILD)) throw unavailable(`The validation sandbox ${CHILD} is missing`, {code: 'SANDBOX_UNAVAILABLE', hint: 'Build @systemprompt/modules.'});
+  if (!existsSync(CHILD))
+    throw unavailable(`The validation sandbox ${CHILD} is missing`, {
+      code: 'SANDBOX_UNAVAILABLE',
+      hint: 'Build @systemprompt/modules.',
+    });
   const started = performance.now();
   const home = await mkdtemp(join(tmpdir(), 'systemprompt-validate-'));
   const problems: PackageProblem[] = [];
   let migrations: string[] = [];
   try {
-    const child = fork(CHILD, [], {cwd: home, env: scratchEnvironment(home), execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc']});
+    const child = fork(CHILD, [], {
+      cwd: home,
+      env: scratchEnvironment(home),
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       if (stderr.length < 4000) stderr += chunk.toString('utf8');
     });
-    let current: {label: string; place: string; code?: ProblemCode} = {label: 'starting the validation', place: 'package.json'};
+    let current: {label: string; place: string; code?: ProblemCode} = {
+      label: 'starting the validation',
+      place: 'package.json',
+    };
     let finished = false;
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -58,7 +70,11 @@ export async function runSandbox(job: SandboxJob, timeoutMs = SANDBOX_PHASE_TIME
       clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
-        problems.push({path: current.place, problem: `${current.label} did not finish within ${seconds(timeoutMs)}`, ...(current.code ? {code: current.code} : {})});
+        problems.push({
+          path: current.place,
+          problem: `${current.label} did not finish within ${seconds(timeoutMs)}`,
+          ...(current.code ? {code: current.code} : {}),
+        });
         child.kill('SIGKILL');
       }, timeoutMs);
     };
@@ -66,12 +82,15 @@ export async function runSandbox(job: SandboxJob, timeoutMs = SANDBOX_PHASE_TIME
       if (message.kind === 'phase') {
         current = message;
         arm();
-      } else if (message.kind === 'problem') problems.push({path: message.path, problem: message.problem, ...(message.code ? {code: message.code} : {})});
+      } else if (message.kind === 'problem')
+        problems.push({path: message.path, problem: message.problem, ...(message.code ? {code: message.code} : {})});
       else if (message.kind === 'migrations') migrations = message.names;
       else finished = true;
     });
     // Both: messages still in the channel arrive before it disconnects, which may be after the exit.
-    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})));
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+      child.once('exit', (code, signal) => resolve({code, signal})),
+    );
     const disconnected = new Promise<void>((resolve) => child.once('disconnect', () => resolve()));
     arm();
     // A child that is gone before it reads the job is reported from its exit, below.
@@ -79,8 +98,15 @@ export async function runSandbox(job: SandboxJob, timeoutMs = SANDBOX_PHASE_TIME
     const [{code, signal}] = await Promise.all([exited, disconnected]);
     clearTimeout(timer);
     if (!finished && !timedOut) {
-      const reason = stderr.trim().split('\n').find((line) => line.trim() !== '');
-      problems.push({path: current.place, problem: `${current.label} ended the process (${code === null ? signal : `exit code ${code}`})${reason ? `: ${reason}` : ''}`, ...(current.code ? {code: current.code} : {})});
+      const reason = stderr
+        .trim()
+        .split('\n')
+        .find((line) => line.trim() !== '');
+      problems.push({
+        path: current.place,
+        problem: `${current.label} ended the process (${code === null ? signal : `exit code ${code}`})${reason ? `: ${reason}` : ''}`,
+        ...(current.code ? {code: current.code} : {}),
+      });
     }
   } finally {
     await rm(home, {recursive: true, force: true});

@@ -4,13 +4,16 @@ import {join} from 'node:path';
 import {expect} from 'chai';
 import {APP_BIN, createTempHome, type TempHome} from '@systemprompt/testing';
 
-const entry = (module: string, msg: string, level = 30) => `${JSON.stringify({level, time: new Date().toISOString(), module, msg})}\n`;
+const entry = (module: string, msg: string, level = 30) =>
+  `${JSON.stringify({level, time: new Date().toISOString(), module, msg})}\n`;
 
 const running = new Set<ReturnType<typeof spawn>>();
 
 /** Runs a following command and collects its stdout, so the test can wait for what it expects to see. */
 function follow(home: string, args: string[]) {
-  const child = spawn(process.execPath, [APP_BIN, ...args], {env: {...process.env, SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: undefined}});
+  const child = spawn(process.execPath, [APP_BIN, ...args], {
+    env: {...process.env, SYSTEMPROMPT_HOME: home, SYSTEMPROMPT_DATABASE_URL: undefined},
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -20,10 +23,12 @@ function follow(home: string, args: string[]) {
     stderr += chunk.toString();
   });
   running.add(child);
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => {
-    running.delete(child);
-    done(code);
-  }));
+  const exited = new Promise<number | null>((done) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      done(code);
+    }),
+  );
   /** Resolves once stdout holds `count` lines mentioning `text` (the child is stopped if that never happens). */
   const lines = async (count: number, text = ''): Promise<string[]> => {
     for (let waited = 0; waited < 200; waited++) {
@@ -63,9 +68,16 @@ describe('modules:logs --follow (the bin)', function () {
     // Rotation: the file is renamed away and a new one started.
     renameSync(log, `${log}.1`);
     writeFileSync(log, entry('acme', 'after the rotation'));
-    const lines = (await run.lines(4, '"acme')).map((line) => JSON.parse(line) as {ok: boolean; data: {module: string; message: string; level: string}}).filter((line) => line.data.module.startsWith('acme'));
+    const lines = (await run.lines(4, '"acme'))
+      .map((line) => JSON.parse(line) as {ok: boolean; data: {module: string; message: string; level: string}})
+      .filter((line) => line.data.module.startsWith('acme'));
     expect(lines.every((line) => line.ok)).to.equal(true);
-    expect(lines.map((line) => `${line.data.level} ${line.data.module} ${line.data.message}`)).to.deep.equal(['info acme before the command', 'info acme appended', 'debug acme-two another module', 'info acme after the rotation']);
+    expect(lines.map((line) => `${line.data.level} ${line.data.module} ${line.data.message}`)).to.deep.equal([
+      'info acme before the command',
+      'info acme appended',
+      'debug acme-two another module',
+      'info acme after the rotation',
+    ]);
     run.child.kill('SIGINT');
     expect(await run.exited).to.equal(0);
   });
@@ -77,7 +89,8 @@ describe('modules:logs --follow (the bin)', function () {
     appendFileSync(log, entry('acme', 'an info line'));
     appendFileSync(log, entry('acme-two', 'another module', 50));
     appendFileSync(log, entry('acme', 'a warning', 40));
-    for (let waited = 0; waited < 200 && !readFileSync(output, 'utf8').includes('a warning'); waited++) await new Promise((done) => setTimeout(done, 50));
+    for (let waited = 0; waited < 200 && !readFileSync(output, 'utf8').includes('a warning'); waited++)
+      await new Promise((done) => setTimeout(done, 50));
     run.child.kill('SIGINT');
     expect(await run.exited).to.equal(0);
     const text = readFileSync(output, 'utf8');

@@ -1,6 +1,6 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {APP_BIN, describeEachEngine, spawnCli} from '@systemprompt/testing';
+import {APP_BIN, describeEachEngine, expectFailure, spawnCli} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = APP_BIN;
@@ -10,46 +10,62 @@ describeEachEngine('modules commands (in-process)', {root}, (t) => {
   it('lists the installed modules, also as extension:list', async () => {
     const {data} = (await t.cli('modules:list', '--json')).json();
     const database = data.find((row: {name: string}) => row.name === 'database');
-    expect(database).to.include({type: 'core', source: 'core', enabled: true, status: 'ok', package: '@systemprompt/database'});
+    expect(database).to.include({
+      type: 'core',
+      source: 'core',
+      enabled: true,
+      status: 'ok',
+      package: '@systemprompt/database',
+    });
     const alias = (await t.cli('extension:list', '--json')).json();
-    expect(alias.data.map((row: {name: string}) => row.name)).to.deep.equal(data.map((row: {name: string}) => row.name));
+    expect(alias.data.map((row: {name: string}) => row.name)).to.deep.equal(
+      data.map((row: {name: string}) => row.name),
+    );
   });
 
   it('checks health, and names the module in modules:health', async () => {
     const run = await t.cli('modules:health', '--json');
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.json().data.find((row: {module: string}) => row.module === 'database')).to.include({healthy: true});
-    expect((await t.cli('modules:health', 'nope')).exitCode).to.equal(3);
+    expectFailure(await t.cli('modules:health', 'nope', '--json'), 3, 'MODULE_NOT_FOUND');
     const listed = (await t.cli('modules:list', '--health', '--json')).json().data;
     expect(listed.find((row: {name: string}) => row.name === 'logger').health).to.equal('healthy');
   });
 
   it('refuses to disable a core module (exit 2)', async () => {
-    const run = await t.cli('modules:disable', 'logger');
-    expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.match(/^Module "logger" is a core module and cannot be disabled\n/);
+    expectFailure(
+      await t.cli('modules:disable', 'logger', '--json'),
+      2,
+      'MODULE_CORE',
+      /^Module "logger" is a core module and cannot be disabled$/,
+    );
   });
 
-  it('reads and sets a module\'s configuration through the config module', async () => {
+  it("reads and sets a module's configuration through the config module", async () => {
     expect((await t.cli('modules:config', 'logger', 'level', 'debug')).exitCode).to.equal(0);
     expect((await t.cli('modules:config', 'logger', 'level', '--json')).json().data).to.equal('debug');
-    expect((await t.cli('modules:config', 'logger', '--json')).json().data).to.include({level: 'debug', maxSize: '10m'});
-    expect((await t.cli('modules:config', 'logger', 'level', 'loud')).exitCode).to.equal(2);
+    expect((await t.cli('modules:config', 'logger', '--json')).json().data).to.include({
+      level: 'debug',
+      maxSize: '10m',
+    });
+    expectFailure(await t.cli('modules:config', 'logger', 'level', 'loud', '--json'), 2, 'CONFIG_INVALID');
   });
 
-  it('shows a module\'s log lines, filtered by level', async () => {
+  it("shows a module's log lines, filtered by level", async () => {
     await t.cli('modules:config', 'logger', 'level', 'debug');
     await t.cli('database:status');
     const lines = (await t.cli('modules:logs', 'database', '--json')).json().data;
     expect(lines.length).to.be.greaterThan(0);
     expect(lines.filter((line: {module: string}) => line.module !== 'database')).to.deep.equal([]);
     // Filtering is seen to work only when there is something to filter out: debug lines exist.
-    const everything = (await t.cli('modules:logs', '--level', 'debug', '--json')).json().data as Array<{level: string}>;
+    const everything = (await t.cli('modules:logs', '--level', 'debug', '--json')).json().data as Array<{
+      level: string;
+    }>;
     expect(everything.some((line) => line.level === 'debug')).to.equal(true);
     const infoAndUp = (await t.cli('modules:logs', '--level', 'info', '--json')).json().data as Array<{level: string}>;
     expect(infoAndUp.length).to.be.below(everything.length);
     expect(infoAndUp.filter((line) => line.level === 'debug' || line.level === 'trace')).to.deep.equal([]);
-    expect((await t.cli('modules:logs', '--since', 'yesterday-ish')).exitCode).to.equal(2);
+    expectFailure(await t.cli('modules:logs', '--since', 'yesterday-ish', '--json'), 2, 'SINCE_INVALID');
   });
 
   it('restarts a module and checks it', async () => {
@@ -63,13 +79,17 @@ describeEachEngine('modules:enable and modules:disable (the bin, linked modules)
   const cli = (...args: string[]) => spawnCli(bin, args, {env: t.env});
 
   beforeEach(async () => {
-    for (const name of ['alpha', 'beta']) expect((await cli('plugins:link', fixture(name), '--no-install')).exitCode).to.equal(0);
+    for (const name of ['alpha', 'beta'])
+      expect((await cli('plugins:link', fixture(name), '--no-install')).exitCode).to.equal(0);
   });
 
   it('refuses to disable a module others need, naming them; --cascade disables them too', async () => {
-    const refused = await cli('modules:disable', 'alpha');
-    expect(refused.exitCode).to.equal(5);
-    expect(refused.stderr).to.match(/^Module "alpha" is needed by beta\n/);
+    expectFailure(
+      await cli('modules:disable', 'alpha', '--json'),
+      5,
+      'MODULE_HAS_DEPENDENTS',
+      /^Module "alpha" is needed by beta$/,
+    );
     expect((await cli('beta:ping', '--json')).exitCode).to.equal(0);
 
     const cascade = await cli('modules:disable', 'alpha', '--cascade', '--json');
@@ -78,12 +98,17 @@ describeEachEngine('modules:enable and modules:disable (the bin, linked modules)
 
     const ping = await cli('beta:ping');
     expect(ping.exitCode).to.equal(6);
-    expect(ping.stderr).to.match(/^Module "beta" is disabled\nHint: Enable it with "systemprompt modules:enable beta"\.\n$/);
+    expect(ping.stderr).to.match(
+      /^Module "beta" is disabled\nHint: Enable it with "systemprompt modules:enable beta"\.\n$/,
+    );
+    expectFailure(await cli('beta:ping', '--json'), 6, 'MODULE_DISABLED');
     const listed = JSON.parse((await cli('modules:list', '--json')).stdout).data;
-    expect(listed.filter((row: {status: string}) => row.status === 'disabled').map((row: {name: string}) => row.name)).to.deep.equal(['alpha', 'beta']);
+    expect(
+      listed.filter((row: {status: string}) => row.status === 'disabled').map((row: {name: string}) => row.name),
+    ).to.deep.equal(['alpha', 'beta']);
     expect((await cli('cli:list', '--topic', 'cli')).exitCode).to.equal(0);
 
-    expect((await cli('modules:enable', 'beta')).exitCode).to.equal(5);
+    expectFailure(await cli('modules:enable', 'beta', '--json'), 5, 'MODULE_DEPENDENCY_DISABLED');
     expect((await cli('modules:enable', 'alpha')).exitCode).to.equal(0);
     expect((await cli('modules:enable', 'beta')).exitCode).to.equal(0);
     expect(JSON.parse((await cli('beta:ping', '--json')).stdout).data).to.deep.equal({module: 'beta', pong: true});
@@ -92,10 +117,13 @@ describeEachEngine('modules:enable and modules:disable (the bin, linked modules)
 
 describeEachEngine('broken and failing modules (the bin, linked modules)', {root}, (t) => {
   const cli = (...args: string[]) => spawnCli(bin, args, {env: t.env});
-  const brokenManifest = fileURLToPath(new URL('../../../../apps/systemprompt/test/fixtures/broken-module', import.meta.url));
+  const brokenManifest = fileURLToPath(
+    new URL('../../../../apps/systemprompt/test/fixtures/broken-module', import.meta.url),
+  );
 
   beforeEach(async () => {
-    for (const path of [brokenManifest, fixture('failing')]) expect((await cli('plugins:link', path, '--no-install')).exitCode).to.equal(0);
+    for (const path of [brokenManifest, fixture('failing')])
+      expect((await cli('plugins:link', path, '--no-install')).exitCode).to.equal(0);
   });
 
   it('reports a broken manifest and a failing initialize in modules:list and modules:health; everything else works', async () => {
@@ -109,16 +137,19 @@ describeEachEngine('broken and failing modules (the bin, linked modules)', {root
     const failing = rows.find((row: {name: string}) => row.name === 'failing');
     // Its initialize() threw when --health booted it: failed, with the reason, until it initializes again.
     expect(failing.status).to.equal('failed');
-    expect(failing.problem).to.equal('initialize() failed: Module "failing" failed to initialize: cannot reach its backend');
+    expect(failing.problem).to.equal(
+      'initialize() failed: Module "failing" failed to initialize: cannot reach its backend',
+    );
     expect(failing.health).to.equal('unhealthy: Module "failing" failed to initialize: cannot reach its backend');
 
     const health = await cli('modules:health', '--json');
-    expect(health.exitCode).to.equal(6);
-    const sick = JSON.parse(health.stdout).error.details.modules.filter((row: {healthy: boolean}) => !row.healthy).map((row: {module: string}) => row.module);
+    const sick = expectFailure(health, 6, 'MODULES_UNHEALTHY')
+      .details!.modules.filter((row: {healthy: boolean}) => !row.healthy)
+      .map((row: {module: string}) => row.module);
     expect(sick).to.include.members(['failing', '@fixture/broken-module']);
     expect(sick).to.not.include('database');
 
-    expect((await cli('failing:run')).exitCode).to.equal(6);
+    expectFailure(await cli('failing:run', '--json'), 6, 'MODULE_PHASE_FAILED');
     expect((await cli('database:status')).exitCode).to.equal(0);
     expect((await cli('users:list')).exitCode).to.equal(0);
   });

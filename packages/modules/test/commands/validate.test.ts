@@ -10,10 +10,15 @@ describe('extension:validate (the bin)', () => {
   let cases: string;
   const fixture = (name: ValidateCase) => join(cases, name);
   const validate = async (...args: string[]) => {
-    const run = await spawnCli(APP_BIN, ['extension:validate', ...args], {home: home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined}});
+    const run = await spawnCli(APP_BIN, ['extension:validate', ...args], {
+      home: home.path,
+      env: {SYSTEMPROMPT_DATABASE_URL: undefined},
+    });
     return {...run, json: () => JSON.parse(run.stdout)};
   };
-  const problemsOf = (run: {json(): {error: {details: {report: {problems: Array<{path: string; problem: string; code?: string}>}}}}}) => run.json().error.details.report.problems;
+  const problemsOf = (run: {
+    json(): {error: {details: {report: {problems: Array<{path: string; problem: string; code?: string}>}}}};
+  }) => run.json().error.details.report.problems;
 
   before(async () => {
     cases = await writeValidateCases();
@@ -43,7 +48,10 @@ describe('extension:validate (the bin)', () => {
     const run = await validate(fixture('foreign-permission'), '--json');
     expectFailure(run, 2, 'EXTENSION_INVALID');
     expect(problemsOf(run)).to.deep.equal([
-      {path: 'module.yaml /permissions/2', problem: '"users:delete" is outside the module\'s namespace: its permissions are named "acme-notes:<action>"'},
+      {
+        path: 'module.yaml /permissions/2',
+        problem: '"users:delete" is outside the module\'s namespace: its permissions are named "acme-notes:<action>"',
+      },
       {path: 'module.yaml /permissions/2', problem: '"users:delete" is already declared by module "users"'},
     ]);
   });
@@ -51,19 +59,29 @@ describe('extension:validate (the bin)', () => {
   it('refuses the name of a core module, with the code install exits 5 on', async () => {
     const run = await validate(fixture('name-taken'), '--json');
     expectFailure(run, 2, 'EXTENSION_INVALID');
-    expect(problemsOf(run).map((item) => `${item.path} ${item.code}`)).to.deep.equal(['module.yaml /name MODULE_NAME_TAKEN', 'command users:notes-add COMMAND_TOPIC_TAKEN']);
+    expect(problemsOf(run).map((item) => `${item.path} ${item.code}`)).to.deep.equal([
+      'module.yaml /name MODULE_NAME_TAKEN',
+      'command users:notes-add COMMAND_TOPIC_TAKEN',
+    ]);
   });
 
   it('keeps going when the module ends the process in initialize(), and prints every problem with its place', async () => {
     const run = await validate(fixture('init-exits'));
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.match(/^1 problem in acme-notes:\nmodule\.js: initialize\(\) ended the process \(exit code 3\)\n/);
+    expect(run.stderr).to.match(
+      /^1 problem in acme-notes:\nmodule\.js: initialize\(\) ended the process \(exit code 3\)\n/,
+    );
+    const json = await validate(fixture('init-exits'), '--json');
+    expectFailure(json, 2, 'EXTENSION_INVALID');
+    expect(problemsOf(json).map((problem) => problem.code)).to.deep.equal(['INIT_FAILED']);
   });
 
   it('stops a hanging initialize() after --timeout seconds', async () => {
     const run = await validate(fixture('init-hangs'), '--timeout', '1', '--json');
     expectFailure(run, 2, 'EXTENSION_INVALID');
-    expect(problemsOf(run)).to.deep.equal([{path: 'module.js', problem: 'initialize() did not finish within 1 s', code: 'INIT_FAILED'}]);
+    expect(problemsOf(run)).to.deep.equal([
+      {path: 'module.js', problem: 'initialize() did not finish within 1 s', code: 'INIT_FAILED'},
+    ]);
   });
 
   it('names the migration file and step whose down() fails', async () => {

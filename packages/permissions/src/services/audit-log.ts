@@ -1,4 +1,11 @@
-import {ExitCode, SystemPromptError, invalidInput, type Actor, type ListQuery, type ListResult} from '@systemprompt/core';
+import {
+  ExitCode,
+  SystemPromptError,
+  invalidInput,
+  type Actor,
+  type ListQuery,
+  type ListResult,
+} from '@systemprompt/core';
 import type {AuditRecord, AuditService, UsersApi} from '@systemprompt/users';
 
 export type AuditVerification = Awaited<ReturnType<AuditService['verify']>>;
@@ -20,7 +27,10 @@ const ANCHOR = /^(\d{1,15}):([0-9a-f]{64})$/;
 export function parseAnchor(text: string): {seq: number; hash: string} {
   const match = ANCHOR.exec(text.trim().toLowerCase());
   if (!match || Number(match[1]) < 1) {
-    throw invalidInput(`--anchor ${text} is not a position and hash (SEQ:HASH)`, {code: 'AUDIT_ANCHOR_INVALID', hint: 'Pass the "head" printed by an earlier permissions:audit --verify, e.g. 1234:9f86d0…(64 hex digits).'});
+    throw invalidInput(`--anchor ${text} is not a position and hash (SEQ:HASH)`, {
+      code: 'AUDIT_ANCHOR_INVALID',
+      hint: 'Pass the "head" printed by an earlier permissions:audit --verify, e.g. 1234:9f86d0…(64 hex digits).',
+    });
   }
   return {seq: Number(match[1]), hash: match[2]!};
 }
@@ -51,7 +61,13 @@ export class AuditLogService {
       throw new SystemPromptError(broken.message, {
         code: 'AUDIT_CHAIN_BROKEN',
         exitCode: ExitCode.Unexpected,
-        details: {problem: broken.problem, seq: broken.seq, id: broken.id, verified: verification.verified, head: verification.head ? `${verification.head.seq}:${verification.head.hash}` : null},
+        details: {
+          problem: broken.problem,
+          seq: broken.seq,
+          id: broken.id,
+          verified: verification.verified,
+          head: verification.head ? `${verification.head.seq}:${verification.head.hash}` : null,
+        },
         hint: `${verification.verified} record${verification.verified === 1 ? '' : 's'} before it verified; what follows cannot be trusted. Compare with a backup of the database.`,
       });
     }

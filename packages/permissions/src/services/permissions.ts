@@ -26,7 +26,9 @@ export class PermissionService {
     const roles = await this.users.roles.all();
     return catalog.map((permission) => ({
       ...permission,
-      roles: roles.filter((role) => role.permissions.some((granted) => permissionCovers(granted, permission.name))).map((role) => role.name),
+      roles: roles
+        .filter((role) => role.permissions.some((granted) => permissionCovers(granted, permission.name)))
+        .map((role) => role.name),
     }));
   }
 
@@ -40,7 +42,9 @@ export class PermissionService {
   async check(actor: Actor, reference: string, permission: string): Promise<PermissionCheck> {
     await this.users.access.authorize(actor, 'permissions:read', 'permissions.check', reference);
     if (typeof permission !== 'string' || permission.length > 130 || !isPermission(permission)) {
-      throw invalidInput(`"${String(permission).slice(0, 130)}" is not a permission (resource:action)`, {code: 'PERMISSION_INVALID'});
+      throw invalidInput(`"${String(permission).slice(0, 130)}" is not a permission (resource:action)`, {
+        code: 'PERMISSION_INVALID',
+      });
     }
     const user = await this.users.users.find(reference);
     return {user: user.email, ...(await this.users.access.decideForUser(user.id, permission))};

@@ -1,6 +1,6 @@
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
-import {APP, failed, signedIn} from '../helpers/signed-in.js';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
+import {APP, signedIn} from '../helpers/signed-in.js';
 
 /**
  * The escalation rule, through the installed CLI, signed in (a real session) with narrow roles and
@@ -11,8 +11,11 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
 
   /** Records of refused escalations by `email`, from the audit log. */
   const escalationDenials = async (email: string) => {
-    const records = (await cli.local('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json().data as Array<{actor: string; action: string; permission: string; details: {reason?: string}}>;
-    return records.filter((record) => record.actor === email && record.details?.reason === 'escalation').map((record) => `${record.action} ${record.permission}`);
+    const records = (await cli.local('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json()
+      .data as Array<{actor: string; action: string; permission: string; details: {reason?: string}}>;
+    return records
+      .filter((record) => record.actor === email && record.details?.reason === 'escalation')
+      .map((record) => `${record.action} ${record.permission}`);
   };
 
   it('users:update --add-role: a holder of users:update cannot give themselves admin or operator, only roles they cover', async () => {
@@ -21,17 +24,38 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('ed@example.com', 'user-editor');
     await cli.signIn('ed@example.com');
 
-    const admin = failed(await cli.as('users:update', 'ed@example.com', '--add-role', 'admin', '--json'), 4, 'PERMISSION_ESCALATION');
-    expect(admin.message).to.equal('ed@example.com may not give * (through role admin) to ed@example.com: nobody can give a permission they do not hold (no role or grant gives it)');
-    failed(await cli.as('users:update', 'ed@example.com', '--add-role', 'operator', '--json'), 4, 'PERMISSION_ESCALATION');
-    failed(await cli.as('users:update', 'ed@example.com', '--add-role', 'operator', '--dry-run', '--json'), 4, 'PERMISSION_ESCALATION');
+    const admin = expectFailure(
+      await cli.as('users:update', 'ed@example.com', '--add-role', 'admin', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expect(admin.message).to.equal(
+      'ed@example.com may not give * (through role admin) to ed@example.com: nobody can give a permission they do not hold (no role or grant gives it)',
+    );
+    expectFailure(
+      await cli.as('users:update', 'ed@example.com', '--add-role', 'operator', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expectFailure(
+      await cli.as('users:update', 'ed@example.com', '--add-role', 'operator', '--dry-run', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     const covered = await cli.as('users:update', 'ed@example.com', '--add-role', 'reader', '--json');
     expect(covered.exitCode, covered.stderr).to.equal(0);
 
-    expect((await cli.local('users:get', 'ed@example.com', '--json')).json().data.roles).to.deep.equal(['reader', 'user-editor']);
+    expect((await cli.local('users:get', 'ed@example.com', '--json')).json().data.roles).to.deep.equal([
+      'reader',
+      'user-editor',
+    ]);
     expect(await cli.holds('ed@example.com', '*')).to.equal(false);
     expect(await cli.holds('ed@example.com', 'config:read')).to.equal(false);
-    expect(await escalationDenials('ed@example.com')).to.deep.equal(['users.update *', 'users.update *:read', 'users.update *:read']);
+    expect(await escalationDenials('ed@example.com')).to.deep.equal([
+      'users.update *',
+      'users.update *:read',
+      'users.update *:read',
+    ]);
   });
 
   it('users:create --role: a holder of users:create cannot create an administrator (also not in a --batch row)', async () => {
@@ -40,15 +64,33 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('cy@example.com', 'user-creator');
     await cli.signIn('cy@example.com');
 
-    const refused = failed(await cli.as('users:create', '--email', 'boss@example.com', '--role', 'admin', '--json'), 4, 'PERMISSION_ESCALATION');
+    const refused = expectFailure(
+      await cli.as('users:create', '--email', 'boss@example.com', '--role', 'admin', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     expect(refused.message).to.include('may not give * (through role admin)');
-    failed(await cli.as('users:create', '--email', 'boss@example.com', '--role', 'admin', '--dry-run', '--json'), 4, 'PERMISSION_ESCALATION');
-    const batch = await cli.file('people.ndjson', '{"email":"boss2@example.com","roles":["admin"]}\n{"email":"mate@example.com","roles":["reader"]}\n');
+    expectFailure(
+      await cli.as('users:create', '--email', 'boss@example.com', '--role', 'admin', '--dry-run', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    const batch = await cli.file(
+      'people.ndjson',
+      '{"email":"boss2@example.com","roles":["admin"]}\n{"email":"mate@example.com","roles":["reader"]}\n',
+    );
     const run = await cli.as('users:create', '--batch', batch, '--json');
     expect(run.exitCode, run.stdout).to.equal(2);
-    expect(run.json().data.results.map((row: {ok: boolean; error?: {code: string; exitCode: number}}) => (row.ok ? 'ok' : `${row.error!.code}:${row.error!.exitCode}`))).to.deep.equal(['PERMISSION_ESCALATION:4', 'ok']);
+    expect(
+      run
+        .json()
+        .data.results.map((row: {ok: boolean; error?: {code: string; exitCode: number}}) =>
+          row.ok ? 'ok' : `${row.error!.code}:${row.error!.exitCode}`,
+        ),
+    ).to.deep.equal(['PERMISSION_ESCALATION:4', 'ok']);
 
-    for (const email of ['boss@example.com', 'boss2@example.com']) expect((await cli.localRun('users:get', email)).exitCode, email).to.equal(3);
+    for (const email of ['boss@example.com', 'boss2@example.com'])
+      expectFailure(await cli.localRun('users:get', email, '--json'), 3, 'USER_NOT_FOUND');
     expect((await cli.local('users:get', 'mate@example.com', '--json')).json().data.roles).to.deep.equal(['reader']);
   });
 
@@ -59,20 +101,49 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('mate@example.com');
     await cli.signIn('gil@example.com');
 
-    const star = failed(await cli.as('permissions:grant', '*', '--user', 'gil@example.com', '--json'), 4, 'PERMISSION_ESCALATION');
-    expect(star.message).to.equal('gil@example.com may not give * to gil@example.com: nobody can give a permission they do not hold (no role or grant gives it)');
-    failed(await cli.as('permissions:grant', 'users:*', '--role', 'helpers', '--json'), 4, 'PERMISSION_ESCALATION');
-    failed(await cli.as('permissions:grant', 'permissions:*', '--user', 'mate@example.com', '--json'), 4, 'PERMISSION_ESCALATION');
+    const star = expectFailure(
+      await cli.as('permissions:grant', '*', '--user', 'gil@example.com', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expect(star.message).to.equal(
+      'gil@example.com may not give * to gil@example.com: nobody can give a permission they do not hold (no role or grant gives it)',
+    );
+    expectFailure(
+      await cli.as('permissions:grant', 'users:*', '--role', 'helpers', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expectFailure(
+      await cli.as('permissions:grant', 'permissions:*', '--user', 'mate@example.com', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     // Checked before the subject is looked up: the answer is the same for a user that does not exist.
-    failed(await cli.as('permissions:grant', '*', '--user', 'ghost@example.com', '--json'), 4, 'PERMISSION_ESCALATION');
+    expectFailure(
+      await cli.as('permissions:grant', '*', '--user', 'ghost@example.com', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     expect((await cli.as('permissions:grant', 'permissions:read', '--user', 'mate@example.com')).exitCode).to.equal(0);
-    const batch = await cli.file('grants.csv', 'permission,user,role\nusers:read,mate@example.com,\nusers:delete,mate@example.com,\n*,,helpers\n');
+    const batch = await cli.file(
+      'grants.csv',
+      'permission,user,role\nusers:read,mate@example.com,\nusers:delete,mate@example.com,\n*,,helpers\n',
+    );
     const run = await cli.as('permissions:grant', '--batch', batch, '--json');
     expect(run.exitCode, run.stdout).to.equal(2);
-    expect(run.json().data.results.map((row: {ok: boolean; error?: {code: string}}) => (row.ok ? 'ok' : row.error!.code))).to.deep.equal(['ok', 'PERMISSION_ESCALATION', 'PERMISSION_ESCALATION']);
+    expect(
+      run.json().data.results.map((row: {ok: boolean; error?: {code: string}}) => (row.ok ? 'ok' : row.error!.code)),
+    ).to.deep.equal(['ok', 'PERMISSION_ESCALATION', 'PERMISSION_ESCALATION']);
 
     expect(await cli.holds('gil@example.com', '*')).to.equal(false);
-    for (const [permission, held] of [['permissions:read', true], ['users:read', true], ['users:delete', false], ['permissions:grant', false], ['*', false]] as const) {
+    for (const [permission, held] of [
+      ['permissions:read', true],
+      ['users:read', true],
+      ['users:delete', false],
+      ['permissions:grant', false],
+      ['*', false],
+    ] as const) {
       expect(await cli.holds('mate@example.com', permission), permission).to.equal(held);
     }
     const roles = (await cli.local('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>;
@@ -84,10 +155,24 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('rho@example.com', 'role-writer');
     await cli.signIn('rho@example.com');
 
-    const refused = failed(await cli.as('auth:role:create', 'x', '--permission', '*', '--json'), 4, 'PERMISSION_ESCALATION');
-    expect(refused.message).to.equal('rho@example.com may not give * to x: nobody can give a permission they do not hold (no role or grant gives it)');
-    failed(await cli.as('auth:role:create', 'x', '--permission', 'roles:*', '--dry-run', '--json'), 4, 'PERMISSION_ESCALATION');
-    failed(await cli.as('auth:role:update', 'role-writer', '--add-permission', 'users:delete', '--json'), 4, 'PERMISSION_ESCALATION');
+    const refused = expectFailure(
+      await cli.as('auth:role:create', 'x', '--permission', '*', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expect(refused.message).to.equal(
+      'rho@example.com may not give * to x: nobody can give a permission they do not hold (no role or grant gives it)',
+    );
+    expectFailure(
+      await cli.as('auth:role:create', 'x', '--permission', 'roles:*', '--dry-run', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    expectFailure(
+      await cli.as('auth:role:update', 'role-writer', '--add-permission', 'users:delete', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     const ok = await cli.as('auth:role:create', 'y', '--permission', 'roles:read', '--json');
     expect(ok.exitCode, ok.stderr).to.equal(0);
 
@@ -103,13 +188,45 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('kim@example.com', 'key-maker');
     await cli.signIn('kim@example.com');
 
-    const refused = failed(await cli.as('api:keys:create', '--name', 'borrowed', '--user', 'root@example.com', '--scope', 'users:delete', '--json'), 4, 'PERMISSION_ESCALATION');
+    const refused = expectFailure(
+      await cli.as(
+        'api:keys:create',
+        '--name',
+        'borrowed',
+        '--user',
+        'root@example.com',
+        '--scope',
+        'users:delete',
+        '--json',
+      ),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     expect(refused.message).to.include('kim@example.com may not give users:delete to root@example.com');
-    failed(await cli.as('api:keys:create', '--name', 'borrowed', '--user', 'root@example.com', '--scope', '*', '--dry-run', '--json'), 4, 'PERMISSION_ESCALATION');
-    const batch = await cli.file('keys.ndjson', '{"name":"a","user":"root@example.com","scopes":["users:read"]}\n{"name":"b","user":"root@example.com","scopes":["*"]}\n');
+    expectFailure(
+      await cli.as(
+        'api:keys:create',
+        '--name',
+        'borrowed',
+        '--user',
+        'root@example.com',
+        '--scope',
+        '*',
+        '--dry-run',
+        '--json',
+      ),
+      4,
+      'PERMISSION_ESCALATION',
+    );
+    const batch = await cli.file(
+      'keys.ndjson',
+      '{"name":"a","user":"root@example.com","scopes":["users:read"]}\n{"name":"b","user":"root@example.com","scopes":["*"]}\n',
+    );
     const run = await cli.as('api:keys:create', '--batch', batch, '--json');
     expect(run.exitCode, run.stdout).to.equal(2);
-    expect(run.json().data.results.map((row: {ok: boolean; error?: {code: string}}) => (row.ok ? 'ok' : row.error!.code))).to.deep.equal(['ok', 'PERMISSION_ESCALATION']);
+    expect(
+      run.json().data.results.map((row: {ok: boolean; error?: {code: string}}) => (row.ok ? 'ok' : row.error!.code)),
+    ).to.deep.equal(['ok', 'PERMISSION_ESCALATION']);
     const keys = (await cli.local('api:keys:list', '--json')).json().data as Array<{name: string; scopes: string[]}>;
     expect(keys.map((key) => `${key.name}:${key.scopes.join(' ')}`)).to.deep.equal(['a:users:read']);
   });
@@ -120,8 +237,12 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
     await cli.createUser('tom@example.com', 'token-maker');
     await cli.local('auth:generatekey');
     await cli.signIn('tom@example.com');
-    failed(await cli.as('auth:token', '--user', 'root@example.com', '--json'), 4, 'PERMISSION_ESCALATION');
-    failed(await cli.as('auth:token', '--user', 'root@example.com', '--scope', 'users:delete', '--json'), 4, 'PERMISSION_ESCALATION');
+    expectFailure(await cli.as('auth:token', '--user', 'root@example.com', '--json'), 4, 'PERMISSION_ESCALATION');
+    expectFailure(
+      await cli.as('auth:token', '--user', 'root@example.com', '--scope', 'users:delete', '--json'),
+      4,
+      'PERMISSION_ESCALATION',
+    );
     const narrow = await cli.as('auth:token', '--user', 'root@example.com', '--scope', 'users:read', '--json');
     expect(narrow.exitCode, narrow.stderr).to.equal(0);
     expect(narrow.json().data.scopes).to.deep.equal(['users:read']);
@@ -147,7 +268,19 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
   it('scenario: the built-in viewer and operator, signed in, try every route and end with nothing new', async () => {
     await cli.createUser('root@example.com', 'admin');
     await cli.role('helpers', 'users:read');
-    const probe = ['*', 'users:*', 'users:create', 'users:update', 'users:delete', 'permissions:grant', 'roles:write', 'api-keys:write', 'auth:tokens', 'config:write', 'modules:write'];
+    const probe = [
+      '*',
+      'users:*',
+      'users:create',
+      'users:update',
+      'users:delete',
+      'permissions:grant',
+      'roles:write',
+      'api-keys:write',
+      'auth:tokens',
+      'config:write',
+      'modules:write',
+    ];
     for (const role of ['viewer', 'operator']) {
       const email = `${role}@example.com`;
       await cli.createUser(email, role);
@@ -164,13 +297,12 @@ describeEachEngine('escalation rule: nobody gives what they do not hold', {root:
         ['api:keys:create', '--name', 'borrowed', '--user', 'root@example.com', '--scope', '*'],
         ['auth:token', '--user', 'root@example.com'],
       ]) {
-        const run = await cli.as(...args, '--json');
-        expect(run.exitCode, `${role}: ${args.join(' ')}: ${run.stdout}`).to.equal(4);
+        expectFailure(await cli.as(...args, '--json'), 4, 'PERMISSION_DENIED');
       }
       const after = [];
       for (const permission of probe) if (await cli.holds(email, permission)) after.push(permission);
       expect(after, role).to.deep.equal(before);
-      expect((await cli.localRun('users:get', `new-${role}@example.com`)).exitCode).to.equal(3);
+      expectFailure(await cli.localRun('users:get', `new-${role}@example.com`, '--json'), 3, 'USER_NOT_FOUND');
     }
     const roles = (await cli.local('auth:role', '--json')).json().data as Array<{name: string; permissions: string[]}>;
     expect(roles.map((role) => role.name)).to.deep.equal(['admin', 'helpers', 'operator', 'viewer']);

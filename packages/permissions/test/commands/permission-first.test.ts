@@ -1,6 +1,6 @@
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
-import {APP, failed, signedIn} from '../helpers/signed-in.js';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
+import {APP, signedIn} from '../helpers/signed-in.js';
 
 /**
  * The permission check comes before anything else: a caller without the permission gets exit 4,
@@ -13,10 +13,10 @@ describeEachEngine('the permission check comes first (users, permissions, auth, 
     await cli.createUser('vi@example.com', 'viewer');
     const kid = (await cli.local('auth:generatekey', '--json')).json().data.kid as string;
     await cli.signIn('vi@example.com');
-    failed(await cli.as('api:limits:remove', '--role', 'admin', '--json'), 4, 'PERMISSION_DENIED');
-    failed(await cli.as('auth:generatekey', '--retire', 'no-such-kid', '--json'), 4, 'PERMISSION_DENIED');
+    expectFailure(await cli.as('api:limits:remove', '--role', 'admin', '--json'), 4, 'PERMISSION_DENIED');
+    expectFailure(await cli.as('auth:generatekey', '--retire', 'no-such-kid', '--json'), 4, 'PERMISSION_DENIED');
     // An existing key, without --confirm: still the permission first.
-    failed(await cli.as('auth:generatekey', '--retire', kid, '--json'), 4, 'PERMISSION_DENIED');
+    expectFailure(await cli.as('auth:generatekey', '--retire', kid, '--json'), 4, 'PERMISSION_DENIED');
     expect((await cli.local('auth:generatekey', '--list', '--json')).json().data[0].status).to.equal('active');
   });
 
@@ -74,29 +74,31 @@ describeEachEngine('the permission check comes first (users, permissions, auth, 
       ['api:limits:remove', '--key', 'spk_ghost123'],
     ];
     for (const args of attempts) {
-      const run = await cli.as(...args, '--json');
-      expect(run.exitCode, `${args.join(' ')}: ${run.stdout}${run.stderr}`).to.equal(4);
-      expect(run.json().error.code, args.join(' ')).to.equal('PERMISSION_DENIED');
+      expectFailure(await cli.as(...args, '--json'), 4, 'PERMISSION_DENIED');
     }
     // Nothing changed: root is still there, enabled, with a live administrator role.
     const root = (await cli.local('users:get', 'root@example.com', '--json')).json().data;
     expect(root).to.deep.include({status: 'enabled', roles: ['admin']});
-    const denials = (await cli.local('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json().data as Array<{actor: string}>;
-    expect(denials.filter((record) => record.actor === 'nobody@example.com').length, 'every refusal is audited').to.equal(attempts.length);
+    const denials = (await cli.local('permissions:audit', '--filter', 'result=denied', '--limit', '0', '--json')).json()
+      .data as Array<{actor: string}>;
+    expect(
+      denials.filter((record) => record.actor === 'nobody@example.com').length,
+      'every refusal is audited',
+    ).to.equal(attempts.length);
   });
 
-  it('one\'s own account and keys need no permission, and others\' answer 4 whether they exist or not', async () => {
+  it("one's own account and keys need no permission, and others' answer 4 whether they exist or not", async () => {
     await cli.createUser('root@example.com', 'admin');
     await cli.createUser('nobody@example.com');
     await cli.signIn('nobody@example.com');
     const own = await cli.as('api:keys:create', '--name', 'mine', '--scope', 'users:read', '--json');
     // The owner holds no users:read: refused as a scope beyond the owner's, not as a missing permission.
-    failed(own, 4, 'SCOPE_NOT_HELD');
+    expectFailure(own, 4, 'SCOPE_NOT_HELD');
     expect((await cli.as('users:sessions', 'nobody@example.com', '--json')).exitCode).to.equal(0);
     expect((await cli.as('api:keys:list', '--user', 'nobody@example.com', '--json')).exitCode).to.equal(0);
     for (const user of ['root@example.com', 'ghost@example.com']) {
-      failed(await cli.as('users:sessions', user, '--json'), 4, 'PERMISSION_DENIED');
-      failed(await cli.as('api:keys:list', '--user', user, '--json'), 4, 'PERMISSION_DENIED');
+      expectFailure(await cli.as('users:sessions', user, '--json'), 4, 'PERMISSION_DENIED');
+      expectFailure(await cli.as('api:keys:list', '--user', user, '--json'), 4, 'PERMISSION_DENIED');
     }
   });
 });

@@ -1,6 +1,6 @@
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {describeEachEngine} from '@systemprompt/testing';
+import {describeEachEngine, expectFailure} from '@systemprompt/testing';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,50 +19,72 @@ describeEachEngine('permissions commands', {root}, (t) => {
     expect(roles.map((role: {name: string}) => role.name)).to.deep.equal(['admin', 'operator', 'viewer']);
   });
 
-  it('explains the path: through a role\'s wildcard, a direct grant, or nothing (exit 4)', async () => {
+  it("explains the path: through a role's wildcard, a direct grant, or nothing (exit 4)", async () => {
     const viaRole = await t.cli('permissions:check', 'ana@example.com', 'users:read', '--json');
     expect(viaRole.exitCode, viaRole.stderr).to.equal(0);
     expect(viaRole.json().data).to.deep.include({allowed: true, path: 'via wildcard *:read (role viewer)'});
 
-    const denied = await t.cli('permissions:check', 'ana@example.com', 'users:delete');
-    expect(denied.exitCode).to.equal(4);
-    expect(denied.stderr).to.equal('ana@example.com does not hold users:delete: no role or grant gives it\n');
+    const denied = expectFailure(
+      await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
+    expect(denied.message).to.equal('ana@example.com does not hold users:delete: no role or grant gives it');
 
     expect((await t.cli('permissions:grant', 'users:delete', '--user', 'ana@example.com')).exitCode).to.equal(0);
-    expect((await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json')).json().data.path).to.equal('direct grant');
+    expect((await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json')).json().data.path).to.equal(
+      'direct grant',
+    );
     expect((await t.cli('permissions:revoke', 'users:delete', '--user', 'ana@example.com')).exitCode).to.equal(0);
-    expect((await t.cli('permissions:check', 'ana@example.com', 'users:delete')).exitCode).to.equal(4);
+    expectFailure(
+      await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
 
     await t.cli('permissions:grant', 'users:*', '--user', 'ana@example.com');
-    expect((await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json')).json().data.path).to.equal('via wildcard users:* (direct grant)');
+    expect((await t.cli('permissions:check', 'ana@example.com', 'users:delete', '--json')).json().data.path).to.equal(
+      'via wildcard users:* (direct grant)',
+    );
   });
 
   it('denies everything to a disabled user', async () => {
     await t.cli('users:disable', 'ana@example.com');
-    const run = await t.cli('permissions:check', 'ana@example.com', 'users:read');
-    expect(run.exitCode).to.equal(4);
-    expect(run.stderr).to.equal('ana@example.com does not hold users:read: the user is disabled\n');
+    const refused = expectFailure(
+      await t.cli('permissions:check', 'ana@example.com', 'users:read', '--json'),
+      4,
+      'PERMISSION_NOT_HELD',
+    );
+    expect(refused.message).to.equal('ana@example.com does not hold users:read: the user is disabled');
   });
 
   it('refuses bad input with exit 2 and unknown users with exit 3', async () => {
-    for (const args of [
-      ['permissions:grant', 'not a permission', '--user', 'ana@example.com'],
-      ['permissions:grant', 'users:fly', '--user', 'ana@example.com'],
-      ['permissions:grant', 'users:read', '--user', 'ana@example.com', '--role', 'viewer'],
-      ['permissions:grant', 'users:read'],
-      ['permissions:grant', 'users:read', '--role', 'viewer'],
-      ['permissions:check', 'ana@example.com', 'nope'],
-    ]) {
-      expect((await t.cli(...args)).exitCode, args.join(' ')).to.equal(2);
-    }
-    expect((await t.cli('permissions:grant', 'users:read', '--user', 'ghost@example.com')).exitCode).to.equal(3);
-    expect((await t.cli('permissions:check', 'ghost@example.com', 'users:read')).exitCode).to.equal(3);
+    const invalid: Array<[string[], string]> = [
+      [['permissions:grant', 'not a permission', '--user', 'ana@example.com'], 'PERMISSION_INVALID'],
+      [['permissions:grant', 'users:fly', '--user', 'ana@example.com'], 'PERMISSION_UNKNOWN'],
+      [['permissions:grant', 'users:read', '--user', 'ana@example.com', '--role', 'viewer'], 'INVALID_USAGE'],
+      [['permissions:grant', 'users:read'], 'GRANT_SUBJECT'],
+      [['permissions:grant', 'users:read', '--role', 'viewer'], 'ROLE_BUILTIN'],
+      [['permissions:check', 'ana@example.com', 'nope'], 'PERMISSION_INVALID'],
+    ];
+    for (const [args, code] of invalid) expectFailure(await t.cli(...args, '--json'), 2, code);
+    expectFailure(
+      await t.cli('permissions:grant', 'users:read', '--user', 'ghost@example.com', '--json'),
+      3,
+      'USER_NOT_FOUND',
+    );
+    expectFailure(await t.cli('permissions:check', 'ghost@example.com', 'users:read', '--json'), 3, 'USER_NOT_FOUND');
   });
 
   it('audits each use of a permission', async () => {
     await t.cli('permissions:grant', 'users:delete', '--user', 'ana@example.com');
     const {data} = (await t.cli('permissions:audit', '--json')).json();
-    expect(data.map((record: {action: string; permission: string; result: string; target: string}) => `${record.action}:${record.permission}:${record.result}:${record.target}`)).to.deep.equal([
+    expect(
+      data.map(
+        (record: {action: string; permission: string; result: string; target: string}) =>
+          `${record.action}:${record.permission}:${record.result}:${record.target}`,
+      ),
+    ).to.deep.equal([
       'users.create:users:create:ok:ana@example.com',
       'permissions.grant:permissions:grant:ok:ana@example.com',
     ]);

@@ -1,7 +1,16 @@
 import {rename, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {expect} from 'chai';
-import {APP_BIN as BIN, APP_ROOT as APP, PASSWORD, runCli, spawnCli, type CliRun, type EngineFixture} from '@systemprompt/testing';
+import {
+  APP_BIN as BIN,
+  APP_ROOT as APP,
+  PASSWORD,
+  expectFailure,
+  runCli,
+  spawnCli,
+  type CliRun,
+  type EngineFixture,
+} from '@systemprompt/testing';
 
 /** The installed app: every module (users, permissions, auth, api, config, database, modules). */
 export {APP, PASSWORD};
@@ -30,7 +39,10 @@ export function signedIn(t: EngineFixture): SignedIn {
   const sessionFile = () => join(t.home.path, 'config', 'session.json');
   const asLocal = async <T>(body: () => Promise<T>): Promise<T> => {
     const aside = `${sessionFile()}.aside`;
-    const moved = await rename(sessionFile(), aside).then(() => true, () => false);
+    const moved = await rename(sessionFile(), aside).then(
+      () => true,
+      () => false,
+    );
     try {
       return await body();
     } finally {
@@ -43,13 +55,29 @@ export function signedIn(t: EngineFixture): SignedIn {
     expect(run.exitCode, `${args.join(' ')}: ${run.stderr}${run.stdout}`).to.equal(0);
     return run;
   };
-  const spawn = (args: string[], input: string) => spawnCli(BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env}, input, timeoutMs: 120_000});
+  const spawn = (args: string[], input: string) =>
+    spawnCli(BIN, args, {env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.env}, input, timeoutMs: 120_000});
   return {
-    as: (...args) => runCli(args, {root: APP, home: t.home.path, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...t.database.env, SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false', SYSTEMPROMPT_API_KEY: undefined}}),
+    as: (...args) =>
+      runCli(args, {
+        root: APP,
+        home: t.home.path,
+        env: {
+          SYSTEMPROMPT_DATABASE_URL: undefined,
+          ...t.database.env,
+          SYSTEMPROMPT_AUTH_LOCAL_TRUST: 'false',
+          SYSTEMPROMPT_API_KEY: undefined,
+        },
+      }),
     local,
     localRun,
     async createUser(email, ...roles) {
-      const run = await asLocal(() => spawn(['users:create', '--email', email, ...roles.flatMap((role) => ['--role', role]), '--password-stdin'], PASSWORD));
+      const run = await asLocal(() =>
+        spawn(
+          ['users:create', '--email', email, ...roles.flatMap((role) => ['--role', role]), '--password-stdin'],
+          PASSWORD,
+        ),
+      );
       expect(run.exitCode, run.stderr).to.equal(0);
     },
     async signIn(email) {
@@ -65,17 +93,10 @@ export function signedIn(t: EngineFixture): SignedIn {
       return path;
     },
     async holds(email, permission) {
-      const run = await localRun('permissions:check', email, permission);
-      expect(run.exitCode, run.stderr).to.be.oneOf([0, 4]);
+      const run = await localRun('permissions:check', email, permission, '--json');
+      // Any other refusal (an unknown user, a broken command) must not read as "does not hold".
+      if (run.exitCode !== 0) expectFailure(run, 4, 'PERMISSION_NOT_HELD');
       return run.exitCode === 0;
     },
   };
-}
-
-/** Expects exit `exitCode` with error `code` (from a --json run). */
-export function failed(run: CliRun, exitCode: number, code: string): {code: string; message: string; details?: Record<string, unknown>} {
-  expect(run.exitCode, run.stdout + run.stderr).to.equal(exitCode);
-  const error = run.json().error as {code: string; message: string};
-  expect(error.code, error.message).to.equal(code);
-  return error;
 }

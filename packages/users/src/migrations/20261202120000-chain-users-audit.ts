@@ -1,11 +1,28 @@
-import {Table, TableColumn, TableIndex, defineMigration, type MigrationStep, type QueryRunner} from '@systemprompt/database/schema';
-import {AUDIT_HEAD_TABLE, CHAINED_COLUMNS, GENESIS_HASH, chainHash, type ChainedFields} from '../services/audit-chain.js';
+import {
+  Table,
+  TableColumn,
+  TableIndex,
+  defineMigration,
+  type MigrationStep,
+  type QueryRunner,
+} from '@systemprompt/database/schema';
+import {
+  AUDIT_HEAD_TABLE,
+  CHAINED_COLUMNS,
+  GENESIS_HASH,
+  chainHash,
+  type ChainedFields,
+} from '../services/audit-chain.js';
 
 const PAGE = 500;
 
 /** One nullable column of users_audit: nullable, so records written outside the chain stay visible to verify. */
 const column = (name: string, type: 'integer' | 'varchar'): MigrationStep => ({
-  up: (runner: QueryRunner) => runner.addColumn('users_audit', new TableColumn({name, type, ...(type === 'varchar' ? {length: '64'} : {}), isNullable: true})),
+  up: (runner: QueryRunner) =>
+    runner.addColumn(
+      'users_audit',
+      new TableColumn({name, type, ...(type === 'varchar' ? {length: '64'} : {}), isNullable: true}),
+    ),
   down: (runner: QueryRunner) => runner.dropColumn('users_audit', name),
 });
 
@@ -24,15 +41,18 @@ export default defineMigration({
     column('prev_hash', 'varchar'),
     column('hash', 'varchar'),
     {
-      up: (runner) => runner.createTable(new Table({
-        name: AUDIT_HEAD_TABLE,
-        columns: [
-          // One row (id 1): its lock is what orders concurrent writers.
-          {name: 'id', type: 'integer', isPrimary: true},
-          {name: 'seq', type: 'integer'},
-          {name: 'hash', type: 'varchar', length: '64'},
-        ],
-      })),
+      up: (runner) =>
+        runner.createTable(
+          new Table({
+            name: AUDIT_HEAD_TABLE,
+            columns: [
+              // One row (id 1): its lock is what orders concurrent writers.
+              {name: 'id', type: 'integer', isPrimary: true},
+              {name: 'seq', type: 'integer'},
+              {name: 'hash', type: 'varchar', length: '64'},
+            ],
+          }),
+        ),
       down: (runner) => runner.dropTable(AUDIT_HEAD_TABLE),
     },
     {
@@ -42,11 +62,19 @@ export default defineMigration({
         let lastId = 0;
         for (;;) {
           // A page at a time: the log may be large.
-          const rows = (await runner.query(`SELECT ${CHAINED_COLUMNS.filter((name) => name !== 'seq').join(', ')} FROM users_audit WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [lastId])) as Array<Omit<ChainedFields, 'seq'>>;
+          const rows = (await runner.query(
+            `SELECT ${CHAINED_COLUMNS.filter((name) => name !== 'seq').join(', ')} FROM users_audit WHERE id > ? ORDER BY id LIMIT ${PAGE}`,
+            [lastId],
+          )) as Array<Omit<ChainedFields, 'seq'>>;
           for (const row of rows) {
             seq += 1;
             const hash = chainHash(previous, {...row, seq});
-            await runner.query('UPDATE users_audit SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?', [seq, previous, hash, row.id]);
+            await runner.query('UPDATE users_audit SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?', [
+              seq,
+              previous,
+              hash,
+              row.id,
+            ]);
             previous = hash;
             lastId = Number(row.id);
           }
@@ -61,7 +89,11 @@ export default defineMigration({
     },
     {
       // Unique: two records can never claim the same position.
-      up: (runner) => runner.createIndex('users_audit', new TableIndex({name: 'ux_users_audit_seq', columnNames: ['seq'], isUnique: true})),
+      up: (runner) =>
+        runner.createIndex(
+          'users_audit',
+          new TableIndex({name: 'ux_users_audit_seq', columnNames: ['seq'], isUnique: true}),
+        ),
       down: (runner) => runner.dropIndex('users_audit', 'ux_users_audit_seq'),
     },
   ],

@@ -28,7 +28,15 @@ export class AccessService implements AccessProvider {
     const memberships = await this.db.repository(Membership).findBy({userId});
     const holdings = direct.map((grant) => ({permission: grant.permission, source: 'direct'}));
     const roles = memberships.map((membership) => membership.role);
-    const granted = roles.length === 0 ? [] : await this.db.repository(RolePermission).createQueryBuilder('p').where('p.role IN (:...roles)', {roles}).orderBy('p.role').getMany();
+    const granted =
+      roles.length === 0
+        ? []
+        : await this.db
+            .repository(RolePermission)
+            .createQueryBuilder('p')
+            .where('p.role IN (:...roles)', {roles})
+            .orderBy('p.role')
+            .getMany();
     for (const row of granted) holdings.push({permission: row.permission, source: `role ${row.role}`});
     return holdings;
   }
@@ -39,7 +47,11 @@ export class AccessService implements AccessProvider {
     if (actor.kind === 'system') return {allowed: true, permission, path: 'the system'};
     if (actor.kind === 'anonymous') return {allowed: false, permission, path: 'not signed in'};
     if (actor.scopes && !actor.scopes.some((scope) => permissionCovers(scope, permission))) {
-      return {allowed: false, permission, path: `not within the scopes of the ${actor.via === 'api-key' ? 'API key' : 'token'} used`};
+      return {
+        allowed: false,
+        permission,
+        path: `not within the scopes of the ${actor.via === 'api-key' ? 'API key' : 'token'} used`,
+      };
     }
     return this.decideForUser(actor.id, permission);
   }
@@ -51,9 +63,15 @@ export class AccessService implements AccessProvider {
     const holdings = await this.holdings(userId);
     // Exact grants explain themselves best; wildcards after.
     const exact = holdings.find((holding) => holding.permission === permission);
-    if (exact) return {allowed: true, permission, path: exact.source === 'direct' ? 'direct grant' : `via ${exact.source}`};
+    if (exact)
+      return {allowed: true, permission, path: exact.source === 'direct' ? 'direct grant' : `via ${exact.source}`};
     const wildcard = holdings.find((holding) => permissionCovers(holding.permission, permission));
-    if (wildcard) return {allowed: true, permission, path: `via wildcard ${wildcard.permission} (${wildcard.source === 'direct' ? 'direct grant' : wildcard.source})`};
+    if (wildcard)
+      return {
+        allowed: true,
+        permission,
+        path: `via wildcard ${wildcard.permission} (${wildcard.source === 'direct' ? 'direct grant' : wildcard.source})`,
+      };
     return {allowed: false, permission, path: 'no role or grant gives it'};
   }
 
@@ -73,14 +91,26 @@ export class AccessService implements AccessProvider {
   async authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void> {
     const decision = await this.decide(actor, permission);
     if (decision.allowed) return;
-    await this.audit.record(actor, {action, target: auditTarget(target), result: 'denied', permission, details: {reason: decision.path}});
-    throw permissionDenied(`${actor.label} may not ${action.replace(/^[a-z-]+\./, '').replace(/[.-]/g, ' ')}${target ? ` ${auditTarget(target)}` : ''}: ${permission} is required (${decision.path})`, {
-      code: 'PERMISSION_DENIED',
-      details: {permission, actor: actor.label},
-      hint: actor.kind === 'anonymous'
-        ? 'Sign in with auth:login (or set SYSTEMPROMPT_API_KEY); local trust (auth.localTrust) is off.'
-        : actor.kind === 'user' ? 'Ask an administrator for the permission, or sign in as someone who holds it (auth:login).' : undefined,
+    await this.audit.record(actor, {
+      action,
+      target: auditTarget(target),
+      result: 'denied',
+      permission,
+      details: {reason: decision.path},
     });
+    throw permissionDenied(
+      `${actor.label} may not ${action.replace(/^[a-z-]+\./, '').replace(/[.-]/g, ' ')}${target ? ` ${auditTarget(target)}` : ''}: ${permission} is required (${decision.path})`,
+      {
+        code: 'PERMISSION_DENIED',
+        details: {permission, actor: actor.label},
+        hint:
+          actor.kind === 'anonymous'
+            ? 'Sign in with auth:login (or set SYSTEMPROMPT_API_KEY); local trust (auth.localTrust) is off.'
+            : actor.kind === 'user'
+              ? 'Ask an administrator for the permission, or sign in as someone who holds it (auth:login).'
+              : undefined,
+      },
+    );
   }
 
   /**
@@ -91,18 +121,38 @@ export class AccessService implements AccessProvider {
    * administrator and the system hold everything, so are never refused; neither is a holder of `*`.
    * `via` says where the permission comes from when it is not asked for directly (`role admin`).
    */
-  async assertCanGrant(actor: Actor, permissions: Iterable<string>, action: string, target?: string | null, via?: string): Promise<void> {
+  async assertCanGrant(
+    actor: Actor,
+    permissions: Iterable<string>,
+    action: string,
+    target?: string | null,
+    via?: string,
+  ): Promise<void> {
     if (actor.kind === 'local' || actor.kind === 'system') return;
     for (const permission of new Set(permissions)) {
       const decision = await this.decide(actor, permission);
       if (decision.allowed) continue;
       const through = via ? ` (through ${via})` : '';
-      await this.audit.record(actor, {action, target: auditTarget(target), result: 'denied', permission, details: {reason: 'escalation', path: decision.path, ...(via ? {via} : {})}});
-      throw permissionDenied(`${actor.label} may not give ${permission}${through}${target ? ` to ${auditTarget(target)}` : ''}: nobody can give a permission they do not hold (${decision.path})`, {
-        code: 'PERMISSION_ESCALATION',
-        details: {permission, actor: actor.label, ...(target ? {target: auditTarget(target)} : {}), ...(via ? {via} : {})},
-        hint: 'Leave it out, or ask someone who holds it (an administrator) to give it.',
+      await this.audit.record(actor, {
+        action,
+        target: auditTarget(target),
+        result: 'denied',
+        permission,
+        details: {reason: 'escalation', path: decision.path, ...(via ? {via} : {})},
       });
+      throw permissionDenied(
+        `${actor.label} may not give ${permission}${through}${target ? ` to ${auditTarget(target)}` : ''}: nobody can give a permission they do not hold (${decision.path})`,
+        {
+          code: 'PERMISSION_ESCALATION',
+          details: {
+            permission,
+            actor: actor.label,
+            ...(target ? {target: auditTarget(target)} : {}),
+            ...(via ? {via} : {}),
+          },
+          hint: 'Leave it out, or ask someone who holds it (an administrator) to give it.',
+        },
+      );
     }
   }
 
@@ -121,14 +171,24 @@ export class AccessService implements AccessProvider {
   async rolePermissions(roles: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(roles.map((role) => [role, []]));
     if (roles.length === 0) return result;
-    const rows = await this.db.repository(RolePermission).createQueryBuilder('p').where('p.role IN (:...roles)', {roles: [...new Set(roles)]}).getMany();
+    const rows = await this.db
+      .repository(RolePermission)
+      .createQueryBuilder('p')
+      .where('p.role IN (:...roles)', {roles: [...new Set(roles)]})
+      .getMany();
     for (const row of rows) result.get(row.role)?.push(row.permission);
     return result;
   }
 
   /** Assigning a role grants every permission in it: the escalation rule for each role. */
-  async assertCanAssignRoles(actor: Actor, roles: readonly string[], action: string, target?: string | null): Promise<void> {
+  async assertCanAssignRoles(
+    actor: Actor,
+    roles: readonly string[],
+    action: string,
+    target?: string | null,
+  ): Promise<void> {
     if (actor.kind === 'local' || actor.kind === 'system' || roles.length === 0) return;
-    for (const [role, permissions] of await this.rolePermissions(roles)) await this.assertCanGrant(actor, permissions.sort(), action, target, `role ${role}`);
+    for (const [role, permissions] of await this.rolePermissions(roles))
+      await this.assertCanGrant(actor, permissions.sort(), action, target, `role ${role}`);
   }
 }

@@ -30,7 +30,18 @@ export interface ChainedFields {
 }
 
 /** The columns hashed, in this order; the verifier reads exactly these. */
-export const CHAINED_COLUMNS = ['id', 'seq', 'at', 'actor_id', 'actor', 'action', 'target', 'result', 'permission', 'details'] as const;
+export const CHAINED_COLUMNS = [
+  'id',
+  'seq',
+  'at',
+  'actor_id',
+  'actor',
+  'action',
+  'target',
+  'result',
+  'permission',
+  'details',
+] as const;
 
 /**
  * SHA-256 over the version, the previous hash and a canonical serialization of the record: a JSON
@@ -38,8 +49,16 @@ export const CHAINED_COLUMNS = ['id', 'seq', 'at', 'actor_id', 'actor', 'action'
  */
 export function chainHash(previousHash: string, record: ChainedFields): string {
   const canonical = JSON.stringify([
-    Number(record.seq), Number(record.id), record.at, record.actor_id, record.actor, record.action,
-    record.target ?? null, record.result, record.permission ?? null, record.details ?? null,
+    Number(record.seq),
+    Number(record.id),
+    record.at,
+    record.actor_id,
+    record.actor,
+    record.action,
+    record.target ?? null,
+    record.result,
+    record.permission ?? null,
+    record.details ?? null,
   ]);
   return createHash('sha256').update(`${VERSION}\n${previousHash}\n${canonical}`, 'utf8').digest('hex');
 }

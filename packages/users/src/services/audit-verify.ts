@@ -21,7 +21,16 @@ export interface AuditBreak {
    * head row is gone or disagrees with the last record; `unchained`: a record outside the chain;
    * `anchor-mismatch`: the record at the anchor's position has another hash.
    */
-  problem: 'edited' | 'deleted' | 'relinked' | 'duplicated' | 'truncated' | 'head-missing' | 'head-mismatch' | 'unchained' | 'anchor-mismatch';
+  problem:
+    | 'edited'
+    | 'deleted'
+    | 'relinked'
+    | 'duplicated'
+    | 'truncated'
+    | 'head-missing'
+    | 'head-mismatch'
+    | 'unchained'
+    | 'anchor-mismatch';
   /** The position in the chain where it breaks. */
   seq: number | null;
   /** The record's id, when there is a record. */
@@ -48,13 +57,26 @@ type StoredRow = ChainedFields & {prev_hash: string | null; hash: string | null}
  */
 export async function verifyAuditChain(db: ModuleDatabase, options: VerifyOptions = {}): Promise<AuditVerification> {
   const pageSize = options.pageSize ?? 500;
-  const [headRow] = (await db.manager.query(`SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1`)) as Array<{seq: number | string; hash: string}>;
+  const [headRow] = await db.manager.query<Array<{seq: number | string; hash: string}>>(
+    `SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1`,
+  );
   const head = headRow ? {seq: Number(headRow.seq), hash: headRow.hash} : null;
   const headRestoredAt: number[] = [];
   let verified = 0;
-  const result = (broken?: AuditBreak): AuditVerification => ({intact: !broken, verified, head, headRestoredAt, ...(broken ? {broken} : {})});
+  const result = (broken?: AuditBreak): AuditVerification => ({
+    intact: !broken,
+    verified,
+    head,
+    headRestoredAt,
+    ...(broken ? {broken} : {}),
+  });
   if (!head) {
-    return result({problem: 'head-missing', seq: null, id: null, message: `The head of the audit log (${AUDIT_HEAD_TABLE}) is missing: the newest records may have been deleted with it`});
+    return result({
+      problem: 'head-missing',
+      seq: null,
+      id: null,
+      message: `The head of the audit log (${AUDIT_HEAD_TABLE}) is missing: the newest records may have been deleted with it`,
+    });
   }
 
   let expected = 1;
@@ -62,23 +84,52 @@ export async function verifyAuditChain(db: ModuleDatabase, options: VerifyOption
   let last = 0;
   const columns = [...CHAINED_COLUMNS, 'prev_hash', 'hash'].join(', ');
   for (;;) {
-    const rows = (await db.manager.query(`SELECT ${columns} FROM users_audit WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ${Math.floor(pageSize)}`, [last, head.seq])) as StoredRow[];
+    const rows = await db.manager.query<StoredRow[]>(
+      `SELECT ${columns} FROM users_audit WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ${Math.floor(pageSize)}`,
+      [last, head.seq],
+    );
     for (const row of rows) {
       const seq = Number(row.seq);
       const id = Number(row.id);
       const at = `record #${seq} (id ${id}, ${row.action} by ${row.actor} at ${row.at})`;
-      if (seq < expected) return result({problem: 'duplicated', seq, id, message: `Position #${seq} of the audit log is taken twice: ${at} was added or renumbered by hand`});
+      if (seq < expected)
+        return result({
+          problem: 'duplicated',
+          seq,
+          id,
+          message: `Position #${seq} of the audit log is taken twice: ${at} was added or renumbered by hand`,
+        });
       if (seq > expected) {
-        return result({problem: 'deleted', seq: expected, id: null, message: `Record #${expected} of the audit log is missing (deleted): after #${expected - 1} comes ${at}`});
+        return result({
+          problem: 'deleted',
+          seq: expected,
+          id: null,
+          message: `Record #${expected} of the audit log is missing (deleted): after #${expected - 1} comes ${at}`,
+        });
       }
       if (row.prev_hash !== previous) {
-        return result({problem: 'relinked', seq, id, message: `The audit log is broken at ${at}: it does not follow record #${seq - 1} (a record before it was removed or replaced)`});
+        return result({
+          problem: 'relinked',
+          seq,
+          id,
+          message: `The audit log is broken at ${at}: it does not follow record #${seq - 1} (a record before it was removed or replaced)`,
+        });
       }
       if (row.hash !== chainHash(previous, row)) {
-        return result({problem: 'edited', seq, id, message: `The audit log is broken at ${at}: the record was changed after it was written (its hash does not match its content)`});
+        return result({
+          problem: 'edited',
+          seq,
+          id,
+          message: `The audit log is broken at ${at}: the record was changed after it was written (its hash does not match its content)`,
+        });
       }
       if (options.anchor && seq === options.anchor.seq && row.hash !== options.anchor.hash) {
-        return result({problem: 'anchor-mismatch', seq, id, message: `Record #${seq} (id ${id}) has another hash than the anchor ${options.anchor.seq}:${options.anchor.hash}: the log was rewritten at or before it`});
+        return result({
+          problem: 'anchor-mismatch',
+          seq,
+          id,
+          message: `Record #${seq} (id ${id}) has another hash than the anchor ${options.anchor.seq}:${options.anchor.hash}: the log was rewritten at or before it`,
+        });
       }
       if (row.action === 'audit.head-restored') headRestoredAt.push(seq);
       previous = row.hash;
@@ -91,22 +142,51 @@ export async function verifyAuditChain(db: ModuleDatabase, options: VerifyOption
 
   if (last < head.seq) {
     const count = head.seq - last;
-    return result({problem: 'truncated', seq: last + 1, id: null, message: `The newest ${count === 1 ? 'record' : `${count} records`} of the audit log (#${last + 1}${count === 1 ? '' : `..#${head.seq}`}) ${count === 1 ? 'is' : 'are'} missing: the head says it holds ${head.seq}`});
+    return result({
+      problem: 'truncated',
+      seq: last + 1,
+      id: null,
+      message: `The newest ${count === 1 ? 'record' : `${count} records`} of the audit log (#${last + 1}${count === 1 ? '' : `..#${head.seq}`}) ${count === 1 ? 'is' : 'are'} missing: the head says it holds ${head.seq}`,
+    });
   }
   if (head.seq > 0 && previous !== head.hash) {
-    return result({problem: 'head-mismatch', seq: head.seq, id: null, message: `The last record of the audit log (#${head.seq}) does not match its head (${AUDIT_HEAD_TABLE}): the head or the record was changed`});
+    return result({
+      problem: 'head-mismatch',
+      seq: head.seq,
+      id: null,
+      message: `The last record of the audit log (#${head.seq}) does not match its head (${AUDIT_HEAD_TABLE}): the head or the record was changed`,
+    });
   }
   if (options.anchor && options.anchor.seq > head.seq) {
-    return result({problem: 'truncated', seq: head.seq + 1, id: null, message: `The anchor names record #${options.anchor.seq} but the audit log ends at #${head.seq}: records were deleted`});
+    return result({
+      problem: 'truncated',
+      seq: head.seq + 1,
+      id: null,
+      message: `The anchor names record #${options.anchor.seq} but the audit log ends at #${head.seq}: records were deleted`,
+    });
   }
-  const [unchained] = (await db.manager.query('SELECT id, action, actor, at FROM users_audit WHERE seq IS NULL OR hash IS NULL OR prev_hash IS NULL ORDER BY id LIMIT 1')) as Array<{id: number | string; action: string; actor: string; at: string}>;
+  const [unchained] = await db.manager.query<Array<{id: number | string; action: string; actor: string; at: string}>>(
+    'SELECT id, action, actor, at FROM users_audit WHERE seq IS NULL OR hash IS NULL OR prev_hash IS NULL ORDER BY id LIMIT 1',
+  );
   if (unchained) {
-    return result({problem: 'unchained', seq: null, id: Number(unchained.id), message: `Record id ${Number(unchained.id)} (${unchained.action} by ${unchained.actor} at ${unchained.at}) is not in the chain: it was written by hand`});
+    return result({
+      problem: 'unchained',
+      seq: null,
+      id: Number(unchained.id),
+      message: `Record id ${Number(unchained.id)} (${unchained.action} by ${unchained.actor} at ${unchained.at}) is not in the chain: it was written by hand`,
+    });
   }
   // One statement, so a writer appending meanwhile (record and head move together) cannot show here.
-  const [beyond] = (await db.manager.query(`SELECT a.id, a.seq FROM users_audit a WHERE a.seq > (SELECT h.seq FROM ${AUDIT_HEAD_TABLE} h WHERE h.id = 1) ORDER BY a.seq LIMIT 1`)) as Array<{id: number | string; seq: number | string}>;
+  const [beyond] = await db.manager.query<Array<{id: number | string; seq: number | string}>>(
+    `SELECT a.id, a.seq FROM users_audit a WHERE a.seq > (SELECT h.seq FROM ${AUDIT_HEAD_TABLE} h WHERE h.id = 1) ORDER BY a.seq LIMIT 1`,
+  );
   if (beyond) {
-    return result({problem: 'unchained', seq: Number(beyond.seq), id: Number(beyond.id), message: `Record #${Number(beyond.seq)} (id ${Number(beyond.id)}) lies beyond the head of the audit log: it was added by hand`});
+    return result({
+      problem: 'unchained',
+      seq: Number(beyond.seq),
+      id: Number(beyond.id),
+      message: `Record #${Number(beyond.seq)} (id ${Number(beyond.id)}) lies beyond the head of the audit log: it was added by hand`,
+    });
   }
   return result();
 }

@@ -23,19 +23,38 @@ export interface AuditRecord {
 export const AUDIT_LIST_FIELDS = ['id', 'at', 'actor', 'action', 'target', 'result', 'permission'] as const;
 
 const AUDIT_LIST: ListPlan = {
-  fields: {id: {sql: 'a.id', kind: 'number'}, at: {sql: 'a.at', kind: 'time'}, actor: 'a.actor', action: 'a.action', target: 'a.target', result: 'a.result', permission: 'a.permission'},
+  fields: {
+    id: {sql: 'a.id', kind: 'number'},
+    at: {sql: 'a.at', kind: 'time'},
+    actor: 'a.actor',
+    action: 'a.action',
+    target: 'a.target',
+    result: 'a.result',
+    permission: 'a.permission',
+  },
   searchable: ['actor', 'action', 'target', 'permission'],
   order: [['id', 'asc']],
 };
 
-const view = (row: AuditRow): AuditRecord => ({id: row.id, at: row.at, actor: row.actor, action: row.action, target: row.target, result: row.result, permission: row.permission, details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null});
+const view = (row: AuditRow): AuditRecord => ({
+  id: row.id,
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  target: row.target,
+  result: row.result,
+  permission: row.permission,
+  details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+});
 
 type Pending = Omit<AuditRow, 'id' | 'seq' | 'prevHash' | 'hash'>;
 
 /** "no such table" (SQLite) or ER_NO_SUCH_TABLE (MySQL/MariaDB), as TypeORM passes them on. */
 const isMissingTable = (error: unknown): boolean => {
   const driver = (error as {driverError?: {code?: string; message?: string}}).driverError;
-  return driver?.code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(driver?.message ?? (error as Error).message ?? '');
+  return (
+    driver?.code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(driver?.message ?? (error as Error).message ?? '')
+  );
 };
 
 /**
@@ -82,11 +101,24 @@ export class AuditService {
       if (!isMissingTable(error)) throw error;
       // The chain's migration was rolled back (or its table dropped): the record is kept all the same,
       // outside the chain, where verify reports it; migrating again chains it.
-      await manager.query('INSERT INTO users_audit (at, actor_id, actor, action, target, result, permission, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [pending.at, pending.actorId, pending.actor, pending.action, pending.target, pending.result, pending.permission, pending.details]);
+      await manager.query(
+        'INSERT INTO users_audit (at, actor_id, actor, action, target, result, permission, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          pending.at,
+          pending.actorId,
+          pending.actor,
+          pending.action,
+          pending.target,
+          pending.result,
+          pending.permission,
+          pending.details,
+        ],
+      );
       return;
     }
-    const [head] = (await manager.query(`SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1${this.db.engine === 'mysql' ? ' FOR UPDATE' : ''}`)) as Array<{seq: number | string; hash: string}>;
+    const [head] = await manager.query<Array<{seq: number | string; hash: string}>>(
+      `SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1${this.db.engine === 'mysql' ? ' FOR UPDATE' : ''}`,
+    );
     if (!head) {
       if (restoring) throw new Error(`The head of the audit log (${AUDIT_HEAD_TABLE}) cannot be restored`);
       await this.restoreHead(manager);
@@ -96,7 +128,18 @@ export class AuditService {
     const seq = Number(head.seq);
     const inserted = await manager.getRepository(Audit).insert({...pending, seq, prevHash: head.hash, hash: null});
     const id = Number((inserted.identifiers[0] as {id: number | string}).id);
-    const hash = chainHash(head.hash, {id, seq, at: pending.at, actor_id: pending.actorId, actor: pending.actor, action: pending.action, target: pending.target, result: pending.result, permission: pending.permission, details: pending.details});
+    const hash = chainHash(head.hash, {
+      id,
+      seq,
+      at: pending.at,
+      actor_id: pending.actorId,
+      actor: pending.actor,
+      action: pending.action,
+      target: pending.target,
+      result: pending.result,
+      permission: pending.permission,
+      details: pending.details,
+    });
     await manager.query('UPDATE users_audit SET hash = ? WHERE id = ?', [hash, id]);
     await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET hash = ? WHERE id = 1`, [hash]);
   }
@@ -107,14 +150,33 @@ export class AuditService {
    * the head too cannot be seen otherwise).
    */
   private async restoreHead(manager: EntityManager): Promise<void> {
-    const [tail] = (await manager.query('SELECT seq, hash FROM users_audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1')) as Array<{seq: number | string; hash: string | null}>;
+    const [tail] = await manager.query<Array<{seq: number | string; hash: string | null}>>(
+      'SELECT seq, hash FROM users_audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1',
+    );
     const ignore = this.db.engine === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
     // IGNORE: a concurrent writer may restore it first; then this one appends after it.
-    await manager.query(`${ignore} INTO ${AUDIT_HEAD_TABLE} (id, seq, hash) VALUES (1, ?, ?)`, [tail ? Number(tail.seq) : 0, tail?.hash ?? GENESIS_HASH]);
-    await this.append(manager, {
-      at: new Date().toISOString(), actorId: SYSTEM_ACTOR.id, actor: SYSTEM_ACTOR.label, action: 'audit.head-restored', target: AUDIT_HEAD_TABLE, result: 'failed', permission: null,
-      details: JSON.stringify({reason: 'the head of the audit log was missing; records removed from its end before this one cannot be detected', restoredAt: tail ? Number(tail.seq) : 0}),
-    }, true);
+    await manager.query(`${ignore} INTO ${AUDIT_HEAD_TABLE} (id, seq, hash) VALUES (1, ?, ?)`, [
+      tail ? Number(tail.seq) : 0,
+      tail?.hash ?? GENESIS_HASH,
+    ]);
+    await this.append(
+      manager,
+      {
+        at: new Date().toISOString(),
+        actorId: SYSTEM_ACTOR.id,
+        actor: SYSTEM_ACTOR.label,
+        action: 'audit.head-restored',
+        target: AUDIT_HEAD_TABLE,
+        result: 'failed',
+        permission: null,
+        details: JSON.stringify({
+          reason:
+            'the head of the audit log was missing; records removed from its end before this one cannot be detected',
+          restoredAt: tail ? Number(tail.seq) : 0,
+        }),
+      },
+      true,
+    );
   }
 
   /** Walks the whole chain, a page at a time; the first broken record, or how many verified. */
@@ -125,7 +187,8 @@ export class AuditService {
   /** Records that involve someone as actor or target (by id or email); every record without anyone. Oldest first. */
   async involving(ids: readonly string[], query: ListQuery = WHOLE_LIST): Promise<ListResult<AuditRecord>> {
     const builder = this.db.repository(Audit).createQueryBuilder('a');
-    if (ids.length > 0) builder.where('(a.actorId IN (:...ids) OR a.target IN (:...ids) OR a.actor IN (:...ids))', {ids});
+    if (ids.length > 0)
+      builder.where('(a.actorId IN (:...ids) OR a.target IN (:...ids) OR a.actor IN (:...ids))', {ids});
     return this.page(builder, query);
   }
 

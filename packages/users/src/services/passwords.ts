@@ -14,7 +14,8 @@ async function argon() {
 
 /** Refuses a password that is too short or too long (exit 2), without hashing it (dry runs check this too). */
 export function checkPassword(password: string): void {
-  if (password.length < 8) throw invalidInput('The password must have at least 8 characters', {code: 'PASSWORD_TOO_SHORT'});
+  if (password.length < 8)
+    throw invalidInput('The password must have at least 8 characters', {code: 'PASSWORD_TOO_SHORT'});
   if (password.length > 1024) throw invalidInput('The password is too long', {code: 'PASSWORD_TOO_LONG'});
 }
 

@@ -31,12 +31,35 @@ export class SessionService {
   ) {}
 
   /** Opens a session; the token is returned once and never stored. */
-  async open(user: UserRow, options: {ttlSeconds: number; label?: string}): Promise<{token: string; session: SessionView}> {
+  async open(
+    user: UserRow,
+    options: {ttlSeconds: number; label?: string},
+  ): Promise<{token: string; session: SessionView}> {
     const token = `sps_${randomBytes(32).toString('base64url')}`;
     const now = new Date();
-    const row: SessionRow = {id: randomUUID(), userId: user.id, tokenHash: hashToken(token), label: options.label ?? null, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString(), lastUsedAt: null, revokedAt: null};
+    const row: SessionRow = {
+      id: randomUUID(),
+      userId: user.id,
+      tokenHash: hashToken(token),
+      label: options.label ?? null,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
     await this.db.repository(Session).insert(row);
-    return {token, session: {id: row.id, user: user.email, label: row.label, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: null, active: true}};
+    return {
+      token,
+      session: {
+        id: row.id,
+        user: user.email,
+        label: row.label,
+        createdAt: row.createdAt,
+        expiresAt: row.expiresAt,
+        lastUsedAt: null,
+        active: true,
+      },
+    };
   }
 
   /** The enabled user of an active session, or undefined. */
@@ -50,7 +73,9 @@ export class SessionService {
   }
 
   async close(token: string): Promise<boolean> {
-    const result = await this.db.repository(Session).update({tokenHash: hashToken(token)}, {revokedAt: new Date().toISOString()});
+    const result = await this.db
+      .repository(Session)
+      .update({tokenHash: hashToken(token)}, {revokedAt: new Date().toISOString()});
     return (result.affected ?? 0) > 0;
   }
 
@@ -58,27 +83,61 @@ export class SessionService {
   async list(actor: Actor, reference?: string): Promise<SessionView[]> {
     const user = reference ? await this.users.findSelfOr(actor, reference, 'users:read', 'users.sessions') : undefined;
     if (!user) await this.access.authorize(actor, 'users:read', 'users.sessions');
-    const rows = await this.db.repository(Session).find({where: user ? {userId: user.id} : {}, order: {createdAt: 'ASC'}});
+    const rows = await this.db
+      .repository(Session)
+      .find({where: user ? {userId: user.id} : {}, order: {createdAt: 'ASC'}});
     const ids = [...new Set(rows.map((row) => row.userId))];
-    const owners = ids.length === 0 ? [] : await this.db.repository(User).createQueryBuilder('u').where('u.id IN (:...ids)', {ids}).getMany();
+    const owners =
+      ids.length === 0
+        ? []
+        : await this.db.repository(User).createQueryBuilder('u').where('u.id IN (:...ids)', {ids}).getMany();
     const emails = new Map(owners.map((row) => [row.id, row.email]));
-    return rows.map((row) => ({id: row.id, user: emails.get(row.userId) ?? row.userId, label: row.label, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: row.lastUsedAt, active: isActive(row)}));
+    return rows.map((row) => ({
+      id: row.id,
+      user: emails.get(row.userId) ?? row.userId,
+      label: row.label,
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+      lastUsedAt: row.lastUsedAt,
+      active: isActive(row),
+    }));
   }
 
   /** Signs a user out everywhere; asks `confirm` after the permission check and the look-up. */
-  async revokeAll(actor: Actor, reference: string, options: {confirm?: ConfirmStep} = {}): Promise<{user: string; revoked: number}> {
+  async revokeAll(
+    actor: Actor,
+    reference: string,
+    options: {confirm?: ConfirmStep} = {},
+  ): Promise<{user: string; revoked: number}> {
     await this.access.authorize(actor, 'users:sessions', 'users.revoke-sessions', reference);
     const user = await this.users.find(reference);
     await options.confirm?.(`Revoke every session of ${user.email}?`);
-    const result = await this.db.repository(Session).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('user_id = :id AND revoked_at IS NULL', {id: user.id}).execute();
-    await this.audit.record(actor, {action: 'users.revoke-sessions', target: user.email, result: 'ok', permission: 'users:sessions', details: {revoked: result.affected ?? 0}});
+    const result = await this.db
+      .repository(Session)
+      .createQueryBuilder()
+      .update()
+      .set({revokedAt: new Date().toISOString()})
+      .where('user_id = :id AND revoked_at IS NULL', {id: user.id})
+      .execute();
+    await this.audit.record(actor, {
+      action: 'users.revoke-sessions',
+      target: user.email,
+      result: 'ok',
+      permission: 'users:sessions',
+      details: {revoked: result.affected ?? 0},
+    });
     return {user: user.email, revoked: result.affected ?? 0};
   }
 
   /** Deletes sessions that expired or were revoked more than `olderThanDays` ago. */
   async purge(olderThanDays = 0): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanDays * 86_400_000).toISOString();
-    const result = await this.db.repository(Session).createQueryBuilder().delete().where('expires_at < :cutoff OR (revoked_at IS NOT NULL AND revoked_at < :cutoff)', {cutoff}).execute();
+    const result = await this.db
+      .repository(Session)
+      .createQueryBuilder()
+      .delete()
+      .where('expires_at < :cutoff OR (revoked_at IS NOT NULL AND revoked_at < :cutoff)', {cutoff})
+      .execute();
     return result.affected ?? 0;
   }
 }

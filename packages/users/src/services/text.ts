@@ -69,7 +69,11 @@ export function checkText(raw: string, rule: TextRule): string {
   if (reason) throw invalidInput(`${rule.what} ${reason}`, {code});
   const text = raw.normalize('NFC').trim();
   const length = codePoints(text);
-  if (length > rule.max) throw invalidInput(`${rule.what} is ${length} characters long; the most is ${rule.max}`, {code, details: {max: rule.max, length}});
+  if (length > rule.max)
+    throw invalidInput(`${rule.what} is ${length} characters long; the most is ${rule.max}`, {
+      code,
+      details: {max: rule.max, length},
+    });
   return text;
 }
 
@@ -78,7 +82,9 @@ export function auditTarget(target: string | null | undefined): string | null {
   if (target === null || target === undefined) return null;
   const clean = wellFormed(target);
   const characters = [...clean];
-  return characters.length <= TEXT_LIMITS.auditTarget ? clean : `${characters.slice(0, TEXT_LIMITS.auditTarget - 1).join('')}…`;
+  return characters.length <= TEXT_LIMITS.auditTarget
+    ? clean
+    : `${characters.slice(0, TEXT_LIMITS.auditTarget - 1).join('')}…`;
 }
 
 // ---- emails ---------------------------------------------------------------------------------
@@ -89,11 +95,35 @@ const LOCAL = /^[^\s@"(),:;<>[\]\\]{1,64}$/u;
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 // Scripts that a letter may belong to, tested in this order; letters of any other script count as "Other".
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Cherokee', 'Coptic', 'Hebrew', 'Arabic', 'Devanagari', 'Bengali', 'Tamil', 'Thai', 'Ethiopic', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo'] as const;
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Cherokee',
+  'Coptic',
+  'Hebrew',
+  'Arabic',
+  'Devanagari',
+  'Bengali',
+  'Tamil',
+  'Thai',
+  'Ethiopic',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Bopomofo',
+] as const;
 const SCRIPT_PATTERNS = SCRIPTS.map((name) => [name, new RegExp(`^\\p{Script=${name}}$`, 'u')] as const);
 const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
 // Unicode TS #39 "highly restrictive": one script, or Latin with the scripts written together in East Asia.
-const ALLOWED_MIXES: ReadonlyArray<ReadonlySet<string>> = [new Set(['Latin', 'Han', 'Hiragana', 'Katakana']), new Set(['Latin', 'Han', 'Bopomofo']), new Set(['Latin', 'Han', 'Hangul'])];
+const ALLOWED_MIXES: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul']),
+];
 
 /** The scripts of the letters of `text` (digits, punctuation and combining marks belong to none). */
 export function scriptsOf(text: string): Set<string> {
@@ -128,15 +158,25 @@ export function normalizeEmail(raw: string): string {
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
-  if (at <= 0 || !LOCAL.test(local)) throw invalidInput(`${shown} is not a valid email address`, {code: 'EMAIL_INVALID', hint: 'An address looks like name@example.com.'});
-  for (const [part, text] of [['name', local], ['domain', domain]] as const) {
+  if (at <= 0 || !LOCAL.test(local))
+    throw invalidInput(`${shown} is not a valid email address`, {
+      code: 'EMAIL_INVALID',
+      hint: 'An address looks like name@example.com.',
+    });
+  for (const [part, text] of [
+    ['name', local],
+    ['domain', domain],
+  ] as const) {
     for (const label of part === 'domain' ? text.split('.') : [text]) {
       if (isMixedScript(label)) {
-        throw invalidInput(`The email address ${shown} mixes ${[...scriptsOf(label)].join(' and ')} letters in its ${part} ("${label}"), as lookalike addresses do`, {
-          code: 'EMAIL_MIXED_SCRIPT',
-          details: {scripts: [...scriptsOf(label)]},
-          hint: 'Type the address again in one alphabet (a Cyrillic "і" or "а" looks like a Latin one).',
-        });
+        throw invalidInput(
+          `The email address ${shown} mixes ${[...scriptsOf(label)].join(' and ')} letters in its ${part} ("${label}"), as lookalike addresses do`,
+          {
+            code: 'EMAIL_MIXED_SCRIPT',
+            details: {scripts: [...scriptsOf(label)]},
+            hint: 'Type the address again in one alphabet (a Cyrillic "і" or "а" looks like a Latin one).',
+          },
+        );
       }
     }
   }
@@ -144,7 +184,10 @@ export function normalizeEmail(raw: string): string {
   const asciiDomain = /^[\x21-\x7e]*$/.test(domain) ? domain : domainToASCII(domain);
   const address = `${local}@${asciiDomain}`;
   if (!asciiDomain || !DOMAIN.test(asciiDomain) || address.length > TEXT_LIMITS.email) {
-    throw invalidInput(`${shown} is not a valid email address`, {code: 'EMAIL_INVALID', hint: 'An address looks like name@example.com.'});
+    throw invalidInput(`${shown} is not a valid email address`, {
+      code: 'EMAIL_INVALID',
+      hint: 'An address looks like name@example.com.',
+    });
   }
   return address;
 }

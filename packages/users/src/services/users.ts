@@ -1,6 +1,22 @@
 import {randomUUID} from 'node:crypto';
-import {conflict, invalidInput, notFound, type Actor, type ConfirmStep, type EventBus, type ListQuery, type ListResult} from '@systemprompt/core';
-import {WHOLE_LIST, queryList, type ListBuilder, type ListPlan, type ListRow, type ModuleDatabase} from '@systemprompt/database';
+import {
+  conflict,
+  invalidInput,
+  notFound,
+  type Actor,
+  type ConfirmStep,
+  type EventBus,
+  type ListQuery,
+  type ListResult,
+} from '@systemprompt/core';
+import {
+  WHOLE_LIST,
+  queryList,
+  type ListBuilder,
+  type ListPlan,
+  type ListRow,
+  type ModuleDatabase,
+} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Membership, Role, Session, User, type UserRow} from '../entities.js';
 import type {AccessService} from './access.js';
@@ -37,7 +53,14 @@ export interface UpdateUserInput {
 /** Columns that users:list may filter and sort by (never anything else). */
 export const USER_LIST_FIELDS = ['email', 'name', 'status', 'createdAt', 'updatedAt', 'lastLoginAt'] as const;
 const USER_LIST: ListPlan = {
-  fields: {email: 'u.email', name: 'u.name', status: 'u.status', createdAt: {sql: 'u.createdAt', kind: 'time'}, updatedAt: {sql: 'u.updatedAt', kind: 'time'}, lastLoginAt: {sql: 'u.lastLoginAt', kind: 'time'}},
+  fields: {
+    email: 'u.email',
+    name: 'u.name',
+    status: 'u.status',
+    createdAt: {sql: 'u.createdAt', kind: 'time'},
+    updatedAt: {sql: 'u.updatedAt', kind: 'time'},
+    lastLoginAt: {sql: 'u.lastLoginAt', kind: 'time'},
+  },
   searchable: ['email', 'name'],
   order: [['email', 'asc']],
 };
@@ -61,7 +84,8 @@ export interface ChangeOptions {
   confirm?: ConfirmStep;
 }
 
-const checkName = (name: string): string | null => checkText(name, {what: 'The name', max: TEXT_LIMITS.userName, code: 'USER_NAME_INVALID'}) || null;
+const checkName = (name: string): string | null =>
+  checkText(name, {what: 'The name', max: TEXT_LIMITS.userName, code: 'USER_NAME_INVALID'}) || null;
 
 /** Users: who they are, their roles and status. Every method checks the actor's permission first. */
 export class UserService {
@@ -73,8 +97,20 @@ export class UserService {
   ) {}
 
   private async view(row: UserRow, manager: EntityManager = this.db.manager): Promise<UserView> {
-    const roles = (await manager.getRepository(Membership).findBy({userId: row.id})).map((membership) => membership.role).sort();
-    return {id: row.id, email: row.email, name: row.name, status: row.status, roles, hasPassword: row.passwordHash !== null, createdAt: row.createdAt, updatedAt: row.updatedAt, lastLoginAt: row.lastLoginAt};
+    const roles = (await manager.getRepository(Membership).findBy({userId: row.id}))
+      .map((membership) => membership.role)
+      .sort();
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      status: row.status,
+      roles,
+      hasPassword: row.passwordHash !== null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      lastLoginAt: row.lastLoginAt,
+    };
   }
 
   /**
@@ -83,8 +119,13 @@ export class UserService {
    */
   async find(reference: string, manager: EntityManager = this.db.manager): Promise<UserRow> {
     const repository = manager.getRepository(User);
-    const row = (await repository.findOneBy({id: reference})) ?? (await repository.findOneBy({email: emailLookupKey(reference)}));
-    if (!row) throw notFound(`No user ${quoted(reference)}`, {code: 'USER_NOT_FOUND', hint: 'Give a user id or email; see users:list.'});
+    const row =
+      (await repository.findOneBy({id: reference})) ?? (await repository.findOneBy({email: emailLookupKey(reference)}));
+    if (!row)
+      throw notFound(`No user ${quoted(reference)}`, {
+        code: 'USER_NOT_FOUND',
+        hint: 'Give a user id or email; see users:list.',
+      });
     return row;
   }
 
@@ -104,7 +145,8 @@ export class UserService {
 
   private async requireRoles(roles: readonly string[], manager: EntityManager = this.db.manager): Promise<void> {
     for (const role of roles) {
-      if (!(await manager.getRepository(Role).findOneBy({name: role}))) throw notFound(`No role ${quoted(role)}`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
+      if (!(await manager.getRepository(Role).findOneBy({name: role})))
+        throw notFound(`No role ${quoted(role)}`, {code: 'ROLE_NOT_FOUND', hint: 'See auth:role for the roles.'});
     }
   }
 
@@ -114,24 +156,45 @@ export class UserService {
    * is written.
    */
   async create(actor: Actor, input: CreateUserInput, options: ChangeOptions = {}): Promise<UserView | UserPreview> {
-    await this.access.authorize(actor, 'users:create', 'users.create', typeof input.email === 'string' ? input.email : null);
+    await this.access.authorize(
+      actor,
+      'users:create',
+      'users.create',
+      typeof input.email === 'string' ? input.email : null,
+    );
     const email = normalizeEmail(input.email);
     const name = input.name === undefined ? null : checkName(input.name);
     if (input.password !== undefined) checkPassword(input.password);
     const roles = [...new Set(input.roles ?? [])];
     await this.requireRoles(roles);
     await this.access.assertCanAssignRoles(actor, roles, 'users.create', email);
-    if (await this.db.repository(User).findOneBy({email})) throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
-    if (options.dryRun) return {email, name, roles: roles.sort(), hasPassword: input.password !== undefined, dryRun: true};
+    if (await this.db.repository(User).findOneBy({email}))
+      throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
+    if (options.dryRun)
+      return {email, name, roles: roles.sort(), hasPassword: input.password !== undefined, dryRun: true};
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     const view = await this.db.transaction(async (manager) => {
-      if (await manager.getRepository(User).findOneBy({email})) throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
+      if (await manager.getRepository(User).findOneBy({email}))
+        throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
       await this.requireRoles(roles, manager);
       const now = new Date().toISOString();
-      const row: UserRow = {id: randomUUID(), email, name, status: 'enabled', passwordHash, createdAt: now, updatedAt: now, lastLoginAt: null};
+      const row: UserRow = {
+        id: randomUUID(),
+        email,
+        name,
+        status: 'enabled',
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+      };
       await manager.getRepository(User).insert(row);
       for (const role of roles) await manager.getRepository(Membership).insert({userId: row.id, role});
-      await this.audit.record(actor, {action: 'users.create', target: email, result: 'ok', permission: 'users:create', details: {roles}}, manager);
+      await this.audit.record(
+        actor,
+        {action: 'users.create', target: email, result: 'ok', permission: 'users:create', details: {roles}},
+        manager,
+      );
       return this.view(row, manager);
     });
     await this.events.emit('user.created', {id: view.id, email: view.email, roles: view.roles});
@@ -147,8 +210,24 @@ export class UserService {
     await this.access.authorize(actor, 'users:read', 'users.list');
     const page = await queryList(this.db.repository(User).createQueryBuilder('u'), query, USER_LIST);
     const ids = page.items.map((row) => row.id);
-    const memberships = ids.length === 0 ? [] : await this.db.repository(Membership).createQueryBuilder('m').where('m.userId IN (:...ids)', {ids}).getMany();
-    const items = page.items.map((row) => ({id: row.id, email: row.email, name: row.name, status: row.status, roles: memberships.filter((membership) => membership.userId === row.id).map((membership) => membership.role).sort(), hasPassword: row.passwordHash !== null, createdAt: row.createdAt, updatedAt: row.updatedAt, lastLoginAt: row.lastLoginAt}));
+    const memberships =
+      ids.length === 0
+        ? []
+        : await this.db.repository(Membership).createQueryBuilder('m').where('m.userId IN (:...ids)', {ids}).getMany();
+    const items = page.items.map((row) => ({
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      status: row.status,
+      roles: memberships
+        .filter((membership) => membership.userId === row.id)
+        .map((membership) => membership.role)
+        .sort(),
+      hasPassword: row.passwordHash !== null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      lastLoginAt: row.lastLoginAt,
+    }));
     return {...page, items};
   }
 
@@ -156,19 +235,28 @@ export class UserService {
    * Changes a user's name, email or roles. Added roles are checked by the escalation rule (the actor
    * must hold all they give). With `dryRun`, the user as it would be, and nothing written.
    */
-  async update(actor: Actor, reference: string, input: UpdateUserInput, options: ChangeOptions = {}): Promise<UserView & {dryRun?: true}> {
+  async update(
+    actor: Actor,
+    reference: string,
+    input: UpdateUserInput,
+    options: ChangeOptions = {},
+  ): Promise<UserView & {dryRun?: true}> {
     await this.access.authorize(actor, 'users:update', 'users.update', reference);
     const email = input.email === undefined ? undefined : normalizeEmail(input.email);
     const name = input.name === undefined ? undefined : checkName(input.name);
     const addRoles = [...new Set(input.addRoles ?? [])];
     const removeRoles = [...new Set(input.removeRoles ?? [])];
     if (name === undefined && email === undefined && addRoles.length === 0 && removeRoles.length === 0) {
-      throw invalidInput('Nothing to change', {code: 'NOTHING_TO_CHANGE', hint: 'Give --name, --email, --add-role or --remove-role.'});
+      throw invalidInput('Nothing to change', {
+        code: 'NOTHING_TO_CHANGE',
+        hint: 'Give --name, --email, --add-role or --remove-role.',
+      });
     }
     const current = await this.find(reference);
     await this.requireRoles(addRoles);
     await this.access.assertCanAssignRoles(actor, addRoles, 'users.update', current.email);
-    if (email && email !== current.email && (await this.db.repository(User).findOneBy({email}))) throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
+    if (email && email !== current.email && (await this.db.repository(User).findOneBy({email})))
+      throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
     const changes: Partial<UserRow> = {updatedAt: new Date().toISOString()};
     if (name !== undefined) changes.name = name;
     if (email) changes.email = email;
@@ -180,12 +268,19 @@ export class UserService {
     const details = {...(name !== undefined ? {name} : {}), ...(email ? {email} : {}), addRoles, removeRoles};
     const view = await this.db.transaction(async (manager) => {
       const users = manager.getRepository(User);
-      if (email && email !== current.email && (await users.findOneBy({email}))) throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
+      if (email && email !== current.email && (await users.findOneBy({email})))
+        throw conflict(`A user with email ${email} already exists`, {code: 'USER_EXISTS'});
       await this.requireRoles(addRoles, manager);
       await users.update({id: current.id}, changes);
-      for (const role of addRoles) if (!(await manager.getRepository(Membership).findOneBy({userId: current.id, role}))) await manager.getRepository(Membership).insert({userId: current.id, role});
+      for (const role of addRoles)
+        if (!(await manager.getRepository(Membership).findOneBy({userId: current.id, role})))
+          await manager.getRepository(Membership).insert({userId: current.id, role});
       for (const role of removeRoles) await manager.getRepository(Membership).delete({userId: current.id, role});
-      await this.audit.record(actor, {action: 'users.update', target: current.email, result: 'ok', permission: 'users:update', details}, manager);
+      await this.audit.record(
+        actor,
+        {action: 'users.update', target: current.email, result: 'ok', permission: 'users:update', details},
+        manager,
+      );
       return this.view((await users.findOneBy({id: current.id}))!, manager);
     });
     await this.events.emit('user.updated', {id: view.id, email: view.email});
@@ -199,8 +294,19 @@ export class UserService {
     const current = await this.find(reference);
     const view = await this.db.transaction(async (manager) => {
       await manager.getRepository(User).update({id: current.id}, {status, updatedAt: new Date().toISOString()});
-      if (status === 'disabled') await manager.getRepository(Session).createQueryBuilder().update().set({revokedAt: new Date().toISOString()}).where('user_id = :id AND revoked_at IS NULL', {id: current.id}).execute();
-      await this.audit.record(actor, {action, target: current.email, result: 'ok', permission: 'users:update'}, manager);
+      if (status === 'disabled')
+        await manager
+          .getRepository(Session)
+          .createQueryBuilder()
+          .update()
+          .set({revokedAt: new Date().toISOString()})
+          .where('user_id = :id AND revoked_at IS NULL', {id: current.id})
+          .execute();
+      await this.audit.record(
+        actor,
+        {action, target: current.email, result: 'ok', permission: 'users:update'},
+        manager,
+      );
       return this.view((await manager.getRepository(User).findOneBy({id: current.id}))!, manager);
     });
     await this.events.emit(status === 'enabled' ? 'user.enabled' : 'user.disabled', {id: view.id, email: view.email});
@@ -211,14 +317,28 @@ export class UserService {
    * Deletes the user with their roles, grants and sessions; the audit log keeps their records.
    * Asks `confirm` (when given) after the permission check and the look-up.
    */
-  async delete(actor: Actor, reference: string, options: ChangeOptions = {}): Promise<{id: string; email: string; deleted: boolean; dryRun?: true}> {
+  async delete(
+    actor: Actor,
+    reference: string,
+    options: ChangeOptions = {},
+  ): Promise<{id: string; email: string; deleted: boolean; dryRun?: true}> {
     await this.access.authorize(actor, 'users:delete', 'users.delete', reference);
     const current = await this.find(reference);
     if (options.dryRun) return {id: current.id, email: current.email, deleted: false, dryRun: true};
     await options.confirm?.(`Delete user ${current.email}?`);
     await this.db.transaction(async (manager) => {
       await manager.getRepository(User).delete({id: current.id});
-      await this.audit.record(actor, {action: 'users.delete', target: current.email, result: 'ok', permission: 'users:delete', details: {id: current.id}}, manager);
+      await this.audit.record(
+        actor,
+        {
+          action: 'users.delete',
+          target: current.email,
+          result: 'ok',
+          permission: 'users:delete',
+          details: {id: current.id},
+        },
+        manager,
+      );
     });
     await this.events.emit('user.deleted', {id: current.id, email: current.email});
     return {id: current.id, email: current.email, deleted: true};
@@ -251,7 +371,9 @@ export class UserService {
     await this.access.authorize(actor, 'audit:read', 'audit.read', reference ?? null);
     if (!reference) return this.audit.involving([], query);
     const email = emailLookupKey(reference);
-    const user = (await this.db.repository(User).findOneBy({id: reference})) ?? (await this.db.repository(User).findOneBy({email}));
+    const user =
+      (await this.db.repository(User).findOneBy({id: reference})) ??
+      (await this.db.repository(User).findOneBy({email}));
     return this.audit.involving([email, ...(user ? [user.id, user.email] : [])], query);
   }
 

@@ -26,26 +26,50 @@ describe('normalizeEmail', () => {
   });
 
   it('refuses control, invisible and bidirectional characters and invalid UTF-8', () => {
-    for (const email of ['ana\u0000@example.com', 'ana\n@example.com', 'ana\u007f@example.com', 'ana\u0085@example.com', 'an\u200ba@example.com', 'ana\u202e@example.com', 'ana\ufeff@example.com', 'ana\ud800@example.com', 'ana\ufffd@example.com']) {
+    for (const email of [
+      'ana\u0000@example.com',
+      'ana\n@example.com',
+      'ana\u007f@example.com',
+      'ana\u0085@example.com',
+      'an\u200ba@example.com',
+      'ana\u202e@example.com',
+      'ana\ufeff@example.com',
+      'ana\ud800@example.com',
+      'ana\ufffd@example.com',
+    ]) {
       refused(() => normalizeEmail(email), 'EMAIL_INVALID');
     }
   });
 
   it('refuses lookalikes that mix scripts, in the name or a domain label, with a clear message', () => {
     const message = refused(() => normalizeEmail('adm\u0456n@example.com'), 'EMAIL_MIXED_SCRIPT');
-    expect(message).to.equal('The email address "adm\u0456n@example.com" mixes Latin and Cyrillic letters in its name ("adm\u0456n"), as lookalike addresses do');
+    expect(message).to.equal(
+      'The email address "adm\u0456n@example.com" mixes Latin and Cyrillic letters in its name ("adm\u0456n"), as lookalike addresses do',
+    );
     refused(() => normalizeEmail('ana@ex\u0430mple.com'), 'EMAIL_MIXED_SCRIPT');
     refused(() => normalizeEmail('\u03bfpen@example.com'), 'EMAIL_MIXED_SCRIPT');
   });
 
   it('accepts one script, and Latin with the scripts written together in East Asia', () => {
     expect(normalizeEmail('\u0438\u0432\u0430\u043d@example.com')).to.equal('\u0438\u0432\u0430\u043d@example.com');
-    expect(normalizeEmail('taro\u592a\u90ce\u305f\u308d\u3046@example.jp')).to.equal('taro\u592a\u90ce\u305f\u308d\u3046@example.jp');
+    expect(normalizeEmail('taro\u592a\u90ce\u305f\u308d\u3046@example.jp')).to.equal(
+      'taro\u592a\u90ce\u305f\u308d\u3046@example.jp',
+    );
     expect(isMixedScript('ana-2026.x_y')).to.equal(false);
   });
 
   it('refuses what is no address, and addresses too long', () => {
-    for (const email of ['', 'ana', '@example.com', 'ana@', 'ana@example', 'a b@example.com', 'ana@exa_mple.com', `${'a'.repeat(65)}@example.com`, `ana@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com`]) {
+    for (const email of [
+      '',
+      'ana',
+      '@example.com',
+      'ana@',
+      'ana@example',
+      'a b@example.com',
+      'ana@exa_mple.com',
+      `${'a'.repeat(65)}@example.com`,
+      `ana@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com`,
+    ]) {
       refused(() => normalizeEmail(email), 'EMAIL_INVALID');
     }
   });
@@ -65,7 +89,10 @@ describe('checkText', () => {
   });
 
   it('refuses too long, control and bidirectional characters and invalid UTF-8 (exit 2)', () => {
-    expect(refused(() => checkText('abcdef', rule), 'NAME_INVALID')).to.equal('The name is 6 characters long; the most is 5');
-    for (const text of ['a\u0007b', 'a\u202eb', 'a\udc00b', 'a\ufffdb']) refused(() => checkText(text, rule), 'NAME_INVALID');
+    expect(refused(() => checkText('abcdef', rule), 'NAME_INVALID')).to.equal(
+      'The name is 6 characters long; the most is 5',
+    );
+    for (const text of ['a\u0007b', 'a\u202eb', 'a\udc00b', 'a\ufffdb'])
+      refused(() => checkText(text, rule), 'NAME_INVALID');
   });
 });

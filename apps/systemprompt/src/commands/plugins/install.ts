@@ -11,7 +11,10 @@ type Refusal = Error & {skipOclifErrorHandling?: boolean; oclif?: {exit?: number
  * is; oclif's own JSON error output would print a second, different envelope, so it is skipped.
  */
 export default class PluginsInstall extends Install {
-  static override examples = ['<%= config.bin %> <%= command.id %> @acme/systemprompt-notes', '<%= config.bin %> <%= command.id %> file:///tmp/acme-systemprompt-notes-1.0.0.tgz'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> @acme/systemprompt-notes',
+    '<%= config.bin %> <%= command.id %> file:///tmp/acme-systemprompt-notes-1.0.0.tgz',
+  ];
 
   override async catch(error: Refusal): Promise<unknown> {
     if (!error.skipOclifErrorHandling) return super.catch(error);

@@ -4,7 +4,8 @@ import {USAGE_LIST_FIELDS, type UsageRow} from '../../services/usage.js';
 
 export default class ApiUsage extends ApiCommand<typeof ApiUsage> {
   static override summary = 'Show how many requests each API key made, per endpoint and day (UTC).';
-  static override description = 'Without --key: every key\'s usage when you hold api-usage:read, else your own keys\'. The usage of your own key needs no permission. KEY is the key\'s prefix. Filtering, searching (key, name, endpoint), sorting and paging happen in the database.';
+  static override description =
+    "Without --key: every key's usage when you hold api-usage:read, else your own keys'. The usage of your own key needs no permission. KEY is the key's prefix. Filtering, searching (key, name, endpoint), sorting and paging happen in the database.";
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --key spk_AbCd1234 --since 2026-11-01',
@@ -19,10 +20,16 @@ export default class ApiUsage extends ApiCommand<typeof ApiUsage> {
 
   async run(): Promise<ListResult<UsageRow>> {
     const query = this.listQuery({fields: USAGE_LIST_FIELDS, defaultLimit: null});
-    const result = await (await this.api()).usage.report(await this.actor(), {
-      ...(this.flags.key === undefined ? {} : {key: this.flags.key}),
-      ...(this.flags.since === undefined ? {} : {since: this.flags.since}),
-    }, query);
+    const result = await (
+      await this.api()
+    ).usage.report(
+      await this.actor(),
+      {
+        ...(this.flags.key === undefined ? {} : {key: this.flags.key}),
+        ...(this.flags.since === undefined ? {} : {since: this.flags.since}),
+      },
+      query,
+    );
     if (result.total === 0 && query.filters.length === 0 && !query.search) this.notices.push('No usage recorded.');
     return result;
   }

@@ -15,10 +15,24 @@ export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGene
     '<%= config.bin %> <%= command.id %> --retire 3kq6Vd1Qy6o0cXl2bzq0mT0Cq8tE2w8i5sT3b9m8n7Q --confirm',
   ];
   static override flags = {
-    alg: Flags.option({options: KEY_ALGORITHMS, description: 'Algorithm of the new key (default EdDSA, i.e. Ed25519).', exclusive: ['list', 'jwks', 'retire']})(),
-    list: Flags.boolean({description: 'List the keys (no private parts) instead of generating one.', exclusive: ['jwks', 'retire']}),
-    jwks: Flags.boolean({description: 'Print the JWKS document of the keys that still verify tokens.', exclusive: ['list', 'retire']}),
-    retire: Flags.string({description: 'Retire this key: remove it from the JWKS and delete its private key (asks for confirmation).', helpValue: 'KID', exclusive: ['list', 'jwks']}),
+    alg: Flags.option({
+      options: KEY_ALGORITHMS,
+      description: 'Algorithm of the new key (default EdDSA, i.e. Ed25519).',
+      exclusive: ['list', 'jwks', 'retire'],
+    })(),
+    list: Flags.boolean({
+      description: 'List the keys (no private parts) instead of generating one.',
+      exclusive: ['jwks', 'retire'],
+    }),
+    jwks: Flags.boolean({
+      description: 'Print the JWKS document of the keys that still verify tokens.',
+      exclusive: ['list', 'retire'],
+    }),
+    retire: Flags.string({
+      description: 'Retire this key: remove it from the JWKS and delete its private key (asks for confirmation).',
+      helpValue: 'KID',
+      exclusive: ['list', 'jwks'],
+    }),
     ...confirmFlag,
   };
   static override columns = ['kid', 'alg', 'status', 'createdAt', 'retiredAt', 'privateKey'];
@@ -37,8 +51,11 @@ export default class AuthGeneratekey extends SystemPromptCommand<typeof AuthGene
       return keys;
     }
     if (this.flags.retire !== undefined) {
-      const retired = await auth.keys.retire(actor, this.flags.retire, {confirm: (question) => this.confirmAction(question)});
-      if (retired.signingKey === null) this.warnings.push('No key signs tokens now: generate one with auth:generatekey.');
+      const retired = await auth.keys.retire(actor, this.flags.retire, {
+        confirm: (question) => this.confirmAction(question),
+      });
+      if (retired.signingKey === null)
+        this.warnings.push('No key signs tokens now: generate one with auth:generatekey.');
       return retired;
     }
     const key = await auth.keys.generate(actor, this.flags.alg ?? 'EdDSA');

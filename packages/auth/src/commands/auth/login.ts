@@ -14,8 +14,14 @@ Failed attempts are counted per email: after auth.loginMaxFailures (default 5) f
   ];
   static override flags = {
     email: Flags.string({description: 'Your email address (asked for on a terminal when missing).'}),
-    'password-stdin': Flags.boolean({description: 'Read the password from standard input (needed without a terminal).'}),
-    code: Flags.string({description: 'The 6-digit code of your authenticator app, when two-factor sign-in is on (asked for on a terminal when needed).', helpValue: 'CODE'}),
+    'password-stdin': Flags.boolean({
+      description: 'Read the password from standard input (needed without a terminal).',
+    }),
+    code: Flags.string({
+      description:
+        'The 6-digit code of your authenticator app, when two-factor sign-in is on (asked for on a terminal when needed).',
+      helpValue: 'CODE',
+    }),
   };
   static override columns = ['email', 'userId', 'sessionId', 'expiresAt', 'mfa'];
 
@@ -25,7 +31,15 @@ Failed attempts are counted per email: after auth.loginMaxFailures (default 5) f
     let password = this.flags['password-stdin'] ? await readSecretFromStdin('password') : undefined;
     if (interactive && (email === undefined || password === undefined)) {
       const answers = await this.prompt([
-        ...(email === undefined ? [{name: 'email', message: 'Email', validate: (value: string) => (value.includes('@') ? undefined : 'An email address, please')}] : []),
+        ...(email === undefined
+          ? [
+              {
+                name: 'email',
+                message: 'Email',
+                validate: (value: string) => (value.includes('@') ? undefined : 'An email address, please'),
+              },
+            ]
+          : []),
         ...(password === undefined ? [{name: 'password', message: 'Password', kind: 'password' as const}] : []),
       ]);
       email ??= String(answers.email);
@@ -42,10 +56,13 @@ Failed attempts are counted per email: after auth.loginMaxFailures (default 5) f
       email,
       password,
       code: this.flags.code,
-      askCode: interactive ? async () => String((await this.prompt([{name: 'code', message: 'Code from your authenticator app'}])).code) : undefined,
+      askCode: interactive
+        ? async () => String((await this.prompt([{name: 'code', message: 'Code from your authenticator app'}])).code)
+        : undefined,
     });
     this.notices.push(`Signed in as ${result.email} until ${result.expiresAt}.`);
-    if (process.env.SYSTEMPROMPT_API_KEY?.trim()) this.warnings.push('SYSTEMPROMPT_API_KEY is set: commands run as the owner of that key until it is unset.');
+    if (process.env.SYSTEMPROMPT_API_KEY?.trim())
+      this.warnings.push('SYSTEMPROMPT_API_KEY is set: commands run as the owner of that key until it is unset.');
     return result;
   }
 }

@@ -4,7 +4,8 @@ import {AUTH} from '../../token.js';
 
 export default class AuthMfa extends SystemPromptCommand<typeof AuthMfa> {
   static override summary = 'Show whether two-factor sign-in is on for you.';
-  static override description = 'off: sign-in needs the password only; pending: an authenticator app was enrolled with auth:mfa:enroll and waits for auth:mfa:verify; on: sign-in needs a code from the app too. Needs a signed-in user (auth:login).';
+  static override description =
+    'off: sign-in needs the password only; pending: an authenticator app was enrolled with auth:mfa:enroll and waits for auth:mfa:verify; on: sign-in needs a code from the app too. Needs a signed-in user (auth:login).';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
   async run(): Promise<MfaStatus> {

@@ -6,7 +6,8 @@ const FIELDS = ['name', 'issuer', 'clientId', 'clientSecret', 'createdAt'] as co
 
 export default class AuthProviders extends SystemPromptCommand<typeof AuthProviders> {
   static override summary = 'List the OpenID Connect identity providers.';
-  static override description = 'Each provider with its issuer, client id and whether a client secret is stored (never the secret). Needs auth:read.';
+  static override description =
+    'Each provider with its issuer, client id and whether a client secret is stored (never the secret). Needs auth:read.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override flags = {...listFlags};
   static override columns = FIELDS;
@@ -14,8 +15,11 @@ export default class AuthProviders extends SystemPromptCommand<typeof AuthProvid
   async run(): Promise<ListResult<ProviderView>> {
     const query = this.listQuery({fields: FIELDS, defaultLimit: null, defaultSort: 'name'});
     const auth = await this.service(AUTH);
-    const result = applyListQuery(await auth.providers.list(await this.actor()), query, {searchable: ['name', 'issuer', 'clientId']});
-    if (result.total === 0 && query.filters.length === 0 && !query.search) this.notices.push('No identity providers yet; add one with auth:providers:add NAME --issuer URL --client-id ID.');
+    const result = applyListQuery(await auth.providers.list(await this.actor()), query, {
+      searchable: ['name', 'issuer', 'clientId'],
+    });
+    if (result.total === 0 && query.filters.length === 0 && !query.search)
+      this.notices.push('No identity providers yet; add one with auth:providers:add NAME --issuer URL --client-id ID.');
     return result;
   }
 }

@@ -13,15 +13,30 @@ Scopes default to everything the user holds now and can never go beyond it (exit
     '<%= config.bin %> <%= command.id %> --user ci@example.com --scope agents:run --expires-in 1440 --json',
   ];
   static override flags = {
-    scope: Flags.string({description: 'A permission the token carries (repeatable; default: all the user holds).', multiple: true, helpValue: 'PERMISSION'}),
-    'expires-in': Flags.integer({description: 'Lifetime in minutes (default auth.tokenTtlMinutes, 60).', min: 1, max: MAX_TOKEN_MINUTES, helpValue: 'MINUTES'}),
+    scope: Flags.string({
+      description: 'A permission the token carries (repeatable; default: all the user holds).',
+      multiple: true,
+      helpValue: 'PERMISSION',
+    }),
+    'expires-in': Flags.integer({
+      description: 'Lifetime in minutes (default auth.tokenTtlMinutes, 60).',
+      min: 1,
+      max: MAX_TOKEN_MINUTES,
+      helpValue: 'MINUTES',
+    }),
     user: Flags.string({description: 'Issue it for this user (id or email); needs auth:tokens unless it is you.'}),
   };
 
   async run(): Promise<TextResult> {
     const auth = await this.service(AUTH);
-    const issued = await auth.tokens.issue(await this.actor(), {scopes: this.flags.scope, expiresInMinutes: this.flags['expires-in'], user: this.flags.user});
-    this.notices.push(`Token for ${issued.user}, scopes ${issued.scopes.join(' ')}, expires ${issued.expiresAt} (kid ${issued.kid}). It is not shown again.`);
+    const issued = await auth.tokens.issue(await this.actor(), {
+      scopes: this.flags.scope,
+      expiresInMinutes: this.flags['expires-in'],
+      user: this.flags.user,
+    });
+    this.notices.push(
+      `Token for ${issued.user}, scopes ${issued.scopes.join(' ')}, expires ${issued.expiresAt} (kid ${issued.kid}). It is not shown again.`,
+    );
     return textResult(`${issued.token}\n`, issued);
   }
 }

@@ -4,7 +4,8 @@ import {COMMAND_LIST_COLUMNS, COMMAND_LIST_SPEC, listCommands} from '../../servi
 
 export default class CliList extends SystemPromptCommand<typeof CliList> {
   static override summary = 'List every command of every installed module.';
-  static override description = 'Lists the commands of all discovered plugins with their topic, summary, aliases and the package that provides them. All of them by default; page with --limit and --page.';
+  static override description =
+    'Lists the commands of all discovered plugins with their topic, summary, aliases and the package that provides them. All of them by default; page with --limit and --page.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --topic users',
@@ -17,6 +18,10 @@ export default class CliList extends SystemPromptCommand<typeof CliList> {
   static override columns = COMMAND_LIST_COLUMNS;
 
   async run(): Promise<ListResult<CommandRow>> {
-    return listCommands(commandRows(describeCommands(this.config)), this.flags.topic, this.listQuery(COMMAND_LIST_SPEC));
+    return listCommands(
+      commandRows(describeCommands(this.config)),
+      this.flags.topic,
+      this.listQuery(COMMAND_LIST_SPEC),
+    );
   }
 }

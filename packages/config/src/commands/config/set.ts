@@ -5,12 +5,13 @@ import type {ChangeResult} from '../../services/config-service.js';
 /** A row's value as config:set takes it on the command line: strings as they are, anything else as JSON. */
 function rowValue(row: BatchRow): string {
   const value = row.value;
-  if (value === undefined || value === null) throw invalidInput('The row has no value', {code: 'CONFIG_VALUE_REQUIRED', hint: 'Each row needs key and value.'});
+  if (value === undefined || value === null)
+    throw invalidInput('The row has no value', {code: 'CONFIG_VALUE_REQUIRED', hint: 'Each row needs key and value.'});
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export default class ConfigSet extends ConfigCommand<typeof ConfigSet> {
-  static override summary = 'Set a runtime configuration value (validated by the module\'s schema, kept with history).';
+  static override summary = "Set a runtime configuration value (validated by the module's schema, kept with history).";
   static override description = `The value is typed by the schema: 5 stays a number, true a boolean, JSON for lists and objects. An unknown key or an invalid value is exit 2 with the schema path and the allowed values. Secrets are stored encrypted.
 
 Needs config:write, and config:security for a security setting (every auth.* key, database.url, and keys a module marks security). Host-only settings (auth.localTrust) are refused (exit 2): set them on each host with config:env:set or in config.yaml.
@@ -35,14 +36,22 @@ Needs config:write, and config:security for a security setting (every auth.* key
     const actor = await this.actor();
     const service = await this.configService();
     if (this.flags.batch) {
-      if (this.args.key !== undefined) throw invalidInput('Give KEY VALUE or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
+      if (this.args.key !== undefined)
+        throw invalidInput('Give KEY VALUE or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
       return this.batch(this.flags.batch, async (row) => {
-        if (typeof row.key !== 'string' || row.key === '') throw invalidInput('The row has no key', {code: 'CONFIG_KEY_REQUIRED', hint: 'Each row needs key and value.'});
+        if (typeof row.key !== 'string' || row.key === '')
+          throw invalidInput('The row has no key', {
+            code: 'CONFIG_KEY_REQUIRED',
+            hint: 'Each row needs key and value.',
+          });
         return (await service.set(actor, row.key, rowValue(row), {dryRun})).changes;
       });
     }
     if (this.args.key === undefined || this.args.value === undefined) {
-      throw invalidInput('Give the key and the value', {code: 'INVALID_USAGE', hint: 'config:set KEY VALUE (e.g. config:set logger.level debug), or config:set --batch FILE.'});
+      throw invalidInput('Give the key and the value', {
+        code: 'INVALID_USAGE',
+        hint: 'config:set KEY VALUE (e.g. config:set logger.level debug), or config:set --batch FILE.',
+      });
     }
     const result = await service.set(actor, this.args.key, this.args.value, {dryRun});
     this.meta.version = result.version;

@@ -12,14 +12,23 @@ const schema = {
   properties: {
     allowAnonymous: {type: 'boolean', default: false, security: true},
     pinnedHost: {type: 'string', hostOnly: true},
-    webhook: {type: 'object', security: true, properties: {url: {type: 'string'}, secret: {type: 'string', secret: true}}},
+    webhook: {
+      type: 'object',
+      security: true,
+      properties: {url: {type: 'string'}, secret: {type: 'string', secret: true}},
+    },
     title: {type: 'string'},
   },
 };
-const record = (name: string, config: Record<string, unknown>) => ({name, packageName: `@acme/${name}`, manifest: {config}, configValidator: undefined}) as unknown as ModuleRecord;
+const record = (name: string, config: Record<string, unknown>) =>
+  ({name, packageName: `@acme/${name}`, manifest: {config}, configValidator: undefined}) as unknown as ModuleRecord;
 
 describe('SchemaCatalog', () => {
-  const catalog = new SchemaCatalog([record('notes', schema), record('auth', {type: 'object', properties: {sessionTtlHours: {type: 'integer'}}}), record('database', {type: 'object', properties: {url: {type: 'string'}, poolSize: {type: 'integer'}}})]);
+  const catalog = new SchemaCatalog([
+    record('notes', schema),
+    record('auth', {type: 'object', properties: {sessionTtlHours: {type: 'integer'}}}),
+    record('database', {type: 'object', properties: {url: {type: 'string'}, poolSize: {type: 'integer'}}}),
+  ]);
   const marks = (key: string) => {
     const spec = catalog.setting(key);
     return {secret: spec.secret, security: spec.security, hostOnly: spec.hostOnly};
@@ -36,7 +45,12 @@ describe('SchemaCatalog', () => {
   });
 
   it('lists the environment variables of top-level keys, a group counting as security when anything in it is', () => {
-    expect(catalog.envVariables().filter((variable) => variable.module === 'notes').map(({name, security, secret}) => [name, security, secret])).to.deep.equal([
+    expect(
+      catalog
+        .envVariables()
+        .filter((variable) => variable.module === 'notes')
+        .map(({name, security, secret}) => [name, security, secret]),
+    ).to.deep.equal([
       ['SYSTEMPROMPT_NOTES_ALLOW_ANONYMOUS', true, false],
       ['SYSTEMPROMPT_NOTES_PINNED_HOST', true, false],
       ['SYSTEMPROMPT_NOTES_TITLE', false, false],
@@ -53,7 +67,8 @@ describe('SchemaCatalog', () => {
 
 describe('the annotations in the configuration layers', () => {
   it('are accepted by ajv in strict mode', async () => {
-    await validateModuleConfig('notes', schema, {allowAnonymous: true, pinnedHost: 'a', webhook: {url: 'u', secret: 's'}}, undefined);
+    const values = {allowAnonymous: true, pinnedHost: 'a', webhook: {url: 'u', secret: 's'}};
+    expect(await validateModuleConfig('notes', schema, values, undefined)).to.deep.equal(values);
   });
 
   it('keep a host-only key out of the runtime layer, whatever it holds, and let the others through', async () => {

@@ -22,7 +22,10 @@ describe('readBatchFile', () => {
 
   it('reads one JSON object per NDJSON line, skipping blank lines', async () => {
     const path = await file('users.ndjson', '{"name":"ana","roles":["admin"]}\n\n  {"name":"bo","age":3}  \n');
-    expect(await readBatchFile(path)).to.deep.equal([{name: 'ana', roles: ['admin']}, {name: 'bo', age: 3}]);
+    expect(await readBatchFile(path)).to.deep.equal([
+      {name: 'ana', roles: ['admin']},
+      {name: 'bo', age: 3},
+    ]);
   });
 
   it('reads .jsonl, and files of other extensions, as NDJSON', async () => {
@@ -39,7 +42,11 @@ describe('readBatchFile', () => {
   });
 
   it('rejects a row that is not an object with BATCH_INVALID (exit 2), naming the row', async () => {
-    for (const [name, content] of [['scalar.ndjson', '{"a":1}\n5\n'], ['array.ndjson', '{"a":1}\n[1]\n'], ['null.ndjson', '{"a":1}\nnull\n']] as const) {
+    for (const [name, content] of [
+      ['scalar.ndjson', '{"a":1}\n5\n'],
+      ['array.ndjson', '{"a":1}\n[1]\n'],
+      ['null.ndjson', '{"a":1}\nnull\n'],
+    ] as const) {
       const path = await file(name, content);
       const error = await rejected(readBatchFile(path));
       expect(error.code).to.equal('BATCH_INVALID');
@@ -49,7 +56,10 @@ describe('readBatchFile', () => {
   });
 
   it('reads CSV with a header row, keeping a quoted comma and trimming cells', async () => {
-    const path = await file('users.csv', 'name,email,note\n"Doe, Jane",jane@example.com, first \n\nbo,bo@example.com,""\n');
+    const path = await file(
+      'users.csv',
+      'name,email,note\n"Doe, Jane",jane@example.com, first \n\nbo,bo@example.com,""\n',
+    );
     expect(await readBatchFile(path)).to.deep.equal([
       {name: 'Doe, Jane', email: 'jane@example.com', note: 'first'},
       {name: 'bo', email: 'bo@example.com', note: ''},
@@ -65,7 +75,10 @@ describe('readBatchFile', () => {
   });
 
   it('reads a YAML list, and a single YAML mapping as one row', async () => {
-    expect(await readBatchFile(await file('users.yaml', '- name: ana\n  roles: [admin]\n- name: bo\n'))).to.deep.equal([{name: 'ana', roles: ['admin']}, {name: 'bo'}]);
+    expect(await readBatchFile(await file('users.yaml', '- name: ana\n  roles: [admin]\n- name: bo\n'))).to.deep.equal([
+      {name: 'ana', roles: ['admin']},
+      {name: 'bo'},
+    ]);
     expect(await readBatchFile(await file('one.yml', 'name: ana\n'))).to.deep.equal([{name: 'ana'}]);
   });
 
@@ -80,7 +93,10 @@ describe('readBatchFile', () => {
   });
 
   it('reads a JSON array, and a single JSON object as one row', async () => {
-    expect(await readBatchFile(await file('users.json', '[{"name":"ana"},{"name":"bo"}]'))).to.deep.equal([{name: 'ana'}, {name: 'bo'}]);
+    expect(await readBatchFile(await file('users.json', '[{"name":"ana"},{"name":"bo"}]'))).to.deep.equal([
+      {name: 'ana'},
+      {name: 'bo'},
+    ]);
     expect(await readBatchFile(await file('one.json', '{"name":"ana"}'))).to.deep.equal([{name: 'ana'}]);
   });
 
@@ -110,12 +126,18 @@ describe('runBatch', () => {
       seen.push([row.n, index]);
       return (row.n as number) * 10;
     });
-    expect(seen).to.deep.equal([[1, 0], [2, 1]]);
+    expect(seen).to.deep.equal([
+      [1, 0],
+      [2, 1],
+    ]);
     expect(result).to.deep.equal({
       total: 2,
       succeeded: 2,
       failed: 0,
-      results: [{index: 0, ok: true, data: 10}, {index: 1, ok: true, data: 20}],
+      results: [
+        {index: 0, ok: true, data: 10},
+        {index: 1, ok: true, data: 20},
+      ],
     });
   });
 
@@ -142,7 +164,9 @@ describe('runBatch', () => {
     const result = await runBatch([{}], async () => {
       throw new TypeError('boom');
     });
-    expect(result.results).to.deep.equal([{index: 0, ok: false, error: {code: 'UNEXPECTED', message: 'boom', exitCode: 1}}]);
+    expect(result.results).to.deep.equal([
+      {index: 0, ok: false, error: {code: 'UNEXPECTED', message: 'boom', exitCode: 1}},
+    ]);
   });
 
   it('runs one row at a time', async () => {

@@ -23,12 +23,27 @@ describe('confirmationDecision', () => {
 
 describe('confirmOrThrow', () => {
   it('proceeds without asking when confirmed', async () => {
-    const outcome = await confirmOrThrow({question: 'Delete user ana?', confirmed: true, machineOutput: false, interactiveTerminal: false}).then(() => 'proceeded', (error: unknown) => error);
+    const outcome = await confirmOrThrow({
+      question: 'Delete user ana?',
+      confirmed: true,
+      machineOutput: false,
+      interactiveTerminal: false,
+    }).then(
+      () => 'proceeded',
+      (error: unknown) => error,
+    );
     expect(outcome).to.equal('proceeded');
   });
 
   it('refuses without a terminal with CONFIRMATION_REQUIRED (exit 2), restating the action and hinting at --confirm', async () => {
-    const error = await rejected(confirmOrThrow({question: 'Delete user ana?', confirmed: false, machineOutput: false, interactiveTerminal: false}));
+    const error = await rejected(
+      confirmOrThrow({
+        question: 'Delete user ana?',
+        confirmed: false,
+        machineOutput: false,
+        interactiveTerminal: false,
+      }),
+    );
     expect(error.code).to.equal('CONFIRMATION_REQUIRED');
     expect(error.exitCode).to.equal(2);
     expect(error.message).to.equal('Not confirmed: Delete user ana');
@@ -36,7 +51,14 @@ describe('confirmOrThrow', () => {
   });
 
   it('refuses at a terminal when the output is JSON or YAML, rather than mixing in a prompt', async () => {
-    const error = await rejected(confirmOrThrow({question: 'Drop the database?', confirmed: false, machineOutput: true, interactiveTerminal: true}));
+    const error = await rejected(
+      confirmOrThrow({
+        question: 'Drop the database?',
+        confirmed: false,
+        machineOutput: true,
+        interactiveTerminal: true,
+      }),
+    );
     expect(error.code).to.equal('CONFIRMATION_REQUIRED');
     expect(error.exitCode).to.equal(2);
   });

@@ -4,18 +4,41 @@ import {caught} from '../helpers/errors.js';
 
 const spec = {fields: ['id', 'name', 'age', 'roles', 'active']};
 
-const query = (overrides: Partial<ListQuery> = {}): ListQuery => ({page: 1, limit: null, filters: [], search: undefined, sort: undefined, order: 'asc', ...overrides});
+const query = (overrides: Partial<ListQuery> = {}): ListQuery => ({
+  page: 1,
+  limit: null,
+  filters: [],
+  search: undefined,
+  sort: undefined,
+  order: 'asc',
+  ...overrides,
+});
 
 describe('parseListQuery', () => {
   it('gives page 1, 50 rows, no filter or search, ascending order by default', () => {
-    expect(parseListQuery({}, spec)).to.deep.equal({page: 1, limit: 50, filters: [], search: undefined, sort: undefined, order: 'asc'});
+    expect(parseListQuery({}, spec)).to.deep.equal({
+      page: 1,
+      limit: 50,
+      filters: [],
+      search: undefined,
+      sort: undefined,
+      order: 'asc',
+    });
   });
 
   it('takes the flags as given', () => {
-    expect(parseListQuery({page: 3, limit: 10, filter: ['name=Ana', 'roles=admin'], search: 'an', sort: 'age', order: 'desc'}, spec)).to.deep.equal({
+    expect(
+      parseListQuery(
+        {page: 3, limit: 10, filter: ['name=Ana', 'roles=admin'], search: 'an', sort: 'age', order: 'desc'},
+        spec,
+      ),
+    ).to.deep.equal({
       page: 3,
       limit: 10,
-      filters: [{field: 'name', value: 'Ana'}, {field: 'roles', value: 'admin'}],
+      filters: [
+        {field: 'name', value: 'Ana'},
+        {field: 'roles', value: 'admin'},
+      ],
       search: 'an',
       sort: 'age',
       order: 'desc',
@@ -27,9 +50,15 @@ describe('parseListQuery', () => {
   });
 
   it('uses the default limit and sort of the list', () => {
-    expect(parseListQuery({}, {...spec, defaultLimit: null, defaultSort: 'name'})).to.deep.include({limit: null, sort: 'name'});
+    expect(parseListQuery({}, {...spec, defaultLimit: null, defaultSort: 'name'})).to.deep.include({
+      limit: null,
+      sort: 'name',
+    });
     expect(parseListQuery({}, {...spec, defaultLimit: 20}).limit).to.equal(20);
-    expect(parseListQuery({limit: 5, sort: 'age'}, {...spec, defaultLimit: 20, defaultSort: 'name'})).to.deep.include({limit: 5, sort: 'age'});
+    expect(parseListQuery({limit: 5, sort: 'age'}, {...spec, defaultLimit: 20, defaultSort: 'name'})).to.deep.include({
+      limit: 5,
+      sort: 'age',
+    });
   });
 
   it('treats an empty search as none', () => {
@@ -88,7 +117,11 @@ describe('applyListQuery', () => {
   it('filters by the text of a field', () => {
     expect(ids(applyListQuery(rows, query({filters: [{field: 'name', value: 'Ana'}]})))).to.deep.equal(['u1']);
     expect(ids(applyListQuery(rows, query({filters: [{field: 'age', value: '9'}]})))).to.deep.equal(['u2']);
-    expect(ids(applyListQuery(rows, query({filters: [{field: 'active', value: 'true'}]})))).to.deep.equal(['u1', 'u3', 'u4']);
+    expect(ids(applyListQuery(rows, query({filters: [{field: 'active', value: 'true'}]})))).to.deep.equal([
+      'u1',
+      'u3',
+      'u4',
+    ]);
     expect(ids(applyListQuery(rows, query({filters: [{field: 'age', value: ''}]})))).to.deep.equal(['u4']);
   });
 
@@ -98,7 +131,15 @@ describe('applyListQuery', () => {
   });
 
   it('keeps only rows that match every filter', () => {
-    const result = applyListQuery(rows, query({filters: [{field: 'roles', value: 'user'}, {field: 'active', value: 'true'}]}));
+    const result = applyListQuery(
+      rows,
+      query({
+        filters: [
+          {field: 'roles', value: 'user'},
+          {field: 'active', value: 'true'},
+        ],
+      }),
+    );
     expect(ids(result)).to.deep.equal(['u1']);
     expect(result.total).to.equal(1);
   });
@@ -130,13 +171,26 @@ describe('applyListQuery', () => {
   });
 
   it('returns the asked page with the total of all matching rows', () => {
-    expect(applyListQuery(rows, query({page: 1, limit: 3}))).to.deep.equal({items: rows.slice(0, 3), total: 4, page: 1, limit: 3});
-    expect(applyListQuery(rows, query({page: 2, limit: 3}))).to.deep.equal({items: rows.slice(3), total: 4, page: 2, limit: 3});
+    expect(applyListQuery(rows, query({page: 1, limit: 3}))).to.deep.equal({
+      items: rows.slice(0, 3),
+      total: 4,
+      page: 1,
+      limit: 3,
+    });
+    expect(applyListQuery(rows, query({page: 2, limit: 3}))).to.deep.equal({
+      items: rows.slice(3),
+      total: 4,
+      page: 2,
+      limit: 3,
+    });
     expect(applyListQuery(rows, query({page: 5, limit: 3}))).to.deep.equal({items: [], total: 4, page: 5, limit: 3});
   });
 
   it('filters, then sorts, then pages', () => {
-    const result = applyListQuery(rows, query({filters: [{field: 'active', value: 'true'}], sort: 'name', order: 'desc', page: 1, limit: 2}));
+    const result = applyListQuery(
+      rows,
+      query({filters: [{field: 'active', value: 'true'}], sort: 'name', order: 'desc', page: 1, limit: 2}),
+    );
     expect(ids(result)).to.deep.equal(['u4', 'u3']);
     expect(result.total).to.equal(3);
   });

@@ -33,12 +33,7 @@ describe('renderTable', () => {
   ];
 
   it('aligns columns under upper-case headers, two spaces apart, without trailing spaces', () => {
-    expect(renderTable(users)).to.equal([
-      'ID  NAME  ROLES',
-      '1   Ana   admin, user',
-      '22  Bo',
-      '',
-    ].join('\n'));
+    expect(renderTable(users)).to.equal(['ID  NAME  ROLES', '1   Ana   admin, user', '22  Bo', ''].join('\n'));
   });
 
   it('renders nothing for no rows', () => {
@@ -54,13 +49,14 @@ describe('renderTable', () => {
   });
 
   it('turns camelCase, snake_case and kebab-case keys into words in the header', () => {
-    expect(renderTable([{createdAt: 'x', last_login: 'y', 'two-factor': 'z'}])).to.equal('CREATED AT  LAST LOGIN  TWO FACTOR\nx           y           z\n');
+    expect(renderTable([{createdAt: 'x', last_login: 'y', 'two-factor': 'z'}])).to.equal(
+      'CREATED AT  LAST LOGIN  TWO FACTOR\nx           y           z\n',
+    );
   });
 
   it('formats cells: objects as JSON, null as nothing and multi-line text on one line', () => {
     expect(renderTable([{id: 'a', meta: {plan: 'pro'}, note: 'line one\nline two', gone: null}])).to.equal(
-      'ID  META            NOTE               GONE\n' +
-      'a   {"plan":"pro"}  line one line two\n',
+      'ID  META            NOTE               GONE\n' + 'a   {"plan":"pro"}  line one line two\n',
     );
   });
 
@@ -90,30 +86,41 @@ describe('renderTable', () => {
 
 describe('renderRecord', () => {
   it('writes aligned key/value lines and flattens nested objects with dots', () => {
-    expect(renderRecord({id: 'u1', profile: {name: 'Ana', address: {city: 'Oslo'}}, tags: ['a', 'b'], none: null})).to.equal([
-      'id                    u1',
-      'profile.name          Ana',
-      'profile.address.city  Oslo',
-      'tags                  a, b',
-      'none',
-      '',
-    ].join('\n'));
+    expect(
+      renderRecord({id: 'u1', profile: {name: 'Ana', address: {city: 'Oslo'}}, tags: ['a', 'b'], none: null}),
+    ).to.equal(
+      [
+        'id                    u1',
+        'profile.name          Ana',
+        'profile.address.city  Oslo',
+        'tags                  a, b',
+        'none',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('keeps empty objects and dates as values', () => {
-    expect(renderRecord({settings: {}, at: new Date('2024-01-02T03:04:05Z')})).to.equal('settings  {}\nat        2024-01-02T03:04:05.000Z\n');
+    expect(renderRecord({settings: {}, at: new Date('2024-01-02T03:04:05Z')})).to.equal(
+      'settings  {}\nat        2024-01-02T03:04:05.000Z\n',
+    );
   });
 });
 
 describe('renderHuman', () => {
-  const rows = [{id: 1, name: 'Ana'}, {id: 2, name: 'Bo'}];
+  const rows = [
+    {id: 1, name: 'Ana'},
+    {id: 2, name: 'Bo'},
+  ];
 
   it('renders a list page as a table with the paging note', () => {
     expect(renderHuman({items: rows, total: 5, page: 1, limit: 2})).to.deep.equal({
       text: 'ID  NAME\n1   Ana\n2   Bo\n',
       notes: ['Showing 1-2 of 5; use --page 2 for more.'],
     });
-    expect(renderHuman({items: rows, total: 5, page: 2, limit: 2}).notes).to.deep.equal(['Showing 3-4 of 5; use --page 3 for more.']);
+    expect(renderHuman({items: rows, total: 5, page: 2, limit: 2}).notes).to.deep.equal([
+      'Showing 3-4 of 5; use --page 3 for more.',
+    ]);
   });
 
   it('does not offer another page on the last one', () => {
@@ -131,11 +138,16 @@ describe('renderHuman', () => {
 
   it('says "No results." for an empty list and names the page past the end', () => {
     expect(renderHuman({items: [], total: 0, page: 1, limit: 50})).to.deep.equal({text: '', notes: ['No results.']});
-    expect(renderHuman({items: [], total: 5, page: 9, limit: 2})).to.deep.equal({text: '', notes: ['No results on page 9 (5 in all).']});
+    expect(renderHuman({items: [], total: 5, page: 9, limit: 2})).to.deep.equal({
+      text: '',
+      notes: ['No results on page 9 (5 in all).'],
+    });
   });
 
   it('passes the table options on', () => {
-    expect(renderHuman({items: rows, total: 2, page: 1, limit: null}, {columns: ['name']}).text).to.equal('NAME\nAna\nBo\n');
+    expect(renderHuman({items: rows, total: 2, page: 1, limit: null}, {columns: ['name']}).text).to.equal(
+      'NAME\nAna\nBo\n',
+    );
     expect(renderHuman(rows, {columns: ['id']}).text).to.equal('ID\n1\n2\n');
   });
 
@@ -183,11 +195,20 @@ describe('successEnvelope', () => {
   });
 
   it('adds extra meta to a list', () => {
-    expect(successEnvelope({items: [], total: 0, page: 1, limit: null}, [], {dryRun: true}).meta).to.deep.equal({total: 0, page: 1, limit: null, count: 0, dryRun: true});
+    expect(successEnvelope({items: [], total: 0, page: 1, limit: null}, [], {dryRun: true}).meta).to.deep.equal({
+      total: 0,
+      page: 1,
+      limit: null,
+      count: 0,
+      dryRun: true,
+    });
   });
 
   it('uses the data of a text result, or its text when it has none', () => {
-    expect(successEnvelope(textResult('# Help', {topics: ['user']}), [])).to.deep.equal({ok: true, data: {topics: ['user']}});
+    expect(successEnvelope(textResult('# Help', {topics: ['user']}), [])).to.deep.equal({
+      ok: true,
+      data: {topics: ['user']},
+    });
     expect(successEnvelope(textResult('# Help'), [])).to.deep.equal({ok: true, data: '# Help'});
   });
 
@@ -209,7 +230,11 @@ describe('successEnvelope', () => {
 
 describe('errorEnvelope', () => {
   it('carries the code, message, hint and details', () => {
-    const error = conflict('User ana exists', {code: 'USER_EXISTS', hint: 'Pick another name.', details: {user: 'ana'}});
+    const error = conflict('User ana exists', {
+      code: 'USER_EXISTS',
+      hint: 'Pick another name.',
+      details: {user: 'ana'},
+    });
     expect(errorEnvelope(error, ['slow disk'])).to.deep.equal({
       ok: false,
       error: {code: 'USER_EXISTS', message: 'User ana exists', hint: 'Pick another name.', details: {user: 'ana'}},
@@ -218,12 +243,18 @@ describe('errorEnvelope', () => {
   });
 
   it('leaves out a missing hint, empty details and no warnings', () => {
-    expect(errorEnvelope(invalidInput('bad', {details: {}}), [])).to.deep.equal({ok: false, error: {code: 'INVALID_INPUT', message: 'bad'}});
+    expect(errorEnvelope(invalidInput('bad', {details: {}}), [])).to.deep.equal({
+      ok: false,
+      error: {code: 'INVALID_INPUT', message: 'bad'},
+    });
   });
 });
 
 describe('serialize', () => {
-  const envelope = successEnvelope({items: [{id: 1, name: 'Ana', tags: ['a'], note: null}], total: 3, page: 1, limit: 1}, ['careful']);
+  const envelope = successEnvelope(
+    {items: [{id: 1, name: 'Ana', tags: ['a'], note: null}], total: 3, page: 1, limit: 1},
+    ['careful'],
+  );
 
   it('writes indented JSON ending with a newline', async () => {
     const text = await serialize(envelope, 'json');
@@ -239,6 +270,9 @@ describe('serialize', () => {
 
   it('writes an error envelope as YAML', async () => {
     const error = errorEnvelope(conflict('busy', {hint: 'Wait.'}), []);
-    expect(parseYaml(await serialize(error, 'yaml'))).to.deep.equal({ok: false, error: {code: 'CONFLICT', message: 'busy', hint: 'Wait.'}});
+    expect(parseYaml(await serialize(error, 'yaml'))).to.deep.equal({
+      ok: false,
+      error: {code: 'CONFLICT', message: 'busy', hint: 'Wait.'},
+    });
   });
 });

@@ -21,7 +21,10 @@ describe('SecretBox', () => {
     const stored = await new SecretBox(first, {}).encrypt('sk-one');
     const other = new SecretBox(second, {});
     await other.encrypt('makes a key of its own');
-    const error = await other.decrypt(stored).then(() => undefined, (caught: unknown) => caught as {code: string; hint: string});
+    const error = await other.decrypt(stored).then(
+      () => undefined,
+      (caught: unknown) => caught as {code: string; hint: string},
+    );
     expect(error?.code).to.equal('SECRET_UNREADABLE');
     expect(error?.hint).to.include('SYSTEMPROMPT_SECRET_KEY');
     expect(await canDecrypt(other, stored)).to.equal(false);
@@ -40,12 +43,20 @@ describe('SecretBox', () => {
     await writeFile(file, randomBytes(32).toString('base64'));
     const stored = await new SecretBox(first, {SYSTEMPROMPT_SECRET_KEY_FILE: file}).encrypt('x');
     expect(await new SecretBox(second, {SYSTEMPROMPT_SECRET_KEY_FILE: file}).decrypt(stored)).to.equal('x');
-    const missing = await new SecretBox(first, {SYSTEMPROMPT_SECRET_KEY_FILE: join(first, 'nope.key')}).encrypt('x').then(() => undefined, (caught: unknown) => caught as {code: string});
+    const missing = await new SecretBox(first, {SYSTEMPROMPT_SECRET_KEY_FILE: join(first, 'nope.key')})
+      .encrypt('x')
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as {code: string},
+      );
     expect(missing?.code).to.equal('SECRET_KEY_MISSING');
   });
 
   it('refuses a key that is not 32 bytes', async () => {
-    const error = await new SecretBox(first, {SYSTEMPROMPT_SECRET_KEY: 'c2hvcnQ='}).encrypt('x').then(() => undefined, (caught: unknown) => caught as {code: string; message: string});
+    const error = await new SecretBox(first, {SYSTEMPROMPT_SECRET_KEY: 'c2hvcnQ='}).encrypt('x').then(
+      () => undefined,
+      (caught: unknown) => caught as {code: string; message: string},
+    );
     expect(error?.code).to.equal('SECRET_KEY_INVALID');
     expect(error?.message).to.include('SYSTEMPROMPT_SECRET_KEY');
   });

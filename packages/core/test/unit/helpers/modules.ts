@@ -68,10 +68,21 @@ export async function writeModule(directory: string, module: FixtureModule): Pro
   const version = module.version ?? '1.0.0';
   const root = join(directory, 'packages', packageName.replace(/[@/]/g, '_'));
   await mkdir(root, {recursive: true});
-  const manifest = {name: module.name, version, type: 'service', description: `The ${module.name} module`, ...module.manifest};
+  const manifest = {
+    name: module.name,
+    version,
+    type: 'service',
+    description: `The ${module.name} module`,
+    ...module.manifest,
+  };
   await writeFile(join(root, 'module.yaml'), module.manifestText ?? stringify(manifest));
   const entry = module.entry === undefined ? './module.mjs' : module.entry;
-  const pjson = {name: packageName, version, type: 'module', ...(entry === null ? {} : {systemprompt: {module: entry}})};
+  const pjson = {
+    name: packageName,
+    version,
+    type: 'module',
+    ...(entry === null ? {} : {systemprompt: {module: entry}}),
+  };
   await writeFile(join(root, 'package.json'), JSON.stringify(pjson, null, 2));
   await writeFile(join(root, 'module.mjs'), module.entrySource ?? recordingEntry(module.name, version));
   return {name: packageName, version, root, type: 'core', pjson};

@@ -24,7 +24,8 @@ describe('contractProblems', () => {
   });
 
   it('says so when the factory returned no object', () => {
-    for (const candidate of [undefined, null, 'users', 42]) expect(contractProblems(candidate)).to.deep.equal(['the factory did not return an object']);
+    for (const candidate of [undefined, null, 'users', 42])
+      expect(contractProblems(candidate)).to.deep.equal(['the factory did not return an object']);
   });
 
   it('lists every broken part of the contract', () => {
@@ -39,7 +40,9 @@ describe('contractProblems', () => {
   });
 
   it('reports a name that differs from module.yaml', () => {
-    expect(contractProblems({...complete, name: 'people'}, 'users')).to.deep.equal(['name is "people" but module.yaml says "users"']);
+    expect(contractProblems({...complete, name: 'people'}, 'users')).to.deep.equal([
+      'name is "people" but module.yaml says "users"',
+    ]);
   });
 });
 
@@ -55,7 +58,14 @@ describe('instantiateModule', () => {
 
   /** A record whose runtime entry is `source` (in a file of its own, so no import is cached), or has no entry. */
   async function recordFor(source: string | undefined, name = 'users'): Promise<ModuleRecord> {
-    const record: ModuleRecord = {name, packageName: `@fixtures/${name}`, version: '1.0.0', root: directory, source: 'core', enabled: true};
+    const record: ModuleRecord = {
+      name,
+      packageName: `@fixtures/${name}`,
+      version: '1.0.0',
+      root: directory,
+      source: 'core',
+      enabled: true,
+    };
     if (source === undefined) return record;
     record.entry = join(directory, `entry-${(entries += 1)}.mjs`);
     await writeFile(record.entry, source);
@@ -77,10 +87,18 @@ describe('instantiateModule', () => {
   });
 
   it('rejects a module that breaks the contract with MODULE_CONTRACT (exit 6), listing the problems', async () => {
-    const error = await rejected(instantiateModule(await recordFor(`export default () => ({name: 'people', version: '1.0.0', type: 'service', initialize() {}, start() {}})`)));
+    const error = await rejected(
+      instantiateModule(
+        await recordFor(
+          `export default () => ({name: 'people', version: '1.0.0', type: 'service', initialize() {}, start() {}})`,
+        ),
+      ),
+    );
     expect(error.code).to.equal('MODULE_CONTRACT');
     expect(error.exitCode).to.equal(6);
-    expect(error.message).to.equal('Module "users" (@fixtures/users) does not implement the module contract: name is "people" but module.yaml says "users"; stop() is missing; healthCheck() is missing');
+    expect(error.message).to.equal(
+      'Module "users" (@fixtures/users) does not implement the module contract: name is "people" but module.yaml says "users"; stop() is missing; healthCheck() is missing',
+    );
     expect(error.details).to.deep.equal({module: 'users', package: '@fixtures/users'});
   });
 
@@ -102,7 +120,11 @@ describe('instantiateModule', () => {
     const error = await rejected(instantiateModule(record));
     expect(error.code).to.equal('MODULE_IMPORT_FAILED');
     expect(error.exitCode).to.equal(6);
-    expect(error.message).to.match(new RegExp(`^Module "users" could not be imported from ${record.entry!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+    expect(error.message).to.match(
+      new RegExp(
+        `^Module "users" could not be imported from ${record.entry!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `,
+      ),
+    );
     expect(error.details).to.deep.equal({module: 'users', entry: record.entry});
     expect(error.cause).to.be.instanceOf(SyntaxError);
   });

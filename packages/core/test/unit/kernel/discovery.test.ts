@@ -27,7 +27,13 @@ describe('discoverModules', () => {
       root: users.root,
       source: 'core',
       enabled: true,
-      manifest: {name: 'users', version: '1.2.0', type: 'service', description: 'The users module', dependencies: ['auth']},
+      manifest: {
+        name: 'users',
+        version: '1.2.0',
+        type: 'service',
+        description: 'The users module',
+        dependencies: ['auth'],
+      },
       entry: join(users.root, 'module.mjs'),
     });
   });
@@ -46,7 +52,13 @@ describe('discoverModules', () => {
   });
 
   it('skips plugins without a module.yaml', async () => {
-    const plain: PluginDescriptor = {name: '@oclif/plugin-help', version: '6.0.0', root: join(directory, 'no-such-package'), type: 'core', pjson: {}};
+    const plain: PluginDescriptor = {
+      name: '@oclif/plugin-help',
+      version: '6.0.0',
+      root: join(directory, 'no-such-package'),
+      type: 'core',
+      pjson: {},
+    };
     const users = await writeModule(directory, {name: 'users'});
     expect((await discoverModules([plain, users], cacheDir)).map((record) => record.name)).to.deep.equal(['users']);
   });
@@ -57,7 +69,11 @@ describe('discoverModules', () => {
       {...(await writeModule(directory, {name: 'two'})), type: 'link'},
       {...(await writeModule(directory, {name: 'three'})), type: 'dev'},
     ];
-    expect((await discoverModules(plugins, cacheDir)).map((record) => record.source)).to.deep.equal(['user', 'link', 'core']);
+    expect((await discoverModules(plugins, cacheDir)).map((record) => record.source)).to.deep.equal([
+      'user',
+      'link',
+      'core',
+    ]);
   });
 
   it('gives an invalid module.yaml a record with a MODULE_INVALID error (exit 6) and still loads the valid ones', async () => {
@@ -69,7 +85,9 @@ describe('discoverModules', () => {
     expect(bad!.entry).to.equal(undefined);
     expect(bad!.error!.code).to.equal('MODULE_INVALID');
     expect(bad!.error!.exitCode).to.equal(6);
-    expect(bad!.error!.message).to.match(/^Module package @fixtures\/broken cannot be loaded: .*module\.yaml is invalid: /);
+    expect(bad!.error!.message).to.match(
+      /^Module package @fixtures\/broken cannot be loaded: .*module\.yaml is invalid: /,
+    );
     expect(bad!.error!.details).to.deep.equal({
       package: '@fixtures/broken',
       problems: ['/: unknown property "colour"', '/type: must be one of service, daemon, plugin, core, extension'],
@@ -95,7 +113,9 @@ describe('discoverModules', () => {
     expect(record!.entry).to.equal(undefined);
     expect(record!.error!.code).to.equal('MODULE_INVALID');
     expect(record!.error!.exitCode).to.equal(6);
-    expect(record!.error!.message).to.equal('Module package @fixtures/users cannot be loaded: package.json has no "systemprompt.module" entry');
+    expect(record!.error!.message).to.equal(
+      'Module package @fixtures/users cannot be loaded: package.json has no "systemprompt.module" entry',
+    );
   });
 
   it('gives the second package that uses a module name an error naming the first', async () => {
@@ -106,7 +126,9 @@ describe('discoverModules', () => {
     expect(two!.name).to.equal('users');
     expect(two!.error!.code).to.equal('MODULE_INVALID');
     expect(two!.error!.exitCode).to.equal(6);
-    expect(two!.error!.message).to.equal('Module package @vendor-b/users cannot be loaded: module name "users" is already used by @vendor-a/users');
+    expect(two!.error!.message).to.equal(
+      'Module package @vendor-b/users cannot be loaded: module name "users" is already used by @vendor-a/users',
+    );
   });
 
   it('works without a cache directory', async () => {
@@ -116,7 +138,14 @@ describe('discoverModules', () => {
 
   describe('manifest cache', () => {
     const cacheFile = () => join(cacheDir, 'manifests.json');
-    const readCache = async () => JSON.parse(await readFile(cacheFile(), 'utf8')) as {format: number; entries: Record<string, {key: string; manifest?: {description: string}; error?: {message: string; problems?: string[]}}>};
+    const readCache = async () =>
+      JSON.parse(await readFile(cacheFile(), 'utf8')) as {
+        format: number;
+        entries: Record<
+          string,
+          {key: string; manifest?: {description: string}; error?: {message: string; problems?: string[]}}
+        >;
+      };
 
     it('writes manifests.json in the cache directory, keyed by package root', async () => {
       const users = await writeModule(directory, {name: 'users'});
@@ -127,7 +156,9 @@ describe('discoverModules', () => {
       expect(Object.keys(cache.entries)).to.have.members([users.root, broken.root]);
       expect(cache.entries[users.root]!.manifest!.description).to.equal('The users module');
       expect(cache.entries[users.root]!.key).to.match(/^\d+:[\d.]+:1\.0\.0$/);
-      expect(cache.entries[broken.root]!.error!.problems).to.deep.equal(['/type: must be one of service, daemon, plugin, core, extension']);
+      expect(cache.entries[broken.root]!.error!.problems).to.deep.equal([
+        '/type: must be one of service, daemon, plugin, core, extension',
+      ]);
     });
 
     it('reads an unchanged module.yaml from the cache instead of parsing it again', async () => {
@@ -144,17 +175,24 @@ describe('discoverModules', () => {
       await discoverModules([broken], cacheDir);
       const [record] = await discoverModules([broken], cacheDir);
       expect(record!.error!.code).to.equal('MODULE_INVALID');
-      expect(record!.error!.details!.problems).to.deep.equal(['/type: must be one of service, daemon, plugin, core, extension']);
+      expect(record!.error!.details!.problems).to.deep.equal([
+        '/type: must be one of service, daemon, plugin, core, extension',
+      ]);
     });
 
     it('parses module.yaml again after it changed', async () => {
       const users = await writeModule(directory, {name: 'users'});
       await discoverModules([users], cacheDir);
       const file = join(users.root, 'module.yaml');
-      await writeFile(file, (await readFile(file, 'utf8')).replace('The users module', 'Manages the users of the system'));
+      await writeFile(
+        file,
+        (await readFile(file, 'utf8')).replace('The users module', 'Manages the users of the system'),
+      );
       const [record] = await discoverModules([users], cacheDir);
       expect(record!.manifest!.description).to.equal('Manages the users of the system');
-      expect((await readCache()).entries[users.root]!.manifest!.description).to.equal('Manages the users of the system');
+      expect((await readCache()).entries[users.root]!.manifest!.description).to.equal(
+        'Manages the users of the system',
+      );
     });
 
     it('parses module.yaml again when the package version changed', async () => {

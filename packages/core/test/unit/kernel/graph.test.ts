@@ -23,12 +23,21 @@ const names = (records: ModuleRecord[]) => records.map((entry) => entry.name);
 
 describe('bootOrder', () => {
   it('puts dependencies before the modules that need them', () => {
-    const records = [record('app', {dependencies: ['users', 'auth']}), record('users', {dependencies: ['database']}), record('auth'), record('database')];
+    const records = [
+      record('app', {dependencies: ['users', 'auth']}),
+      record('users', {dependencies: ['database']}),
+      record('auth'),
+      record('database'),
+    ];
     expect(names(bootOrder(records, ['app']))).to.deep.equal(['database', 'users', 'auth', 'app']);
   });
 
   it('keeps the first package of a module name, as discovery does, when a later one reuses it', () => {
-    const duplicate = record('users', {}, {packageName: '@other/users', error: unavailable('name already used', {code: 'MODULE_INVALID'})});
+    const duplicate = record(
+      'users',
+      {},
+      {packageName: '@other/users', error: unavailable('name already used', {code: 'MODULE_INVALID'})},
+    );
     expect(bootOrder([record('users'), duplicate], ['users'])[0]!.packageName).to.equal('@fixtures/users');
   });
 
@@ -40,13 +49,23 @@ describe('bootOrder', () => {
   });
 
   it('boots only what the wanted modules need', () => {
-    const records = [record('app', {dependencies: ['users']}), record('users'), record('mail'), record('cron', {dependencies: ['mail']})];
+    const records = [
+      record('app', {dependencies: ['users']}),
+      record('users'),
+      record('mail'),
+      record('cron', {dependencies: ['mail']}),
+    ];
     expect(names(bootOrder(records, ['users']))).to.deep.equal(['users']);
     expect(names(bootOrder(records, ['cron']))).to.deep.equal(['mail', 'cron']);
   });
 
   it('lists a shared dependency of a diamond once, before both sides', () => {
-    const records = [record('top', {dependencies: ['left', 'right']}), record('left', {dependencies: ['base']}), record('right', {dependencies: ['base']}), record('base')];
+    const records = [
+      record('top', {dependencies: ['left', 'right']}),
+      record('left', {dependencies: ['base']}),
+      record('right', {dependencies: ['base']}),
+      record('base'),
+    ];
     expect(names(bootOrder(records, ['top']))).to.deep.equal(['base', 'left', 'right', 'top']);
   });
 
@@ -65,7 +84,9 @@ describe('bootOrder', () => {
   });
 
   it('rejects a missing dependency with MODULE_DEPENDENCY_MISSING (exit 6), naming both modules', () => {
-    const error = caught(() => bootOrder([record('app', {dependencies: ['users']}), record('users', {dependencies: ['mailer']})], ['app']));
+    const error = caught(() =>
+      bootOrder([record('app', {dependencies: ['users']}), record('users', {dependencies: ['mailer']})], ['app']),
+    );
     expect(error.code).to.equal('MODULE_DEPENDENCY_MISSING');
     expect(error.exitCode).to.equal(6);
     expect(error.message).to.equal('Module "users" depends on "mailer", which is not installed');
@@ -81,7 +102,12 @@ describe('bootOrder', () => {
   });
 
   it('rejects a cycle with MODULE_DEPENDENCY_CYCLE (exit 6), naming every module in it', () => {
-    const records = [record('app', {dependencies: ['a']}), record('a', {dependencies: ['b']}), record('b', {dependencies: ['c']}), record('c', {dependencies: ['a']})];
+    const records = [
+      record('app', {dependencies: ['a']}),
+      record('a', {dependencies: ['b']}),
+      record('b', {dependencies: ['c']}),
+      record('c', {dependencies: ['a']}),
+    ];
     const error = caught(() => bootOrder(records, ['app']));
     expect(error.code).to.equal('MODULE_DEPENDENCY_CYCLE');
     expect(error.exitCode).to.equal(6);
@@ -96,12 +122,17 @@ describe('bootOrder', () => {
   });
 
   it('rejects a dependency that cannot be loaded with MODULE_DEPENDENCY_BROKEN (exit 6), keeping its reason and hint', () => {
-    const broken = unavailable('Module package @fixtures/users cannot be loaded: bad manifest', {code: 'MODULE_INVALID', hint: 'Fix users.'});
+    const broken = unavailable('Module package @fixtures/users cannot be loaded: bad manifest', {
+      code: 'MODULE_INVALID',
+      hint: 'Fix users.',
+    });
     const records = [record('app', {dependencies: ['users']}), record('users', {}, {error: broken})];
     const error = caught(() => bootOrder(records, ['app']));
     expect(error.code).to.equal('MODULE_DEPENDENCY_BROKEN');
     expect(error.exitCode).to.equal(6);
-    expect(error.message).to.equal('Module "app" depends on "users", which cannot be loaded: Module package @fixtures/users cannot be loaded: bad manifest');
+    expect(error.message).to.equal(
+      'Module "app" depends on "users", which cannot be loaded: Module package @fixtures/users cannot be loaded: bad manifest',
+    );
     expect(error.details).to.deep.equal({module: 'app', dependency: 'users'});
     expect(error.hint).to.equal('Fix users.');
   });
@@ -118,12 +149,19 @@ describe('bootOrder', () => {
   });
 
   it('boots the dependencies of a logger provider before it', () => {
-    const records = [record('log', {provides: ['logger'], dependencies: ['sink']}), record('sink', {provides: ['logger']}), record('app')];
+    const records = [
+      record('log', {provides: ['logger'], dependencies: ['sink']}),
+      record('sink', {provides: ['logger']}),
+      record('app'),
+    ];
     expect(names(bootOrder(records, ['app']))).to.deep.equal(['sink', 'log', 'app']);
   });
 
   it('does not boot a broken logger provider first', () => {
-    const records = [record('log', {provides: ['logger']}, {error: unavailable('broken', {code: 'MODULE_INVALID'})}), record('app')];
+    const records = [
+      record('log', {provides: ['logger']}, {error: unavailable('broken', {code: 'MODULE_INVALID'})}),
+      record('app'),
+    ];
     expect(names(bootOrder(records, ['app']))).to.deep.equal(['app']);
   });
 

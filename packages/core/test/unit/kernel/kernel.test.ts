@@ -20,9 +20,17 @@ describe('Kernel', () => {
     await removeTempDir(directory);
   });
 
-  const paths = () => ({home: directory, config: join(directory, 'config'), data: join(directory, 'data'), cache: join(directory, 'cache')});
+  const paths = () => ({
+    home: directory,
+    config: join(directory, 'config'),
+    data: join(directory, 'data'),
+    cache: join(directory, 'cache'),
+  });
 
-  async function kernelFor(modules: FixtureModule[], options: Partial<KernelOptions> = {}): Promise<{kernel: Kernel; records: ModuleRecord[]}> {
+  async function kernelFor(
+    modules: FixtureModule[],
+    options: Partial<KernelOptions> = {},
+  ): Promise<{kernel: Kernel; records: ModuleRecord[]}> {
     const records = await discoverFixtures(directory, modules);
     return {kernel: new Kernel({modules: records, paths: paths(), ...options}), records};
   }
@@ -103,10 +111,16 @@ describe('Kernel', () => {
 
   describe('failures', () => {
     it('re-throws a failing initialize with the module and phase (MODULE_PHASE_FAILED, exit 6) and boots nothing after it', async () => {
-      setHooks('b', {initialize: () => {
-        throw new Error('database is locked');
-      }});
-      const {kernel} = await kernelFor([{name: 'a'}, {name: 'b', manifest: {dependencies: ['a']}}, {name: 'c', manifest: {dependencies: ['b']}}]);
+      setHooks('b', {
+        initialize: () => {
+          throw new Error('database is locked');
+        },
+      });
+      const {kernel} = await kernelFor([
+        {name: 'a'},
+        {name: 'b', manifest: {dependencies: ['a']}},
+        {name: 'c', manifest: {dependencies: ['b']}},
+      ]);
       const error = await rejected(kernel.boot(['c']));
       expect(error.message).to.equal('Module "b" failed to initialize: database is locked');
       expect(error.code).to.equal('MODULE_PHASE_FAILED');
@@ -119,18 +133,26 @@ describe('Kernel', () => {
     });
 
     it('names the failing module in details even when the inner error names another', async () => {
-      setHooks('b', {initialize: () => {
-        throw conflict('a is busy', {details: {module: 'a'}});
-      }});
+      setHooks('b', {
+        initialize: () => {
+          throw conflict('a is busy', {details: {module: 'a'}});
+        },
+      });
       const {kernel} = await kernelFor([{name: 'b'}]);
       const error = await rejected(kernel.boot(['b']));
       expect(error.details).to.include({module: 'b', phase: 'initialize'});
     });
 
     it('keeps the code, exit code, hint and details of a SystemPromptError thrown by a module', async () => {
-      setHooks('b', {initialize: () => {
-        throw conflict('port 8080 is in use', {code: 'PORT_IN_USE', hint: 'Stop the other server.', details: {port: 8080}});
-      }});
+      setHooks('b', {
+        initialize: () => {
+          throw conflict('port 8080 is in use', {
+            code: 'PORT_IN_USE',
+            hint: 'Stop the other server.',
+            details: {port: 8080},
+          });
+        },
+      });
       const {kernel} = await kernelFor([{name: 'b'}]);
       const error = await rejected(kernel.boot(['b']));
       expect(error.message).to.equal('Module "b" failed to initialize: port 8080 is in use');
@@ -149,10 +171,16 @@ describe('Kernel', () => {
     });
 
     it('marks a module whose start fails as failed and does not start the ones after it', async () => {
-      setHooks('b', {start: () => {
-        throw new Error('cannot bind');
-      }});
-      const {kernel} = await kernelFor([{name: 'a'}, {name: 'b', manifest: {dependencies: ['a']}}, {name: 'c', manifest: {dependencies: ['b']}}]);
+      setHooks('b', {
+        start: () => {
+          throw new Error('cannot bind');
+        },
+      });
+      const {kernel} = await kernelFor([
+        {name: 'a'},
+        {name: 'b', manifest: {dependencies: ['a']}},
+        {name: 'c', manifest: {dependencies: ['b']}},
+      ]);
       await kernel.boot(['c']);
       resetCalls();
       const error = await rejected(kernel.start());
@@ -168,10 +196,16 @@ describe('Kernel', () => {
     });
 
     it('asks every module to stop even when one fails, then throws the first failure', async () => {
-      setHooks('b', {stop: () => {
-        throw notFound('pid file is gone', {code: 'PID_MISSING'});
-      }});
-      const {kernel} = await kernelFor([{name: 'a'}, {name: 'b', manifest: {dependencies: ['a']}}, {name: 'c', manifest: {dependencies: ['b']}}]);
+      setHooks('b', {
+        stop: () => {
+          throw notFound('pid file is gone', {code: 'PID_MISSING'});
+        },
+      });
+      const {kernel} = await kernelFor([
+        {name: 'a'},
+        {name: 'b', manifest: {dependencies: ['a']}},
+        {name: 'c', manifest: {dependencies: ['b']}},
+      ]);
       await kernel.boot(['c']);
       await kernel.start();
       resetCalls();
@@ -185,7 +219,10 @@ describe('Kernel', () => {
 
     it('rejects an entry that breaks the contract with MODULE_CONTRACT (exit 6), listing the problems', async () => {
       const {kernel} = await kernelFor([
-        {name: 'bad', entrySource: `export default () => ({name: 'other', version: 1, type: 'service', initialize: async () => {}, start: async () => {}})`},
+        {
+          name: 'bad',
+          entrySource: `export default () => ({name: 'other', version: 1, type: 'service', initialize: async () => {}, start: async () => {}})`,
+        },
       ]);
       const error = await rejected(kernel.boot(['bad']));
       expect(error.code).to.equal('MODULE_CONTRACT');
@@ -197,7 +234,10 @@ describe('Kernel', () => {
     });
 
     it('refuses to boot a module discovered with an error, and a module that depends on it', async () => {
-      const {kernel} = await kernelFor([{name: 'broken', entry: null}, {name: 'app', manifest: {dependencies: ['broken']}}]);
+      const {kernel} = await kernelFor([
+        {name: 'broken', entry: null},
+        {name: 'app', manifest: {dependencies: ['broken']}},
+      ]);
       const direct = await rejected(kernel.boot(['broken']));
       expect(direct.code).to.equal('MODULE_INVALID');
       expect(direct.exitCode).to.equal(6);
@@ -212,12 +252,20 @@ describe('Kernel', () => {
     it('lets a module use the service of a declared dependency', async () => {
       let seen: unknown;
       let has: boolean[] = [];
-      setHooks('users', {initialize: (context: ModuleContext) => context.provide({find: (id: string) => ({id, name: 'Ana'})})});
-      setHooks('app', {initialize: (context: ModuleContext) => {
-        has = [context.services.has('users'), context.services.has('auth'), context.services.has('ghost')];
-        seen = context.services.get<{find(id: string): unknown}>('users').find('u1');
-      }});
-      const {kernel} = await kernelFor([{name: 'users'}, {name: 'auth'}, {name: 'app', manifest: {dependencies: ['users', 'auth']}}]);
+      setHooks('users', {
+        initialize: (context: ModuleContext) => context.provide({find: (id: string) => ({id, name: 'Ana'})}),
+      });
+      setHooks('app', {
+        initialize: (context: ModuleContext) => {
+          has = [context.services.has('users'), context.services.has('auth'), context.services.has('ghost')];
+          seen = context.services.get<{find(id: string): unknown}>('users').find('u1');
+        },
+      });
+      const {kernel} = await kernelFor([
+        {name: 'users'},
+        {name: 'auth'},
+        {name: 'app', manifest: {dependencies: ['users', 'auth']}},
+      ]);
       await kernel.boot(['app']);
       expect(seen).to.deep.equal({id: 'u1', name: 'Ana'});
       expect(has).to.deep.equal([true, false, false]);
@@ -227,13 +275,15 @@ describe('Kernel', () => {
     it('refuses the service of a module that was not declared (MODULE_DEPENDENCY_UNDECLARED)', async () => {
       let refusal: unknown;
       setHooks('users', {initialize: (context: ModuleContext) => context.provide({})});
-      setHooks('app', {initialize: (context: ModuleContext) => {
-        try {
-          context.services.get('users');
-        } catch (error) {
-          refusal = error;
-        }
-      }});
+      setHooks('app', {
+        initialize: (context: ModuleContext) => {
+          try {
+            context.services.get('users');
+          } catch (error) {
+            refusal = error;
+          }
+        },
+      });
       const {kernel} = await kernelFor([{name: 'users'}, {name: 'app'}]);
       await kernel.boot(['users', 'app']);
       expect(refusal).to.be.instanceOf(SystemPromptError);
@@ -252,7 +302,9 @@ describe('Kernel', () => {
       const error = await rejected(kernel.boot(['app']));
       expect(error.code).to.equal('MODULE_DEPENDENCY_UNDECLARED');
       expect(error.exitCode).to.equal(1);
-      expect(error.message).to.equal('Module "app" failed to initialize: Module "app" uses "users" without declaring it in module.yaml dependencies');
+      expect(error.message).to.equal(
+        'Module "app" failed to initialize: Module "app" uses "users" without declaring it in module.yaml dependencies',
+      );
     });
 
     it('says which module is not booted or provides no service', async () => {
@@ -268,18 +320,25 @@ describe('Kernel', () => {
       expect(notBooted!.code).to.equal('MODULE_NOT_BOOTED');
       expect(notBooted!.exitCode).to.equal(6);
       await kernel.boot(['quiet']);
-      expect(() => kernel.service('quiet')).to.throw(SystemPromptError, 'Module "quiet" provides no service').with.property('code', 'MODULE_NO_SERVICE');
+      expect(() => kernel.service('quiet'))
+        .to.throw(SystemPromptError, 'Module "quiet" provides no service')
+        .with.property('code', 'MODULE_NO_SERVICE');
     });
 
     it('serves capabilities of providers that were booted before', async () => {
       let database: unknown = 'unset';
       let queue: unknown = 'unset';
       setHooks('db', {initialize: (context: ModuleContext) => context.provide({query: 'select'})});
-      setHooks('app', {initialize: (context: ModuleContext) => {
-        database = context.capability('database');
-        queue = context.capability('queue');
-      }});
-      const {kernel} = await kernelFor([{name: 'db', manifest: {provides: ['database']}}, {name: 'app', manifest: {dependencies: ['db']}}]);
+      setHooks('app', {
+        initialize: (context: ModuleContext) => {
+          database = context.capability('database');
+          queue = context.capability('queue');
+        },
+      });
+      const {kernel} = await kernelFor([
+        {name: 'db', manifest: {provides: ['database']}},
+        {name: 'app', manifest: {dependencies: ['db']}},
+      ]);
       await kernel.boot(['app']);
       expect(database).to.deep.equal({query: 'select'});
       expect(queue).to.equal(undefined);
@@ -289,13 +348,22 @@ describe('Kernel', () => {
   describe('access', () => {
     it('boots the module that provides access on demand for a module below it, and hands out its access service', async () => {
       const seen: string[] = [];
-      const access = {authorize: async (actor: {id: string}, permission: string) => void seen.push(`${actor.id}:${permission}`), holds: async () => true, record: async () => {}};
+      const access = {
+        authorize: async (actor: {id: string}, permission: string) => void seen.push(`${actor.id}:${permission}`),
+        holds: async () => true,
+        record: async () => {},
+      };
       let contextOfDb: ModuleContext | undefined;
-      setHooks('db', {initialize: (context: ModuleContext) => {
-        contextOfDb = context;
-      }});
+      setHooks('db', {
+        initialize: (context: ModuleContext) => {
+          contextOfDb = context;
+        },
+      });
       setHooks('users', {initialize: (context: ModuleContext) => context.provide({access})});
-      const {kernel} = await kernelFor([{name: 'db'}, {name: 'users', manifest: {dependencies: ['db'], provides: ['access']}}]);
+      const {kernel} = await kernelFor([
+        {name: 'db'},
+        {name: 'users', manifest: {dependencies: ['db'], provides: ['access']}},
+      ]);
       await kernel.boot(['db']);
       expect(kernel.booted).to.deep.equal(['db']);
       const provider = await contextOfDb!.access();
@@ -307,8 +375,14 @@ describe('Kernel', () => {
     it('without an access module, allows only the local operator and the system', async () => {
       const {kernel} = await kernelFor([{name: 'db'}]);
       const access = await kernel.access();
-      await access.authorize({kind: 'local', id: 'local-admin', label: 'local-admin', via: 'local-trust'}, 'db:query', 'db.query');
-      const refused = await rejected(access.authorize({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'}, 'db:query', 'db.query'));
+      await access.authorize(
+        {kind: 'local', id: 'local-admin', label: 'local-admin', via: 'local-trust'},
+        'db:query',
+        'db.query',
+      );
+      const refused = await rejected(
+        access.authorize({kind: 'anonymous', id: 'anonymous', label: 'anonymous', via: 'none'}, 'db:query', 'db.query'),
+      );
       expect(refused.exitCode).to.equal(4);
       expect(await access.holds({kind: 'user', id: 'u', label: 'u', via: 'session'}, 'db:query')).to.equal(false);
     });
@@ -317,9 +391,11 @@ describe('Kernel', () => {
   describe('context', () => {
     it('hands the module its name, manifest, own directories and an event bus stamped with its name', async () => {
       let context: ModuleContext | undefined;
-      setHooks('users', {initialize: (given: ModuleContext) => {
-        context = given;
-      }});
+      setHooks('users', {
+        initialize: (given: ModuleContext) => {
+          context = given;
+        },
+      });
       const {kernel, records} = await kernelFor([{name: 'users'}]);
       const events: Array<{type: string; source: string}> = [];
       kernel.events.on('*', (event) => void events.push({type: event.type, source: event.source}));
@@ -337,10 +413,16 @@ describe('Kernel', () => {
 
     it('applies the defaults of the config schema in the manifest', async () => {
       let config: unknown;
-      setHooks('mail', {initialize: (context: ModuleContext) => {
-        config = context.config;
-      }});
-      const schema = {type: 'object', additionalProperties: false, properties: {host: {type: 'string', default: 'localhost'}, port: {type: 'integer', default: 25}}};
+      setHooks('mail', {
+        initialize: (context: ModuleContext) => {
+          config = context.config;
+        },
+      });
+      const schema = {
+        type: 'object',
+        additionalProperties: false,
+        properties: {host: {type: 'string', default: 'localhost'}, port: {type: 'integer', default: 25}},
+      };
       const {kernel} = await kernelFor([{name: 'mail', manifest: {config: schema}}]);
       await kernel.boot(['mail']);
       expect(config).to.deep.equal({host: 'localhost', port: 25});
@@ -349,10 +431,15 @@ describe('Kernel', () => {
     it('validates the values of configValues against the schema and keeps them', async () => {
       let config: unknown;
       const asked: string[] = [];
-      setHooks('mail', {initialize: (context: ModuleContext) => {
-        config = context.config;
-      }});
-      const schema = {type: 'object', properties: {host: {type: 'string', default: 'localhost'}, port: {type: 'integer', default: 25}}};
+      setHooks('mail', {
+        initialize: (context: ModuleContext) => {
+          config = context.config;
+        },
+      });
+      const schema = {
+        type: 'object',
+        properties: {host: {type: 'string', default: 'localhost'}, port: {type: 'integer', default: 25}},
+      };
       const {kernel} = await kernelFor([{name: 'mail', manifest: {config: schema}}], {
         configValues: async (record) => {
           asked.push(record.name);
@@ -366,7 +453,9 @@ describe('Kernel', () => {
 
     it('rejects an invalid config value with CONFIG_INVALID (exit 2) before initialize', async () => {
       const schema = {type: 'object', properties: {port: {type: 'integer', minimum: 1}}};
-      const {kernel} = await kernelFor([{name: 'mail', manifest: {config: schema}}], {configValues: () => ({port: 'twenty-five'})});
+      const {kernel} = await kernelFor([{name: 'mail', manifest: {config: schema}}], {
+        configValues: () => ({port: 'twenty-five'}),
+      });
       const error = await rejected(kernel.boot(['mail']));
       expect(error.code).to.equal('CONFIG_INVALID');
       expect(error.exitCode).to.equal(2);
@@ -377,9 +466,11 @@ describe('Kernel', () => {
 
     it('passes configValues through unchecked to a module without a config schema', async () => {
       let config: unknown;
-      setHooks('plain', {initialize: (context: ModuleContext) => {
-        config = context.config;
-      }});
+      setHooks('plain', {
+        initialize: (context: ModuleContext) => {
+          config = context.config;
+        },
+      });
       const {kernel} = await kernelFor([{name: 'plain'}], {configValues: () => ({anything: true})});
       await kernel.boot(['plain']);
       expect(config).to.deep.equal({anything: true});
@@ -388,23 +479,38 @@ describe('Kernel', () => {
 
   describe('logger provider', () => {
     const recordingLogger = (module: string, lines: string[]): Logger => {
-      const log = (level: string) => (_obj: unknown, msg?: string) => void lines.push(`${module}:${level}:${msg ?? ''}`);
-      const logger: Logger = {trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), fatal: log('fatal'), child: () => logger};
+      const log = (level: string) => (_obj: unknown, msg?: string) =>
+        void lines.push(`${module}:${level}:${msg ?? ''}`);
+      const logger: Logger = {
+        trace: log('trace'),
+        debug: log('debug'),
+        info: log('info'),
+        warn: log('warn'),
+        error: log('error'),
+        fatal: log('fatal'),
+        child: () => logger,
+      };
       return logger;
     };
 
     it('boots the provider first and gives every other module the logger from its forModule', async () => {
       const lines: string[] = [];
       let providerLogger: Logger | undefined;
-      setHooks('log', {initialize: (context: ModuleContext) => {
-        providerLogger = context.logger;
-        context.provide({forModule: (name: string) => recordingLogger(name, lines)});
-      }});
+      setHooks('log', {
+        initialize: (context: ModuleContext) => {
+          providerLogger = context.logger;
+          context.provide({forModule: (name: string) => recordingLogger(name, lines)});
+        },
+      });
       setHooks('users', {initialize: (context: ModuleContext) => context.logger.info({}, 'users ready')});
       setHooks('app', {initialize: (context: ModuleContext) => context.logger.warn({}, 'app ready')});
       const kernelLines: string[] = [];
       const {kernel} = await kernelFor(
-        [{name: 'app', manifest: {dependencies: ['users']}}, {name: 'users'}, {name: 'log', manifest: {provides: ['logger']}}],
+        [
+          {name: 'app', manifest: {dependencies: ['users']}},
+          {name: 'users'},
+          {name: 'log', manifest: {provides: ['logger']}},
+        ],
         {logger: recordingLogger('bootstrap', kernelLines)},
       );
       await kernel.boot(['app']);
@@ -423,9 +529,11 @@ describe('Kernel', () => {
   describe('health', () => {
     it('reports each booted module, a throwing healthCheck as unhealthy, and modules that are not booted', async () => {
       setHooks('sick', {healthCheck: () => ({healthy: false, message: 'queue is full'})});
-      setHooks('broken', {healthCheck: () => {
-        throw new Error('probe crashed');
-      }});
+      setHooks('broken', {
+        healthCheck: () => {
+          throw new Error('probe crashed');
+        },
+      });
       const {kernel} = await kernelFor([{name: 'fine'}, {name: 'sick'}, {name: 'broken'}]);
       await kernel.boot(['fine', 'sick', 'broken']);
       expect(await kernel.health()).to.deep.equal([

@@ -29,7 +29,10 @@ describe('ManifestCache', () => {
     await cache.save();
     expect(JSON.parse(await readFile(join(directory, 'manifests.json'), 'utf8'))).to.deep.equal({
       format: 1,
-      entries: {'/pkg/users': {key: 'k1', manifest}, '/pkg/broken': {key: 'k2', error: {message: 'bad', problems: ['/type: wrong']}}},
+      entries: {
+        '/pkg/users': {key: 'k1', manifest},
+        '/pkg/broken': {key: 'k2', error: {message: 'bad', problems: ['/type: wrong']}},
+      },
     });
     const again = new ManifestCache(directory);
     expect(again.get('/pkg/users', 'k1')!.manifest).to.deep.equal(manifest);
@@ -50,7 +53,10 @@ describe('ManifestCache', () => {
   });
 
   it('ignores a stored cache of another format', async () => {
-    await writeFile(join(directory, 'manifests.json'), JSON.stringify({format: 2, entries: {'/pkg/users': {key: 'k', manifest}}}));
+    await writeFile(
+      join(directory, 'manifests.json'),
+      JSON.stringify({format: 2, entries: {'/pkg/users': {key: 'k', manifest}}}),
+    );
     expect(new ManifestCache(directory).get('/pkg/users', 'k')).to.equal(undefined);
   });
 

@@ -4,7 +4,13 @@ import {caught} from '../helpers/errors.js';
 
 const schema = {
   type: 'object',
-  properties: {level: {type: 'string'}, consoleLevel: {type: 'string'}, maxFiles: {type: 'integer'}, enabled: {type: 'boolean'}, tags: {type: 'array'}},
+  properties: {
+    level: {type: 'string'},
+    consoleLevel: {type: 'string'},
+    maxFiles: {type: 'integer'},
+    enabled: {type: 'boolean'},
+    tags: {type: 'array'},
+  },
 };
 
 describe('envVariableFor', () => {
@@ -16,8 +22,19 @@ describe('envVariableFor', () => {
 
 describe('configFromEnv', () => {
   it('reads one variable per schema property, typed by the schema', () => {
-    const env = {SYSTEMPROMPT_LOGGER_LEVEL: 'debug', SYSTEMPROMPT_LOGGER_MAX_FILES: '3', SYSTEMPROMPT_LOGGER_ENABLED: 'off', SYSTEMPROMPT_LOGGER_TAGS: '["a"]', SYSTEMPROMPT_LOGGER_OTHER: 'x'};
-    expect(configFromEnv('logger', schema, env)).to.deep.equal({level: 'debug', maxFiles: 3, enabled: false, tags: ['a']});
+    const env = {
+      SYSTEMPROMPT_LOGGER_LEVEL: 'debug',
+      SYSTEMPROMPT_LOGGER_MAX_FILES: '3',
+      SYSTEMPROMPT_LOGGER_ENABLED: 'off',
+      SYSTEMPROMPT_LOGGER_TAGS: '["a"]',
+      SYSTEMPROMPT_LOGGER_OTHER: 'x',
+    };
+    expect(configFromEnv('logger', schema, env)).to.deep.equal({
+      level: 'debug',
+      maxFiles: 3,
+      enabled: false,
+      tags: ['a'],
+    });
   });
 
   it('is empty without a schema or without variables', () => {
@@ -26,7 +43,11 @@ describe('configFromEnv', () => {
   });
 
   it('rejects a value that does not fit the type with exit 2, naming the variable', () => {
-    for (const env of [{SYSTEMPROMPT_LOGGER_MAX_FILES: 'many'}, {SYSTEMPROMPT_LOGGER_ENABLED: 'maybe'}, {SYSTEMPROMPT_LOGGER_TAGS: '[oops'}]) {
+    for (const env of [
+      {SYSTEMPROMPT_LOGGER_MAX_FILES: 'many'},
+      {SYSTEMPROMPT_LOGGER_ENABLED: 'maybe'},
+      {SYSTEMPROMPT_LOGGER_TAGS: '[oops'},
+    ]) {
       const error = caught(() => configFromEnv('logger', schema, env));
       expect(error.code).to.equal('CONFIG_ENV_INVALID');
       expect(error.exitCode).to.equal(2);

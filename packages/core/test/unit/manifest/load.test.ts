@@ -48,7 +48,9 @@ describe('parseManifest', () => {
     const error = await rejected(parseManifest(yaml.replace('type: service', 'type: server'), '/pkg/module.yaml'));
     expect(error.code).to.equal('MANIFEST_INVALID');
     expect(error.exitCode).to.equal(2);
-    expect(error.message).to.equal('/pkg/module.yaml is invalid: /type: must be one of service, daemon, plugin, core, extension');
+    expect(error.message).to.equal(
+      '/pkg/module.yaml is invalid: /type: must be one of service, daemon, plugin, core, extension',
+    );
   });
 
   it('rejects an empty file', async () => {
@@ -62,7 +64,9 @@ describe('parseManifest', () => {
     const error = await rejected(parseManifest(yaml, '/pkg/module.yaml', '1.1.0'));
     expect(error.code).to.equal('MANIFEST_INVALID');
     expect(error.exitCode).to.equal(2);
-    expect(error.message).to.equal('/pkg/module.yaml is invalid: /version: 1.0.0 differs from the package version 1.1.0');
+    expect(error.message).to.equal(
+      '/pkg/module.yaml is invalid: /version: 1.0.0 differs from the package version 1.1.0',
+    );
     expect(error.details?.problems).to.deep.equal(['/version: must equal the package version 1.1.0']);
   });
 });

@@ -28,7 +28,10 @@ describe('validateManifest', () => {
       provides: ['logger', 'database'],
       dependencies: ['config', 'auth-tokens'],
       config: {type: 'object', properties: {greeting: {type: 'string', default: 'hi'}}},
-      permissions: [{name: 'users:read', description: 'Read users'}, {name: 'users:*', description: 'Everything'}],
+      permissions: [
+        {name: 'users:read', description: 'Read users'},
+        {name: 'users:*', description: 'Everything'},
+      ],
       events: [{name: 'user.created', description: 'A user was created'}, {name: 'user.role.changed'}],
       tools: [{name: 'list_users', description: 'Lists users', permission: 'users:read'}],
       migrations: 'dist/migrations',
@@ -78,7 +81,13 @@ describe('validateManifest', () => {
 
   for (const name of ['users', 'users:', 'Users:read', 'users:Read', 'users:read:all']) {
     it(`rejects the permission name ${JSON.stringify(name)} at its path`, () => {
-      const {problems} = invalid({...valid, permissions: [{name: 'users:read', description: 'Read'}, {name, description: 'Bad'}]});
+      const {problems} = invalid({
+        ...valid,
+        permissions: [
+          {name: 'users:read', description: 'Read'},
+          {name, description: 'Bad'},
+        ],
+      });
       expect(problems).to.have.length(1);
       expect(problems[0]).to.match(/^\/permissions\/1\/name: must match pattern /);
     });
@@ -126,15 +135,23 @@ describe('formatSchemaError', () => {
     ({instancePath: '', schemaPath: '#', keyword: 'type', params: {}, ...partial}) as ErrorObject;
 
   it('writes the path and ajv message, with "/" for the root and a fallback message', () => {
-    expect(formatSchemaError(error({instancePath: '/port', message: 'must be integer'}))).to.equal('/port: must be integer');
+    expect(formatSchemaError(error({instancePath: '/port', message: 'must be integer'}))).to.equal(
+      '/port: must be integer',
+    );
     expect(formatSchemaError(error({message: 'must be object'}))).to.equal('/: must be object');
     expect(formatSchemaError(error({instancePath: '/x'}))).to.equal('/x: is invalid');
   });
 
   it('names the unknown property, the missing property and the allowed values', () => {
-    expect(formatSchemaError(error({keyword: 'additionalProperties', params: {additionalProperty: 'colour'}}))).to.equal('/: unknown property "colour"');
-    expect(formatSchemaError(error({keyword: 'required', params: {missingProperty: 'name'}}))).to.equal('/: missing required property "name"');
-    expect(formatSchemaError(error({instancePath: '/level', keyword: 'enum', params: {allowedValues: ['info', 1, null]}}))).to.equal('/level: must be one of info, 1, null');
+    expect(
+      formatSchemaError(error({keyword: 'additionalProperties', params: {additionalProperty: 'colour'}})),
+    ).to.equal('/: unknown property "colour"');
+    expect(formatSchemaError(error({keyword: 'required', params: {missingProperty: 'name'}}))).to.equal(
+      '/: missing required property "name"',
+    );
+    expect(
+      formatSchemaError(error({instancePath: '/level', keyword: 'enum', params: {allowedValues: ['info', 1, null]}})),
+    ).to.equal('/level: must be one of info, 1, null');
   });
 
   it('formats no errors as no problems', () => {

@@ -4,8 +4,13 @@ import {DATABASE} from '../../token.js';
 
 export default class DatabaseSchema extends SystemPromptCommand<typeof DatabaseSchema> {
   static override summary = 'Show the tables of each module with their columns, or their DDL.';
-  static override description = 'Reads the live schema from the engine. With --ddl, prints the CREATE statements of the current engine (SQLite or MySQL). Needs database:read.';
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --module users', '<%= config.bin %> <%= command.id %> --ddl > schema.sql'];
+  static override description =
+    'Reads the live schema from the engine. With --ddl, prints the CREATE statements of the current engine (SQLite or MySQL). Needs database:read.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --module users',
+    '<%= config.bin %> <%= command.id %> --ddl > schema.sql',
+  ];
   static override flags = {
     module: Flags.string({description: 'Only the tables of this module.'}),
     ddl: Flags.boolean({description: 'Print CREATE statements instead of columns.'}),

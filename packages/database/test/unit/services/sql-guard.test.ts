@@ -1,5 +1,11 @@
 import {expect} from 'chai';
-import {SqlSyntaxError, mysqlRefusal, needsSchemaList, sqliteRefusal, tokenize} from '../../../src/services/sql-guard.js';
+import {
+  SqlSyntaxError,
+  mysqlRefusal,
+  needsSchemaList,
+  sqliteRefusal,
+  tokenize,
+} from '../../../src/services/sql-guard.js';
 
 const SCHEMAS = ['systemprompt', 'test', 'other_db', 'mysql', 'information_schema', 'performance_schema', 'sys'];
 const mysql = (sql: string) => mysqlRefusal(tokenize(sql, 'mysql'), 'systemprompt', SCHEMAS);
@@ -8,18 +14,49 @@ const sqlite = (sql: string) => sqliteRefusal(tokenize(sql, 'sqlite'));
 describe('sql-guard', () => {
   describe('tokenize', () => {
     it('keeps names inside strings and comments out of the names it reports', () => {
-      const words = tokenize("SELECT 'mysql.user' /* mysql.user */ -- mysql.user\n, `a b`.c # mysql.user\nFROM t", 'mysql');
-      expect(words.map((token) => `${token.kind}:${token.text}`)).to.deep.equal(['word:SELECT', 'string:mysql.user', 'punct:,', 'identifier:a b', 'punct:.', 'word:c', 'word:FROM', 'word:t']);
+      const words = tokenize(
+        "SELECT 'mysql.user' /* mysql.user */ -- mysql.user\n, `a b`.c # mysql.user\nFROM t",
+        'mysql',
+      );
+      expect(words.map((token) => `${token.kind}:${token.text}`)).to.deep.equal([
+        'word:SELECT',
+        'string:mysql.user',
+        'punct:,',
+        'identifier:a b',
+        'punct:.',
+        'word:c',
+        'word:FROM',
+        'word:t',
+      ]);
     });
 
     it('reads backslash escapes in MySQL strings, and doubled quotes in both engines', () => {
-      expect(tokenize("SELECT 'it\\'s', 'a''b'", 'mysql').filter((token) => token.kind === 'string').map((token) => token.text)).to.deep.equal(["it's", "a'b"]);
+      expect(
+        tokenize("SELECT 'it\\'s', 'a''b'", 'mysql')
+          .filter((token) => token.kind === 'string')
+          .map((token) => token.text),
+      ).to.deep.equal(["it's", "a'b"]);
       // SQLite has no backslash escapes: the backslash is a character and the quote ends the string.
-      expect(tokenize("SELECT 'a\\', 'b'", 'sqlite').filter((token) => token.kind === 'string').map((token) => token.text)).to.deep.equal(['a\\', 'b']);
+      expect(
+        tokenize("SELECT 'a\\', 'b'", 'sqlite')
+          .filter((token) => token.kind === 'string')
+          .map((token) => token.text),
+      ).to.deep.equal(['a\\', 'b']);
     });
 
     it('reads numbers with a decimal point as one token, so 1.5 is no qualifier', () => {
-      expect(tokenize('SELECT 1.5, 2e-3, 0x1F, t1.c', 'mysql').map((token) => token.text)).to.deep.equal(['SELECT', '1.5', ',', '2e-3', ',', '0x1F', ',', 't1', '.', 'c']);
+      expect(tokenize('SELECT 1.5, 2e-3, 0x1F, t1.c', 'mysql').map((token) => token.text)).to.deep.equal([
+        'SELECT',
+        '1.5',
+        ',',
+        '2e-3',
+        ',',
+        '0x1F',
+        ',',
+        't1',
+        '.',
+        'c',
+      ]);
     });
 
     it('refuses what it cannot read: unterminated strings and MySQL executable comments', () => {
@@ -85,7 +122,7 @@ describe('sql-guard', () => {
       'SHOW CREATE TABLE users',
       'SHOW TABLE STATUS',
       'DESCRIBE users',
-      "CREATE TABLE notes (id int) ENGINE=InnoDB",
+      'CREATE TABLE notes (id int) ENGINE=InnoDB',
       'CREATE FUNCTION wipe_notes() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM notes; RETURN 1; END',
       'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n',
       'SELECT SLEEP(1), DATABASE(), @@version',
@@ -96,7 +133,9 @@ describe('sql-guard', () => {
     }
 
     it('treats its own schema as its own, in any case', () => {
-      expect(mysqlRefusal(tokenize('SELECT * FROM SystemPrompt.users', 'mysql'), 'systemprompt', SCHEMAS)).to.equal(undefined);
+      expect(mysqlRefusal(tokenize('SELECT * FROM SystemPrompt.users', 'mysql'), 'systemprompt', SCHEMAS)).to.equal(
+        undefined,
+      );
     });
 
     it('asks for the schema list only when a name could be qualified or a SHOW names one', () => {
@@ -121,7 +160,14 @@ describe('sql-guard', () => {
       });
     }
 
-    for (const sql of ['SELECT * FROM users', "SELECT 'ATTACH' AS word", 'PRAGMA table_info(users)', 'PRAGMA main.index_list("users")', 'PRAGMA integrity_check', 'VACUUM']) {
+    for (const sql of [
+      'SELECT * FROM users',
+      "SELECT 'ATTACH' AS word",
+      'PRAGMA table_info(users)',
+      'PRAGMA main.index_list("users")',
+      'PRAGMA integrity_check',
+      'VACUUM',
+    ]) {
       it(`allows ${sql}`, () => {
         expect(sqlite(sql)).to.equal(undefined);
       });

@@ -7,10 +7,20 @@ import {renderTemplate} from '@systemprompt/module-template';
 import {linkableDirectory, packageDirectory} from '../../services/host-packages.js';
 
 export default class ExtensionCreate extends SystemPromptCommand<typeof ExtensionCreate> {
-  static override summary = 'Scaffold a new module package: manifest, module, service, command, config schema, tests and README.';
-  static override description = 'Writes the module template into a new directory. The package names @systemprompt/core, @systemprompt/database and @oclif/core as peer dependencies (installed, it runs on the host\'s copies) and builds against this host\'s copies (devDependencies linked with file:; .host-packages/ holds a stand-in for @oclif/core). Build it with npm run build, test it with npm test, check it with extension:validate, install it with extension:install.';
-  static override examples = ['<%= config.bin %> <%= command.id %> acme-notes', '<%= config.bin %> <%= command.id %> acme-notes --package @acme/systemprompt-notes --directory ./modules/acme-notes'];
-  static override args = {name: Args.string({required: true, description: 'Module name: lower-case words joined by dashes (also its command topic).'})};
+  static override summary =
+    'Scaffold a new module package: manifest, module, service, command, config schema, tests and README.';
+  static override description =
+    "Writes the module template into a new directory. The package names @systemprompt/core, @systemprompt/database and @oclif/core as peer dependencies (installed, it runs on the host's copies) and builds against this host's copies (devDependencies linked with file:; .host-packages/ holds a stand-in for @oclif/core). Build it with npm run build, test it with npm test, check it with extension:validate, install it with extension:install.";
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> acme-notes',
+    '<%= config.bin %> <%= command.id %> acme-notes --package @acme/systemprompt-notes --directory ./modules/acme-notes',
+  ];
+  static override args = {
+    name: Args.string({
+      required: true,
+      description: 'Module name: lower-case words joined by dashes (also its command topic).',
+    }),
+  };
   static override flags = {
     directory: Flags.string({description: 'Where to create it (default: ./NAME).'}),
     package: Flags.string({description: 'npm package name (default: systemprompt-module-NAME).'}),
@@ -19,9 +29,13 @@ export default class ExtensionCreate extends SystemPromptCommand<typeof Extensio
 
   async run(): Promise<{name: string; package: string; directory: string; files: string[]}> {
     const {name} = this.args;
-    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 64) throw invalidInput(`"${name}" is not a module name (lower-case words joined by dashes)`, {code: 'MODULE_NAME_INVALID'});
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 64)
+      throw invalidInput(`"${name}" is not a module name (lower-case words joined by dashes)`, {
+        code: 'MODULE_NAME_INVALID',
+      });
     const packageName = this.flags.package ?? `systemprompt-module-${name}`;
-    if (!/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(packageName)) throw invalidInput(`"${packageName}" is not an npm package name`, {code: 'PACKAGE_NAME_INVALID'});
+    if (!/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(packageName))
+      throw invalidInput(`"${packageName}" is not an npm package name`, {code: 'PACKAGE_NAME_INVALID'});
     const directory = resolve(this.flags.directory ?? name);
     if (existsSync(directory)) throw conflict(`${directory} already exists`, {code: 'DIRECTORY_EXISTS'});
     const here = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +59,9 @@ export default class ExtensionCreate extends SystemPromptCommand<typeof Extensio
       databaseDev,
       oclifDev,
     });
-    this.notices.push(`Next: cd ${directory} && npm install && npm run build && ${this.config.bin} extension:validate .`);
+    this.notices.push(
+      `Next: cd ${directory} && npm install && npm run build && ${this.config.bin} extension:validate .`,
+    );
     return {name, package: packageName, directory, files};
   }
 }

@@ -21,16 +21,36 @@ describe('host packages', () => {
   afterEach(() => rm(scratch, {recursive: true, force: true}));
 
   it('links a package without install scripts as it is', async () => {
-    await writePackage(join(scratch, 'plain'), {name: 'plain', version: '1.0.0', main: 'lib/index.js', scripts: {build: 'tsc'}});
-    expect(await linkableDirectory(join(scratch, 'plain'), join(scratch, 'stand-ins'))).to.equal(join(scratch, 'plain'));
+    await writePackage(join(scratch, 'plain'), {
+      name: 'plain',
+      version: '1.0.0',
+      main: 'lib/index.js',
+      scripts: {build: 'tsc'},
+    });
+    expect(await linkableDirectory(join(scratch, 'plain'), join(scratch, 'stand-ins'))).to.equal(
+      join(scratch, 'plain'),
+    );
   });
 
-  it('gives a package with install scripts a stand-in without scripts or dependencies that loads the package\'s own files', async () => {
+  it("gives a package with install scripts a stand-in without scripts or dependencies that loads the package's own files", async () => {
     const host = join(scratch, 'host', 'node_modules', '@acme', 'tool');
-    await writePackage(host, {name: '@acme/tool', version: '4.2.0', main: 'lib/index.js', exports: {'.': './lib/index.js'}, scripts: {prepare: 'husky', build: 'tsc'}, dependencies: {ansis: '^3'}, bin: {tool: 'lib/index.js'}});
+    await writePackage(host, {
+      name: '@acme/tool',
+      version: '4.2.0',
+      main: 'lib/index.js',
+      exports: {'.': './lib/index.js'},
+      scripts: {prepare: 'husky', build: 'tsc'},
+      dependencies: {ansis: '^3'},
+      bin: {tool: 'lib/index.js'},
+    });
     const standIn = await linkableDirectory(host, join(scratch, 'stand-ins'));
     expect(standIn).to.equal(join(scratch, 'stand-ins', '@acme', 'tool'));
-    expect(JSON.parse(readFileSync(join(standIn, 'package.json'), 'utf8'))).to.deep.equal({name: '@acme/tool', version: '4.2.0', main: 'lib/index.js', exports: {'.': './lib/index.js'}});
+    expect(JSON.parse(readFileSync(join(standIn, 'package.json'), 'utf8'))).to.deep.equal({
+      name: '@acme/tool',
+      version: '4.2.0',
+      main: 'lib/index.js',
+      exports: {'.': './lib/index.js'},
+    });
     // A project that links the stand-in loads the host's file (Node resolves the real path).
     await mkdir(join(scratch, 'project', 'node_modules', '@acme'), {recursive: true});
     await symlink(standIn, join(scratch, 'project', 'node_modules', '@acme', 'tool'));

@@ -38,23 +38,31 @@ describe('npmErrorLine', () => {
     await rm(logs, {recursive: true, force: true});
   });
 
-  it('takes npm\'s own error line from the output npm printed', async () => {
+  it("takes npm's own error line from the output npm printed", async () => {
     const error = await failedNpm(['install', 'left-pad', ...DEAD_REGISTRY], project);
-    expect(npmErrorLine(error)).to.equal('npm error FetchError: request to http://127.0.0.1:9/left-pad failed, reason: connect ECONNREFUSED 127.0.0.1:9');
+    expect(npmErrorLine(error)).to.equal(
+      'npm error FetchError: request to http://127.0.0.1:9/left-pad failed, reason: connect ECONNREFUSED 127.0.0.1:9',
+    );
   });
 
-  it('finds the line in npm\'s debug log when npm ran silent and the error only has its exit code (as plugins:install --silent throws)', async () => {
+  it("finds the line in npm's debug log when npm ran silent and the error only has its exit code (as plugins:install --silent throws)", async () => {
     const args = ['install', 'left-pad', '--omit', 'dev', '--no-audit', '--loglevel=silent', ...DEAD_REGISTRY];
     const error = await failedNpm(args, project);
     expect((error as {stderr: string}).stderr).to.equal('');
     // @oclif/plugin-plugins's spawn.js reports a failed npm with only this.
-    const pluginsError = new Error(`${process.execPath} /usr/lib/node_modules/npm/bin/npm-cli.js ${args.join(' ')} exited with code 1`);
-    expect(npmErrorLine(pluginsError)).to.equal('npm error FetchError: request to http://127.0.0.1:9/left-pad failed, reason: connect ECONNREFUSED 127.0.0.1:9');
+    const pluginsError = new Error(
+      `${process.execPath} /usr/lib/node_modules/npm/bin/npm-cli.js ${args.join(' ')} exited with code 1`,
+    );
+    expect(npmErrorLine(pluginsError)).to.equal(
+      'npm error FetchError: request to http://127.0.0.1:9/left-pad failed, reason: connect ECONNREFUSED 127.0.0.1:9',
+    );
   });
 
   it('does not take the log of another npm run', async () => {
     await failedNpm(['install', 'left-pad', '--loglevel=silent', ...DEAD_REGISTRY], project);
-    const pluginsError = new Error(`${process.execPath} /usr/lib/node_modules/npm/bin/npm-cli.js install is-odd --loglevel=silent exited with code 1`);
+    const pluginsError = new Error(
+      `${process.execPath} /usr/lib/node_modules/npm/bin/npm-cli.js install is-odd --loglevel=silent exited with code 1`,
+    );
     expect(npmErrorLine(pluginsError)).to.equal('npm install exited with code 1');
   });
 

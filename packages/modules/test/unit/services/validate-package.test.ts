@@ -4,11 +4,18 @@ import {join} from 'node:path';
 import {expect} from 'chai';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
 import {APP_ROOT, loadCliConfig} from '@systemprompt/testing';
-import {installedModulesOf, validateOptionsFor, validatePackage, type InstalledModules, type PackageProblem} from '../../../src/services/validate-package.js';
+import {
+  installedModulesOf,
+  validateOptionsFor,
+  validatePackage,
+  type InstalledModules,
+  type PackageProblem,
+} from '../../../src/services/validate-package.js';
 import {MIGRATION, writeValidateCases, type ValidateCase} from '../../fixtures/validate-cases.js';
 
 /** The problems as "place: problem [code]" lines, in the order reported. */
-const lines = (problems: readonly PackageProblem[]) => problems.map((item) => `${item.path}: ${item.problem}${item.code ? ` [${item.code}]` : ''}`);
+const lines = (problems: readonly PackageProblem[]) =>
+  problems.map((item) => `${item.path}: ${item.problem}${item.code ? ` [${item.code}]` : ''}`);
 
 /** Sets environment variables for the length of `body` (undefined removes one). */
 async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
@@ -35,7 +42,8 @@ describe('validatePackage', function () {
   let installed: InstalledModules;
   let cases: string;
   const fixture = (name: ValidateCase) => join(cases, name);
-  const validate = (name: ValidateCase, timeoutMs?: number) => validatePackage(fixture(name), {installed, sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}});
+  const validate = (name: ValidateCase, timeoutMs?: number) =>
+    validatePackage(fixture(name), {installed, sandbox: {records, ...(timeoutMs ? {timeoutMs} : {})}});
 
   before(async () => {
     const config = await loadCliConfig(APP_ROOT);
@@ -81,7 +89,7 @@ describe('validatePackage', function () {
       ]);
     });
 
-    it('refuses a command outside the module\'s topic', async () => {
+    it("refuses a command outside the module's topic", async () => {
       expect(lines((await validate('command-outside-topic')).problems)).to.deep.equal([
         'command notes:add: its topic should be the module name "acme-notes"',
       ]);
@@ -94,11 +102,22 @@ describe('validatePackage', function () {
       ]);
     });
 
-    it('does not clash with itself: an installed copy of the same package is left out, a core package\'s name lent to another directory is not', async () => {
+    it("does not clash with itself: an installed copy of the same package is left out, a core package's name lent to another directory is not", async () => {
       // The package as installed elsewhere (an upgrade validates the new version against the old one's installation).
       const self: ModuleRecord = {
-        name: 'acme-notes', packageName: '@fixture/validate-good', version: '0.9.0', root: '/elsewhere/acme-notes', source: 'user', enabled: true,
-        manifest: {name: 'acme-notes', version: '0.9.0', type: 'extension', description: 'installed', permissions: [{name: 'acme-notes:read', description: 'List notes.'}]},
+        name: 'acme-notes',
+        packageName: '@fixture/validate-good',
+        version: '0.9.0',
+        root: '/elsewhere/acme-notes',
+        source: 'user',
+        enabled: true,
+        manifest: {
+          name: 'acme-notes',
+          version: '0.9.0',
+          type: 'extension',
+          description: 'installed',
+          permissions: [{name: 'acme-notes:read', description: 'List notes.'}],
+        },
       };
       const upgrade = validateOptionsFor(fixture('good'), [...records, self], commands);
       expect(lines((await validatePackage(fixture('good'), {...upgrade, sandbox: false})).problems)).to.deep.equal([]);
@@ -115,36 +134,53 @@ describe('validatePackage', function () {
       expect(installed.permissions.get('users:delete')).to.equal('users');
       expect(installed.topics.get('extension')).to.equal('@systemprompt/modules');
       const without = installedModulesOf(records, commands, '@systemprompt/users');
-      expect([without.modules.has('users'), without.permissions.has('users:delete'), without.topics.has('users')]).to.deep.equal([false, false, false]);
+      expect([
+        without.modules.has('users'),
+        without.permissions.has('users:delete'),
+        without.topics.has('users'),
+      ]).to.deep.equal([false, false, false]);
     });
   });
 
   describe('the module run in a sandboxed kernel', () => {
     it('reports initialize() throwing, at the entry file', async () => {
-      expect(lines((await validate('init-throws')).problems)).to.deep.equal(['module.js: initialize() threw: cannot reach the notes backend [INIT_FAILED]']);
+      expect(lines((await validate('init-throws')).problems)).to.deep.equal([
+        'module.js: initialize() threw: cannot reach the notes backend [INIT_FAILED]',
+      ]);
     });
 
     it('stops an initialize() that never finishes at the time limit', async () => {
-      expect(lines((await validate('init-hangs', 1000)).problems)).to.deep.equal(['module.js: initialize() did not finish within 1 s [INIT_FAILED]']);
+      expect(lines((await validate('init-hangs', 1000)).problems)).to.deep.equal([
+        'module.js: initialize() did not finish within 1 s [INIT_FAILED]',
+      ]);
     });
 
     it('survives an initialize() that ends the process, and says so', async () => {
-      expect(lines((await validate('init-exits')).problems)).to.deep.equal(['module.js: initialize() ended the process (exit code 3) [INIT_FAILED]']);
+      expect(lines((await validate('init-exits')).problems)).to.deep.equal([
+        'module.js: initialize() ended the process (exit code 3) [INIT_FAILED]',
+      ]);
     });
 
     it('reports healthCheck() throwing', async () => {
-      expect(lines((await validate('health-throws')).problems)).to.deep.equal(['module.js: healthCheck() threw: lost the notes backend [INIT_FAILED]']);
+      expect(lines((await validate('health-throws')).problems)).to.deep.equal([
+        'module.js: healthCheck() threw: lost the notes backend [INIT_FAILED]',
+      ]);
     });
 
     it('reports healthCheck() saying unhealthy, with its message', async () => {
-      expect(lines((await validate('health-unhealthy')).problems)).to.deep.equal(['module.js: healthCheck() reports unhealthy: the notes backend is down [INIT_FAILED]']);
+      expect(lines((await validate('health-unhealthy')).problems)).to.deep.equal([
+        'module.js: healthCheck() reports unhealthy: the notes backend is down [INIT_FAILED]',
+      ]);
     });
 
     it('uses a scratch SQLite database and home, never the configured database, and removes them', async () => {
       const scratchParent = await mkdtemp(join(tmpdir(), 'validate-test-'));
       try {
         // A database URL that cannot be reached: were it used, the module could not start.
-        const report = await withEnv({TMPDIR: scratchParent, SYSTEMPROMPT_DATABASE_URL: 'mysql://nobody@127.0.0.1:1/nothing'}, () => validate('good'));
+        const report = await withEnv(
+          {TMPDIR: scratchParent, SYSTEMPROMPT_DATABASE_URL: 'mysql://nobody@127.0.0.1:1/nothing'},
+          () => validate('good'),
+        );
         expect(lines(report.problems)).to.deep.equal([]);
         expect(await readdir(scratchParent)).to.deep.equal([]);
       } finally {

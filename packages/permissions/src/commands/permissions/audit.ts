@@ -1,5 +1,5 @@
 import {Flags, SystemPromptCommand, listFlags, type ListResult} from '@systemprompt/core';
-import type {AuditRecord,} from '@systemprompt/users';
+import type {AuditRecord} from '@systemprompt/users';
 import {AuditLogService, type AuditVerifyResult} from '../../services/audit-log.js';
 import {PERMISSIONS} from '../../token.js';
 
@@ -7,8 +7,10 @@ import {PERMISSIONS} from '../../token.js';
 const COLUMNS = ['id', 'at', 'actor', 'permission', 'action', 'target', 'result'] as const;
 
 export default class PermissionsAudit extends SystemPromptCommand<typeof PermissionsAudit> {
-  static override summary = 'Show who used which permission, and every denial; --verify checks that the audit log was not changed.';
-  static override description = 'Lists the records of the audit log that used or were refused a permission (filtered, searched, sorted and paged in the database). Needs audit:read.\n\n' +
+  static override summary =
+    'Show who used which permission, and every denial; --verify checks that the audit log was not changed.';
+  static override description =
+    'Lists the records of the audit log that used or were refused a permission (filtered, searched, sorted and paged in the database). Needs audit:read.\n\n' +
     'Every record of the audit log is chained to the one before it by a SHA-256 hash, and the newest position and hash are kept apart (users_audit_head). ' +
     '--verify walks the whole chain and exits 0 with the number of records verified and the head (SEQ:HASH), or exits 1 naming the first record that was changed, removed or added by hand, and the newest records if they were removed. ' +
     'Someone who can write to the database could rewrite every hash after a change: keep the head printed by --verify somewhere else (a ticket, another system) and pass it later with --anchor, which fails if the log was rewritten at or before that record.';
@@ -21,8 +23,15 @@ export default class PermissionsAudit extends SystemPromptCommand<typeof Permiss
   ];
   static override flags = {
     ...listFlags,
-    verify: Flags.boolean({description: 'Check the hash chain of the whole audit log; exit 1 names the first broken record.'}),
-    anchor: Flags.string({description: 'With --verify: a head printed by an earlier verification; the record at that position must still have that hash.', helpValue: 'SEQ:HASH', dependsOn: ['verify']}),
+    verify: Flags.boolean({
+      description: 'Check the hash chain of the whole audit log; exit 1 names the first broken record.',
+    }),
+    anchor: Flags.string({
+      description:
+        'With --verify: a head printed by an earlier verification; the record at that position must still have that hash.',
+      helpValue: 'SEQ:HASH',
+      dependsOn: ['verify'],
+    }),
   };
   static override columns = COLUMNS;
 

@@ -1,4 +1,12 @@
-import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
+import {
+  Args,
+  Flags,
+  SystemPromptCommand,
+  batchFlag,
+  dryRunFlag,
+  invalidInput,
+  type BatchResult,
+} from '@systemprompt/core';
 import {rowValues, type GrantResult} from '@systemprompt/users';
 import {PERMISSIONS} from '../../token.js';
 
@@ -27,14 +35,25 @@ export default class PermissionsGrant extends SystemPromptCommand<typeof Permiss
     const actor = await this.actor();
     const declared = await this.declaredPermissions();
     if (this.flags.batch) {
-      if (this.args.permission !== undefined) throw invalidInput('Give a PERMISSION or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
+      if (this.args.permission !== undefined)
+        throw invalidInput('Give a PERMISSION or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
       return this.batch(this.flags.batch, async (row) => {
         const {permission, user, role} = rowValues(row, {permission: 'string', user: 'string', role: 'string'});
         if (!permission) throw invalidInput('The row has no permission', {code: 'PERMISSION_REQUIRED'});
         return roles.grant(actor, permission, {...(user ? {user} : {}), ...(role ? {role} : {})}, declared, {dryRun});
       });
     }
-    if (this.args.permission === undefined) throw invalidInput('Name the permission to grant', {code: 'PERMISSION_REQUIRED', hint: 'permissions:grant PERMISSION (--user USER | --role ROLE), or --batch FILE.'});
-    return roles.grant(actor, this.args.permission, {...(this.flags.user ? {user: this.flags.user} : {}), ...(this.flags.role ? {role: this.flags.role} : {})}, declared, {dryRun});
+    if (this.args.permission === undefined)
+      throw invalidInput('Name the permission to grant', {
+        code: 'PERMISSION_REQUIRED',
+        hint: 'permissions:grant PERMISSION (--user USER | --role ROLE), or --batch FILE.',
+      });
+    return roles.grant(
+      actor,
+      this.args.permission,
+      {...(this.flags.user ? {user: this.flags.user} : {}), ...(this.flags.role ? {role: this.flags.role} : {})},
+      declared,
+      {dryRun},
+    );
   }
 }

@@ -1,4 +1,12 @@
-import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
+import {
+  Args,
+  Flags,
+  SystemPromptCommand,
+  batchFlag,
+  dryRunFlag,
+  invalidInput,
+  type BatchResult,
+} from '@systemprompt/core';
 import {rowValues, type RevokeResult} from '@systemprompt/users';
 import {PERMISSIONS} from '../../token.js';
 
@@ -26,14 +34,24 @@ export default class PermissionsRevoke extends SystemPromptCommand<typeof Permis
     const {roles} = await this.service(PERMISSIONS);
     const actor = await this.actor();
     if (this.flags.batch) {
-      if (this.args.permission !== undefined) throw invalidInput('Give a PERMISSION or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
+      if (this.args.permission !== undefined)
+        throw invalidInput('Give a PERMISSION or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
       return this.batch(this.flags.batch, async (row) => {
         const {permission, user, role} = rowValues(row, {permission: 'string', user: 'string', role: 'string'});
         if (!permission) throw invalidInput('The row has no permission', {code: 'PERMISSION_REQUIRED'});
         return roles.revoke(actor, permission, {...(user ? {user} : {}), ...(role ? {role} : {})}, {dryRun});
       });
     }
-    if (this.args.permission === undefined) throw invalidInput('Name the permission to revoke', {code: 'PERMISSION_REQUIRED', hint: 'permissions:revoke PERMISSION (--user USER | --role ROLE), or --batch FILE.'});
-    return roles.revoke(actor, this.args.permission, {...(this.flags.user ? {user: this.flags.user} : {}), ...(this.flags.role ? {role: this.flags.role} : {})}, {dryRun});
+    if (this.args.permission === undefined)
+      throw invalidInput('Name the permission to revoke', {
+        code: 'PERMISSION_REQUIRED',
+        hint: 'permissions:revoke PERMISSION (--user USER | --role ROLE), or --batch FILE.',
+      });
+    return roles.revoke(
+      actor,
+      this.args.permission,
+      {...(this.flags.user ? {user: this.flags.user} : {}), ...(this.flags.role ? {role: this.flags.role} : {})},
+      {dryRun},
+    );
   }
 }

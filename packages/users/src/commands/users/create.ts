@@ -1,4 +1,13 @@
-import {Flags, SystemPromptCommand, batchFlag, dryRunFlag, interactiveFlag, invalidInput, readSecretFromStdin, type BatchResult} from '@systemprompt/core';
+import {
+  Flags,
+  SystemPromptCommand,
+  batchFlag,
+  dryRunFlag,
+  interactiveFlag,
+  invalidInput,
+  readSecretFromStdin,
+  type BatchResult,
+} from '@systemprompt/core';
 import {rowValues} from '../../batch-rows.js';
 import type {UserPreview, UserView} from '../../services/users.js';
 import {USERS} from '../../token.js';
@@ -42,15 +51,33 @@ export default class UsersCreate extends SystemPromptCommand<typeof UsersCreate>
     let {email, name} = this.flags;
     if (this.flags.interactive) {
       const answers = await this.prompt([
-        {name: 'email', message: 'Email', default: email, validate: (value) => (/@/.test(value) ? undefined : 'An email address, please')},
+        {
+          name: 'email',
+          message: 'Email',
+          default: email,
+          validate: (value) => (/@/.test(value) ? undefined : 'An email address, please'),
+        },
         {name: 'name', message: 'Name (optional)', default: name},
       ]);
       email = String(answers.email);
       name = String(answers.name) || undefined;
     }
-    if (!email) throw invalidInput('--email is required', {code: 'EMAIL_REQUIRED', hint: 'Or use --interactive on a terminal, or --batch FILE.'});
+    if (!email)
+      throw invalidInput('--email is required', {
+        code: 'EMAIL_REQUIRED',
+        hint: 'Or use --interactive on a terminal, or --batch FILE.',
+      });
     const password = this.flags['password-stdin'] ? await readSecretFromStdin('password') : undefined;
     const {users} = await this.service(USERS);
-    return users.create(await this.actor(), {email, ...(name === undefined ? {} : {name}), roles: this.flags.role ?? [], ...(password === undefined ? {} : {password})}, {dryRun});
+    return users.create(
+      await this.actor(),
+      {
+        email,
+        ...(name === undefined ? {} : {name}),
+        roles: this.flags.role ?? [],
+        ...(password === undefined ? {} : {password}),
+      },
+      {dryRun},
+    );
   }
 }

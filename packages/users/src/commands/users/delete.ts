@@ -1,4 +1,12 @@
-import {Args, SystemPromptCommand, batchFlag, confirmFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
+import {
+  Args,
+  SystemPromptCommand,
+  batchFlag,
+  confirmFlag,
+  dryRunFlag,
+  invalidInput,
+  type BatchResult,
+} from '@systemprompt/core';
 import {confirmOnce, rowValues} from '../../batch-rows.js';
 import {USERS} from '../../token.js';
 
@@ -23,7 +31,8 @@ export default class UsersDelete extends SystemPromptCommand<typeof UsersDelete>
     const {users} = await this.service(USERS);
     const actor = await this.actor();
     if (this.flags.batch) {
-      if (this.args.user !== undefined) throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
+      if (this.args.user !== undefined)
+        throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
       const file = this.flags.batch;
       const confirm = confirmOnce(() => this.confirmAction(`Delete every user listed in ${file}?`));
       return this.batch(file, async (row) => {
@@ -32,7 +41,11 @@ export default class UsersDelete extends SystemPromptCommand<typeof UsersDelete>
         return users.delete(actor, user, {dryRun, ...(confirm ? {confirm} : {})});
       });
     }
-    if (this.args.user === undefined) throw invalidInput('Name the user to delete', {code: 'USER_REQUIRED', hint: 'users:delete USER, or --batch FILE.'});
+    if (this.args.user === undefined)
+      throw invalidInput('Name the user to delete', {
+        code: 'USER_REQUIRED',
+        hint: 'users:delete USER, or --batch FILE.',
+      });
     return users.delete(actor, this.args.user, {dryRun, confirm: (question) => this.confirmAction(question)});
   }
 }

@@ -4,7 +4,8 @@ import {USERS} from '../../token.js';
 
 export default class UsersDisable extends SystemPromptCommand<typeof UsersDisable> {
   static override summary = 'Disable a user.';
-  static override description = 'Disabled users cannot sign in: their sessions are revoked and their API keys stop working.';
+  static override description =
+    'Disabled users cannot sign in: their sessions are revoked and their API keys stop working.';
   static override examples = ['<%= config.bin %> <%= command.id %> ana@example.com'];
   static override args = {user: Args.string({required: true, description: 'User id or email.'})};
 

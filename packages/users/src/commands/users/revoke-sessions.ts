@@ -10,6 +10,8 @@ export default class UsersRevokeSessions extends SystemPromptCommand<typeof User
 
   async run(): Promise<{user: string; revoked: number}> {
     const {sessions} = await this.service(USERS);
-    return sessions.revokeAll(await this.actor(), this.args.user, {confirm: (question) => this.confirmAction(question)});
+    return sessions.revokeAll(await this.actor(), this.args.user, {
+      confirm: (question) => this.confirmAction(question),
+    });
   }
 }

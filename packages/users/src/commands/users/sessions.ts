@@ -4,7 +4,10 @@ import {USERS} from '../../token.js';
 
 export default class UsersSessions extends SystemPromptCommand<typeof UsersSessions> {
   static override summary = 'List sign-in sessions, of one user or of everyone.';
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> ana@example.com --json'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> ana@example.com --json',
+  ];
   static override args = {user: Args.string({description: 'User id or email.'})};
   static override columns = ['id', 'user', 'label', 'createdAt', 'expiresAt', 'lastUsedAt', 'active'];
 

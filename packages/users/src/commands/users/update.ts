@@ -1,4 +1,12 @@
-import {Args, Flags, SystemPromptCommand, batchFlag, dryRunFlag, invalidInput, type BatchResult} from '@systemprompt/core';
+import {
+  Args,
+  Flags,
+  SystemPromptCommand,
+  batchFlag,
+  dryRunFlag,
+  invalidInput,
+  type BatchResult,
+} from '@systemprompt/core';
 import {rowValues} from '../../batch-rows.js';
 import type {UserView} from '../../services/users.js';
 import {USERS} from '../../token.js';
@@ -6,7 +14,7 @@ import {USERS} from '../../token.js';
 const ROW = {user: 'string', name: 'string', email: 'string', addRoles: 'list', removeRoles: 'list'} as const;
 
 export default class UsersUpdate extends SystemPromptCommand<typeof UsersUpdate> {
-  static override summary = 'Change a user\'s name, email or roles (or many users\' with --batch).';
+  static override summary = "Change a user's name, email or roles (or many users' with --batch).";
   static override description = `Emails are checked and normalized as in users:create; a name has at most 200 characters. Added roles must exist (exit 3) and you must hold every permission they give (exit 4 PERMISSION_ESCALATION), also when adding a role to yourself. Needs users:update.
 
 --batch FILE changes one user per row (NDJSON, JSON, YAML or CSV with a header). Row fields: user (id or email, required), name, email, addRoles, removeRoles (lists, or in CSV one cell separated by spaces or semicolons). Each row is reported on its own; the command exits 2 when any row failed. --dry-run checks everything and changes nothing.`;
@@ -30,7 +38,8 @@ export default class UsersUpdate extends SystemPromptCommand<typeof UsersUpdate>
     const dryRun = this.flags['dry-run'];
     if (dryRun) this.meta.dryRun = true;
     if (this.flags.batch) {
-      if (this.args.user !== undefined) throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
+      if (this.args.user !== undefined)
+        throw invalidInput('Give a USER or --batch, not both', {code: 'BATCH_WITH_ARGUMENT'});
       const {users} = await this.service(USERS);
       const actor = await this.actor();
       return this.batch(this.flags.batch, async (row) => {
@@ -39,9 +48,23 @@ export default class UsersUpdate extends SystemPromptCommand<typeof UsersUpdate>
         return users.update(actor, user, changes, {dryRun});
       });
     }
-    if (this.args.user === undefined) throw invalidInput('Name the user to change', {code: 'USER_REQUIRED', hint: 'users:update USER --name ..., or --batch FILE.'});
+    if (this.args.user === undefined)
+      throw invalidInput('Name the user to change', {
+        code: 'USER_REQUIRED',
+        hint: 'users:update USER --name ..., or --batch FILE.',
+      });
     const {name, email} = this.flags;
     const {users} = await this.service(USERS);
-    return users.update(await this.actor(), this.args.user, {...(name === undefined ? {} : {name}), ...(email === undefined ? {} : {email}), addRoles: this.flags['add-role'] ?? [], removeRoles: this.flags['remove-role'] ?? []}, {dryRun});
+    return users.update(
+      await this.actor(),
+      this.args.user,
+      {
+        ...(name === undefined ? {} : {name}),
+        ...(email === undefined ? {} : {email}),
+        addRoles: this.flags['add-role'] ?? [],
+        removeRoles: this.flags['remove-role'] ?? [],
+      },
+      {dryRun},
+    );
   }
 }

@@ -19,7 +19,8 @@ export class __CLASS__Service {
 
   hello(name: string): Greeting {
     const trimmed = name.trim();
-    if (trimmed === '') throw invalidInput('A name is required', {code: 'NAME_REQUIRED', hint: 'Pass a name, e.g. "Ada".'});
+    if (trimmed === '')
+      throw invalidInput('A name is required', {code: 'NAME_REQUIRED', hint: 'Pass a name, e.g. "Ada".'});
     return {message: `${this.greeting}, ${trimmed}!`};
   }
 
@@ -27,14 +28,23 @@ export class __CLASS__Service {
     const access = await this.accessProvider();
     await access.authorize(actor, '__NAME__:write', '__NAME__.add');
     if (text.trim() === '') throw invalidInput('The note is empty', {code: 'NOTE_EMPTY'});
-    const note = await this.database().repository(NoteEntity).save({text: text.trim(), createdAt: new Date().toISOString()});
-    await access.record(actor, {action: '__NAME__.add', target: String(note.id), result: 'ok', permission: '__NAME__:write'});
+    const note = await this.database()
+      .repository(NoteEntity)
+      .save({text: text.trim(), createdAt: new Date().toISOString()});
+    await access.record(actor, {
+      action: '__NAME__.add',
+      target: String(note.id),
+      result: 'ok',
+      permission: '__NAME__:write',
+    });
     return note;
   }
 
   async list(actor: Actor): Promise<Note[]> {
     await (await this.accessProvider()).authorize(actor, '__NAME__:read', '__NAME__.list');
-    return this.database().repository(NoteEntity).find({order: {id: 'ASC'}});
+    return this.database()
+      .repository(NoteEntity)
+      .find({order: {id: 'ASC'}});
   }
 
   private accessProvider(): Promise<AccessProvider> {

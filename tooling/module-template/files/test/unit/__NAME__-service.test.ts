@@ -7,6 +7,8 @@ describe('__CLASS__Service', () => {
   });
 
   it('rejects an empty name with exit code 2', () => {
-    expect(() => new __CLASS__Service('Hi').hello(' ')).to.throw().with.property('exitCode', 2);
+    expect(() => new __CLASS__Service('Hi').hello(' '))
+      .to.throw()
+      .with.property('exitCode', 2);
   });
 });

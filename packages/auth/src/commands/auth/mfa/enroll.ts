@@ -14,8 +14,17 @@ export default class AuthMfaEnroll extends SystemPromptCommand<typeof AuthMfaEnr
       const {toString} = await import('qrcode');
       qr = `\n${await toString(enrollment.uri, {type: 'terminal', small: true})}`;
     }
-    this.notices.push('Add it to your authenticator app, then run auth:mfa:verify CODE with the code it shows. The secret is not shown again.');
-    const text = renderRecord(Object.fromEntries([['email', enrollment.email], ['status', enrollment.status], ['secret', enrollment.secret], ['uri', enrollment.uri]])).trimEnd();
+    this.notices.push(
+      'Add it to your authenticator app, then run auth:mfa:verify CODE with the code it shows. The secret is not shown again.',
+    );
+    const text = renderRecord(
+      Object.fromEntries([
+        ['email', enrollment.email],
+        ['status', enrollment.status],
+        ['secret', enrollment.secret],
+        ['uri', enrollment.uri],
+      ]),
+    ).trimEnd();
     return textResult(`${text}\n${qr}`, enrollment);
   }
 }

@@ -4,7 +4,8 @@ import type {ModelSummary} from '../../../services/providers.js';
 
 export default class ConfigModelAdd extends ConfigCommand<typeof ConfigModelAdd> {
   static override summary = 'Add a model to an AI provider, optionally as the default model.';
-  static override description = 'Registers a model id as the provider names it (see config:provider:test for the ids it offers). With --default it becomes the one default model, replacing the previous one in the same transaction.';
+  static override description =
+    'Registers a model id as the provider names it (see config:provider:test for the ids it offers). With --default it becomes the one default model, replacing the previous one in the same transaction.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> openai gpt-4o --default',
     '<%= config.bin %> <%= command.id %> ollama llama3:8b',
@@ -25,6 +26,9 @@ export default class ConfigModelAdd extends ConfigCommand<typeof ConfigModelAdd>
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was added.');
     }
-    return service.addModel(await this.actor(), this.args.provider, this.args.model, {makeDefault: this.flags.default, dryRun});
+    return service.addModel(await this.actor(), this.args.provider, this.args.model, {
+      makeDefault: this.flags.default,
+      dryRun,
+    });
   }
 }

@@ -4,7 +4,8 @@ import type {ModelSummary} from '../../../services/providers.js';
 
 export default class ConfigModelDefault extends ConfigCommand<typeof ConfigModelDefault> {
   static override summary = 'Make a model the default model.';
-  static override description = 'Exactly one model is the default: this one is set and any other cleared, in one transaction. The model must already be registered (config:model:add).';
+  static override description =
+    'Exactly one model is the default: this one is set and any other cleared, in one transaction. The model must already be registered (config:model:add).';
   static override aliases = ['config:model:set-default'];
   static override examples = [
     '<%= config.bin %> <%= command.id %> openai gpt-4o',

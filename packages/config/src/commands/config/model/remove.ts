@@ -4,7 +4,8 @@ import type {ModelSummary} from '../../../services/providers.js';
 
 export default class ConfigModelRemove extends ConfigCommand<typeof ConfigModelRemove> {
   static override summary = 'Remove a model from an AI provider.';
-  static override description = 'Removes the model from the registry (not from the provider). If it was the default model, no model is the default afterwards.';
+  static override description =
+    'Removes the model from the registry (not from the provider). If it was the default model, no model is the default afterwards.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> ollama llama3:8b',
     '<%= config.bin %> <%= command.id %> openai gpt-4o --dry-run',

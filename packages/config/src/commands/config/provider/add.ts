@@ -1,6 +1,11 @@
 import {Args, Flags, dryRunFlag} from '@systemprompt/core';
 import {ConfigCommand} from '../../../services/config-command.js';
-import {DEFAULT_BASE_URLS, PROVIDER_KINDS, keyChangeFromFlags, type ProviderSummary} from '../../../services/providers.js';
+import {
+  DEFAULT_BASE_URLS,
+  PROVIDER_KINDS,
+  keyChangeFromFlags,
+  type ProviderSummary,
+} from '../../../services/providers.js';
 
 export default class ConfigProviderAdd extends ConfigCommand<typeof ConfigProviderAdd> {
   static override summary = 'Add an AI provider: an OpenAI-compatible endpoint or Anthropic.';
@@ -10,12 +15,28 @@ export default class ConfigProviderAdd extends ConfigCommand<typeof ConfigProvid
     '<%= config.bin %> <%= command.id %> ollama --kind openai --base-url http://localhost:11434/v1',
     'printf %s "$ANTHROPIC_API_KEY" | <%= config.bin %> <%= command.id %> claude --kind anthropic --api-key-stdin',
   ];
-  static override args = {name: Args.string({required: true, description: 'Provider name: lower-case letters, digits and dashes.'})};
+  static override args = {
+    name: Args.string({required: true, description: 'Provider name: lower-case letters, digits and dashes.'}),
+  };
   static override flags = {
-    kind: Flags.option({options: PROVIDER_KINDS, required: true, description: 'openai (any OpenAI-compatible endpoint) or anthropic.'})(),
-    'base-url': Flags.string({description: 'The API root (http or https), e.g. http://localhost:11434/v1. Default: the official API of the kind.', helpValue: 'URL'}),
-    'api-key-env': Flags.string({description: 'Read the API key from this environment variable when it is needed (only the name is stored; not with --api-key-stdin).', helpValue: 'VAR'}),
-    'api-key-stdin': Flags.boolean({description: 'Read the API key from standard input and store it encrypted (not with --api-key-env).'}),
+    kind: Flags.option({
+      options: PROVIDER_KINDS,
+      required: true,
+      description: 'openai (any OpenAI-compatible endpoint) or anthropic.',
+    })(),
+    'base-url': Flags.string({
+      description:
+        'The API root (http or https), e.g. http://localhost:11434/v1. Default: the official API of the kind.',
+      helpValue: 'URL',
+    }),
+    'api-key-env': Flags.string({
+      description:
+        'Read the API key from this environment variable when it is needed (only the name is stored; not with --api-key-stdin).',
+      helpValue: 'VAR',
+    }),
+    'api-key-stdin': Flags.boolean({
+      description: 'Read the API key from standard input and store it encrypted (not with --api-key-env).',
+    }),
     ...dryRunFlag,
   };
   static override columns = ['name', 'kind', 'baseUrl', 'apiKey'];
@@ -28,6 +49,10 @@ export default class ConfigProviderAdd extends ConfigCommand<typeof ConfigProvid
       this.meta.dryRun = true;
       this.notices.push('Dry run: nothing was added.');
     }
-    return service.add(await this.actor(), {name: this.args.name, kind: this.flags.kind, baseUrl: this.flags['base-url'], key}, {dryRun});
+    return service.add(
+      await this.actor(),
+      {name: this.args.name, kind: this.flags.kind, baseUrl: this.flags['base-url'], key},
+      {dryRun},
+    );
   }
 }

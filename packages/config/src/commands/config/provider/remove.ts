@@ -3,7 +3,8 @@ import {ConfigCommand} from '../../../services/config-command.js';
 
 export default class ConfigProviderRemove extends ConfigCommand<typeof ConfigProviderRemove> {
   static override summary = 'Remove an AI provider and its models (dangerous: asks for confirmation).';
-  static override description = 'Removes the provider, its stored API key and all of its models, in one transaction. If the default model was one of them, no model is the default afterwards. Without a terminal it needs --confirm.';
+  static override description =
+    'Removes the provider, its stored API key and all of its models, in one transaction. If the default model was one of them, no model is the default afterwards. Without a terminal it needs --confirm.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> ollama',
     '<%= config.bin %> <%= command.id %> ollama --confirm',

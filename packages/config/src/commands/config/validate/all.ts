@@ -10,8 +10,9 @@ interface CheckRow {
 }
 
 export default class ConfigValidateAll extends ConfigCommand<typeof ConfigValidateAll> {
-  static override summary = 'Check every module\'s manifest (module.yaml) and configuration.';
-  static override description = 'Reads each installed module\'s module.yaml afresh and validates it against the manifest schema, then checks each module\'s configuration and stored secrets as config:validate does. Exit 2 when anything is invalid, after listing everything. Needs config:read.';
+  static override summary = "Check every module's manifest (module.yaml) and configuration.";
+  static override description =
+    "Reads each installed module's module.yaml afresh and validates it against the manifest schema, then checks each module's configuration and stored secrets as config:validate does. Exit 2 when anything is invalid, after listing everything. Needs config:read.";
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override columns = ['module', 'check', 'ok', 'problem'];
 
@@ -25,14 +26,30 @@ export default class ConfigValidateAll extends ConfigCommand<typeof ConfigValida
         await loadManifest(record.root);
         rows.push({module: record.name, package: record.packageName, check: 'manifest', ok: true, problem: ''});
       } catch (error) {
-        rows.push({module: record.name, package: record.packageName, check: 'manifest', ok: false, problem: error instanceof Error ? error.message : String(error)});
+        rows.push({
+          module: record.name,
+          package: record.packageName,
+          check: 'manifest',
+          ok: false,
+          problem: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     for (const problem of report.problems) {
-      rows.push({module: problem.module, package: records.find((record) => record.name === problem.module)?.packageName ?? '', check: 'config', ok: false, problem: problem.problem});
+      rows.push({
+        module: problem.module,
+        package: records.find((record) => record.name === problem.module)?.packageName ?? '',
+        check: 'config',
+        ok: false,
+        problem: problem.problem,
+      });
     }
     const failed = rows.filter((row) => !row.ok);
-    if (failed.length > 0) throw invalidInput(`${failed.length} problem${failed.length === 1 ? '' : 's'}:\n${failed.map((row) => `${row.module} (${row.check}): ${row.problem}`).join('\n')}`, {code: 'VALIDATION_FAILED', details: {checks: rows, unreadableSecrets: report.unreadableSecrets}});
+    if (failed.length > 0)
+      throw invalidInput(
+        `${failed.length} problem${failed.length === 1 ? '' : 's'}:\n${failed.map((row) => `${row.module} (${row.check}): ${row.problem}`).join('\n')}`,
+        {code: 'VALIDATION_FAILED', details: {checks: rows, unreadableSecrets: report.unreadableSecrets}},
+      );
     return rows;
   }
 }

@@ -3,7 +3,7 @@ import type {Note} from '../../entities.js';
 import {SERVICE} from '../../token.js';
 
 export default class __CLASS__Add extends SystemPromptCommand<typeof __CLASS__Add> {
-  static override summary = 'Add a note to the __NAME__ module\'s table.';
+  static override summary = "Add a note to the __NAME__ module's table.";
   static override examples = ['<%= config.bin %> <%= command.id %> "buy milk"'];
   static override args = {text: Args.string({required: true, description: 'The note.'})};
 
