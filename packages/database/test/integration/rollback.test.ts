@@ -7,6 +7,7 @@ import type {ModuleMigration} from '../../src/migrations/loader.js';
 import {MIGRATIONS_TABLE} from '../../src/migrations/runner.js';
 import {DatabaseService} from '../../src/services/database-service.js';
 import {Table, TableForeignKey, TableIndex, defineMigration, dropIndexKeepingForeignKeys} from '../../src/schema.js';
+import {tableNames} from '../helpers/tables.js';
 
 const table = (name: string) =>
   defineMigration({
@@ -80,18 +81,7 @@ for (const engine of testEngines()) {
     let database: TestDatabase;
     let service: DatabaseService;
 
-    const tables = async () => {
-      const dataSource = await service.dataSource();
-      const rows =
-        engine === 'sqlite'
-          ? ((await dataSource.query(
-              "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            )) as Array<{name: string}>)
-          : ((await dataSource.query(
-              'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
-            )) as Array<{name: string}>);
-      return rows.map((row) => row.name).sort();
-    };
+    const tables = () => tableNames(service);
 
     beforeEach(async () => {
       home = await createTempHome();
