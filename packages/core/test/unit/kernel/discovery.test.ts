@@ -63,16 +63,17 @@ describe('discoverModules', () => {
     expect((await discoverModules([plain, users], cacheDir)).map((record) => record.name)).to.deep.equal(['users']);
   });
 
-  it('takes the source from the plugin type', async () => {
+  it('takes the source from the plugin type, and lists the modules the CLI ships first', async () => {
     const plugins = [
       {...(await writeModule(directory, {name: 'one'})), type: 'user'},
       {...(await writeModule(directory, {name: 'two'})), type: 'link'},
       {...(await writeModule(directory, {name: 'three'})), type: 'dev'},
     ];
+    // oclif loads plugins concurrently: the CLI's own modules claim their names before installed ones.
     expect((await discoverModules(plugins, cacheDir)).map((record) => record.source)).to.deep.equal([
+      'core',
       'user',
       'link',
-      'core',
     ]);
   });
 
@@ -123,8 +124,10 @@ describe('discoverModules', () => {
     const second = await writeModule(directory, {name: 'users', packageName: '@vendor-b/users'});
     const [one, two] = await discoverModules([first, second], cacheDir);
     expect(one!.error).to.equal(undefined);
-    expect(two!.name).to.equal('users');
-    expect(two!.error!.code).to.equal('MODULE_INVALID');
+    // Known by its package name: nothing that looks modules up by name may take it for "users".
+    expect(two!.name).to.equal('@vendor-b/users');
+    expect(two!.manifest!.name).to.equal('users');
+    expect(two!.error!.code).to.equal('MODULE_NAME_TAKEN');
     expect(two!.error!.exitCode).to.equal(6);
     expect(two!.error!.message).to.equal(
       'Module package @vendor-b/users cannot be loaded: module name "users" is already used by @vendor-a/users',
