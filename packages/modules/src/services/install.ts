@@ -23,7 +23,9 @@ import {
 import semver from 'semver';
 import {refuseClashes} from './clashes.js';
 import {npmErrorLine} from './npm-error.js';
+import {applyModuleMigrations} from './module-migrations.js';
 import {runPluginsCommand} from './plugins-command.js';
+import {pluginManifestFile} from './registry.js';
 import {keptTarballName, packagesDirectory, stagePackage, type StagedPackage} from './package-source.js';
 import {validateOptionsFor, validatePackage, type PackageProblem} from './validate-package.js';
 
@@ -61,9 +63,6 @@ export interface LifecycleContext {
   /** The installed modules with `extra` packages in place of any of the same name. */
   discover: (extra: PluginDescriptor[]) => Promise<ModuleRecord[]>;
 }
-
-/** The user-plugin directory's package.json: what npm installed and the plugin entries oclif loads. */
-const pluginManifestFile = (dataDirectory: string) => join(dataDirectory, 'package.json');
 
 async function withDatabase<T>(
   input: LifecycleContext,
@@ -306,9 +305,7 @@ async function putBack(
       ]);
       const record = records.find((candidate) => candidate.packageName === restorable.record.packageName)!;
       if (record.manifest?.migrations) {
-        await withDatabase(input, records, async (database) =>
-          (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)])),
-        );
+        await withDatabase(input, records, (database) => applyModuleMigrations(database, record));
       }
     }
     if (staged.kind !== 'npm')

@@ -3,8 +3,9 @@ import type {Interfaces} from '@oclif/core';
 type Config = Interfaces.Config;
 import {unavailable} from '@systemprompt/core';
 import {cliModules, createCliKernel} from '@systemprompt/core/kernel';
-import {DATABASE, migrationSourceOf} from '@systemprompt/database';
+import {DATABASE} from '@systemprompt/database';
 import {refuseClashes} from './clashes.js';
+import {applyModuleMigrations} from './module-migrations.js';
 import {runPluginsCommand} from './plugins-command.js';
 
 /**
@@ -37,8 +38,8 @@ export async function checkPluginsInstall(config: Config, before: ReadonlyMap<st
     cacheDir: config.cacheDir,
     getPluginsList: () => config.getPluginsList().map(asUser),
   };
+  const {paths, modules} = await cliModules(view);
   for (const name of changed) {
-    const {paths, modules} = await cliModules(view);
     const plugin = config.getPluginsList().find((candidate) => candidate.name === name)!;
     const record = modules.find((candidate) => candidate.packageName === name);
     try {
@@ -60,8 +61,7 @@ export async function checkPluginsInstall(config: Config, before: ReadonlyMap<st
     const kernel = await createCliKernel({modules, paths});
     try {
       await kernel.boot(['database']);
-      const database = kernel.service(DATABASE);
-      const applied = await (await database.runner()).migrate(await database.migrationsOf([migrationSourceOf(record)]));
+      const applied = await applyModuleMigrations(kernel.service(DATABASE), record);
       if (applied.length > 0)
         notes.push(`${record.name}: applied ${applied.map((outcome) => outcome.name).join(', ')}`);
     } catch (error) {

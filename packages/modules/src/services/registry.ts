@@ -16,11 +16,12 @@ interface PluginManifest {
   oclif?: {plugins?: Array<string | PluginEntry>};
 }
 
-const manifestFile = (dataDirectory: string) => join(dataDirectory, 'package.json');
+/** The user-plugin directory's package.json: what npm installed and the plugin entries oclif loads. */
+export const pluginManifestFile = (dataDirectory: string) => join(dataDirectory, 'package.json');
 
 function readPluginManifest(dataDirectory: string): PluginManifest {
   try {
-    return JSON.parse(readFileSync(manifestFile(dataDirectory), 'utf8')) as PluginManifest;
+    return JSON.parse(readFileSync(pluginManifestFile(dataDirectory), 'utf8')) as PluginManifest;
   } catch {
     return {};
   }
@@ -44,7 +45,7 @@ export async function recordRegistryRange(dataDirectory: string, packageName: st
   );
   if (!entry || entry.tag === range) return;
   entry.tag = range;
-  await writeFileAtomic(manifestFile(dataDirectory), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(pluginManifestFile(dataDirectory), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** The newest version of a package the registry has within `range` (a dist-tag such as `latest` included). */
