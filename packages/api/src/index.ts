@@ -58,3 +58,4 @@ export class ApiModule extends BaseModule {
 
 export default (): ApiModule => new ApiModule();
 export {API} from './token.js';
+export * from './events.js';

@@ -84,3 +84,4 @@ export class AuthModule extends BaseModule<AuthConfig> {
 
 export default (): AuthModule => new AuthModule();
 export {AUTH} from './token.js';
+export * from './events.js';

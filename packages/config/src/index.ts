@@ -66,3 +66,4 @@ export {
 } from './services/providers.js';
 export type {ProviderEndpoint} from './services/provider-client.js';
 export {CONFIG} from './token.js';
+export * from './events.js';

@@ -15,6 +15,20 @@ export default defineErrorCodes({
     hint: 'See what you hold with auth:whoami; a holder of the permission can grant it (permissions:grant).',
   },
   CONFLICT: {exit: ExitCode.Conflict, meaning: 'It already exists, or something else holds it.'},
+  CAPABILITY_UNDECLARED: {
+    exit: ExitCode.Unexpected,
+    meaning: 'A module publishes a capability (provideCapability) that its module.yaml does not list in provides.',
+  },
+  ROUTE_TAKEN: {exit: ExitCode.Unexpected, meaning: 'A module adds the same HTTP method and path twice.'},
+  ROUTE_PERMISSION_MISSING: {
+    exit: ExitCode.Unexpected,
+    meaning: "A module's HTTP route names no permission (a permission, 'authenticated' or 'public').",
+  },
+  QUERY_PARAMETER_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning: 'HTTP: a query parameter or body field of a request is missing or invalid (answered 400).',
+  },
+  SINCE_INVALID: {exit: ExitCode.InvalidInput, meaning: '--since is not a duration (30m, 2h, 7d) or an ISO date.'},
   UNAVAILABLE: {
     exit: ExitCode.Unavailable,
     meaning: 'A dependency such as the database or the server cannot be reached.',
@@ -137,6 +151,11 @@ export default defineErrorCodes({
   PERMISSION_INVALID: {
     exit: ExitCode.InvalidInput,
     meaning: 'Not a permission: one is resource:action, resource:*, *:action or *.',
+  },
+  EVENT_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning:
+      'Not an event type (dot-separated words such as user.created) or pattern (a type, a prefix such as user.*, or *), or an event field too long to store.',
   },
 
   // Configuration and secrets.

@@ -7,8 +7,47 @@ export * from './module.js';
 export * from './actor.js';
 export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
 export {writeFileAtomic, ensurePrivateDirectory} from './fs-atomic.js';
+export {
+  SERVER_STATE_FILE,
+  isSameProcess,
+  liveServer,
+  processStartTime,
+  readServerState,
+  serverStateFile,
+  type ServerState,
+} from './server-state.js';
 export {silentLogger} from './logger.js';
-export {InMemoryEventBus} from './events.js';
+export {
+  InMemoryEventBus,
+  KernelEventBus,
+  type EventPolling,
+  type EventPollingOptions,
+  type EventQuery,
+  type EventStore,
+} from './events.js';
+export {
+  httpReply,
+  isHttpReply,
+  routeUrl,
+  type HttpMethod,
+  type HttpReply,
+  type HttpRequest,
+  type HttpRoute,
+  type HttpRoutes,
+  type RegisteredRoute,
+  type RoutePermission,
+} from './http.js';
+export {
+  NO_METRICS,
+  metricName,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type MetricDefinition,
+  type MetricLabels,
+  type MetricsBackend,
+  type ModuleMetrics,
+} from './metrics.js';
 export {formatSchemaError, formatSchemaErrors} from './manifest/schema-errors.js';
 export {validateManifestData} from './manifest/lazy-validate.js';
 export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';
@@ -31,6 +70,7 @@ export {
   type ListSpec,
 } from './command/list.js';
 export {followResult, isFollowResult, tailLines, type FollowResult} from './command/follow.js';
+export {parseSince} from './command/since.js';
 export {
   textResult,
   isTextResult,

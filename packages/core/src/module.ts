@@ -3,7 +3,9 @@
  * ModuleInterface; the kernel hands it a ModuleContext that holds exactly what it declared.
  */
 import type {ModuleManifest} from './generated/module-manifest.js';
-import type {AccessProvider} from './actor.js';
+import type {AccessProvider, Actor} from './actor.js';
+import type {HttpRoutes} from './http.js';
+import type {ModuleMetrics} from './metrics.js';
 import type {SystemPaths} from './paths.js';
 
 export type ModuleType = 'service' | 'daemon' | 'plugin' | 'core' | 'extension';
@@ -69,17 +71,56 @@ export interface ServiceRegistry {
 }
 
 export interface DomainEvent<T = unknown> {
+  /** Position in the event store (ascending); absent when no store is attached (in-memory only). */
+  id?: number;
+  /** `module.noun.verb`, e.g. `user.created`, `module.started`. */
   type: string;
   payload: T;
+  /** The module that emitted it. */
   source: string;
+  /** Who caused it (the actor's label), when a person or key did. */
+  actor?: string | null;
+  /** What it is about (an id or name), for filtering. */
+  subject?: string | null;
   occurredAt: string;
 }
 
-export type EventHandler = (event: DomainEvent) => void | Promise<void>;
+export type EventHandler<T = unknown> = (event: DomainEvent<T>) => void | Promise<void>;
+
+/**
+ * Names an event type with its payload, once, in the package that emits it
+ * (`export const USER_CREATED = defineEvent<{id: string}>('user.created')`): `events.emit(USER_CREATED, ...)`
+ * checks the payload and `events.on(USER_CREATED, ...)` hands the handler a typed event.
+ */
+export interface EventType<P> {
+  readonly type: string;
+  /** Carries the payload type; never set. */
+  readonly payload?: P;
+}
+
+export const defineEvent = <P>(type: string): EventType<P> => Object.freeze({type});
+
+export interface EmitOptions {
+  /** Who caused the event; its label is stored. */
+  actor?: Actor;
+  subject?: string;
+  /**
+   * The transaction of the change (the EntityManager passed to `db.transaction`): the event row is
+   * written in it (an outbox) and handlers run only after it commits; a rollback drops the event.
+   */
+  transaction?: unknown;
+}
 
 export interface EventBus {
-  emit<T>(type: string, payload: T): Promise<void>;
-  on(type: string | '*', handler: EventHandler): () => void;
+  /** Persists the event (when a store is attached) and dispatches it to this process's handlers. */
+  emit<P>(event: EventType<P>, payload: NoInfer<P>, options?: EmitOptions): Promise<void>;
+  emit<T>(type: string, payload: T, options?: EmitOptions): Promise<void>;
+  /**
+   * Declares a handler for the types it handles: an exact type (`user.created`) or its token, a prefix
+   * pattern (`user.*`) or `*`. Returns the function that removes it.
+   */
+  on<P>(event: EventType<P>, handler: EventHandler<P>): () => void;
+  on(pattern: string, handler: EventHandler): () => void;
 }
 
 export interface ModuleContext<TConfig = Record<string, unknown>> {
@@ -104,6 +145,15 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   access(): Promise<AccessProvider>;
   /** Publish this module's public service so modules that depend on it can use it. */
   provide<T>(service: T): void;
+  /**
+   * Publish the implementation of a capability the module declares in `provides` (e.g. the database
+   * module's `events` store), when it is not the module's service itself.
+   */
+  provideCapability<T>(name: string, implementation: T): void;
+  /** Adds HTTP routes under the module's prefix (`/api/<module>`); the server serves them. */
+  readonly http: HttpRoutes;
+  /** The module's metrics (`systemprompt_<module>_*`), exported at the server's /metrics; no-ops in a CLI process. */
+  readonly metrics: ModuleMetrics;
 }
 
 /**

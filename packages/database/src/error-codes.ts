@@ -57,4 +57,9 @@ export default defineErrorCodes({
     meaning: 'The query did not finish within --timeout and was stopped.',
     hint: 'Raise --timeout, or narrow the query.',
   },
+  EVENT_TOO_LARGE: {
+    exit: ExitCode.InvalidInput,
+    meaning: 'An event payload is larger than the 64 KiB of JSON the event store keeps; nothing was written.',
+    hint: 'Put the large data in a table of the module and the id of its row in the event.',
+  },
 });

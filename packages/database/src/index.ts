@@ -9,6 +9,7 @@ import {
 import {parseDatabaseUrl} from './connection.js';
 import type {DatabaseConfig} from './generated/config.js';
 import {DatabaseService} from './services/database-service.js';
+import {DatabaseEventStore} from './services/event-store.js';
 
 export {
   DATABASE_PERMISSIONS,
@@ -16,6 +17,7 @@ export {
   migrationSourceOf,
   type ModuleDatabase,
 } from './services/database-service.js';
+export {DatabaseEventStore, EVENTS_TABLE, MAX_EVENT_PAYLOAD_BYTES} from './services/event-store.js';
 export type {QueryRequest, QueryResult} from './services/query.js';
 export type {DatabaseStatus} from './services/status.js';
 export type {ColumnInfo} from './services/schema.js';
@@ -37,7 +39,8 @@ export {
 /**
  * The database module. Its service opens the one DataSource of the process on first use: the
  * embedded SQLite file in its data directory, or MySQL/MariaDB when `url` (SYSTEMPROMPT_DATABASE_URL)
- * says so. Modules that declare `dependencies: [database]` attach with `forModule`.
+ * says so. Modules that declare `dependencies: [database]` attach with `forModule`. It also keeps the
+ * event store (the `events` capability), whose table it creates when the DataSource opens.
  */
 export class DatabaseModule extends BaseModule<DatabaseConfig> {
   readonly name = 'database';
@@ -64,6 +67,7 @@ export class DatabaseModule extends BaseModule<DatabaseConfig> {
       context.systemPaths.data,
     );
     context.provide(this.service);
+    context.provideCapability('events', new DatabaseEventStore(this.service));
   }
 
   override async stop(): Promise<void> {

@@ -5,6 +5,13 @@ import type {LoggerConfig} from './generated/config.js';
 
 export {createLogging, logFileDirectory, type Logging, type LoggingOptions} from './logging.js';
 export type {LoggerConfig} from './generated/config.js';
+export {
+  followLogRecords,
+  readLogRecords,
+  type FollowLogOptions,
+  type LogRecord,
+  type ReadLogOptions,
+} from './read-logs.js';
 
 /** The logger module: every other module's context logger is a child of the logger it builds. */
 export class LoggerModule extends BaseModule<LoggerConfig> {

@@ -32,10 +32,14 @@ async function narrowToOwner(file: string): Promise<void> {
   const names = (await readdir(dirname(file)).catch(() => [] as string[])).filter(
     (name) => name === basename(file) || name.startsWith(`${basename(file)}.`),
   );
+  // Another process may rotate meanwhile: a copy gone since the listing needs nothing.
+  const unlessGone = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  };
   for (const name of names) {
     const path = join(dirname(file), name);
-    const mode = (await stat(path)).mode & 0o777;
-    if ((mode & 0o077) !== 0) await chmod(path, mode & 0o700);
+    const mode = ((await stat(path).catch(unlessGone))?.mode ?? 0) & 0o777;
+    if ((mode & 0o077) !== 0) await chmod(path, mode & 0o700).catch(unlessGone);
   }
 }
 
@@ -43,7 +47,8 @@ const lowest = (a: string, b: string) => ((LEVEL_VALUES[a] ?? 0) <= (LEVEL_VALUE
 
 /**
  * A pino logger writing JSON lines to `<data>/logs/systemprompt.log`, rotated by size in this thread
- * (a transport worker would cost more start-up than a CLI command has), and, when asked, readable
+ * (a transport worker would cost more start-up than a CLI command has) and safely when several
+ * processes write the file at once (see rotateBySize), and, when asked, readable
  * lines on stderr. The directory and the file are made (private) here; pino itself loads with the
  * first record that passes the level (see DeferredLogger), which most commands never write.
  */
@@ -65,7 +70,7 @@ export async function createLogging(options: LoggingOptions): Promise<Logging> {
       // (process.exit in a module) neither loses its lines nor trips over a stream still opening.
       const stream = pino.destination({dest: file, sync: true, mode: LOG_FILE_MODE}) as unknown as SonicBoomLike;
       destination = stream;
-      rotateBySize(stream, file, parseSize(options.maxSize), options.maxFiles);
+      rotateBySize(stream, file, parseSize(options.maxSize), options.maxFiles, LOG_FILE_MODE);
       const streams: Array<{level: string; stream: NodeJS.WritableStream | DestinationStream}> = [
         {level: options.level, stream},
       ];

@@ -83,6 +83,5 @@ export default defineErrorCodes({
   },
   PACKAGE_NAME_INVALID: {exit: ExitCode.InvalidInput, meaning: 'Not an npm package name.'},
   DIRECTORY_EXISTS: {exit: ExitCode.Conflict, meaning: 'The directory extension:create would write already exists.'},
-  SINCE_INVALID: {exit: ExitCode.InvalidInput, meaning: '--since is not a duration (30m, 2h, 7d) or an ISO date.'},
   LEVEL_INVALID: {exit: ExitCode.InvalidInput, meaning: '--level is not a log level.'},
 });

@@ -1,4 +1,4 @@
-import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, packageVersionOf, type EventStore, type ModuleContext} from '@systemprompt/core';
 import {ModulesService} from './services/modules-service.js';
 
 export {moduleRows, dependentsOf, type ModuleRow} from './services/catalog.js';
@@ -25,7 +25,12 @@ export class ModulesModule extends BaseModule {
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
-    context.provide(new ModulesService(() => context.access()));
+    context.provide(
+      new ModulesService(() => context.access(), {
+        bus: context.events,
+        store: () => context.capability<EventStore>('events'),
+      }),
+    );
   }
 }
 

@@ -6,6 +6,8 @@ import {AuditService} from './services/audit.js';
 import {RoleService} from './services/roles.js';
 import {SessionService} from './services/sessions.js';
 import {UserService} from './services/users.js';
+import {addUserRoutes} from './routes.js';
+import {addUserMetrics} from './metrics.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
 export {AuditService, AUDIT_LIST_FIELDS, type AuditEntry, type AuditRecord} from './services/audit.js';
@@ -69,8 +71,11 @@ export class UsersModule extends BaseModule {
       sessions: new SessionService(db, access, audit, users),
     };
     context.provide(api);
+    addUserRoutes(context.http, users);
+    addUserMetrics(context.metrics, db);
   }
 }
 
 export default (): UsersModule => new UsersModule();
 export {USERS} from './token.js';
+export * from './events.js';

@@ -15,6 +15,7 @@ import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@system
 import type {EntityManager} from '@systemprompt/database/schema';
 import {checkText, type UserRow, type UsersApi} from '@systemprompt/users';
 import {ApiKey, type ApiKeyRow} from '../entities.js';
+import {API_KEY_CREATED, API_KEY_REVOKED, API_KEY_ROTATED} from '../events.js';
 
 /** Every key starts with this, so scanners and people recognise one. */
 export const KEY_PREFIX = 'spk_';
@@ -375,9 +376,13 @@ export class ApiKeyService {
         },
         manager,
       );
+      await this.events.emit(
+        API_KEY_CREATED,
+        {id: issued.row.id, userId: owner.id, prefix: issued.row.prefix},
+        {transaction: manager, actor, subject: issued.row.id},
+      );
       return issued;
     });
-    await this.events.emit('api.key.created', {id: row.id, userId: owner.id, prefix: row.prefix});
     return {id: row.id, name, user: owner.email, prefix: row.prefix, scopes, expiresAt, key};
   }
 
@@ -441,9 +446,13 @@ export class ApiKeyService {
         },
         manager,
       );
+      await this.events.emit(
+        API_KEY_REVOKED,
+        {id: current.id, userId: owner.id, prefix: current.prefix},
+        {transaction: manager, actor, subject: current.id},
+      );
       return {...current, revokedAt};
     });
-    await this.events.emit('api.key.revoked', {id: row.id, userId: owner.id, prefix: row.prefix});
     return this.view(row, owner.email);
   }
 
@@ -500,9 +509,13 @@ export class ApiKeyService {
         },
         manager,
       );
+      await this.events.emit(
+        API_KEY_ROTATED,
+        {id: issued.row.id, userId: owner.id, prefix: issued.row.prefix, replaces: current.id},
+        {transaction: manager, actor, subject: issued.row.id},
+      );
       return issued;
     });
-    await this.events.emit('api.key.rotated', {id: row.id, userId: owner.id, prefix: row.prefix, replaces: current.id});
     return {
       id: row.id,
       name: row.name,

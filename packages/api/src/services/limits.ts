@@ -1,11 +1,14 @@
 import {invalidInput, notFound, type Actor, type EventBus} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
+import type {EntityManager} from '@systemprompt/database/schema';
 import type {UsersApi} from '@systemprompt/users';
 import {ApiKey, ApiLimit, type ApiLimitRow} from '../entities.js';
 import type {ApiKeyService} from './keys.js';
 
 export const MAX_PER_MINUTE = 100_000;
 const WINDOW_MS = 60_000;
+/** Old windows deleted per statement when pruning. */
+const PRUNE_BATCH = 500;
 
 export interface LimitView {
   kind: 'key' | 'role';
@@ -33,7 +36,7 @@ export interface LimitDecision {
   endpoint: string;
   /** Requests per minute that apply; null when no limit does. */
   limit: number | null;
-  /** Requests left in the current minute (after this one); null without a limit. */
+  /** Requests left now in the sliding minute (after this one); null without a limit. */
   remaining: number | null;
   /** When refused: seconds until a request is allowed again. */
   retryAfterSeconds: number;
@@ -56,13 +59,28 @@ function checkSubject(subject: LimitSubject): {kind: 'key' | 'role'; reference: 
  * Rate limits in requests per minute, per API key or per role. The limit of a request is its key's
  * own limit if it has one, else the lowest limit of its owner's roles, else none.
  *
- * Enforcement (`check`) keeps a sliding window of the last minute's requests in this process, per
- * key (per user for requests without a key): each server process counts on its own, so N processes
- * behind a load balancer let through up to N times the limit. The configured limits are read from
- * the database at every check, so a change applies at once.
+ * Enforcement (`check`) counts in the database, so all server processes (and the CLI) share one
+ * count: `api_rate_windows` holds the accepted requests per window key (`key:<key id>`, or
+ * `user:<user id>` for a request without a key) and UTC minute. The window slides, approximately,
+ * over the current and the previous minute: a request is accepted while
+ *
+ *   hits this minute + floor(hits last minute × (60 s − time into this minute) / 60 s) < limit
+ *
+ * as if last minute's requests had come evenly. No calendar minute accepts more than the limit, a
+ * client sending steadily at the limit is not refused, and one that keeps sending is held to the
+ * limit rather than given a fresh allowance at the top of each minute. (Two counters instead of the
+ * time of every request: a burst at the very end of a minute weighs less in the next than it should.)
+ *
+ * The increment is conditional and atomic, so requests from any number of processes and connections
+ * are counted exactly and a refused one is not counted: on MySQL/MariaDB one INSERT ... ON DUPLICATE
+ * KEY UPDATE, which locks the row while it runs; on SQLite an upsert in a write transaction (BEGIN
+ * IMMEDIATE). A refusal says when a request is accepted again (Retry-After). The first check of each
+ * minute in each process deletes the windows older than two minutes. The configured limits are read
+ * from the database at every check, so a change applies at once.
  */
 export class LimitService {
-  private readonly windows = new Map<string, number[]>();
+  /** The minute this process last pruned old windows in: pruning runs once a minute per process. */
+  private prunedMinute: number | undefined;
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -130,8 +148,12 @@ export class LimitService {
         },
         manager,
       );
+      await this.events.emit(
+        'api.limit.changed',
+        {kind, subject: id, requestsPerMinute},
+        {transaction: manager, actor},
+      );
     });
-    await this.events.emit('api.limit.changed', {kind, subject: id, requestsPerMinute});
     return (await this.views([row]))[0]!;
   }
 
@@ -160,8 +182,12 @@ export class LimitService {
         },
         manager,
       );
+      await this.events.emit(
+        'api.limit.changed',
+        {kind, subject: id, requestsPerMinute: null},
+        {transaction: manager, actor},
+      );
     });
-    await this.events.emit('api.limit.changed', {kind, subject: id, requestsPerMinute: null});
     return {kind, subject: reference, removed: true};
   }
 
@@ -187,34 +213,151 @@ export class LimitService {
 
   /**
    * Counts a request against the actor's limit and says whether it may go ahead (the server answers
-   * 429 with Retry-After otherwise). A refused request is not counted.
+   * 429 with Retry-After otherwise). A refused request is not counted. `now` is the request's time
+   * in epoch milliseconds.
    */
   async check(actor: Actor, endpoint: string, now: number = Date.now()): Promise<LimitDecision> {
     const configured = await this.configured(actor);
     if (!configured) return {allowed: true, endpoint, limit: null, remaining: null, retryAfterSeconds: 0, source: null};
     const limit = configured.requestsPerMinute;
-    if (this.windows.size > 10_000) this.sweep(now);
+    const at = Math.floor(now);
+    const minute = Math.floor(at / WINDOW_MS);
+    const elapsed = at - minute * WINDOW_MS;
     const windowKey = actor.credentialId ? `key:${actor.credentialId}` : `user:${actor.id}`;
-    const hits = (this.windows.get(windowKey) ?? []).filter((at) => at > now - WINDOW_MS);
-    if (hits.length >= limit) {
-      this.windows.set(windowKey, hits);
-      const retryAfterSeconds = Math.max(1, Math.ceil((hits[hits.length - limit]! + WINDOW_MS - now) / 1000));
-      return {allowed: false, endpoint, limit, remaining: 0, retryAfterSeconds, source: configured.source};
+    const count = async (manager: EntityManager): Promise<Count> => {
+      await this.prune(manager, minute);
+      return this.count(manager, windowKey, minute, elapsed, limit);
+    };
+    // MySQL/MariaDB: one statement on a pooled connection. SQLite: one write transaction, which
+    // takes its turn among the process's transactions instead of landing inside another one.
+    const {previous, hits, allowed} =
+      this.db.engine === 'mysql' ? await count(this.db.manager) : await this.db.transaction(count);
+    const decision = {endpoint, limit, source: configured.source};
+    if (allowed) {
+      const remaining = Math.max(0, limit - carriedOver(previous, elapsed) - hits);
+      return {...decision, allowed: true, remaining, retryAfterSeconds: 0};
     }
-    hits.push(now);
-    this.windows.set(windowKey, hits);
+    const retryAt = firstAllowedAt(limit, previous, hits, minute);
     return {
-      allowed: true,
-      endpoint,
-      limit,
-      remaining: limit - hits.length,
-      retryAfterSeconds: 0,
-      source: configured.source,
+      ...decision,
+      allowed: false,
+      remaining: 0,
+      retryAfterSeconds: Math.max(1, Math.ceil((retryAt - at) / 1000)),
     };
   }
 
-  /** Forgets windows with no request in the last minute. */
-  private sweep(now: number): void {
-    for (const [key, hits] of this.windows) if (!hits.some((at) => at > now - WINDOW_MS)) this.windows.delete(key);
+  /**
+   * Reads the previous and current windows and adds the request to the current one if it fits.
+   * Only the current window's increment must be atomic: the previous window no longer changes.
+   */
+  private async count(
+    manager: EntityManager,
+    windowKey: string,
+    minute: number,
+    elapsed: number,
+    limit: number,
+  ): Promise<Count> {
+    const rows = await manager.query<Array<{window_minute: number | string; hits: number | string}>>(
+      'SELECT window_minute, hits FROM api_rate_windows WHERE window_key = ? AND window_minute IN (?, ?)',
+      [windowKey, minute - 1, minute],
+    );
+    const hitsIn = (wanted: number) => Number(rows.find((row) => Number(row.window_minute) === wanted)?.hits ?? 0);
+    const previous = hitsIn(minute - 1);
+    const current = hitsIn(minute);
+    // The most the current window may hold, now: what is left of the limit after last minute's share.
+    const cap = limit - carriedOver(previous, elapsed);
+    // Already full: refused without a write (a client that keeps trying costs one read a request).
+    if (current >= cap) return {previous, hits: current, allowed: false};
+    const counted = await this.increment(manager, windowKey, minute, cap);
+    // Refused by the statement: others filled the window since the read; it holds at least `cap`.
+    return counted === undefined ? {previous, hits: cap, allowed: false} : {previous, hits: counted, allowed: true};
   }
+
+  /** Adds one hit to the window unless it holds `cap` already; the hits after it, or undefined when full. */
+  private async increment(
+    manager: EntityManager,
+    windowKey: string,
+    minute: number,
+    cap: number,
+  ): Promise<number | undefined> {
+    if (this.db.engine === 'mysql') {
+      // The row is locked while the statement runs, so concurrent increments queue on it. MySQL has no
+      // RETURNING: LAST_INSERT_ID(expr) hands the outcome back as the result's insert id: 1 for a new
+      // window, the new count for an accepted increment, 0 for a refusal (the count is left as it was).
+      const result = await manager.query<{insertId: number | string}>(
+        'INSERT INTO api_rate_windows (window_key, window_minute, hits) VALUES (?, ?, LAST_INSERT_ID(1)) ' +
+          'ON DUPLICATE KEY UPDATE hits = IF(hits < ?, LAST_INSERT_ID(hits + 1), hits + LAST_INSERT_ID(0))',
+        [windowKey, minute, cap],
+      );
+      const hits = Number(result.insertId);
+      return hits > 0 ? hits : undefined;
+    }
+    const rows = await manager.query<Array<{hits: number}>>(
+      'INSERT INTO api_rate_windows (window_key, window_minute, hits) VALUES (?, ?, 1) ' +
+        'ON CONFLICT (window_key, window_minute) DO UPDATE SET hits = hits + 1 WHERE hits < ? RETURNING hits',
+      [windowKey, minute, cap],
+    );
+    return rows[0] ? Number(rows[0].hits) : undefined;
+  }
+
+  /**
+   * Deletes the windows of every key that ended more than two minutes ago (one minute is what the
+   * count reads; the other spares a server whose clock is a little behind), at the first check of
+   * each minute in this process. The old rows are looked up first and deleted by primary key: on
+   * InnoDB a range delete would lock the gaps where new windows are inserted.
+   */
+  private async prune(manager: EntityManager, minute: number): Promise<void> {
+    if (this.prunedMinute === minute) return;
+    this.prunedMinute = minute;
+    try {
+      for (;;) {
+        const old = await manager.query<Array<{window_key: string; window_minute: number | string}>>(
+          `SELECT window_key, window_minute FROM api_rate_windows WHERE window_minute < ? LIMIT ${PRUNE_BATCH}`,
+          [minute - 2],
+        );
+        if (old.length === 0) return;
+        await manager.query(
+          `DELETE FROM api_rate_windows WHERE ${old.map(() => '(window_key = ? AND window_minute = ?)').join(' OR ')}`,
+          old.flatMap((row) => [row.window_key, Number(row.window_minute)]),
+        );
+        if (old.length < PRUNE_BATCH) return;
+      }
+    } catch (error) {
+      // Not pruned: the next check tries again.
+      this.prunedMinute = undefined;
+      throw error;
+    }
+  }
+}
+
+interface Count {
+  /** Accepted requests in the previous minute. */
+  previous: number;
+  /** Accepted requests in the current minute, this one included when it was accepted. */
+  hits: number;
+  allowed: boolean;
+}
+
+/** The part of last minute's hits that still counts, `elapsed` ms into this minute (the rest slid out). */
+const carriedOver = (previous: number, elapsed: number): number =>
+  Math.floor((previous * (WINDOW_MS - elapsed)) / WINDOW_MS);
+
+/**
+ * When (epoch ms) a request is accepted again, if no other comes first: the first moment at which
+ * `hits + carriedOver(previous, elapsed) < limit`. In this minute while it has room left; else in the
+ * next, where this minute's hits become the previous ones.
+ */
+function firstAllowedAt(limit: number, previous: number, hits: number, minute: number): number {
+  const start = minute * WINDOW_MS;
+  if (hits < limit) return start + firstElapsed(limit - hits, previous);
+  return start + WINDOW_MS + firstElapsed(limit, hits);
+}
+
+/**
+ * The first `elapsed` at which carriedOver(previous, elapsed) < room (room >= 1):
+ * floor(previous × (W − e) / W) < room  ⇔  previous × (W − e) < room × W  ⇔  e > W − room × W / previous.
+ */
+function firstElapsed(room: number, previous: number): number {
+  if (previous < room) return 0;
+  return WINDOW_MS - Math.ceil((room * WINDOW_MS) / previous) + 1;
 }

@@ -1,26 +1,9 @@
-import {randomUUID} from 'node:crypto';
-import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {
-  InMemoryEventBus,
-  LOCAL_ADMIN,
-  loadManifest,
-  modulePaths,
-  resolveSystemPaths,
-  silentLogger,
-  type Actor,
-  type ModuleContext,
-  type ModuleInterface,
-} from '@systemprompt/core';
-import {DatabaseService, parseDatabaseUrl} from '@systemprompt/database';
+import {LOCAL_ADMIN} from '@systemprompt/core';
 import {createTempHome, createTestDatabase, testEngines, type TempHome, type TestDatabase} from '@systemprompt/testing';
 import type {UsersApi} from '@systemprompt/users';
-import usersModule from '@systemprompt/users';
-import apiModule, {hashKey, type ApiModuleApi} from '../../src/index.js';
-
-const apiRoot = fileURLToPath(new URL('../..', import.meta.url));
-const usersRoot = join(apiRoot, 'node_modules', '@systemprompt', 'users');
+import {hashKey, type ApiModuleApi} from '../../src/index.js';
+import {bootApiKernel, type ApiKernel} from '../helpers/kernel.js';
 
 /** Expects `promise` to fail with a SystemPromptError of this exit code (and code, when given). */
 async function failure(
@@ -43,88 +26,22 @@ for (const engine of testEngines()) {
   describe(`api services [${engine}]`, () => {
     let home: TempHome;
     let database: TestDatabase;
-    let service: DatabaseService;
+    let kernel: ApiKernel;
     let users: UsersApi;
     let api: ApiModuleApi;
-    const events: Array<{type: string; payload: unknown}> = [];
-
-    // Boots the users and api modules the way the kernel does, with the services they declare.
-    const boot = async <T>(module: ModuleInterface, root: string, services: Record<string, unknown>): Promise<T> => {
-      const manifest = await loadManifest(root);
-      const systemPaths = resolveSystemPaths({
-        configDir: join(home.path, 'config'),
-        dataDir: join(home.path, 'data'),
-        cacheDir: join(home.path, 'cache'),
-      });
-      const bus = new InMemoryEventBus();
-      bus.on('*', (event) => void events.push({type: event.type, payload: event.payload}));
-      let provided: unknown;
-      const context: ModuleContext = {
-        name: manifest.name,
-        manifest,
-        root,
-        logger: silentLogger,
-        config: {},
-        events: bus.forSource(manifest.name),
-        services: {
-          get: ((token: string | {module: string}) =>
-            services[typeof token === 'string' ? token : token.module]) as ModuleContext['services']['get'],
-          has: (token) => (typeof token === 'string' ? token : token.module) in services,
-        },
-        paths: modulePaths(systemPaths, manifest.name),
-        systemPaths,
-        capability: <S>(name: string) => (name === 'database' ? (service as S) : undefined),
-        provide: (value) => void (provided = value),
-      };
-      await module.initialize(context);
-      return provided as T;
-    };
-
-    const sql = async (statement: string, params: unknown[] = []) =>
-      (await service.dataSource()).query(statement, params);
-    const seedRole = async (name: string, permissions: string[]) => {
-      await sql('INSERT INTO users_roles (name, description, builtin, created_at) VALUES (?, ?, ?, ?)', [
-        name,
-        name,
-        false,
-        new Date().toISOString(),
-      ]);
-      for (const permission of permissions)
-        await sql('INSERT INTO users_role_permissions (role, permission) VALUES (?, ?)', [name, permission]);
-    };
-    const seedUser = async (email: string, roles: string[] = [], status = 'enabled'): Promise<Actor> => {
-      const id = randomUUID();
-      const now = new Date().toISOString();
-      await sql('INSERT INTO users (id, email, name, status, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)', [
-        id,
-        email,
-        status,
-        now,
-        now,
-      ]);
-      for (const role of roles) await sql('INSERT INTO users_memberships (user_id, role) VALUES (?, ?)', [id, role]);
-      return {kind: 'user', id, label: email, via: 'session'};
-    };
+    let events: ApiKernel['events'];
+    let sql: ApiKernel['sql'];
+    let seedRole: ApiKernel['seedRole'];
+    let seedUser: ApiKernel['seedUser'];
 
     beforeEach(async () => {
-      events.length = 0;
       home = await createTempHome();
       database = await createTestDatabase(engine);
-      service = new DatabaseService(
-        {
-          target: parseDatabaseUrl(database.url, join(home.path, 'test.sqlite')),
-          poolSize: 4,
-          busyTimeoutMs: 2000,
-          connectTimeoutMs: 5000,
-          queryTimeoutMs: 5000,
-        },
-        silentLogger,
-      );
-      users = await boot<UsersApi>(usersModule(), usersRoot, {database: service});
-      api = await boot<ApiModuleApi>(apiModule(), apiRoot, {users});
+      kernel = await bootApiKernel(home.path, database.url);
+      ({users, api, events, sql, seedRole, seedUser} = kernel);
     });
     afterEach(async () => {
-      await service.close();
+      await kernel?.close();
       await database.drop();
       await home.remove();
     });
@@ -349,63 +266,6 @@ for (const engine of testEngines()) {
         expect((await api.usage.report(ana, {since: today})).items).to.have.length(3);
         await failure(api.usage.report(ana, {since: '2026-02-30'}), 2, 'DAY_INVALID');
         await failure(api.usage.record(first.id, ''), 2, 'ENDPOINT_INVALID');
-      });
-    });
-
-    describe('limits', () => {
-      it("applies the key's own limit, else the lowest of the owner's roles, in a sliding minute", async () => {
-        await seedRole('partner', []);
-        const ana = await seedUser('ana@example.com', ['viewer', 'partner']);
-        const {key} = await api.keys.create(ana, {name: 'ci', scopes: ['users:read']});
-        const actor = (await api.keys.verify(key))!;
-        expect(await api.limits.check(actor, 'GET /v1/users')).to.deep.equal({
-          allowed: true,
-          endpoint: 'GET /v1/users',
-          limit: null,
-          remaining: null,
-          retryAfterSeconds: 0,
-          source: null,
-        });
-
-        await api.limits.set(LOCAL_ADMIN, {role: 'viewer'}, 5);
-        await api.limits.set(LOCAL_ADMIN, {role: 'partner'}, 2);
-        const start = 1_000_000;
-        expect(await api.limits.check(actor, 'GET /v1/users', start)).to.include({
-          allowed: true,
-          limit: 2,
-          remaining: 1,
-          source: 'role partner',
-        });
-        expect(await api.limits.check(actor, 'GET /v1/users', start + 10_000)).to.include({
-          allowed: true,
-          remaining: 0,
-        });
-        expect(await api.limits.check(actor, 'GET /v1/roles', start + 20_000)).to.include({
-          allowed: false,
-          remaining: 0,
-          retryAfterSeconds: 40,
-        });
-        expect(await api.limits.check(actor, 'GET /v1/users', start + 60_001)).to.include({
-          allowed: true,
-          remaining: 0,
-        });
-
-        await api.limits.set(LOCAL_ADMIN, {key: actor.credentialId!}, 100);
-        expect(await api.limits.configured(actor)).to.deep.equal({
-          requestsPerMinute: 100,
-          source: `key ${actor.credentialId}`,
-        });
-        // A session (no key) is limited by its roles, counted per user.
-        expect(await api.limits.check(ana, 'GET /v1/users', start)).to.include({allowed: true, limit: 2, remaining: 1});
-        expect(await api.limits.configured(LOCAL_ADMIN)).to.equal(undefined);
-
-        await api.limits.remove(LOCAL_ADMIN, {role: 'partner'});
-        expect(
-          (await api.limits.list(LOCAL_ADMIN)).map(
-            (limit) => `${limit.kind} ${limit.name ?? limit.subject} ${limit.requestsPerMinute}`,
-          ),
-        ).to.deep.equal(['key ci 100', 'role viewer 5']);
-        expect(events.filter((event) => event.type === 'api.limit.changed')).to.have.length(4);
       });
     });
   });

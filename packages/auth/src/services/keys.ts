@@ -15,6 +15,7 @@ import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import type {CryptoKey, JWK} from 'jose';
 import {SigningKey, type SigningKeyRow} from '../entities.js';
+import {AUTH_KEY_GENERATED, AUTH_KEY_RETIRED} from '../events.js';
 
 export const KEY_ALGORITHMS = ['EdDSA', 'RS256'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -90,6 +91,7 @@ export class SigningKeyService {
       await this.db.transaction(async (manager) => {
         await manager.getRepository(SigningKey).update({status: 'active'}, {status: 'verify-only'});
         await manager.getRepository(SigningKey).insert(row);
+        await this.events.emit(AUTH_KEY_GENERATED, {kid, alg}, {transaction: manager, actor, subject: kid});
       });
     } catch (error) {
       await rm(file, {force: true});
@@ -102,7 +104,6 @@ export class SigningKeyService {
       permission: 'auth:keys',
       details: {alg},
     });
-    await this.events.emit('auth.key.generated', {kid, alg});
     return this.view(row);
   }
 
@@ -150,7 +151,7 @@ export class SigningKeyService {
       permission: 'auth:keys',
       details: {was: row.status},
     });
-    await this.events.emit('auth.key.retired', {kid});
+    await this.events.emit(AUTH_KEY_RETIRED, {kid}, {actor, subject: kid});
     const active = await this.db.repository(SigningKey).findOneBy({status: 'active'});
     return {...this.view({...row, status: 'retired', retiredAt}), signingKey: active?.kid ?? null};
   }

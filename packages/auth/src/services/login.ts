@@ -4,6 +4,7 @@ import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {normalizeEmail, type UsersApi} from '@systemprompt/users';
 import {LoginAttempt} from '../entities.js';
+import {AUTH_LOGIN, AUTH_LOGOUT} from '../events.js';
 import type {ResolvedAuthConfig} from '../config.js';
 import type {MfaService} from './mfa.js';
 import {readSessionFile, removeSessionFile, writeSessionFile} from './session-file.js';
@@ -165,7 +166,7 @@ export class LoginService {
       result: 'failed',
       details: {reason, ...(state ? {failures: state.failures} : {})},
     });
-    await this.events.emit('auth.login', {email, ok: false, reason});
+    await this.events.emit(AUTH_LOGIN, {email, ok: false, reason}, {actor: ANONYMOUS, subject: email});
     const locked = state?.locked ? `; sign-in for ${email} is locked until ${state.lockedUntil}` : '';
     throw permissionDenied(`${message}${locked}`, {code, ...(hint ? {hint} : {})});
   }
@@ -240,7 +241,7 @@ export class LoginService {
       result: 'ok',
       details: {session: session.id, mfa},
     });
-    await this.events.emit('auth.login', {email: user.email, ok: true});
+    await this.events.emit(AUTH_LOGIN, {email: user.email, ok: true}, {actor, subject: user.email});
     return {email: user.email, userId: user.id, sessionId: session.id, expiresAt: session.expiresAt, mfa};
   }
 
@@ -268,7 +269,7 @@ export class LoginService {
         result: 'ok',
         details: {session: found.session.id},
       });
-      await this.events.emit('auth.logout', {email: found.user.email});
+      await this.events.emit(AUTH_LOGOUT, {email: found.user.email}, {actor, subject: found.user.email});
     }
     return {email: content.email, signedOut: true};
   }

@@ -11,6 +11,7 @@ import type {SecretBox} from '@systemprompt/core/config';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import {Provider, type ProviderRow} from '../entities.js';
+import {AUTH_PROVIDER_CHANGED} from '../events.js';
 
 /** A provider as shown: whether a client secret is stored, never the secret. */
 export interface ProviderView {
@@ -135,6 +136,11 @@ export class ProviderService {
           hint: `Remove it first with auth:providers:remove ${input.name}.`,
         });
       await manager.getRepository(Provider).insert(row);
+      await this.events.emit(
+        AUTH_PROVIDER_CHANGED,
+        {name: input.name, change: 'added'},
+        {transaction: manager, actor, subject: input.name},
+      );
     });
     await this.users.audit.record(actor, {
       action: 'auth.add-provider',
@@ -143,7 +149,6 @@ export class ProviderService {
       permission: 'auth:providers',
       details: {issuer, clientId, clientSecret: row.clientSecret ? 'stored' : 'none'},
     });
-    await this.events.emit('auth.provider.changed', {name: input.name, change: 'added'});
     return view(row);
   }
 
@@ -163,7 +168,7 @@ export class ProviderService {
       result: 'ok',
       permission: 'auth:providers',
     });
-    await this.events.emit('auth.provider.changed', {name, change: 'removed'});
+    await this.events.emit(AUTH_PROVIDER_CHANGED, {name, change: 'removed'}, {actor, subject: name});
     return {name, removed: true};
   }
 

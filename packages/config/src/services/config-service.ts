@@ -19,6 +19,7 @@ import {
   type ConfigLayerInputs,
   type ConfigSource,
 } from '@systemprompt/core/config';
+import {CONFIG_CHANGED} from '../events.js';
 import type {ConfigModuleApi} from '../index.js';
 import {problemsIn, type Problem} from './check.js';
 import type {Change, ChangeAction, RuntimeState} from './config-store.js';
@@ -246,8 +247,11 @@ export class ConfigService {
       await options.confirm(
         options.question?.(rows) ?? `Change ${rows.length} setting${rows.length === 1 ? '' : 's'}?`,
       );
-    const version = await this.api.store.apply(changes, action, actor.label);
     const keys = rows.map((row) => row.key);
+    // The event is written in the store's transaction: a change that rolls back emits nothing.
+    const version = await this.api.store.apply(changes, action, actor.label, (manager, changed) =>
+      this.api.events.emit(CONFIG_CHANGED, {action, keys, version: changed}, {actor, transaction: manager}),
+    );
     const security = keys.some((key) => this.catalog.setting(key).security);
     // Values as shown (secrets masked), so the audit log never holds a secret.
     await this.guard.record(actor, {
@@ -257,7 +261,6 @@ export class ConfigService {
       permission: security ? SECURITY : WRITE,
       details: {version, changes: rows},
     });
-    await this.api.events.emit('config.changed', {action, keys, version});
     return {version, dryRun, changes: rows};
   }
 

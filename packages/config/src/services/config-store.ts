@@ -1,5 +1,6 @@
 import {readRuntimeCache, setPath, writeRuntimeCache} from '@systemprompt/core/config';
 import type {ListQuery, ListResult} from '@systemprompt/core';
+import type {EntityManager} from '@systemprompt/database/schema';
 import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import {ConfigHistory, ConfigValue, type ConfigHistoryRow} from '../entities.js';
 
@@ -87,9 +88,15 @@ export class ConfigStore {
   /**
    * Applies the changes that change something, all in one transaction, each with a history row
    * naming the actor (a signed-in user's email, `local-admin`, ...); returns the new version (the old
-   * one when nothing changed).
+   * one when nothing changed). `inTransaction` runs in the same transaction once something changed
+   * (the service writes its event there, so a rolled-back change emits none).
    */
-  async apply(changes: readonly Change[], action: ChangeAction, actorLabel: string): Promise<number> {
+  async apply(
+    changes: readonly Change[],
+    action: ChangeAction,
+    actorLabel: string,
+    inTransaction?: (manager: EntityManager, version: number) => Promise<void>,
+  ): Promise<number> {
     const changedAt = new Date().toISOString();
     // The columns hold 200 characters; an email may have 254.
     const actor = actorLabel.length > 200 ? `${actorLabel.slice(0, 197)}...` : actorLabel;
@@ -122,6 +129,7 @@ export class ConfigStore {
         });
         last = saved.id;
       }
+      if (last > 0 && inTransaction) await inTransaction(manager, last);
       return last;
     });
     await this.refreshCache();

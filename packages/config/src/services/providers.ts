@@ -1,6 +1,7 @@
 import {conflict, invalidInput, notFound, type Actor, type ConfirmStep} from '@systemprompt/core';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Model, Provider, type ModelRow, type ProviderRow} from '../entities.js';
+import {CONFIG_PROVIDER_CHANGED, type ProviderChange} from '../events.js';
 import type {ConfigModuleApi} from '../index.js';
 import {Guard, READ, SECRETS, WRITE} from './permissions.js';
 import {
@@ -156,9 +157,11 @@ export interface ProviderTestReport {
   modelCount: number;
 }
 
-export const PROVIDER_CHANGED = 'config.provider.changed';
-
 const now = () => new Date().toISOString();
+
+/** The event of a registry change, written in the transaction of the change when there is one. */
+const emitChange = (api: ConfigModuleApi, actor: Actor, change: ProviderChange, transaction?: EntityManager) =>
+  api.events.emit(CONFIG_PROVIDER_CHANGED, change, {actor, subject: change.provider, transaction});
 const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 const isUniqueViolation = (error: unknown): boolean => {
   const driver = (error as {driverError?: {code?: unknown}}).driverError ?? (error as {code?: unknown});
@@ -215,14 +218,10 @@ export class ProviderService {
     };
   }
 
-  /** An audit record and the event of a change; names, URLs and key sources only, never a key. */
-  private async changed(
-    actor: Actor,
-    permission: string,
-    payload: {action: string; provider: string} & Record<string, unknown>,
-  ): Promise<void> {
-    this.api.logger.info(payload, 'AI provider registry changed');
-    const {action, provider, ...details} = payload;
+  /** The log line and the audit record of a change; names, URLs and key sources only, never a key. */
+  private async changed(actor: Actor, permission: string, change: ProviderChange): Promise<void> {
+    this.api.logger.info(change, 'AI provider registry changed');
+    const {action, provider, ...details} = change;
     await this.guard.record(actor, {
       action: `config.${action}`,
       target: 'model' in details ? `${provider}/${String(details.model)}` : provider,
@@ -230,7 +229,6 @@ export class ProviderService {
       permission,
       details,
     });
-    await this.api.events.emit(PROVIDER_CHANGED, payload);
   }
 
   async list(actor: Actor): Promise<ProviderSummary[]> {
@@ -305,13 +303,9 @@ export class ProviderService {
       throw error;
     }
     const summary = await this.summaryOf(input.name);
-    await this.changed(actor, input.key.source === 'env' ? SECRETS : WRITE, {
-      action: 'provider.added',
-      provider: input.name,
-      kind: input.kind,
-      baseUrl,
-      apiKey: summary.apiKey,
-    });
+    const change = {action: 'provider.added', provider: input.name, kind: input.kind, baseUrl, apiKey: summary.apiKey};
+    await this.changed(actor, input.key.source === 'env' ? SECRETS : WRITE, change);
+    await emitChange(this.api, actor, change);
     return summary;
   }
 
@@ -371,13 +365,15 @@ export class ProviderService {
       },
     );
     const summary = this.summarize(updated, models);
-    await this.changed(actor, usedSecrets ? SECRETS : WRITE, {
+    const change = {
       action: 'provider.updated',
       provider: name,
       baseUrl: summary.baseUrl,
       ...(moves ? {previousBaseUrl: row.baseUrl} : {}),
       apiKey: summary.apiKey,
-    });
+    };
+    await this.changed(actor, usedSecrets ? SECRETS : WRITE, change);
+    await emitChange(this.api, actor, change);
     return summary;
   }
 
@@ -392,12 +388,14 @@ export class ProviderService {
     const count = await this.models.countBy({providerId: row.id});
     if (options.dryRun) return {name, removed: false, modelsRemoved: count};
     await options.confirm?.(`Remove provider ${name} and its ${count} model${count === 1 ? '' : 's'}?`);
+    const change = {action: 'provider.removed', provider: name, modelsRemoved: count};
     await this.api.db.transaction(async (manager) => {
       // The foreign key cascades too; deleting the models first does not depend on it.
       await manager.getRepository(Model).delete({providerId: row.id});
       await manager.getRepository(Provider).delete({id: row.id});
+      await emitChange(this.api, actor, change, manager);
     });
-    await this.changed(actor, WRITE, {action: 'provider.removed', provider: name, modelsRemoved: count});
+    await this.changed(actor, WRITE, change);
     return {name, removed: true, modelsRemoved: count};
   }
 
@@ -486,6 +484,7 @@ export class ProviderService {
     checkModelName(model);
     const makeDefault = Boolean(options.makeDefault);
     const result = {provider, name: model, default: makeDefault};
+    const change = {action: 'model.added', provider, model, default: makeDefault};
     await this.api.db.transaction(async (manager) => {
       const row = await this.get(provider, manager);
       const models = manager.getRepository(Model);
@@ -498,9 +497,9 @@ export class ProviderService {
         if (isUniqueViolation(error)) throw modelExists(provider, model);
         throw error;
       }
+      await emitChange(this.api, actor, change, manager);
     });
-    if (!options.dryRun)
-      await this.changed(actor, WRITE, {action: 'model.added', provider, model, default: makeDefault});
+    if (!options.dryRun) await this.changed(actor, WRITE, change);
     return result;
   }
 
@@ -512,12 +511,16 @@ export class ProviderService {
   ): Promise<ModelSummary & {removed: boolean}> {
     await this.guard.authorize(actor, WRITE, 'config.model.remove', `${provider}/${model}`);
     const dryRun = Boolean(options.dryRun);
+    const change = {action: 'model.removed', provider, model};
     const found = await this.api.db.transaction(async (manager) => {
       const {model: row} = await this.findModel(manager, provider, model);
-      if (!dryRun) await manager.getRepository(Model).delete({id: row.id});
+      if (!dryRun) {
+        await manager.getRepository(Model).delete({id: row.id});
+        await emitChange(this.api, actor, change, manager);
+      }
       return row;
     });
-    if (!dryRun) await this.changed(actor, WRITE, {action: 'model.removed', provider, model});
+    if (!dryRun) await this.changed(actor, WRITE, change);
     return {provider, name: model, default: Boolean(found.isDefault), removed: !dryRun};
   }
 
@@ -530,6 +533,7 @@ export class ProviderService {
   ): Promise<ModelSummary & {previous: {provider: string; name: string} | null}> {
     await this.guard.authorize(actor, WRITE, 'config.model.default', `${provider}/${model}`);
     const dryRun = Boolean(options.dryRun);
+    const change = {action: 'model.default', provider, model};
     const previous = await this.api.db.transaction(async (manager) => {
       const {model: row} = await this.findModel(manager, provider, model);
       const models = manager.getRepository(Model);
@@ -538,10 +542,11 @@ export class ProviderService {
       if (!dryRun) {
         await models.update({isDefault: true}, {isDefault: false});
         await models.update({id: row.id}, {isDefault: true});
+        await emitChange(this.api, actor, change, manager);
       }
       return before && beforeProvider ? {provider: beforeProvider.name, name: before.name} : null;
     });
-    if (!dryRun) await this.changed(actor, WRITE, {action: 'model.default', provider, model});
+    if (!dryRun) await this.changed(actor, WRITE, change);
     return {provider, name: model, default: true, previous};
   }
 }

@@ -4,6 +4,7 @@ import type {Interfaces} from '@oclif/core';
 import type {Actor} from '../actor.js';
 import {ExitCode, SystemPromptError, invalidInput, toSystemPromptError, unavailable} from '../errors.js';
 import type {ServiceToken} from '../module.js';
+import type {MetricsBackend} from '../metrics.js';
 import {writeFileAtomic} from '../fs-atomic.js';
 import type {Kernel} from '../kernel/kernel.js';
 import {readModuleState} from '../kernel/module-state.js';
@@ -327,7 +328,13 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       paths: this.paths,
       verbose: this.verbose,
       onWarning: (message) => this.warnings.push(message),
+      ...this.kernelOptions(),
     });
+  }
+
+  /** What a command adds to its kernels (the server plugs in its metrics registry). */
+  protected kernelOptions(): {metrics?: MetricsBackend} {
+    return {};
   }
 
   /**
@@ -386,6 +393,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   }
 
   // ---- helpers for commands -----------------------------------------------------------------
+
+  /** Ends the command with `code` once its result is printed (a report that says "unhealthy", exit 6). */
+  protected exitAfterOutput(code: number): void {
+    this.exitCodeAfterOutput = code;
+  }
 
   /** Asks before a dangerous action; refuses without --confirm when nobody can be asked. */
   protected async confirmAction(question: string): Promise<void> {

@@ -8,6 +8,7 @@ import {ensurePrivateDirectory} from '../fs-atomic.js';
 import {resolveSystemPaths, type SystemPaths} from '../paths.js';
 import {discoverModules, type ModuleRecord, type PluginDescriptor} from './discovery.js';
 import {Kernel} from './kernel.js';
+import type {MetricsBackend} from '../metrics.js';
 import {readModuleState} from './module-state.js';
 
 /** The parts of oclif's Config these functions read (so callers need not import oclif's types). */
@@ -38,6 +39,7 @@ export async function createCliKernel(options: {
   paths: SystemPaths;
   onWarning?: (message: string) => void;
   verbose?: boolean;
+  metrics?: MetricsBackend;
 }): Promise<Kernel> {
   // Imported here: the configuration code is only needed once a kernel is built.
   const {readConfigLayers, layerModuleConfig, SecretBox} = await import('../config/index.js');
@@ -49,6 +51,7 @@ export async function createCliKernel(options: {
     modules: options.modules,
     paths,
     ...(options.onWarning ? {onWarning: options.onWarning} : {}),
+    ...(options.metrics ? {metrics: options.metrics} : {}),
     configValues: async (record) => ({
       ...(await layerModuleConfig(record.name, record.manifest?.config, layers, secrets)).values,
       ...(verbose && record.manifest?.provides?.includes('logger') ? {consoleLevel: 'debug'} : {}),

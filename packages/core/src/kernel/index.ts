@@ -26,3 +26,4 @@ export {
   type ModuleFailure,
   type ModuleFailures,
 } from './module-failures.js';
+export {checkModulesHealth} from './module-health.js';

@@ -1,11 +1,13 @@
 import {LOCAL_ONLY_ACCESS, type AccessProvider} from '../actor.js';
 import {SystemPromptError, isSystemPromptError, unavailable, ExitCode} from '../errors.js';
-import {InMemoryEventBus} from '../events.js';
+import {KernelEventBus, type EventStore} from '../events.js';
 import {validateModuleConfig} from '../manifest/config.js';
 import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegistry, ServiceToken} from '../module.js';
 import {readModuleFailures, setModuleFailure, type ModuleFailure, type ModuleFailures} from './module-failures.js';
 import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
+import {routeUrl, type RegisteredRoute} from '../http.js';
+import {NO_METRICS, type MetricsBackend} from '../metrics.js';
 import {instantiateModule} from './contract.js';
 import type {ModuleRecord} from './discovery.js';
 import {bootOrder, implicitDependencies} from './graph.js';
@@ -29,6 +31,8 @@ export interface KernelOptions {
   slowPhaseMs?: number;
   /** Told when something optional fails (a logger that cannot start): the rest boots without it. */
   onWarning?: (message: string) => void;
+  /** The server's metrics registry; without it (CLI processes) module metrics record nothing. */
+  metrics?: MetricsBackend;
 }
 
 interface LoadedModule {
@@ -56,7 +60,7 @@ function failedStage(error: unknown): ModuleFailure['stage'] {
  * module and what that needs; the server boots and starts every enabled module.
  */
 export class Kernel {
-  readonly events: InMemoryEventBus;
+  readonly events: KernelEventBus;
   private readonly loaded = new Map<string, LoadedModule>();
   private readonly order: string[] = [];
   /** Modules whose initialize failed; they are not booted and not stopped. */
@@ -65,11 +69,15 @@ export class Kernel {
   private recordedFailures: ModuleFailures | undefined;
   private logger: Logger;
   private loggerProvider: LoggerProvider | undefined;
+  /** Capabilities published apart from a module's service (`provideCapability`). */
+  private readonly capabilities = new Map<string, unknown>();
+  private readonly httpRoutes: RegisteredRoute[] = [];
 
   constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.events = new InMemoryEventBus('system', (error, event) =>
-      this.logger.warn({err: error, event: event.type}, 'event handler failed'),
+    this.events = new KernelEventBus(
+      () => this.eventStore(),
+      (error, event) => this.logger.warn({err: error, event: event.type}, 'event handler failed'),
     );
   }
 
@@ -84,6 +92,23 @@ export class Kernel {
   /** Names of the booted modules, in boot order. */
   get booted(): readonly string[] {
     return this.order;
+  }
+
+  /** Every HTTP route the booted modules added, in boot order. */
+  get routes(): readonly RegisteredRoute[] {
+    return this.httpRoutes;
+  }
+
+  /** The implementation of a capability, from the first booted module that provides it. */
+  capability<T>(capability: string): T | undefined {
+    const published = this.capabilities.get(capability);
+    if (published !== undefined) return published as T;
+    for (const name of this.order) {
+      const provider = this.loaded.get(name)!;
+      if (provider.record.manifest?.provides?.includes(capability as never) && provider.provided)
+        return provider.service as T;
+    }
+    return undefined;
   }
 
   state(name: string): ModuleState | undefined {
@@ -114,6 +139,7 @@ export class Kernel {
       if (entry.state !== 'initialized' && entry.state !== 'stopped') continue;
       await this.phase(entry, 'start', () => entry.module.start());
       entry.state = 'started';
+      await this.lifecycleEvent('module.started', entry);
     }
   }
 
@@ -123,14 +149,50 @@ export class Kernel {
     for (const name of [...this.order].reverse()) {
       const entry = this.loaded.get(name)!;
       if (entry.state === 'stopped' || entry.state === 'failed') continue;
+      const started = entry.state === 'started';
       try {
         await this.phase(entry, 'stop', () => entry.module.stop());
+        entry.state = 'stopped';
+        if (started) await this.lifecycleEvent('module.stopped', entry);
       } catch (error) {
         failures.push(error as SystemPromptError);
       }
       entry.state = 'stopped';
     }
     if (failures.length > 0) throw failures[0];
+  }
+
+  /** Stops and starts one booted module again (modules:restart on a running server). */
+  async restart(name: string): Promise<void> {
+    const entry = this.loaded.get(name);
+    if (!entry)
+      throw unavailable(`Module "${name}" is not booted`, {code: 'MODULE_NOT_BOOTED', details: {module: name}});
+    if (entry.state === 'started') {
+      await this.phase(entry, 'stop', () => entry.module.stop());
+      entry.state = 'stopped';
+      await this.lifecycleEvent('module.stopped', entry);
+    }
+    entry.state = 'stopped';
+    await this.phase(entry, 'start', () => entry.module.start());
+    entry.state = 'started';
+    await this.lifecycleEvent('module.started', entry);
+  }
+
+  /** The event store, while the module that provides it runs (a stopped database takes no events). */
+  private eventStore(): EventStore | undefined {
+    const provider = this.order.find((name) => this.loaded.get(name)!.record.manifest?.provides?.includes('events'));
+    return provider && this.loaded.get(provider)!.state !== 'stopped'
+      ? this.capability<EventStore>('events')
+      : undefined;
+  }
+
+  /** Records that a module started or stopped; failing to record it never fails the lifecycle. */
+  private async lifecycleEvent(type: 'module.started' | 'module.stopped', entry: LoadedModule): Promise<void> {
+    const {name: module, version} = entry.record;
+    await this.events
+      .forSource('kernel')
+      .emit(type, {module, version}, {subject: module})
+      .catch((error: unknown) => this.logger.warn({err: error, module, event: type}, `could not record ${type}`));
   }
 
   /** The public service of a booted module. */
@@ -243,19 +305,41 @@ export class Kernel {
       services,
       paths: modulePaths(this.options.paths, record.name),
       systemPaths: this.options.paths,
-      capability: <T>(capability: string): T | undefined => {
-        for (const name of this.order) {
-          const provider = this.loaded.get(name)!;
-          if (provider.record.manifest?.provides?.includes(capability as never) && provider.provided)
-            return provider.service as T;
-        }
-        return undefined;
-      },
+      capability: <T>(capability: string): T | undefined => this.capability<T>(capability),
       access: () => this.access(),
       provide: (service) => {
         entry.service = service;
         entry.provided = true;
       },
+      provideCapability: (capability, implementation) => {
+        if (!record.manifest?.provides?.includes(capability as never)) {
+          throw new SystemPromptError(
+            `Module "${record.name}" publishes the capability "${capability}" without declaring it in module.yaml provides`,
+            {code: 'CAPABILITY_UNDECLARED', exitCode: ExitCode.Unexpected, details: {module: record.name, capability}},
+          );
+        }
+        this.capabilities.set(capability, implementation);
+      },
+      http: {
+        add: (route) => {
+          const url = routeUrl(record.name, route.path);
+          if (this.httpRoutes.some((known) => known.method === route.method && known.url === url)) {
+            throw new SystemPromptError(`Module "${record.name}" adds ${route.method} ${url} twice`, {
+              code: 'ROUTE_TAKEN',
+              exitCode: ExitCode.Unexpected,
+              details: {module: record.name, url},
+            });
+          }
+          if (!route.permission)
+            throw new SystemPromptError(`Route ${route.method} ${url} of module "${record.name}" names no permission`, {
+              code: 'ROUTE_PERMISSION_MISSING',
+              exitCode: ExitCode.Unexpected,
+              details: {module: record.name, url},
+            });
+          this.httpRoutes.push({...route, module: record.name, url});
+        },
+      },
+      metrics: this.options.metrics?.forModule(record.name) ?? NO_METRICS,
     };
   }
 

@@ -81,11 +81,12 @@ export class MigrationRunner {
     this.tableReady = true;
   }
 
-  async applied(): Promise<AppliedMigration[]> {
+  /** The applied migrations; with `queryRunner`, read on its connection (the one holding the lock). */
+  async applied(queryRunner?: QueryRunner): Promise<AppliedMigration[]> {
     await this.ensureTable();
-    const rows = await this.dataSource.query<Array<{id: number; module: string; name: string; applied_at: string}>>(
+    const rows = (await (queryRunner ?? this.dataSource).query(
       `SELECT id, module, name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
-    );
+    )) as Array<{id: number; module: string; name: string; applied_at: string}>;
     return rows.map((row) => ({id: Number(row.id), module: row.module, name: row.name, appliedAt: row.applied_at}));
   }
 
@@ -96,8 +97,8 @@ export class MigrationRunner {
     return names.every((name) => done.has(name));
   }
 
-  async pending(migrations: readonly ModuleMigration[]): Promise<ModuleMigration[]> {
-    const done = new Set((await this.applied()).map((row) => key(row.module, row.name)));
+  async pending(migrations: readonly ModuleMigration[], queryRunner?: QueryRunner): Promise<ModuleMigration[]> {
+    const done = new Set((await this.applied(queryRunner)).map((row) => key(row.module, row.name)));
     return migrations.filter((migration) => !done.has(key(migration.module, migration.name)));
   }
 
@@ -105,8 +106,9 @@ export class MigrationRunner {
   async migrate(migrations: readonly ModuleMigration[], options: {dryRun?: boolean} = {}): Promise<MigrationOutcome[]> {
     // Most runs have nothing to do: say so without taking the migration lock.
     if ((await this.pending(migrations)).length === 0) return [];
+    // Under the lock, reads go through the connection that holds it: a pool of one has no other.
     return this.exclusively(async (queryRunner) => {
-      const pending = await this.pending(migrations);
+      const pending = await this.pending(migrations, queryRunner);
       const outcomes: MigrationOutcome[] = [];
       for (const migration of pending) {
         if (options.dryRun)
@@ -148,7 +150,7 @@ export class MigrationRunner {
   ): Promise<MigrationOutcome[]> {
     return this.exclusively(async (queryRunner) => {
       const byKey = new Map(known.map((migration) => [key(migration.module, migration.name), migration]));
-      const newestFirst = (await this.applied())
+      const newestFirst = (await this.applied(queryRunner))
         .filter((row) => !options.module || row.module === options.module)
         .reverse();
       const candidates = dependentsFirst(

@@ -33,6 +33,24 @@ export interface ModuleDatabase {
 /** The permissions of the database module (module.yaml). */
 export const DATABASE_PERMISSIONS = {read: 'database:read', query: 'database:query', write: 'database:write'} as const;
 
+/** One open transaction of this process, with what is to run when it commits. */
+interface TransactionFrame {
+  manager: EntityManager | undefined;
+  callbacks: Array<() => unknown>;
+  /** The transaction it was started in (the same async context), if any. */
+  parent: TransactionFrame | undefined;
+}
+
+/**
+ * The database module's own migrations (module.yaml `migrations: dist/own-migrations`, which
+ * database:status and database:rollback read), applied when the DataSource opens so that their
+ * tables exist before any module's first transaction.
+ */
+export async function ownMigrations(): Promise<ModuleMigration[]> {
+  const {default: createEvents} = await import('../own-migrations/20261210000000-create-events.js');
+  return [{module: 'database', ...createEvents}];
+}
+
 /** Longest statement text kept in an audit record. */
 const AUDITED_STATEMENT_LENGTH = 1000;
 
@@ -47,7 +65,9 @@ const AUDITED_STATEMENT_LENGTH = 1000;
 export class DatabaseService {
   private opening: Promise<ModularDataSource> | undefined;
   private runnerInstance: MigrationRunner | undefined;
-  private readonly inTransaction = new AsyncLocalStorage<boolean>();
+  private readonly currentTransaction = new AsyncLocalStorage<TransactionFrame>();
+  /** The open transactions of each manager, innermost last. */
+  private readonly openTransactions = new Map<EntityManager, TransactionFrame[]>();
   private transactionTail: Promise<void> = Promise.resolve();
 
   constructor(
@@ -287,6 +307,7 @@ export class DatabaseService {
       const dataSource = await openDataSource(this.settings);
       this.runnerInstance = new MigrationRunner(dataSource, this.engine, this.logger);
       await this.runnerInstance.ensureTable();
+      await this.runnerInstance.migrate(await ownMigrations());
       return dataSource;
     })().catch((error: unknown) => {
       this.opening = undefined;
@@ -326,24 +347,93 @@ export class DatabaseService {
         return dataSource.manager;
       },
       repository: (entity) => dataSource.getRepository(entity),
-      transaction: (work) => this.transaction(dataSource, work),
+      transaction: (work) => this.runTransaction(dataSource, work),
     };
+  }
+
+  /** One unit of work in one transaction, as a module's `transaction` runs it. */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.runTransaction(await this.dataSource(), work);
+  }
+
+  /**
+   * Runs `callback` when the transaction of `manager` commits, and never if it rolls back; false when
+   * `manager` is not that of an open transaction of this service. The transaction's promise resolves
+   * once the callbacks (and the promises they return) are done. A transaction nested in another on
+   * the same connection (a savepoint, on SQLite) hands its callbacks to the outer one when it ends.
+   */
+  afterCommit(manager: unknown, callback: () => unknown): boolean {
+    const frame = this.openTransactions.get(manager as EntityManager)?.at(-1);
+    if (!frame) return false;
+    frame.callbacks.push(callback);
+    return true;
+  }
+
+  /**
+   * Runs reads that must not see what this process has not committed. On SQLite the process has one
+   * connection, which shows an open transaction's rows to every query: the reads wait their turn, as
+   * transactions do (inside a transaction they see its rows, as they should).
+   */
+  read<T>(work: (dataSource: ModularDataSource) => Promise<T>): Promise<T> {
+    if (this.engine !== 'sqlite' || this.currentTransaction.getStore())
+      return this.dataSource().then((dataSource) => work(dataSource));
+    return this.inTurn(async () => work(await this.dataSource()));
   }
 
   /**
    * One use case in one transaction. On SQLite the process has one connection, so a transaction that
    * started while another was open would nest inside it (a savepoint) and vanish with its rollback:
    * transactions of one process take turns instead. One started from inside another (the same async
-   * context) still nests, as the caller meant.
+   * context) still nests, as the caller meant. After-commit callbacks run once the turn is over, so
+   * that they can start transactions of their own.
    */
-  private transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.engine !== 'sqlite' || this.inTransaction.getStore()) return dataSource.transaction(work);
-    const turn = this.transactionTail.then(() => this.inTransaction.run(true, () => dataSource.transaction(work)));
+  private async runTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const parent = this.currentTransaction.getStore();
+    const frame: TransactionFrame = {manager: undefined, callbacks: [], parent};
+    const run = () =>
+      this.currentTransaction.run(frame, () =>
+        dataSource.transaction(async (manager) => {
+          frame.manager = manager;
+          const open = this.openTransactions.get(manager) ?? [];
+          this.openTransactions.set(manager, [...open, frame]);
+          try {
+            return await work(manager);
+          } finally {
+            if (open.length > 0) this.openTransactions.set(manager, open);
+            else this.openTransactions.delete(manager);
+          }
+        }),
+      );
+    const result = await (this.engine !== 'sqlite' || parent ? run() : this.inTurn(run));
+    await this.committed(frame);
+    return result;
+  }
+
+  /** Takes the next turn on SQLite's one connection (see runTransaction). */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.transactionTail.then(work);
     this.transactionTail = turn.then(
       () => undefined,
       () => undefined,
     );
     return turn;
+  }
+
+  /** A transaction committed: its callbacks run, or wait for the outer transaction it is a savepoint of. */
+  private async committed(frame: TransactionFrame): Promise<void> {
+    if (frame.callbacks.length === 0) return;
+    // The same connection (SQLite has one): the inner transaction was a savepoint of the outer one.
+    if (frame.parent && frame.parent.manager?.queryRunner === frame.manager?.queryRunner) {
+      frame.parent.callbacks.push(...frame.callbacks);
+      return;
+    }
+    for (const callback of frame.callbacks) {
+      try {
+        await callback();
+      } catch (error) {
+        this.logger.warn({err: error}, 'a callback after a commit failed');
+      }
+    }
   }
 
   /** Every migration of the given modules, in the order given (dependencies first), then by name. */

@@ -1,6 +1,7 @@
 import type {DataSource} from 'typeorm';
 import type {Engine} from '../connection.js';
 import {MIGRATIONS_TABLE} from '../migrations/runner.js';
+import {EVENTS_TABLE} from './event-store.js';
 
 export interface TableInfo {
   name: string;
@@ -10,10 +11,10 @@ export interface TableInfo {
 
 /**
  * A table belongs to the module whose name it equals or starts with (`users`, `users_roles`; dashes in
- * module names become underscores). The migrations table is the database module's.
+ * module names become underscores). The migrations and events tables are the database module's.
  */
 export function ownerOf(table: string, moduleNames: readonly string[]): string {
-  if (table === MIGRATIONS_TABLE) return 'database';
+  if (table === MIGRATIONS_TABLE || table === EVENTS_TABLE) return 'database';
   const candidates = moduleNames
     .map((name) => ({name, prefix: name.replace(/-/g, '_')}))
     .filter(({prefix}) => table === prefix || table.startsWith(`${prefix}_`))

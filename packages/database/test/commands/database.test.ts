@@ -18,9 +18,10 @@ describeEachEngine('database commands', {root}, (t) => {
       const {data} = run.json();
       expect(data.engine).to.equal(t.engine);
       expect(data.version).to.be.a('string').and.not.empty;
-      expect(data.tableCount).to.equal(1);
-      expect(data.tablesByModule.database).to.equal(1);
-      expect(data.migrations).to.deep.equal({applied: 0, pending: 0});
+      // The migrations table, and the events table of the database module's own migration.
+      expect(data.tableCount).to.equal(2);
+      expect(data.tablesByModule.database).to.equal(2);
+      expect(data.migrations).to.deep.equal({applied: 1, pending: 0});
       expect(data.latencyMs).to.be.a('number');
       if (t.engine === 'sqlite') {
         expect(data.location).to.equal(join(t.home.path, 'data', 'modules', 'database', 'systemprompt.sqlite'));
@@ -263,13 +264,25 @@ describeEachEngine('database commands', {root}, (t) => {
   });
 
   describe('database:migrate and database:rollback', () => {
-    it('has nothing to do without module migrations, and says so', async () => {
+    it('has nothing to do without module migrations, says so, and guards the event store', async () => {
       const run = await t.cli('database:migrate');
       expect(run.exitCode).to.equal(0);
       expect(run.stderr).to.equal('Nothing to migrate: the schema is up to date.\n');
-      const rollback = await t.cli('database:rollback', '--confirm');
-      expect(rollback.exitCode).to.equal(0);
-      expect(rollback.stderr).to.equal('Nothing to roll back.\n');
+      // The one migration is the database module's own (the events table), guarded against accidents.
+      expectFailure(
+        await t.cli('database:rollback', '--confirm', '--json'),
+        2,
+        'ROLLBACK_DESTROYS_RECORDS',
+        /drops events \(0 records\)/,
+      );
+      const named = await t.cli('database:rollback', '--module', 'database', '--confirm', '--json');
+      expect(named.exitCode, named.stderr).to.equal(0);
+      expect(named.json().data.map((item: {name: string}) => item.name)).to.deep.equal([
+        '20261210000000-create-events',
+      ]);
+      // The next process that opens the database creates the table again, before anything else.
+      const status = (await t.cli('database:status', '--json')).json().data;
+      expect(status.migrations).to.deep.equal({applied: 1, pending: 0});
     });
 
     it('names an unknown module with exit 3', async () => {

@@ -6,6 +6,7 @@ import {parseDatabaseUrl} from '../../src/connection.js';
 import type {ModuleMigration} from '../../src/migrations/loader.js';
 import {MIGRATIONS_TABLE} from '../../src/migrations/runner.js';
 import {DatabaseService} from '../../src/services/database-service.js';
+import {EVENTS_TABLE} from '../../src/services/event-store.js';
 import {Table, TableColumn, TableIndex, defineMigration} from '../../src/schema.js';
 import {tableNames} from '../helpers/tables.js';
 
@@ -75,6 +76,9 @@ for (const engine of testEngines()) {
     let service: DatabaseService;
 
     const tables = () => tableNames(service);
+    // The database module's own migration (the events table) is applied when the DataSource opens.
+    const appliedThings = async () =>
+      (await (await service.runner()).applied()).filter((row) => row.module === 'things');
     const columns = async (table: string) => {
       const runner = (await service.dataSource()).createQueryRunner();
       try {
@@ -106,9 +110,9 @@ for (const engine of testEngines()) {
         [createThings.name, 'applied'],
         [addColour.name, 'applied'],
       ]);
-      expect(await tables()).to.deep.equal([MIGRATIONS_TABLE, 'things']);
+      expect(await tables()).to.deep.equal([EVENTS_TABLE, MIGRATIONS_TABLE, 'things']);
       expect(await columns('things')).to.deep.equal(['colour', 'id', 'label']);
-      expect((await runner.applied()).map((row) => `${row.module}/${row.name}`)).to.deep.equal([
+      expect((await appliedThings()).map((row) => `${row.module}/${row.name}`)).to.deep.equal([
         `things/${createThings.name}`,
         `things/${addColour.name}`,
       ]);
@@ -121,9 +125,9 @@ for (const engine of testEngines()) {
       const reverted = await runner.rollback(asModule(createThings, addColour), {steps: 1});
       expect(reverted.map((outcome) => outcome.name)).to.deep.equal([addColour.name]);
       expect(await columns('things')).to.deep.equal(['id', 'label']);
-      await runner.rollback(asModule(createThings, addColour), {steps: 5});
-      expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
-      expect(await runner.applied()).to.deep.equal([]);
+      await runner.rollback(asModule(createThings, addColour), {module: 'things', steps: 5});
+      expect(await tables()).to.deep.equal([EVENTS_TABLE, MIGRATIONS_TABLE]);
+      expect(await appliedThings()).to.deep.equal([]);
     });
 
     it('leaves the schema as it was when a migration fails half-way (and records nothing)', async () => {
@@ -142,9 +146,9 @@ for (const engine of testEngines()) {
         /^Migration things\/20261128000200-broken failed to apply at step 3 of 3: .+; the schema is as it was before it$/,
       );
       expect(failure?.details).to.include({step: 3, undone: true});
-      expect(await tables()).to.deep.equal([MIGRATIONS_TABLE, 'things']);
+      expect(await tables()).to.deep.equal([EVENTS_TABLE, MIGRATIONS_TABLE, 'things']);
       expect(await columns('things')).to.deep.equal(['id', 'label']);
-      expect((await runner.applied()).map((row) => row.name)).to.deep.equal([createThings.name]);
+      expect((await appliedThings()).map((row) => row.name)).to.deep.equal([createThings.name]);
       expect(await dataSource.query('SELECT label FROM things')).to.deep.equal([{label: 'kept'}]);
     });
 
@@ -182,13 +186,13 @@ for (const engine of testEngines()) {
         }
       }
       // Nothing was reverted, not even the newer, unguarded migration.
-      expect((await runner.applied()).map((row) => row.name)).to.deep.equal([createThings.name, addColour.name]);
+      expect((await appliedThings()).map((row) => row.name)).to.deep.equal([createThings.name, addColour.name]);
       expect(await runner.rollback(guarded, {steps: 1})).to.have.length(1);
       const reverted = await runner.rollback(guarded, {module: 'things', steps: 1});
       expect(reverted).to.deep.equal([
         {module: 'things', name: createThings.name, steps: 1, status: 'reverted', destroys: {things: 3}},
       ]);
-      expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
+      expect(await tables()).to.deep.equal([EVENTS_TABLE, MIGRATIONS_TABLE]);
     });
 
     it("keeps a use case that overlaps another one's failing transaction (one process)", async () => {

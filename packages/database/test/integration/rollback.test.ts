@@ -5,7 +5,8 @@ import {createTempHome, createTestDatabase, testEngines, type TempHome, type Tes
 import {parseDatabaseUrl} from '../../src/connection.js';
 import type {ModuleMigration} from '../../src/migrations/loader.js';
 import {MIGRATIONS_TABLE} from '../../src/migrations/runner.js';
-import {DatabaseService} from '../../src/services/database-service.js';
+import {DatabaseService, ownMigrations} from '../../src/services/database-service.js';
+import {EVENTS_TABLE} from '../../src/services/event-store.js';
 import {Table, TableForeignKey, TableIndex, defineMigration, dropIndexKeepingForeignKeys} from '../../src/schema.js';
 import {tableNames} from '../helpers/tables.js';
 
@@ -135,9 +136,9 @@ for (const engine of testEngines()) {
         const runner = await service.runner();
         await runner.migrate(of('parts', providersAndModels));
         expect(await runner.rollback(of('parts', providersAndModels), {steps: 1})).to.have.length(1);
-        expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
+        expect(await tables()).to.deep.equal([EVENTS_TABLE, MIGRATIONS_TABLE]);
         await runner.migrate(of('parts', providersAndModels));
-        expect(await tables()).to.deep.equal(['parts', 'parts_models', MIGRATIONS_TABLE]);
+        expect(await tables()).to.deep.equal([EVENTS_TABLE, 'parts', 'parts_models', MIGRATIONS_TABLE]);
       });
     });
 
@@ -151,8 +152,9 @@ for (const engine of testEngines()) {
         const runner = await service.runner();
         await runner.migrate(extra);
         await runner.migrate(base);
+        // Two steps: the database module's own migration was applied before them, when the DataSource opened.
         const plan = (options: {dependsOn?: typeof dependsOn}) =>
-          runner.rollback([...base, ...extra], {steps: 9, dryRun: true, ...options});
+          runner.rollback([...base, ...extra], {steps: 2, dryRun: true, ...options});
         expect((await plan({})).map((outcome) => outcome.module)).to.deep.equal(['base', 'extra']);
         expect((await plan({dependsOn})).map((outcome) => outcome.module)).to.deep.equal(['extra', 'base']);
       });
@@ -160,16 +162,18 @@ for (const engine of testEngines()) {
       it('reverts every applied migration with `all`, guarded ones included, and only with `all`', async () => {
         const runner = await service.runner();
         const guarded = of('base', {...table('base_items'), rollbackDestroys: ['base_items']});
-        await runner.migrate([...guarded, ...extra]);
+        const known = [...(await ownMigrations()), ...guarded, ...extra];
+        await runner.migrate(known);
         let refused: unknown;
-        await runner.rollback([...guarded, ...extra], {steps: 9}).catch((error: unknown) => {
+        await runner.rollback(known, {steps: 9}).catch((error: unknown) => {
           refused = error;
         });
         expect(refused).to.include({code: 'ROLLBACK_DESTROYS_RECORDS'});
-        const reverted = await runner.rollback([...guarded, ...extra], {steps: 1, all: true, dependsOn});
+        const reverted = await runner.rollback(known, {steps: 1, all: true, dependsOn});
         expect(reverted.map((outcome) => [outcome.module, outcome.status, outcome.destroys])).to.deep.equal([
           ['extra', 'reverted', undefined],
           ['base', 'reverted', {base_items: 0}],
+          ['database', 'reverted', {events: 0}],
         ]);
         expect(await tables()).to.deep.equal([MIGRATIONS_TABLE]);
         expect(await runner.applied()).to.deep.equal([]);

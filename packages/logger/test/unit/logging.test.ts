@@ -48,7 +48,7 @@ describe('createLogging', () => {
 
   it('rotates by size and keeps at most maxFiles old files', async () => {
     const logging = await createLogging(options({maxSize: '1k', maxFiles: 2}));
-    // pino-roll checks the size after each write: every line beyond 1 KiB starts a new file.
+    // The file is looked at after each 64 bytes written (a sixteenth of 1 KiB): lines past 1 KiB start a new file.
     for (let index = 0; index < 60; index++) {
       logging.root.info({index, padding: 'x'.repeat(100)}, 'line');
       await new Promise((resolve) => setTimeout(resolve, 5));

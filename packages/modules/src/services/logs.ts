@@ -12,19 +12,7 @@ export interface LogLine {
 const LEVELS: Record<string, number> = {trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60};
 const NAMES = Object.fromEntries(Object.entries(LEVELS).map(([name, value]) => [value, name]));
 
-/** `30m`, `2h`, `7d` before now, or an ISO date/time. */
-export function parseSince(value: string, now = Date.now()): Date {
-  const relative = /^(\d+)([smhd])$/.exec(value.trim());
-  if (relative)
-    return new Date(
-      now -
-        Number(relative[1]) * {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[relative[2] as 's' | 'm' | 'h' | 'd'],
-    );
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw invalidInput(`--since ${value}: use 30m, 2h, 7d or an ISO date`, {code: 'SINCE_INVALID'});
-  return date;
-}
+export {parseSince} from '@systemprompt/core';
 
 export function levelValue(level: string): number {
   const value = LEVELS[level];

@@ -4,6 +4,7 @@ import {join, resolve} from 'node:path';
 import type {Config} from '@oclif/core';
 import {
   invalidInput,
+  liveServer,
   notFound,
   tailLines,
   toSystemPromptError,
@@ -11,6 +12,8 @@ import {
   type AccessProvider,
   type Actor,
   type ConfirmStep,
+  type EventBus,
+  type EventStore,
   type SystemPaths,
 } from '@systemprompt/core';
 import {
@@ -22,6 +25,7 @@ import {
 } from '@systemprompt/core/kernel';
 import {moduleRows, type ModuleRow} from './catalog.js';
 import {checkHealth} from './health.js';
+import {restartOnServer} from './server-restart.js';
 import {installModule, removeModule, type InstallResult, type LifecycleContext, type RemoveResult} from './install.js';
 import {newestVersion, recordRegistryRange, registryInstalls, semverGt} from './registry.js';
 import {currentLogFile, parseLogLine, readLogs, type LogFilter, type LogLine} from './logs.js';
@@ -74,6 +78,8 @@ export interface RestartResult {
   restarted: boolean;
   healthy: boolean;
   message: string;
+  /** The URL of the server that restarted it; absent when it was checked in this process (no server runs). */
+  server?: string;
 }
 
 const READ = 'modules:read';
@@ -94,7 +100,11 @@ const moduleNotFound = (name: string) =>
  * record of every change, made or failed.
  */
 export class ModulesService {
-  constructor(private readonly access: () => Promise<AccessProvider>) {}
+  constructor(
+    private readonly access: () => Promise<AccessProvider>,
+    /** The modules module's events, and the event store (to ask a running server, see restart). */
+    private readonly events?: {bus: EventBus; store: () => EventStore | undefined},
+  ) {}
 
   /** Refuses (exit 4, audited by the access decision) unless the actor holds `permission`; gives the decision back for the audit record. */
   private async check(
@@ -237,6 +247,17 @@ export class ModulesService {
     await this.check(actor, WRITE, 'modules.restart', name);
     const record = (await host.modules()).find((candidate) => candidate.name === name);
     if (!record) throw moduleNotFound(name);
+    // With a server running, the module is restarted there (where it runs), not in this process.
+    const server = liveServer(host.paths.data);
+    const store = this.events?.store();
+    if (server && this.events && store) {
+      const answer = await restartOnServer(this.events.bus, store, {actor, module: record.name, server});
+      if (!answer.healthy)
+        throw unavailable(`Module "${record.name}" restarted on the server but is unhealthy: ${answer.message}`, {
+          code: 'MODULE_UNHEALTHY',
+        });
+      return {module: record.name, restarted: true, healthy: true, message: answer.message, server: answer.server};
+    }
     // A fresh kernel each time: a restart must not reuse what the first start left in memory.
     for (let round = 0; round < 2; round++) {
       const kernel = await host.newKernel();

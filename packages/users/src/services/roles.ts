@@ -9,6 +9,7 @@ import {
 } from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {Grant, Role, RolePermission} from '../entities.js';
+import {PERMISSION_GRANTED, PERMISSION_REVOKED, ROLE_CHANGED} from '../events.js';
 import type {AccessService} from './access.js';
 import type {AuditService} from './audit.js';
 import {TEXT_LIMITS, checkText, quoted} from './text.js';
@@ -135,8 +136,12 @@ export class RoleService {
         {action: 'roles.create', target: name, result: 'ok', permission: 'roles:write', details: {permissions}},
         manager,
       );
+      await this.events.emit(
+        ROLE_CHANGED,
+        {role: name, change: 'created'},
+        {transaction: manager, actor, subject: name},
+      );
     });
-    await this.events.emit('role.changed', {role: name, change: 'created'});
     return this.view(name);
   }
 
@@ -193,8 +198,12 @@ export class RoleService {
         },
         manager,
       );
+      await this.events.emit(
+        ROLE_CHANGED,
+        {role: name, change: 'updated'},
+        {transaction: manager, actor, subject: name},
+      );
     });
-    await this.events.emit('role.changed', {role: name, change: 'updated'});
     return this.view(name);
   }
 
@@ -218,8 +227,12 @@ export class RoleService {
         {action: 'roles.delete', target: name, result: 'ok', permission: 'roles:write'},
         manager,
       );
+      await this.events.emit(
+        ROLE_CHANGED,
+        {role: name, change: 'deleted'},
+        {transaction: manager, actor, subject: name},
+      );
     });
-    await this.events.emit('role.changed', {role: name, change: 'deleted'});
     return {name, deleted: true};
   }
 
@@ -294,8 +307,12 @@ export class RoleService {
         },
         manager,
       );
+      await this.events.emit(
+        change === 'grant' ? PERMISSION_GRANTED : PERMISSION_REVOKED,
+        {permission, ...who},
+        {transaction: manager, actor, subject: target},
+      );
     });
-    await this.events.emit(change === 'grant' ? 'permission.granted' : 'permission.revoked', {permission, ...who});
     return {permission, ...who, ...(change === 'grant' ? {granted: true} : {revoked: true})};
   }
 }

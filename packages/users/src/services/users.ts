@@ -19,6 +19,7 @@ import {
 } from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Membership, Role, Session, User, type UserRow} from '../entities.js';
+import {USER_CREATED, USER_DELETED, USER_DISABLED, USER_ENABLED, USER_UPDATED} from '../events.js';
 import type {AccessService} from './access.js';
 import type {AuditRecord, AuditService} from './audit.js';
 import {checkPassword, hashPassword, verifyPassword} from './passwords.js';
@@ -195,9 +196,14 @@ export class UserService {
         {action: 'users.create', target: email, result: 'ok', permission: 'users:create', details: {roles}},
         manager,
       );
-      return this.view(row, manager);
+      const created = await this.view(row, manager);
+      await this.events.emit(
+        USER_CREATED,
+        {id: created.id, email: created.email, roles: created.roles},
+        {transaction: manager, actor, subject: created.id},
+      );
+      return created;
     });
-    await this.events.emit('user.created', {id: view.id, email: view.email, roles: view.roles});
     return view;
   }
 
@@ -281,9 +287,14 @@ export class UserService {
         {action: 'users.update', target: current.email, result: 'ok', permission: 'users:update', details},
         manager,
       );
-      return this.view((await users.findOneBy({id: current.id}))!, manager);
+      const updated = await this.view((await users.findOneBy({id: current.id}))!, manager);
+      await this.events.emit(
+        USER_UPDATED,
+        {id: updated.id, email: updated.email},
+        {transaction: manager, actor, subject: updated.id},
+      );
+      return updated;
     });
-    await this.events.emit('user.updated', {id: view.id, email: view.email});
     return view;
   }
 
@@ -307,9 +318,14 @@ export class UserService {
         {action, target: current.email, result: 'ok', permission: 'users:update'},
         manager,
       );
-      return this.view((await manager.getRepository(User).findOneBy({id: current.id}))!, manager);
+      const changed = await this.view((await manager.getRepository(User).findOneBy({id: current.id}))!, manager);
+      await this.events.emit(
+        status === 'enabled' ? USER_ENABLED : USER_DISABLED,
+        {id: changed.id, email: changed.email},
+        {transaction: manager, actor, subject: changed.id},
+      );
+      return changed;
     });
-    await this.events.emit(status === 'enabled' ? 'user.enabled' : 'user.disabled', {id: view.id, email: view.email});
     return view;
   }
 
@@ -339,8 +355,12 @@ export class UserService {
         },
         manager,
       );
+      await this.events.emit(
+        USER_DELETED,
+        {id: current.id, email: current.email},
+        {transaction: manager, actor, subject: current.id},
+      );
     });
-    await this.events.emit('user.deleted', {id: current.id, email: current.email});
     return {id: current.id, email: current.email, deleted: true};
   }
 

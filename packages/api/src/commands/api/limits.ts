@@ -7,7 +7,7 @@ const FIELDS = ['kind', 'subject', 'name', 'requestsPerMinute'] as const;
 export default class ApiLimits extends ApiCommand<typeof ApiLimits> {
   static override summary = 'List the rate limits: requests per minute per API key or per role.';
   static override description =
-    "A request made with a key is limited by the key's own limit if it has one, else by the lowest limit among its owner's roles, else not at all. The server counts requests in a sliding one-minute window in each process (see the api README). SUBJECT is the key's prefix or the role name. Takes api-limits:read.";
+    "A request made with a key is limited by the key's own limit if it has one, else by the lowest limit among its owner's roles, else not at all. Requests are counted in the database, in an approximate sliding minute shared by every server (see the api README). SUBJECT is the key's prefix or the role name. Takes api-limits:read.";
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --filter kind=role --json',

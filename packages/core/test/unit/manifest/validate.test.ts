@@ -101,7 +101,7 @@ describe('validateManifest', () => {
 
   it('rejects an unknown capability in provides', () => {
     const {problems} = invalid({...valid, provides: ['logger', 'queue']});
-    expect(problems).to.deep.equal(['/provides/1: must be one of logger, config, database, identity, access']);
+    expect(problems).to.deep.equal(['/provides/1: must be one of logger, config, database, identity, access, events']);
   });
 
   it('rejects an event name without a dot', () => {

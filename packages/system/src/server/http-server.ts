@@ -1,0 +1,200 @@
+import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
+import {
+  ANONYMOUS,
+  ExitCode,
+  isHttpReply,
+  toSystemPromptError,
+  type AccessProvider,
+  type Actor,
+  type HttpMethod,
+  type Logger,
+  type RegisteredRoute,
+  type RoutePermission,
+} from '@systemprompt/core';
+import type {ModuleHealth} from '@systemprompt/core/kernel';
+import type {ApiModuleApi} from '@systemprompt/api';
+import type {ServerMetrics} from './metrics.js';
+
+/** How long a module's health check result is reused (a load balancer may ask many times a second). */
+const HEALTH_CACHE_MS = 1000;
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export type ServerPhase = 'starting' | 'ready' | 'draining';
+
+export interface HttpServerOptions {
+  routes: readonly RegisteredRoute[];
+  authenticate: (header: string | undefined) => Promise<Actor | undefined>;
+  access: AccessProvider;
+  api: ApiModuleApi;
+  metrics: ServerMetrics;
+  metricsPublic: boolean;
+  /** Runs the health checks of the given modules. */
+  health: (modules: readonly string[]) => Promise<ModuleHealth[]>;
+  modules: () => readonly string[];
+  phase: () => ServerPhase;
+  logger: Logger;
+}
+
+const STATUS_OF_EXIT: Record<number, number> = {
+  [ExitCode.InvalidInput]: 400,
+  [ExitCode.NotFound]: 404,
+  [ExitCode.PermissionDenied]: 403,
+  [ExitCode.Conflict]: 409,
+  [ExitCode.Unavailable]: 503,
+};
+
+function errorBody(code: string, message: string, hint?: string) {
+  return {error: {code, message, ...(hint ? {hint} : {})}};
+}
+
+/** The actor a request may go on as, or a refusal sent on `reply` (then undefined). */
+async function admit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  permission: RoutePermission,
+  endpoint: string,
+  options: HttpServerOptions,
+): Promise<Actor | undefined> {
+  const actor = (await options.authenticate(request.headers.authorization)) ?? ANONYMOUS;
+  if (permission === 'public') return actor;
+  if (actor.kind === 'anonymous') {
+    void reply
+      .code(401)
+      .header('www-authenticate', 'Bearer')
+      .send(
+        errorBody('NOT_AUTHENTICATED', 'This endpoint needs a credential (Authorization: Bearer <API key or token>)'),
+      );
+    return undefined;
+  }
+  if (permission !== 'authenticated') await options.access.authorize(actor, permission, 'http.request', endpoint);
+  if (actor.kind === 'user') {
+    const decision = await options.api.limits.check(actor, endpoint);
+    if (decision.limit !== null) {
+      void reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining ?? 0);
+    }
+    if (!decision.allowed) {
+      void reply
+        .code(429)
+        .header('retry-after', decision.retryAfterSeconds)
+        .send(
+          errorBody(
+            'RATE_LIMITED',
+            `Rate limit of ${decision.limit} requests per minute reached (${decision.source})`,
+            `Retry in ${decision.retryAfterSeconds} s.`,
+          ),
+        );
+      return undefined;
+    }
+    if (actor.via === 'api-key' && actor.credentialId) await options.api.usage.record(actor.credentialId, endpoint);
+  }
+  return actor;
+}
+
+/**
+ * The one HTTP server: /health, /ready and /metrics, and every route the modules added through their
+ * context, each behind the server's authentication, its declared permission and the rate limits.
+ */
+export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({logger: false, bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true});
+  const {metrics} = options;
+
+  // One labelled child per method, route and status, found by a plain string key: cheaper per request
+  // than handing prom-client a label object to hash each time.
+  const durations = new Map<string, ReturnType<typeof metrics.httpDuration.labels>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = durations.get(key);
+    if (!child) {
+      child = metrics.httpDuration.labels({method: request.method, route, status: String(reply.statusCode)});
+      durations.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toSystemPromptError(error);
+    const fastifyStatus = (error as {statusCode?: number}).statusCode;
+    let status = STATUS_OF_EXIT[failure.exitCode] ?? (fastifyStatus && fastifyStatus < 500 ? fastifyStatus : 500);
+    if (status === 403 && failure.code === 'CREDENTIAL_INVALID') status = 401;
+    if (status >= 500) options.logger.error({err: error, url: request.url}, 'request failed');
+    if (status === 401) void reply.header('www-authenticate', 'Bearer error="invalid_token"');
+    const message = status === 500 && !fastifyStatus ? 'Internal server error' : failure.message;
+    void reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : failure.code, message, failure.hint));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  const healthCache = new Map<string, {at: number; result: ModuleHealth}>();
+  const cachedHealth = async (): Promise<ModuleHealth[]> => {
+    const now = Date.now();
+    const names = options.modules();
+    const stale = names.filter((name) => (healthCache.get(name)?.at ?? 0) + HEALTH_CACHE_MS <= now);
+    if (stale.length > 0) {
+      for (const result of await options.health(stale)) {
+        healthCache.set(result.module, {at: now, result});
+        metrics.moduleUp.set({module: result.module}, result.healthy ? 1 : 0);
+      }
+    }
+    return names.map((name) => healthCache.get(name)!.result);
+  };
+
+  // The answer itself is kept as long as the checks it comes from: most requests cost one comparison.
+  let healthAnswer: {at: number; status: number; body: string} | undefined;
+  app.get('/health', async (_request, reply) => {
+    if (!healthAnswer || healthAnswer.at + HEALTH_CACHE_MS <= Date.now()) {
+      const at = Date.now();
+      const unhealthy = (await cachedHealth()).filter((result) => !result.healthy);
+      const body =
+        unhealthy.length === 0
+          ? {status: 'ok'}
+          : {
+              status: 'unhealthy',
+              unhealthy: unhealthy.map((result) => result.module),
+              modules: unhealthy.map(({module, message}) => ({module, message: message ?? 'unhealthy'})),
+            };
+      healthAnswer = {at, status: unhealthy.length === 0 ? 200 : 503, body: JSON.stringify(body)};
+    }
+    return reply.code(healthAnswer.status).type('application/json; charset=utf-8').send(healthAnswer.body);
+  });
+
+  app.get('/ready', async (_request, reply) => {
+    const phase = options.phase();
+    return phase === 'ready' ? {status: 'ready'} : reply.code(503).send({status: phase});
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    const permission = options.metricsPublic ? 'public' : 'system:read';
+    if (!(await admit(request, reply, permission, 'GET /metrics', options))) return reply;
+    await cachedHealth();
+    return reply.header('content-type', metrics.contentType).send(await metrics.registry.metrics());
+  });
+
+  for (const route of options.routes) {
+    const endpoint = `${route.method} ${route.url}`;
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        const actor = await admit(request, reply, route.permission, endpoint, options);
+        if (!actor) return reply;
+        const result = await route.handler({
+          actor,
+          method: request.method as HttpMethod,
+          path: request.url.split('?')[0]!,
+          params: (request.params ?? {}) as Record<string, string>,
+          query: (request.query ?? {}) as Record<string, string | string[] | undefined>,
+          body: request.body,
+          headers: request.headers,
+        });
+        if (!isHttpReply(result)) return result ?? {};
+        if (result.headers) void reply.headers(result.headers);
+        return reply.code(result.status).send(result.body);
+      },
+    });
+  }
+  return app;
+}
