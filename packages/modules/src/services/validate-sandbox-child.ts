@@ -208,7 +208,8 @@ async function runInKernel(job: SandboxJob, migrations: LoadedMigration[]): Prom
     );
     return;
   }
-  if (migrations.length > 0 && !installed.has('database')) {
+  // The database module runs its own migrations.
+  if (migrations.length > 0 && !installed.has('database') && module.name !== 'database') {
     await problem(
       job.migrationsPath!,
       'has migrations but no database module is installed to run them',

@@ -6,22 +6,11 @@ import {Server, type ServerRow} from '../entities.js';
 /** A server counts as lost once it missed this many beats. */
 export const LOST_AFTER_BEATS = 3;
 
-export interface HeartbeatView {
-  id: string;
-  hostname: string;
-  pid: number;
-  url: string;
-  version: string;
+export interface HeartbeatView extends ServerRow {
   /** running, draining, stopped, or lost (it stopped beating without saying so). */
   state: string;
-  startedAt: string;
-  lastBeatAt: string;
   /** Seconds since the last beat. */
   ageSeconds: number;
-  intervalSeconds: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  cpuPercent: number;
 }
 
 /** What a server says about itself at each beat. */

@@ -1,5 +1,6 @@
 import {Flags, followResult, parseSince, type DomainEvent, type FollowResult} from '@systemprompt/core';
 import {SystemCommand} from '../../system-command.js';
+import {mapStream} from '../../services/streams.js';
 
 interface EventRow {
   id: number | null;
@@ -56,8 +57,4 @@ export default class SystemEvents extends SystemCommand<typeof SystemEvents> {
     if (!this.flags.follow) return rows;
     return followResult(rows, mapStream(system.followEvents(actor, {types, afterId, signal: this.stopSignal}), row));
   }
-}
-
-async function* mapStream<T, R>(source: AsyncIterable<T>, map: (item: T) => R): AsyncIterable<R> {
-  for await (const item of source) yield map(item);
 }

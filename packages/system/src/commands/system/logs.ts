@@ -1,6 +1,7 @@
 import {Flags, followResult, parseSince, type FollowResult} from '@systemprompt/core';
 import type {LogRecord} from '@systemprompt/logger';
 import {SystemCommand} from '../../system-command.js';
+import {mapStream} from '../../services/streams.js';
 
 interface LogRow {
   time: string;
@@ -52,8 +53,4 @@ export default class SystemLogs extends SystemCommand<typeof SystemLogs> {
     const rows = records.map(row);
     return stream ? followResult(rows, mapStream(stream, row)) : rows;
   }
-}
-
-async function* mapStream<T, R>(source: AsyncIterable<T>, map: (item: T) => R): AsyncIterable<R> {
-  for await (const item of source) yield map(item);
 }
