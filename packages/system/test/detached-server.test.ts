@@ -109,4 +109,32 @@ describe('system:start --detach, system:stop, system:health (the bin) [sqlite]',
     rmSync(sick);
     await eventually(async () => (await fetch(`${server.url}/health`)).status === 200, 5000, '/health to answer 200');
   });
+
+  it('restarts a module on the running server when one runs (modules:restart, through the event log)', async () => {
+    expect((await cli('plugins:link', fixture('sick'), '--no-install')).exitCode).to.equal(0);
+    const server = await startDetached(cli);
+    const restart = await cli('modules:restart', 'users', '--json');
+    expect(restart.exitCode, restart.stdout + restart.stderr).to.equal(0);
+    expect(JSON.parse(restart.stdout).data).to.include({
+      module: 'users',
+      restarted: true,
+      healthy: true,
+      server: server.url,
+    });
+    const events = JSON.parse((await cli('system:events', '--type', 'module.*', '--json')).stdout).data as Array<{
+      type: string;
+      subject: string;
+    }>;
+    const users = events.filter((event) => event.subject === 'users').map((event) => event.type);
+    expect(users).to.include.members([
+      'module.restart.requested',
+      'module.stopped',
+      'module.started',
+      'module.restarted',
+    ]);
+
+    mkdirSync(join(home.path, 'data', 'modules', 'sick'), {recursive: true});
+    writeFileSync(join(home.path, 'data', 'modules', 'sick', 'sick'), '');
+    expectFailure(await cli('modules:restart', 'sick', '--json'), 6, 'MODULE_UNHEALTHY', 'on the server');
+  });
 });
