@@ -46,8 +46,9 @@ describe('the server, in process [sqlite]', function () {
       'systemprompt_events_dispatched_total',
     ]);
     const http = 'systemprompt_http_request_duration_seconds_count';
-    expect(sampleValue(families, http, {method: 'GET', route: '/health', status: '200'})).to.equal(1);
     expect(sampleValue(families, http, {method: 'GET', route: '/metrics', status: '401'})).to.equal(2);
+    // The probes stay out of the histogram (they would dominate it); routes of modules are in it.
+    expect(sampleValue(families, http, {route: '/health'})).to.equal(0);
     expect(families.find((family) => family.name === 'systemprompt_http_request_duration_seconds')!.type).to.equal(
       'histogram',
     );
@@ -60,6 +61,13 @@ describe('the server, in process [sqlite]', function () {
     const notFound = await fetch(`${server.state.url}/nowhere`);
     expect(notFound.status).to.equal(404);
     expect(((await notFound.json()) as {error: {code: string}}).error.code).to.equal('ROUTE_NOT_FOUND');
+    const token = serverToken(home.path);
+    expect(
+      (await fetch(`${server.state.url}/api/users`, {headers: {authorization: `Bearer ${token}`}})).status,
+    ).to.equal(200);
+    const after = await scrape(server.state.url, token);
+    expect(sampleValue(after, http, {method: 'GET', route: '/api/users', status: '200'})).to.equal(1);
+    expect(sampleValue(after, http, {method: 'GET', route: 'unmatched', status: '404'})).to.equal(1);
 
     server.stop();
     expect(await server.served).to.equal('stop');

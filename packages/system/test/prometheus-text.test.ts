@@ -49,6 +49,11 @@ describe('the Prometheus text parser', () => {
     expect(figures).to.include({'http requests': '3', 'http 5xx': '1', 'modules healthy': '0/1 (unhealthy: sick)'});
   });
 
+  it('reads special values in any case, as Prometheus does (prom-client writes NaN as Nan)', () => {
+    const [family] = parsePrometheusText('# TYPE g gauge\ng{a="1"} Nan\ng{a="2"} +Inf\ng{a="3"} -inf\n');
+    expect(family!.samples.map((sample) => sample.value)).to.deep.equal([NaN, Infinity, -Infinity]);
+  });
+
   it('names the line of malformed input', () => {
     expect(() => parsePrometheusText('# TYPE x counter\nx{a="1"} 1\nx{a=1} 2\n')).to.throw(/line 3/);
     expect(() => parsePrometheusText('x notanumber\n')).to.throw(/line 1: bad value/);

@@ -34,9 +34,11 @@ function parseLabels(text: string, line: number): Record<string, string> {
 }
 
 function parseValue(text: string, line: number): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads these in any case (Go's ParseFloat); prom-client writes NaN as "Nan".
+  const special = text.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Infinity;
+  if (special === '-inf') return -Infinity;
+  if (special === 'nan') return NaN;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`line ${line}: bad value ${text}`);
   return value;
