@@ -1,3 +1,4 @@
+import {pause} from './command/follow.js';
 import {invalidInput} from './errors.js';
 import type {DomainEvent, EmitOptions, EventBus, EventHandler, EventType} from './module.js';
 
@@ -239,6 +240,31 @@ export class InMemoryEventBus extends KernelEventBus {
 
 /** Events read per query. */
 const BATCH = 500;
+
+/**
+ * The stored events of `types` with an id above `afterId`, as they are written (by any process),
+ * until `signal` aborts: for a command that follows the event log or waits for an answer. Unlike
+ * startPolling it dispatches nothing and keeps no state beyond its position.
+ */
+export async function* followStoredEvents(
+  store: EventStore,
+  options: {types?: string[]; afterId: number; signal: AbortSignal; pollMs?: number},
+): AsyncIterable<DomainEvent> {
+  let cursor = options.afterId;
+  while (!options.signal.aborted) {
+    const batch = await store.list({
+      ...(options.types?.length ? {types: options.types} : {}),
+      afterId: cursor,
+      limit: BATCH,
+      order: 'asc',
+    });
+    for (const event of batch) {
+      cursor = Math.max(cursor, event.id ?? cursor);
+      yield event;
+    }
+    if (batch.length < BATCH) await pause(options.pollMs ?? 300, options.signal);
+  }
+}
 /** Skipped ids looked for at most at once; a wider gap keeps those just below the id that was read. */
 const MAX_MISSING = 10_000;
 

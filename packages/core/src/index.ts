@@ -20,6 +20,7 @@ export {silentLogger} from './logger.js';
 export {
   InMemoryEventBus,
   KernelEventBus,
+  followStoredEvents,
   type EventPolling,
   type EventPollingOptions,
   type EventQuery,

@@ -23,7 +23,7 @@ export function isFollowResult(value: unknown): value is FollowResult<unknown> {
 }
 
 /** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
     if (signal.aborted) return done();
     const timer = setTimeout(finish, ms);

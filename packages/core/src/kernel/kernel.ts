@@ -172,7 +172,6 @@ export class Kernel {
       entry.state = 'stopped';
       await this.lifecycleEvent('module.stopped', entry);
     }
-    entry.state = 'stopped';
     await this.phase(entry, 'start', () => entry.module.start());
     entry.state = 'started';
     await this.lifecycleEvent('module.started', entry);

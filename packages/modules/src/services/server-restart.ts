@@ -1,5 +1,12 @@
 import {randomUUID} from 'node:crypto';
-import {unavailable, type Actor, type EventBus, type EventStore, type ServerState} from '@systemprompt/core';
+import {
+  followStoredEvents,
+  unavailable,
+  type Actor,
+  type EventBus,
+  type EventStore,
+  type ServerState,
+} from '@systemprompt/core';
 
 const ANSWER_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
@@ -28,21 +35,21 @@ export async function restartOnServer(
     {module: request.module, requestId},
     {actor: request.actor, subject: request.module},
   );
-  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-  let cursor = after;
-  while (Date.now() < deadline) {
-    for (const event of await store.list({types: ['module.restarted'], afterId: cursor, limit: 100, order: 'asc'})) {
-      cursor = Math.max(cursor, event.id ?? cursor);
-      const answer = event.payload as {requestId?: string; healthy?: boolean; message?: string};
-      if (answer.requestId === requestId)
-        return {
-          module: request.module,
-          healthy: answer.healthy === true,
-          message: answer.message ?? '',
-          server: request.server.url,
-        };
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  const answers = followStoredEvents(store, {
+    types: ['module.restarted'],
+    afterId: after,
+    signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+    pollMs: POLL_MS,
+  });
+  for await (const event of answers) {
+    const answer = event.payload as {requestId?: string; healthy?: boolean; message?: string};
+    if (answer.requestId === requestId)
+      return {
+        module: request.module,
+        healthy: answer.healthy === true,
+        message: answer.message ?? '',
+        server: request.server.url,
+      };
   }
   throw unavailable(
     `The server at ${request.server.url} did not restart ${request.module} within ${ANSWER_TIMEOUT_MS / 1000} s`,

@@ -18,6 +18,33 @@ function tail(file: string, lines: number): string {
   }
 }
 
+/** Whether the server at `state.url` answers /health at all (any status). */
+const answers = (state: ServerState): Promise<boolean> =>
+  fetch(`${state.url}/health`, {signal: AbortSignal.timeout(2000)}).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Waits until the state file names a ready server that `wanted` accepts and that answers /health;
+ * undefined when `timeoutMs` passes first. `check` runs each round and may throw to give up early.
+ */
+async function waitUntilReady(
+  dataDirectory: string,
+  wanted: (state: ServerState) => boolean,
+  timeoutMs: number,
+  check: () => void = () => {},
+): Promise<ServerState | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    check();
+    const state = readServerState(dataDirectory);
+    if (state && state.state === 'ready' && wanted(state) && (await answers(state))) return state;
+    await sleep(50);
+  }
+  return undefined;
+}
+
 /**
  * Starts the server in the background (the same CLI, in the foreground mode, detached from this
  * terminal) and returns once it is ready and its /health answers; a server that exits or does not
@@ -41,9 +68,12 @@ export async function startDetached(options: {
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code ?? -1));
   child.unref();
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
+  const ready = await waitUntilReady(
+    options.dataDirectory,
+    (state) => state.pid === child.pid,
+    options.timeoutMs,
+    () => {
+      if (exited === undefined) return;
       const state = readServerState(options.dataDirectory);
       // Refused because another server runs: say so, as a foreground start would (exit 5).
       throw unavailable(`The server exited during start-up (exit ${exited})`, {
@@ -51,17 +81,9 @@ export async function startDetached(options: {
         details: {exit: exited, ...(state ? {runningPid: state.pid} : {})},
         hint: tail(outputFile, 5) || `See ${outputFile}.`,
       });
-    }
-    const state = readServerState(options.dataDirectory);
-    if (state && state.pid === child.pid && state.state === 'ready') {
-      const answered = await fetch(`${state.url}/health`, {signal: AbortSignal.timeout(2000)}).then(
-        () => true,
-        () => false,
-      );
-      if (answered) return state;
-    }
-    await sleep(50);
-  }
+    },
+  );
+  if (ready) return ready;
   if (child.pid) process.kill(child.pid, 'SIGKILL');
   throw unavailable(`The server did not become ready within ${Math.round(options.timeoutMs / 1000)} s`, {
     code: 'SERVER_START_TIMEOUT',
@@ -113,18 +135,8 @@ export async function waitForSuccessor(
   previous: ServerState,
   timeoutMs: number,
 ): Promise<ServerState> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const state = readServerState(dataDirectory);
-    if (state && state.serverId !== previous.serverId && state.state === 'ready') {
-      const answered = await fetch(`${state.url}/health`, {signal: AbortSignal.timeout(2000)}).then(
-        () => true,
-        () => false,
-      );
-      if (answered) return state;
-    }
-    await sleep(50);
-  }
+  const next = await waitUntilReady(dataDirectory, (state) => state.serverId !== previous.serverId, timeoutMs);
+  if (next) return next;
   throw unavailable(`The server did not come back within ${Math.round(timeoutMs / 1000)} s`, {
     code: 'SERVER_START_TIMEOUT',
   });

@@ -1,6 +1,7 @@
 import {statfs} from 'node:fs/promises';
 import {arch, cpus, freemem, hostname, loadavg, platform, release, totalmem, uptime} from 'node:os';
 import {
+  followStoredEvents,
   liveServer,
   notFound,
   unavailable,
@@ -68,8 +69,6 @@ export interface EventListQuery {
   since?: Date;
   limit: number;
 }
-
-const FOLLOW_POLL_MS = 300;
 
 export interface LogQuery {
   module?: string;
@@ -233,21 +232,7 @@ export class SystemService {
     query: {types?: string[]; afterId: number; signal: AbortSignal},
   ): AsyncIterable<DomainEvent> {
     await this.authorize(actor, 'system:read', 'system.events');
-    const store = this.store();
-    let cursor = query.afterId;
-    while (!query.signal.aborted) {
-      const batch = await store.list({
-        ...(query.types?.length ? {types: query.types} : {}),
-        afterId: cursor,
-        limit: 500,
-        order: 'asc',
-      });
-      for (const event of batch) {
-        cursor = Math.max(cursor, event.id ?? cursor);
-        yield event;
-      }
-      if (batch.length < 500) await pause(FOLLOW_POLL_MS, query.signal);
-    }
+    yield* followStoredEvents(this.store(), query);
   }
 
   /** The running server's /metrics (Prometheus text), fetched with the local server token (system:read). */
@@ -295,16 +280,4 @@ export class SystemService {
   async latestEventId(): Promise<number> {
     return this.store().latestId();
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener('abort', finish, {once: true});
-    function finish() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', finish);
-      done();
-    }
-  });
 }
