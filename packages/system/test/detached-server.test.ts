@@ -3,6 +3,7 @@ import {join} from 'node:path';
 import {expect} from 'chai';
 import {createTempHome, expectFailure, type TempHome} from '@systemprompt/testing';
 import {cliWith, eventually, fixture, processGone, startDetached} from './helpers/server.js';
+import {parsePrometheusText} from '../src/services/prometheus-text.js';
 
 describe('system:start --detach, system:stop, system:health (the bin) [sqlite]', function () {
   this.timeout(120_000);
@@ -34,6 +35,15 @@ describe('system:start --detach, system:stop, system:health (the bin) [sqlite]',
     );
     expectFailure(await cli('system:start', '--port', '0', '--json'), 5, 'SERVER_RUNNING');
 
+    const figures = JSON.parse((await cli('system:metrics', '--json')).stdout).data as Array<{
+      figure: string;
+      value: string;
+    }>;
+    expect(figures.find((row) => row.figure === 'modules healthy')?.value).to.match(/^(\d+)\/\1$/);
+    const raw = await cli('system:metrics', '--raw');
+    expect(raw.exitCode, raw.stderr).to.equal(0);
+    expect(parsePrometheusText(raw.stdout).map((family) => family.name)).to.include('systemprompt_module_up');
+
     const status = JSON.parse((await cli('system:status', '--json')).stdout).data;
     expect(status.server).to.include({running: true, pid: server.pid, url: server.url, state: 'ready', detached: true});
     expect(status.modules.map((module: {name: string}) => module.name)).to.include.members(['system', 'database']);
@@ -45,6 +55,7 @@ describe('system:start --detach, system:stop, system:health (the bin) [sqlite]',
     expect(existsSync(stateFile())).to.equal(false);
     expect(existsSync(join(home.path, 'data', 'server.token'))).to.equal(false);
     expect(JSON.parse((await cli('system:status', '--json')).stdout).data.server).to.deep.equal({running: false});
+    expectFailure(await cli('system:metrics', '--json'), 3, 'SERVER_NOT_RUNNING');
     // Nothing to stop is not an error.
     expect(JSON.parse((await cli('system:stop', '--json')).stdout).data).to.include({stopped: false});
   });
