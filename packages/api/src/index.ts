@@ -44,6 +44,7 @@ export class ApiModule extends BaseModule {
   readonly name = 'api';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
+  private services: ApiModuleApi | undefined;
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
@@ -52,7 +53,13 @@ export class ApiModule extends BaseModule {
     if (!database) throw unavailable('The api module needs the database module', {code: 'DATABASE_MISSING'});
     const users = context.services.get(USERS);
     const db = await database.forModule(context, API_ENTITIES);
-    context.provide(createApiServices(db, users, context.events));
+    this.services = createApiServices(db, users, context.events);
+    context.provide(this.services);
+  }
+
+  /** Usage counts still being group-committed are written before the database closes. */
+  override async stop(): Promise<void> {
+    await this.services?.usage.flush();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type ModuleContext,
 } from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
+import {addConfigTools} from './tools.js';
 import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {CONFIG_ENTITIES} from './entities.js';
 import {ConfigStore} from './services/config-store.js';
@@ -52,6 +53,7 @@ export class ConfigModule extends BaseModule {
       access: () => context.access(),
     };
     context.provide(api);
+    addConfigTools(context.tools, api, () => context.modules());
   }
 }
 

@@ -24,9 +24,26 @@ export default defineErrorCodes({
     exit: ExitCode.Unexpected,
     meaning: "A module's HTTP route names no permission (a permission, 'authenticated' or 'public').",
   },
+  MOUNT_PATH_INVALID: {
+    exit: ExitCode.Unexpected,
+    meaning: 'A module mounts a path outside /<module> and /.well-known/.',
+  },
+  TOOL_NAME_INVALID: {
+    exit: ExitCode.Unexpected,
+    meaning: "A module's MCP tool is not named <module>_<action> in [A-Za-z0-9_-], up to 64 characters.",
+  },
+  TOOL_UNDECLARED: {
+    exit: ExitCode.Unexpected,
+    meaning: 'A module adds an MCP tool that its module.yaml tools does not list (with the same permission).',
+  },
+  TOOL_TAKEN: {exit: ExitCode.Unexpected, meaning: 'A module adds the same MCP tool twice.'},
   QUERY_PARAMETER_INVALID: {
     exit: ExitCode.InvalidInput,
     meaning: 'HTTP: a query parameter or body field of a request is missing or invalid (answered 400).',
+  },
+  COMMAND_LINE_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning: 'A command line given as one string (--stdio) has an unclosed quote.',
   },
   SINCE_INVALID: {exit: ExitCode.InvalidInput, meaning: '--since is not a duration (30m, 2h, 7d) or an ISO date.'},
   UNAVAILABLE: {

@@ -3,6 +3,7 @@
  * framework. The server (the system module) mounts them under `/api/<module>`, authenticates the
  * bearer credential once, checks the route's permission, and maps errors to HTTP statuses.
  */
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Actor} from './actor.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -58,8 +59,48 @@ export interface RegisteredRoute extends HttpRoute {
   url: string;
 }
 
+/** One request to a mount: the authenticated caller and the raw Node request and response. */
+export interface HttpExchange {
+  actor: Actor;
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The parsed body (JSON), when the request had one. */
+  body: unknown;
+  /** `http://host:port` as the client addressed the server (for absolute URLs in answers). */
+  origin: string;
+}
+
+/**
+ * A path a module serves itself, outside `/api/<module>`, for protocols that stream or answer in
+ * their own format (MCP's `/mcp`, `/.well-known/*` documents). The server still authenticates the
+ * caller and checks the permission first.
+ */
+export interface HttpMount {
+  /** Absolute: `/<module>` (or below it) or `/.well-known/...`. */
+  path: string;
+  methods: HttpMethod[];
+  permission: RoutePermission;
+  summary?: string;
+  /**
+   * Where a client without a credential learns how to get one (RFC 9728): a 401 answers
+   * `WWW-Authenticate: Bearer resource_metadata="<origin><path>"`.
+   */
+  resourceMetadataPath?: string;
+  /** The handler applies the per-key rate limits itself (per call, in its own protocol's errors). */
+  ownRateLimits?: boolean;
+  /** Writes the whole answer to `exchange.response`. */
+  handle(exchange: HttpExchange): Promise<void>;
+}
+
+/** A mount as the server knows it: with its module. */
+export interface RegisteredMount extends HttpMount {
+  module: string;
+}
+
 export interface HttpRoutes {
   add(route: HttpRoute): void;
+  /** Serves an absolute path with a raw handler (see HttpMount). */
+  mount(mount: HttpMount): void;
 }
 
 /** `/api/<module>` + path, without a trailing slash (except for the prefix itself). */

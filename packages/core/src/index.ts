@@ -7,6 +7,7 @@ export * from './module.js';
 export * from './actor.js';
 export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
 export {writeFileAtomic, ensurePrivateDirectory} from './fs-atomic.js';
+export {WriteBatcher} from './write-batcher.js';
 export {
   SERVER_STATE_FILE,
   isSameProcess,
@@ -35,9 +36,23 @@ export {
   type HttpRequest,
   type HttpRoute,
   type HttpRoutes,
+  type HttpExchange,
+  type HttpMount,
+  type RegisteredMount,
   type RegisteredRoute,
   type RoutePermission,
 } from './http.js';
+export {
+  TOOL_NAME_PATTERN,
+  redactSecrets,
+  secretProperties,
+  type JsonSchema,
+  type ModuleTools,
+  type RegisteredTool,
+  type ToolAnnotations,
+  type ToolCallContext,
+  type ToolDefinition,
+} from './tools.js';
 export {
   NO_METRICS,
   metricName,
@@ -72,6 +87,7 @@ export {
 } from './command/list.js';
 export {followResult, isFollowResult, tailLines, type FollowResult} from './command/follow.js';
 export {parseSince} from './command/since.js';
+export {splitCommandLine} from './command/command-line.js';
 export {
   textResult,
   isTextResult,

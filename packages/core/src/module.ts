@@ -6,6 +6,8 @@ import type {ModuleManifest} from './generated/module-manifest.js';
 import type {AccessProvider, Actor} from './actor.js';
 import type {HttpRoutes} from './http.js';
 import type {ModuleMetrics} from './metrics.js';
+import type {ModuleTools} from './tools.js';
+import type {ModuleRecord} from './kernel/discovery.js';
 import type {SystemPaths} from './paths.js';
 
 export type ModuleType = 'service' | 'daemon' | 'plugin' | 'core' | 'extension';
@@ -152,6 +154,10 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   provideCapability<T>(name: string, implementation: T): void;
   /** Adds HTTP routes under the module's prefix (`/api/<module>`); the server serves them. */
   readonly http: HttpRoutes;
+  /** Every installed module (enabled or not, booted or not), as the command base sees them: for overviews. */
+  modules(): readonly ModuleRecord[];
+  /** Adds MCP tools (declared in module.yaml `tools`); the mcp module serves them. */
+  readonly tools: ModuleTools;
   /** The module's metrics (`systemprompt_<module>_*`), exported at the server's /metrics; no-ops in a CLI process. */
   readonly metrics: ModuleMetrics;
 }

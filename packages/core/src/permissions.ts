@@ -1,10 +1,16 @@
 /**
  * Permissions are `resource:action`. `resource:*` grants every action on a resource, `*:action`
- * that action on every resource, and `*` everything.
+ * that action on every resource, and `*` everything. An action may end in `*` to grant every action
+ * it starts with (`mcp:github__*`: every tool of the upstream MCP server `github`); actions may hold
+ * `_` and `.` and capitals, for the names of upstream items (`mcp:github__create_issue`).
  */
-export const PERMISSION_PATTERN = /^(\*|[a-z][a-z0-9-]*:([a-z][a-z0-9-]*|\*)|\*:[a-z][a-z0-9-]*)$/;
+export const PERMISSION_PATTERN = /^(\*|[a-z][a-z0-9-]*:(\*|[A-Za-z0-9][A-Za-z0-9_.-]*\*?)|\*:[a-z][a-z0-9-]*)$/;
 
 export const isPermission = (value: string): boolean => PERMISSION_PATTERN.test(value);
+
+/** Whether the action `granted` (possibly `*` or a `prefix*`) covers the action `wanted`. */
+const actionCovers = (granted: string, wanted: string): boolean =>
+  granted === wanted || (granted.endsWith('*') && wanted.startsWith(granted.slice(0, -1)));
 
 /** Whether `granted` (possibly a wildcard) covers `wanted`. */
 export function permissionMatches(granted: string, wanted: string): boolean {
@@ -12,7 +18,7 @@ export function permissionMatches(granted: string, wanted: string): boolean {
   const [grantedResource, grantedAction] = granted.split(':');
   const [wantedResource, wantedAction] = wanted.split(':');
   return (
-    (grantedAction === '*' && grantedResource === wantedResource) ||
+    (grantedResource === wantedResource && actionCovers(grantedAction!, wantedAction!)) ||
     (grantedResource === '*' && grantedAction === wantedAction)
   );
 }
@@ -29,8 +35,10 @@ export function permissionCovers(held: string, requested: string): boolean {
   if (requested === '*') return false;
   const [heldResource, heldAction] = held.split(':');
   const [requestedResource, requestedAction] = requested.split(':');
-  if (heldAction === '*') return heldResource === requestedResource;
   if (heldResource === '*') return heldAction === requestedAction;
+  // A prefix covers a narrower prefix or an exact action; `*` (the empty prefix) covers all of them.
+  if (heldAction!.endsWith('*'))
+    return heldResource === requestedResource && actionCovers(heldAction!, requestedAction!);
   return false;
 }
 

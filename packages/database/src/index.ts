@@ -10,6 +10,7 @@ import {parseDatabaseUrl} from './connection.js';
 import type {DatabaseConfig} from './generated/config.js';
 import {DatabaseService} from './services/database-service.js';
 import {DatabaseEventStore} from './services/event-store.js';
+import {addDatabaseTools} from './tools.js';
 
 export {
   DATABASE_PERMISSIONS,
@@ -67,6 +68,7 @@ export class DatabaseModule extends BaseModule<DatabaseConfig> {
       context.systemPaths.data,
     );
     context.provide(this.service);
+    addDatabaseTools(context.tools, this.service, () => context.modules());
     context.provideCapability('events', new DatabaseEventStore(this.service));
   }
 

@@ -1,6 +1,7 @@
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
 import {USERS, type UsersApi} from '@systemprompt/users';
 import {PermissionService} from './services/permissions.js';
+import {addPermissionsTools} from './tools.js';
 
 export {declaredPermissions, type DeclaredPermission} from './services/catalog.js';
 export {PermissionService, type PermissionRow, type PermissionCheck} from './services/permissions.js';
@@ -21,6 +22,7 @@ export class PermissionsModule extends BaseModule {
     const users = context.services.get(USERS);
     const api: PermissionsApi = {...users, permissions: new PermissionService(users)};
     context.provide(api);
+    addPermissionsTools(context.tools, api.permissions, () => context.modules());
   }
 }
 

@@ -11,6 +11,7 @@ import {SYSTEM_ENTITIES} from './entities.js';
 import type {SystemConfig} from './generated/config.js';
 import {HeartbeatService} from './services/heartbeats.js';
 import {SystemService} from './services/system-service.js';
+import {addSystemTools} from './tools.js';
 
 export {HeartbeatService, LOST_AFTER_BEATS, type HeartbeatView, type BeatInput} from './services/heartbeats.js';
 export {
@@ -57,6 +58,7 @@ export class SystemModule extends BaseModule<SystemConfig> {
       events: context.events,
       logger: context.logger,
     });
+    addSystemTools(context.tools, {system, version: this.version, modules: () => context.modules()});
   }
 }
 

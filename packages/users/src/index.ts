@@ -8,6 +8,7 @@ import {SessionService} from './services/sessions.js';
 import {UserService} from './services/users.js';
 import {addUserRoutes} from './routes.js';
 import {addUserMetrics} from './metrics.js';
+import {addUsersTools} from './tools.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
 export {AuditService, AUDIT_LIST_FIELDS, type AuditEntry, type AuditRecord} from './services/audit.js';
@@ -55,11 +56,13 @@ export class UsersModule extends BaseModule {
   readonly name = 'users';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
+  private audit: AuditService | undefined;
 
   override async initialize(context: ModuleContext): Promise<void> {
     await super.initialize(context);
     const db = await context.services.get(DATABASE).forModule(context, USERS_ENTITIES);
     const audit = new AuditService(db);
+    this.audit = audit;
     const access = new AccessService(db, audit);
     const users = new UserService(db, access, audit, context.events);
     const api: UsersApi = {
@@ -72,7 +75,13 @@ export class UsersModule extends BaseModule {
     };
     context.provide(api);
     addUserRoutes(context.http, users);
+    addUsersTools(context.tools, users);
     addUserMetrics(context.metrics, db);
+  }
+
+  /** Audit records still being group-committed are written before the database closes. */
+  override async stop(): Promise<void> {
+    await this.audit?.flush();
   }
 }
 

@@ -78,9 +78,14 @@ function checkSubject(subject: LimitSubject): {kind: 'key' | 'role'; reference: 
  * minute in each process deletes the windows older than two minutes. The configured limits are read
  * from the database at every check, so a change applies at once.
  */
+/** How long configured() reuses an answer. */
+const CONFIGURED_TTL_MS = 1000;
+
 export class LimitService {
   /** The minute this process last pruned old windows in: pruning runs once a minute per process. */
   private prunedMinute: number | undefined;
+  /** configured()'s recent answers, per user and key. */
+  private readonly configuredCache = new Map<string, {limit: ConfiguredLimit | undefined; until: number}>();
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -154,6 +159,7 @@ export class LimitService {
         {transaction: manager, actor},
       );
     });
+    this.configuredCache.clear();
     return (await this.views([row]))[0]!;
   }
 
@@ -188,12 +194,28 @@ export class LimitService {
         {transaction: manager, actor},
       );
     });
+    this.configuredCache.clear();
     return {kind, subject: reference, removed: true};
   }
 
-  /** The limit that applies to an actor: its key's own, else the lowest of its owner's roles. */
+  /**
+   * The limit that applies to an actor: its key's own, else the lowest of its owner's roles. Every
+   * request asks, so the answer is kept for a second (CONFIGURED_TTL_MS): a limit set or removed in
+   * another process applies within that second; one set in this process, at once.
+   */
   async configured(actor: Actor): Promise<ConfiguredLimit | undefined> {
     if (actor.kind !== 'user') return undefined;
+    const key = `${actor.id} ${actor.credentialId ?? ''}`;
+    const now = Date.now();
+    const known = this.configuredCache.get(key);
+    if (known && known.until > now) return known.limit;
+    const limit = await this.lookUpConfigured(actor);
+    if (this.configuredCache.size >= 10_000) this.configuredCache.clear();
+    this.configuredCache.set(key, {limit, until: now + CONFIGURED_TTL_MS});
+    return limit;
+  }
+
+  private async lookUpConfigured(actor: Actor): Promise<ConfiguredLimit | undefined> {
     const repository = this.db.repository(ApiLimit);
     if (actor.credentialId) {
       const own = await repository.findOneBy({subjectKind: 'key', subject: actor.credentialId});

@@ -1,4 +1,5 @@
-import {invalidInput, type Actor, type ListQuery, type ListResult} from '@systemprompt/core';
+import {WriteBatcher, invalidInput, type Actor, type ListQuery, type ListResult} from '@systemprompt/core';
+import type {EntityManager} from '@systemprompt/database/schema';
 import {WHOLE_LIST, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
 import {ApiKey, ApiUsage} from '../entities.js';
@@ -55,20 +56,53 @@ export class UsageService {
     private readonly keys: ApiKeyService,
   ) {}
 
+  /** Requests counted but not yet written: group-committed, the same key, endpoint and day summed. */
+  private readonly batches = new WriteBatcher<{keyId: string; endpoint: string; day: string}>((hits) =>
+    this.write(hits),
+  );
+
   /**
-   * Counts one request of a key on an endpoint (e.g. `GET /v1/users`) for the current UTC day. One
-   * statement, insert or increment, atomic on both engines (so concurrent servers count right).
+   * Counts one request of a key on an endpoint (e.g. `GET /v1/users`) for the current UTC day. Insert
+   * or increment, atomic on both engines (so concurrent servers count right); the requests of a busy
+   * moment share one transaction. Resolves once the count is written.
    */
   async record(keyId: string, endpoint: string, at: Date = new Date()): Promise<void> {
     const name = endpoint.trim();
     if (name.length === 0 || name.length > 200)
       throw invalidInput('An endpoint is 1 to 200 characters', {code: 'ENDPOINT_INVALID'});
-    const day = at.toISOString().slice(0, 10);
+    const hit = {keyId, endpoint: name, day: at.toISOString().slice(0, 10)};
+    // Inside a transaction the count is part of it; a batch would wait for the connection it holds.
+    const outer = this.db.currentTransaction();
+    if (outer?.queryRunner?.isTransactionActive) await this.write([hit], outer);
+    else await this.batches.add(hit);
+  }
+
+  /** Resolves once every count handed to `record` so far is written. */
+  flush(): Promise<void> {
+    return this.batches.drain();
+  }
+
+  private async write(
+    hits: ReadonlyArray<{keyId: string; endpoint: string; day: string}>,
+    manager?: EntityManager,
+  ): Promise<void> {
+    const counts = new Map<string, {row: [string, string, string]; count: number}>();
+    for (const {keyId, endpoint, day} of hits) {
+      const key = JSON.stringify([keyId, endpoint, day]);
+      const known = counts.get(key);
+      if (known) known.count++;
+      else counts.set(key, {row: [keyId, endpoint, day], count: 1});
+    }
     const sql =
       this.db.engine === 'mysql'
-        ? 'INSERT INTO api_usage (key_id, endpoint, day, `count`) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE `count` = `count` + 1'
-        : 'INSERT INTO api_usage (key_id, endpoint, day, "count") VALUES (?, ?, ?, 1) ON CONFLICT (key_id, endpoint, day) DO UPDATE SET "count" = "count" + 1';
-    await this.db.manager.query(sql, [keyId, name, day]);
+        ? 'INSERT INTO api_usage (key_id, endpoint, day, `count`) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `count` = `count` + VALUES(`count`)'
+        : 'INSERT INTO api_usage (key_id, endpoint, day, "count") VALUES (?, ?, ?, ?) ON CONFLICT (key_id, endpoint, day) DO UPDATE SET "count" = "count" + excluded."count"';
+    const upsert = async (manager: EntityManager) => {
+      for (const {row, count} of counts.values()) await manager.query(sql, [...row, count]);
+    };
+    if (manager) await upsert(manager);
+    else if (counts.size === 1) await upsert(this.db.manager);
+    else await this.db.transaction(upsert);
   }
 
   /**

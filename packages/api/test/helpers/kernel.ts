@@ -103,7 +103,9 @@ export async function bootApiKernel(home: string, databaseUrl: string | undefine
       provide: (value) => void (provided = value),
       provideCapability: unused('capabilities to provide'),
       // Routes are the server's business; here there is no server to add them to.
-      http: {add: () => {}},
+      http: {add: () => {}, mount: () => {}},
+      tools: {add: () => {}, list: () => []},
+      modules: () => [],
       metrics: NO_METRICS,
     };
     await module.initialize(context);

@@ -35,24 +35,42 @@ describe('cli commands', () => {
 
     it('filters by topic, searches and sorts', async () => {
       const byTopic = (await cli('cli:list', '--topic', 'cli', '--json')).json();
-      expect(byTopic.data.map((row: {id: string}) => row.id)).to.deep.equal(['cli:docs', 'cli:help', 'cli:list']);
+      expect(byTopic.data.map((row: {id: string}) => row.id)).to.deep.equal([
+        'cli:docs',
+        'cli:help',
+        'cli:list',
+        'cli:mcp:call',
+        'cli:mcp:list',
+      ]);
       const searched = (await cli('cli:list', '--search', 'reference', '--json')).json();
       expect(searched.data.map((row: {id: string}) => row.id)).to.deep.equal(['cli:docs']);
       const sorted = (await cli('cli:list', '--topic', 'cli', '--sort', 'id', '--order', 'desc', '--json')).json();
-      expect(sorted.data.map((row: {id: string}) => row.id)).to.deep.equal(['cli:list', 'cli:help', 'cli:docs']);
+      expect(sorted.data.map((row: {id: string}) => row.id)).to.deep.equal([
+        'cli:mcp:list',
+        'cli:mcp:call',
+        'cli:list',
+        'cli:help',
+        'cli:docs',
+      ]);
     });
 
     it('pages with --limit and --page', async () => {
       const run = (await cli('cli:list', '--topic', 'cli', '--limit', '1', '--page', '2', '--json')).json();
       expect(run.data.map((row: {id: string}) => row.id)).to.deep.equal(['cli:help']);
-      expect(run.meta).to.deep.equal({total: 3, page: 2, limit: 1, count: 1});
+      expect(run.meta).to.deep.equal({total: 5, page: 2, limit: 1, count: 1});
     });
 
     it('prints a table with a header on a plain stdout', async () => {
       const run = await cli('cli:list', '--topic', 'cli');
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines[0]).to.match(/^ID\s+SUMMARY\s+ALIASES$/);
-      expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).to.deep.equal(['cli:docs', 'cli:help', 'cli:list']);
+      expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).to.deep.equal([
+        'cli:docs',
+        'cli:help',
+        'cli:list',
+        'cli:mcp:call',
+        'cli:mcp:list',
+      ]);
     });
 
     it('rejects an unknown sort field and a malformed filter with exit 2', async () => {
@@ -128,6 +146,8 @@ describe('cli commands', () => {
         'cli:docs',
         'cli:help',
         'cli:list',
+        'cli:mcp:call',
+        'cli:mcp:list',
       ]);
       for (const command of data.commands) {
         expect(command.summary, command.id).to.not.be.empty;

@@ -6,7 +6,8 @@ import type {HealthStatus, Logger, ModuleContext, ModuleInterface, ServiceRegist
 import {readModuleFailures, setModuleFailure, type ModuleFailure, type ModuleFailures} from './module-failures.js';
 import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
-import {routeUrl, type RegisteredRoute} from '../http.js';
+import {routeUrl, type RegisteredMount, type RegisteredRoute} from '../http.js';
+import {TOOL_NAME_PATTERN, type RegisteredTool} from '../tools.js';
 import {NO_METRICS, type MetricsBackend} from '../metrics.js';
 import {instantiateModule} from './contract.js';
 import type {ModuleRecord} from './discovery.js';
@@ -72,6 +73,8 @@ export class Kernel {
   /** Capabilities published apart from a module's service (`provideCapability`). */
   private readonly capabilities = new Map<string, unknown>();
   private readonly httpRoutes: RegisteredRoute[] = [];
+  private readonly httpMounts: RegisteredMount[] = [];
+  private readonly moduleTools: RegisteredTool[] = [];
 
   constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -97,6 +100,16 @@ export class Kernel {
   /** Every HTTP route the booted modules added, in boot order. */
   get routes(): readonly RegisteredRoute[] {
     return this.httpRoutes;
+  }
+
+  /** Every path the booted modules serve themselves (`/mcp`, `/.well-known/*`). */
+  get mounts(): readonly RegisteredMount[] {
+    return this.httpMounts;
+  }
+
+  /** Every MCP tool the booted modules added, in boot order. */
+  get tools(): readonly RegisteredTool[] {
+    return this.moduleTools;
   }
 
   /** The implementation of a capability, from the first booted module that provides it. */
@@ -305,6 +318,7 @@ export class Kernel {
       paths: modulePaths(this.options.paths, record.name),
       systemPaths: this.options.paths,
       capability: <T>(capability: string): T | undefined => this.capability<T>(capability),
+      modules: () => this.options.modules,
       access: () => this.access(),
       provide: (service) => {
         entry.service = service;
@@ -337,6 +351,69 @@ export class Kernel {
             });
           this.httpRoutes.push({...route, module: record.name, url});
         },
+        mount: (mount) => {
+          const own = mount.path === `/${record.name}` || mount.path.startsWith(`/${record.name}/`);
+          if (!own && !mount.path.startsWith('/.well-known/')) {
+            throw new SystemPromptError(
+              `Module "${record.name}" mounts ${mount.path}: a module serves /${record.name}, below it, or /.well-known/*`,
+              {
+                code: 'MOUNT_PATH_INVALID',
+                exitCode: ExitCode.Unexpected,
+                details: {module: record.name, path: mount.path},
+              },
+            );
+          }
+          const taken = [...this.httpMounts.map((known) => known.path), ...this.httpRoutes.map((known) => known.url)];
+          if (taken.includes(mount.path))
+            throw new SystemPromptError(`Module "${record.name}" mounts ${mount.path}, which is taken`, {
+              code: 'ROUTE_TAKEN',
+              exitCode: ExitCode.Unexpected,
+              details: {
+                module: record.name,
+                url: mount.path,
+              },
+            });
+          if (!mount.permission)
+            throw new SystemPromptError(`Mount ${mount.path} of module "${record.name}" names no permission`, {
+              code: 'ROUTE_PERMISSION_MISSING',
+              exitCode: ExitCode.Unexpected,
+              details: {
+                module: record.name,
+                url: mount.path,
+              },
+            });
+          this.httpMounts.push({...mount, module: record.name});
+        },
+      },
+      tools: {
+        add: (tool) => {
+          const declared = record.manifest?.tools?.find((entry) => entry.name === tool.name);
+          if (!TOOL_NAME_PATTERN.test(tool.name) || !tool.name.startsWith(`${record.name.replaceAll('-', '_')}_`))
+            throw new SystemPromptError(
+              `Tool "${tool.name}" of module "${record.name}" must be named ${record.name.replaceAll('-', '_')}_<action> ([A-Za-z0-9_-], up to 64)`,
+              {
+                code: 'TOOL_NAME_INVALID',
+                exitCode: ExitCode.Unexpected,
+                details: {module: record.name, tool: tool.name},
+              },
+            );
+          if (!declared || (declared.permission ?? 'authenticated') !== tool.permission)
+            throw new SystemPromptError(
+              `Tool "${tool.name}" of module "${record.name}" is not declared in module.yaml tools with permission ${tool.permission}`,
+              {code: 'TOOL_UNDECLARED', exitCode: ExitCode.Unexpected, details: {module: record.name, tool: tool.name}},
+            );
+          if (this.moduleTools.some((known) => known.name === tool.name))
+            throw new SystemPromptError(`Module "${record.name}" adds the tool ${tool.name} twice`, {
+              code: 'TOOL_TAKEN',
+              exitCode: ExitCode.Unexpected,
+              details: {
+                module: record.name,
+                tool: tool.name,
+              },
+            });
+          this.moduleTools.push({...tool, module: record.name});
+        },
+        list: () => this.moduleTools,
       },
       metrics: this.options.metrics?.forModule(record.name) ?? NO_METRICS,
     };

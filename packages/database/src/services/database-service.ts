@@ -28,6 +28,8 @@ export interface ModuleDatabase {
   repository<T extends ObjectLiteral>(entity: EntitySchema<T>): Repository<T>;
   /** Runs one use case in one transaction; the manager passed in is bound to it. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /** The manager of the transaction this code runs inside (the same async context), if any. */
+  currentTransaction(): EntityManager | undefined;
 }
 
 /** The permissions of the database module (module.yaml). */
@@ -350,6 +352,7 @@ export class DatabaseService {
       },
       repository: (entity) => dataSource.getRepository(entity),
       transaction: (work) => this.runTransaction(dataSource, work),
+      currentTransaction: () => this.currentTransaction.getStore()?.manager,
     };
   }
 

@@ -8,6 +8,7 @@ import {
   type Actor,
   type HttpMethod,
   type Logger,
+  type RegisteredMount,
   type RegisteredRoute,
   type RoutePermission,
 } from '@systemprompt/core';
@@ -23,6 +24,7 @@ export type ServerPhase = 'starting' | 'ready' | 'draining';
 
 export interface HttpServerOptions {
   routes: readonly RegisteredRoute[];
+  mounts: readonly RegisteredMount[];
   authenticate: (header: string | undefined) => Promise<Actor | undefined>;
   access: AccessProvider;
   api: ApiModuleApi;
@@ -48,26 +50,59 @@ function errorBody(code: string, message: string, hint?: string) {
 }
 
 /** The actor a request may go on as, or a refusal sent on `reply` (then undefined). */
+/** How a path admits callers beyond its permission. */
+interface AdmitPolicy {
+  /** Named in a 401's challenge (RFC 9728). */
+  resourceMetadataPath?: string;
+  /** The handler applies the rate limits itself. */
+  ownRateLimits?: boolean;
+}
+
+const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+
+/** `Bearer`, with the protected-resource metadata URL when the path has one. */
+const challenge = (request: FastifyRequest, policy: AdmitPolicy, error?: string) =>
+  [
+    'Bearer',
+    [
+      ...(error ? [`error="${error}"`] : []),
+      ...(policy.resourceMetadataPath
+        ? [`resource_metadata="${originOf(request)}${policy.resourceMetadataPath}"`]
+        : []),
+    ].join(', '),
+  ]
+    .filter(Boolean)
+    .join(' ');
+
 async function admit(
   request: FastifyRequest,
   reply: FastifyReply,
   permission: RoutePermission,
   endpoint: string,
   options: HttpServerOptions,
+  policy: AdmitPolicy = {},
 ): Promise<Actor | undefined> {
-  const actor = (await options.authenticate(request.headers.authorization)) ?? ANONYMOUS;
+  let authenticated: Actor | undefined;
+  try {
+    authenticated = await options.authenticate(request.headers.authorization);
+  } catch (error) {
+    if (toSystemPromptError(error).code === 'CREDENTIAL_INVALID')
+      void reply.header('www-authenticate', challenge(request, policy, 'invalid_token'));
+    throw error;
+  }
+  const actor = authenticated ?? ANONYMOUS;
   if (permission === 'public') return actor;
   if (actor.kind === 'anonymous') {
     void reply
       .code(401)
-      .header('www-authenticate', 'Bearer')
+      .header('www-authenticate', challenge(request, policy))
       .send(
         errorBody('NOT_AUTHENTICATED', 'This endpoint needs a credential (Authorization: Bearer <API key or token>)'),
       );
     return undefined;
   }
   if (permission !== 'authenticated') await options.access.authorize(actor, permission, 'http.request', endpoint);
-  if (actor.kind === 'user') {
+  if (actor.kind === 'user' && !policy.ownRateLimits) {
     const decision = await options.api.limits.check(actor, endpoint);
     if (decision.limit !== null) {
       void reply.header('x-ratelimit-limit', decision.limit).header('x-ratelimit-remaining', decision.remaining ?? 0);
@@ -123,7 +158,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     let status = STATUS_OF_EXIT[failure.exitCode] ?? (fastifyStatus && fastifyStatus < 500 ? fastifyStatus : 500);
     if (status === 403 && failure.code === 'CREDENTIAL_INVALID') status = 401;
     if (status >= 500) options.logger.error({err: error, url: request.url}, 'request failed');
-    if (status === 401) void reply.header('www-authenticate', 'Bearer error="invalid_token"');
+    if (status === 401 && !reply.hasHeader('www-authenticate'))
+      void reply.header('www-authenticate', 'Bearer error="invalid_token"');
     const message = status === 500 && !fastifyStatus ? 'Internal server error' : failure.message;
     void reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : failure.code, message, failure.hint));
   });
@@ -199,6 +235,37 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
         if (!isHttpReply(result)) return result ?? {};
         if (result.headers) void reply.headers(result.headers);
         return reply.code(result.status).send(result.body);
+      },
+    });
+  }
+  for (const mount of options.mounts) {
+    const policy: AdmitPolicy = {
+      resourceMetadataPath: mount.resourceMetadataPath,
+      ownRateLimits: mount.ownRateLimits,
+    };
+    app.route({
+      method: mount.methods,
+      url: mount.path,
+      onResponse,
+      handler: async (request, reply) => {
+        const actor = await admit(request, reply, mount.permission, `${request.method} ${mount.path}`, options, policy);
+        if (!actor) return reply;
+        // The mount writes its own answer (MCP streams it); fastify only measures it.
+        reply.hijack();
+        try {
+          await mount.handle({
+            actor,
+            request: request.raw,
+            response: reply.raw,
+            body: request.body,
+            origin: originOf(request),
+          });
+        } catch (error) {
+          options.logger.error({err: error, url: request.url}, 'request failed');
+          if (!reply.raw.headersSent) reply.raw.writeHead(500, {'content-type': 'application/json; charset=utf-8'});
+          if (!reply.raw.writableEnded) reply.raw.end(JSON.stringify(errorBody('INTERNAL', 'Internal server error')));
+        }
+        return reply;
       },
     });
   }

@@ -109,6 +109,7 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
 
     const app = buildHttpServer({
       routes: kernel.routes,
+      mounts: kernel.mounts,
       authenticate: createAuthenticator({api: kernel.service(API), auth: kernel.service(AUTH), serverToken}),
       access: await kernel.access(),
       api: kernel.service(API),

@@ -1,4 +1,11 @@
-import {SYSTEM_ACTOR, type Actor, type AuditEntry, type ListQuery, type ListResult} from '@systemprompt/core';
+import {
+  SYSTEM_ACTOR,
+  WriteBatcher,
+  type Actor,
+  type AuditEntry,
+  type ListQuery,
+  type ListResult,
+} from '@systemprompt/core';
 import {WHOLE_LIST, queryList, type ListBuilder, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Audit, type AuditRow} from '../entities.js';
@@ -49,6 +56,21 @@ const view = (row: AuditRow): AuditRecord => ({
 
 type Pending = Omit<AuditRow, 'id' | 'seq' | 'prevHash' | 'hash'>;
 
+/** The chain hash of a record stored with `id` and `seq` after the record hashed `previous`. */
+const hashOf = (previous: string, id: number, seq: number, record: Pending): string =>
+  chainHash(previous, {
+    id,
+    seq,
+    at: record.at,
+    actor_id: record.actorId,
+    actor: record.actor,
+    action: record.action,
+    target: record.target,
+    result: record.result,
+    permission: record.permission,
+    details: record.details,
+  });
+
 /** "no such table" (SQLite) or ER_NO_SUCH_TABLE (MySQL/MariaDB), as TypeORM passes them on. */
 const isMissingTable = (error: unknown): boolean => {
   const driver = (error as {driverError?: {code?: string; message?: string}}).driverError;
@@ -63,7 +85,17 @@ const isMissingTable = (error: unknown): boolean => {
  * that was changed or removed afterwards.
  */
 export class AuditService {
+  /** Records written outside a caller's transaction, group-committed: one transaction per batch. */
+  private readonly batches = new WriteBatcher<Pending>((pending) =>
+    this.db.transaction((manager) => this.appendMany(manager, pending)),
+  );
+
   constructor(private readonly db: ModuleDatabase) {}
+
+  /** Resolves once every record handed to `record` so far is written (a server's shutdown waits for it). */
+  flush(): Promise<void> {
+    return this.batches.drain();
+  }
 
   /**
    * Writes one record, inside the caller's transaction when one is given (the record then stands or
@@ -83,8 +115,67 @@ export class AuditService {
     // Every append runs in a transaction. Between processes the head's lock orders them (below); within
     // one process on SQLite, where every flow shares one connection, the database module's transactions
     // take turns, so two appends never interleave in one transaction.
-    if (manager?.queryRunner?.isTransactionActive) await this.append(manager, pending);
-    else await this.db.transaction((inner) => this.append(inner, pending));
+    // Inside a transaction (given, or the one this code runs in) the record is part of it; a batch
+    // would wait for the connection that transaction holds (SQLite has one per process).
+    const outer = manager ?? this.db.currentTransaction();
+    if (outer?.queryRunner?.isTransactionActive) await this.append(outer, pending);
+    else await this.batches.add(pending);
+  }
+
+  /** Inserts a record of the chain (its hash follows once its id is known); returns the id. */
+  private async insertChained(manager: EntityManager, record: Pending, seq: number, prevHash: string): Promise<number> {
+    const result = await manager.query<unknown>(
+      'INSERT INTO users_audit (at, actor_id, actor, action, target, result, permission, details, seq, prev_hash) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        record.at,
+        record.actorId,
+        record.actor,
+        record.action,
+        record.target,
+        record.result,
+        record.permission,
+        record.details,
+        seq,
+        prevHash,
+      ],
+    );
+    // better-sqlite3 returns the new rowid; mysql2 a result header.
+    return Number(this.db.engine === 'sqlite' ? result : (result as {insertId: number | string}).insertId);
+  }
+
+  /**
+   * Appends several records at the head of the chain in one transaction: the head is locked and
+   * advanced once for all of them (see append for the locking), then each record is chained to the
+   * one before it. Anything unusual (no chain table, no head row) goes record by record through append.
+   */
+  private async appendMany(manager: EntityManager, pending: readonly Pending[]): Promise<void> {
+    if (pending.length === 1) return this.append(manager, pending[0]!);
+    let advanced = false;
+    try {
+      await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET seq = seq + ? WHERE id = 1`, [pending.length]);
+      advanced = true;
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+    }
+    const [head] = advanced
+      ? await manager.query<Array<{seq: number | string; hash: string}>>(
+          `SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1${this.db.engine === 'mysql' ? ' FOR UPDATE' : ''}`,
+        )
+      : [];
+    if (!head) {
+      for (const record of pending) await this.append(manager, record);
+      return;
+    }
+    let seq = Number(head.seq) - pending.length + 1;
+    let previous = head.hash;
+    for (const record of pending) {
+      const id = await this.insertChained(manager, record, seq, previous);
+      previous = hashOf(previous, id, seq, record);
+      await manager.query('UPDATE users_audit SET hash = ? WHERE id = ?', [previous, id]);
+      seq++;
+    }
+    await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET hash = ? WHERE id = 1`, [previous]);
   }
 
   /**
@@ -126,20 +217,8 @@ export class AuditService {
       return;
     }
     const seq = Number(head.seq);
-    const inserted = await manager.getRepository(Audit).insert({...pending, seq, prevHash: head.hash, hash: null});
-    const id = Number((inserted.identifiers[0] as {id: number | string}).id);
-    const hash = chainHash(head.hash, {
-      id,
-      seq,
-      at: pending.at,
-      actor_id: pending.actorId,
-      actor: pending.actor,
-      action: pending.action,
-      target: pending.target,
-      result: pending.result,
-      permission: pending.permission,
-      details: pending.details,
-    });
+    const id = await this.insertChained(manager, pending, seq, head.hash);
+    const hash = hashOf(head.hash, id, seq, pending);
     await manager.query('UPDATE users_audit SET hash = ? WHERE id = ?', [hash, id]);
     await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET hash = ? WHERE id = 1`, [hash]);
   }

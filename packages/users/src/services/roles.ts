@@ -30,6 +30,17 @@ export interface RoleChangeOptions {
   confirm?: ConfirmStep;
 }
 
+/**
+ * `mcp:github__create_issue`: a permission on an item of something registered at run time (a tool of
+ * the upstream MCP server `github`), accepted when some module declares permissions on its resource.
+ */
+function namesUpstreamItem(permission: string, declared: ReadonlySet<string>): boolean {
+  const [resource, action] = permission.split(':');
+  if (!action?.includes('__')) return false;
+  for (const known of declared) if (known.startsWith(`${resource}:`)) return true;
+  return false;
+}
+
 function checkPermission(permission: string, declared?: ReadonlySet<string>): void {
   if (typeof permission !== 'string' || permission.length > TEXT_LIMITS.permission || !isPermission(permission)) {
     throw invalidInput(
@@ -37,7 +48,7 @@ function checkPermission(permission: string, declared?: ReadonlySet<string>): vo
       {code: 'PERMISSION_INVALID'},
     );
   }
-  if (declared && !permission.includes('*') && !declared.has(permission)) {
+  if (declared && !permission.includes('*') && !declared.has(permission) && !namesUpstreamItem(permission, declared)) {
     throw invalidInput(`No installed module declares the permission ${permission}`, {
       code: 'PERMISSION_UNKNOWN',
       hint: 'See permissions:list; wildcards such as users:* are always accepted.',

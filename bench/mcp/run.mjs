@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// tools/call of `system_ping` per second through the real server's /mcp (API key, RBAC, rate limits,
+// audit record and metrics on every call) against a bare official-SDK server with bearer auth, both
+// driven by the official client in this process, sequentially and with 8 calls in flight, in both
+// protocol eras (issue 14: target >= 90% of the bare server's throughput).
+//
+// The real server runs with `system:start --detach` in a temporary home on the embedded SQLite
+// database; the bare one from bare-mcp.mjs. Rounds alternate between the two.
+// Usage: node bench/mcp/run.mjs [rounds] [seconds]   (defaults 5 and 3; build first: pnpm run build)
+// Exit status: 0 whether or not the target is met (a bench is no test); 1 when something fails.
+import {spawn, spawnSync} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client';
+import {bin, median, say, temporaryHome} from '../lib/measure.mjs';
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const SECONDS = Number(process.argv[3] ?? 3);
+const TARGET = 0.9;
+const BARE_TOKEN = 'bench-token-0123456789abcdef';
+
+function cli(home, ...args) {
+  const env = {...process.env, SYSTEMPROMPT_HOME: home};
+  delete env.SYSTEMPROMPT_DATABASE_URL;
+  const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
+  if (result.status !== 0) throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function startBare() {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-mcp.mjs', import.meta.url)), BARE_TOKEN], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (chunk) => resolve({child, url: `http://127.0.0.1:${String(chunk).trim()}/mcp`}));
+  });
+}
+
+async function connect(url, credential, era) {
+  const client = new Client(
+    {name: 'bench', version: '1.0.0'},
+    {versionNegotiation: {mode: era === 'modern' ? {pin: '2026-07-28'} : 'legacy'}},
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {requestInit: {headers: {authorization: `Bearer ${credential}`}}}),
+  );
+  return client;
+}
+
+/** Calls per second of `system_ping` with `inFlight` loops sharing one client, for SECONDS. */
+async function rate(client, inFlight) {
+  const until = performance.now() + SECONDS * 1000;
+  let calls = 0;
+  const loop = async () => {
+    while (performance.now() < until) {
+      const result = await client.callTool({name: 'system_ping', arguments: {}});
+      if (result.isError) throw new Error(`system_ping failed: ${JSON.stringify(result.content)}`);
+      calls++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({length: inFlight}, loop));
+  return calls / ((performance.now() - started) / 1000);
+}
+
+const home = temporaryHome();
+let bare;
+try {
+  cli(home.home, 'users:create', '--email', 'bench@example.com', '--role', 'viewer');
+  const key = JSON.parse(
+    cli(home.home, 'api:keys:create', '--user', 'bench@example.com', '--name', 'bench', '--scope', '*:read', '--json'),
+  ).data.key;
+  const server = JSON.parse(cli(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
+  bare = await startBare();
+  say(`bench/mcp: tools/call system_ping, ${ROUNDS} rounds of ${SECONDS} s, the official client in this process`);
+  for (const era of ['legacy', 'modern']) {
+    const clients = {
+      bare: await connect(bare.url, BARE_TOKEN, era),
+      systemprompt: await connect(`${server.url}/mcp`, key, era),
+    };
+    for (const inFlight of [1, 8]) {
+      const rates = {bare: [], systemprompt: []};
+      // Warm up both (JIT, connections) before measuring.
+      for (const client of Object.values(clients)) await rate(client, inFlight);
+      for (let round = 0; round < ROUNDS; round++)
+        for (const name of ['bare', 'systemprompt']) rates[name].push(await rate(clients[name], inFlight));
+      const bareRate = median(rates.bare);
+      const ours = median(rates.systemprompt);
+      const ratio = ours / bareRate;
+      const label = `${era === 'legacy' ? '2025-11-25' : '2026-07-28'}, ${inFlight === 1 ? 'sequential' : '8 in flight'}`;
+      say(`  ${label}`);
+      say(
+        `    bare SDK server      ${Math.round(bareRate)} calls/s (rounds: ${rates.bare.map(Math.round).join(', ')})`,
+      );
+      say(
+        `    systemprompt /mcp    ${Math.round(ours)} calls/s (rounds: ${rates.systemprompt.map(Math.round).join(', ')})`,
+      );
+      say(
+        `    ratio ${(ratio * 100).toFixed(1)}% of bare (target >= ${TARGET * 100}%): ${ratio >= TARGET ? 'met' : 'NOT met'}`,
+      );
+    }
+    for (const client of Object.values(clients)) await client.close();
+  }
+} catch (error) {
+  process.stderr.write(`bench/mcp failed: ${error.message}\n`);
+  process.exitCode = 1;
+} finally {
+  bare?.child.kill('SIGTERM');
+  spawnSync(process.execPath, [bin, 'system:stop', '--timeout', '10'], {
+    env: {...process.env, SYSTEMPROMPT_HOME: home.home},
+  });
+  home.remove();
+}
