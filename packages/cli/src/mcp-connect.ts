@@ -135,7 +135,7 @@ export async function withMcpClient<T>(target: McpTarget, work: (session: McpSes
         hint: 'E.g. --stdio "npx -y @modelcontextprotocol/server-everything".',
       });
     const {StdioClientTransport} = await import('@modelcontextprotocol/client/stdio');
-    const stdio = new StdioClientTransport({command: command!, args, stderr: 'pipe'});
+    const stdio = new StdioClientTransport({command, args, stderr: 'pipe'});
     // Kept off our output (stdout is the result); the last lines explain a failure.
     stdio.stderr?.on('data', (chunk: Buffer | string) => {
       stderr = (stderr + String(chunk)).slice(-2000);

@@ -1,48 +1,19 @@
-import {createRequire} from 'node:module';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {resolveSystemPaths, type Actor, type JsonSchema} from '@systemprompt/core';
-import {Kernel, discoverModules, type PluginDescriptor} from '@systemprompt/core/kernel';
-import {APP_ROOT, describeEachEngine, loadCliConfig, ok} from '@systemprompt/testing';
+import {LOCAL_ADMIN, resolveSystemPaths, type Actor} from '@systemprompt/core';
+import {Kernel, discoverModules} from '@systemprompt/core/kernel';
+import {APP_ROOT, bootModuleKernel, callTool, describeEachEngine, ok, refusal} from '@systemprompt/testing';
 
-// The mcp module validates with ajv (draft 2020-12); core depends on it, so the test borrows it from there.
-interface Validator {
-  (value: unknown): boolean;
-  errors?: unknown[] | null;
-}
-const {Ajv2020} = createRequire(fileURLToPath(new URL('../../core/package.json', import.meta.url)))(
-  'ajv/dist/2020.js',
-) as {
-  Ajv2020: new (options: Record<string, unknown>) => {
-    compile(schema: JsonSchema): Validator;
-    errorsText(errors?: unknown[] | null): string;
-  };
-};
-const ajv = new Ajv2020({strict: false, allErrors: true});
-
-function expectMatches(schema: JsonSchema, value: unknown): void {
-  const validate = ajv.compile(schema);
-  const ok = validate(JSON.parse(JSON.stringify(value)));
-  expect(ok, `${ajv.errorsText(validate.errors)}: ${JSON.stringify(value)}`).to.equal(true);
-}
-
+const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 const SECRET_URL = 'mysql://someone:topsecret@127.0.0.1:1/nowhere';
 
 describeEachEngine('config MCP tools', {root: APP_ROOT}, (t) => {
   let kernel: Kernel;
   let viewer: Actor;
   let nobody: Actor;
-  const signal = new AbortController().signal;
 
   /** Calls the tool the booted config module registered, checking input and output against its schemas. */
-  const call = async (name: string, input: Record<string, unknown>, actor: Actor): Promise<any> => {
-    const tool = kernel.tools.find((candidate) => candidate.name === name)!;
-    expect(tool, name).to.not.equal(undefined);
-    expect(ajv.compile(tool.inputSchema)(input), JSON.stringify(input)).to.equal(true);
-    const result = await tool.handler(input, {actor, signal});
-    expectMatches(tool.outputSchema!, result);
-    return result;
-  };
+  const call = (name: string, input: Record<string, unknown>, actor: Actor) =>
+    callTool(kernel.tools, name, input, actor);
   /** `body` with the database URL (a secret) set in this process's environment, as an operator's shell would. */
   const withSecretInEnv = async <T>(body: () => Promise<T>): Promise<T> => {
     const before = process.env.SYSTEMPROMPT_DATABASE_URL;
@@ -62,14 +33,7 @@ describeEachEngine('config MCP tools', {root: APP_ROOT}, (t) => {
     };
     viewer = await actorFor('viewer@example.com', ['viewer']);
     nobody = await actorFor('nobody@example.com', []);
-    const config = await loadCliConfig(APP_ROOT);
-    const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: t.home.path});
-    kernel = new Kernel({
-      modules: await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache),
-      paths,
-      configValues: (record) => (record.name === 'database' && t.database.url ? {url: t.database.url} : {}),
-    });
-    await kernel.boot(['config']);
+    kernel = await bootModuleKernel(CORE, {root: APP_ROOT, home: t.home, database: t.database, boot: ['config']});
   });
 
   afterEach(async () => {
@@ -95,11 +59,10 @@ describeEachEngine('config MCP tools', {root: APP_ROOT}, (t) => {
     expect(level).to.deep.equal(cli);
     const logger = await call('config_get', {module: 'logger'}, viewer);
     expect(logger).to.deep.equal({key: 'logger', value: (await ok(t, 'config:get', 'logger', '--json')).json().data});
-    const unknown = await call('config_get', {module: 'logger', key: 'nope'}, viewer).then(
-      () => undefined,
-      (error: unknown) => error as {exitCode: number; code: string},
-    );
-    expect(unknown).to.include({exitCode: 2, code: 'CONFIG_KEY_UNKNOWN'});
+    expect(await refusal(call('config_get', {module: 'logger', key: 'nope'}, viewer))).to.include({
+      exitCode: 2,
+      code: 'CONFIG_KEY_UNKNOWN',
+    });
   });
 
   it('config_get and config_list mask secrets exactly as config:get and config:list do', async () => {
@@ -130,11 +93,7 @@ describeEachEngine('config MCP tools', {root: APP_ROOT}, (t) => {
       ['config_get', {module: 'nope'}],
       ['config_list', {}],
     ] as const) {
-      const error = await call(name, input, nobody).then(
-        () => undefined,
-        (failure: unknown) => failure as {exitCode: number; code: string},
-      );
-      expect(error, name).to.include({exitCode: 4, code: 'PERMISSION_DENIED'});
+      expect(await refusal(call(name, input, nobody)), name).to.include({exitCode: 4, code: 'PERMISSION_DENIED'});
     }
   });
 });

@@ -46,6 +46,10 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+export interface RecordOptions {
+  deferred?: boolean;
+}
+
 /**
  * The one access decision and the audit log, as every module sees them: the `access` member of the
  * service of the module that `provides: [access]` (the users module). Services get it from
@@ -56,8 +60,11 @@ export interface AccessProvider {
   authorize(actor: Actor, permission: string, action: string, target?: string | null): Promise<void>;
   /** Whether the actor holds `permission` (no audit record). */
   holds(actor: Actor, permission: string): Promise<boolean>;
-  /** Writes a record to the audit log (a change made, or one that failed). */
-  record(actor: Actor, entry: AuditEntry): Promise<void>;
+  /**
+   * Writes a record to the audit log (a change made, or one that failed). `deferred`: the caller does
+   * not wait for it on its answer's path (an MCP call's record), so it may join a later, larger batch.
+   */
+  record(actor: Actor, entry: AuditEntry, options?: RecordOptions): Promise<void>;
 }
 
 /** What a module that `provides: [identity]` publishes: it says who runs a command. */

@@ -17,6 +17,7 @@ export {
   DatabaseService,
   migrationSourceOf,
   type ModuleDatabase,
+  type TransactionOptions,
 } from './services/database-service.js';
 export {DatabaseEventStore, EVENTS_TABLE, MAX_EVENT_PAYLOAD_BYTES} from './services/event-store.js';
 export type {QueryRequest, QueryResult} from './services/query.js';

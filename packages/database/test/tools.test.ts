@@ -1,4 +1,3 @@
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
@@ -10,16 +9,17 @@ import {
   silentLogger,
   type AccessProvider,
   type Actor,
-  type JsonSchema,
   type ModuleTools,
   type RegisteredTool,
 } from '@systemprompt/core';
-import {Kernel, discoverModules, type ModuleRecord, type PluginDescriptor} from '@systemprompt/core/kernel';
+import {Kernel, discoverModules, type ModuleRecord} from '@systemprompt/core/kernel';
 import {
+  callTool,
   createTempHome,
   createTestDatabase,
-  loadCliConfig,
+  refusal,
   testEngines,
+  useModuleKernel,
   type TempHome,
   type TestDatabase,
 } from '@systemprompt/testing';
@@ -29,6 +29,7 @@ import {DatabaseService} from '../dist/services/database-service.js';
 import {addDatabaseTools} from '../dist/tools.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 const MODULES: ModuleRecord[] = [
   {
     name: 'database',
@@ -57,27 +58,6 @@ const MODULES: ModuleRecord[] = [
   },
 ];
 
-// The mcp module validates with ajv (draft 2020-12); core depends on it, so the test borrows it from there.
-interface Validator {
-  (value: unknown): boolean;
-  errors?: unknown[] | null;
-}
-const {Ajv2020} = createRequire(fileURLToPath(new URL('../../core/package.json', import.meta.url)))(
-  'ajv/dist/2020.js',
-) as {
-  Ajv2020: new (options: Record<string, unknown>) => {
-    compile(schema: JsonSchema): Validator;
-    errorsText(errors?: unknown[] | null): string;
-  };
-};
-const ajv = new Ajv2020({strict: false, allErrors: true});
-
-function expectMatches(schema: JsonSchema, value: unknown): void {
-  const validate = ajv.compile(schema);
-  const ok = validate(JSON.parse(JSON.stringify(value)));
-  expect(ok, `${ajv.errorsText(validate.errors)}: ${JSON.stringify(value)}`).to.equal(true);
-}
-
 const ALICE: Actor = {kind: 'user', id: 'u-alice', label: 'alice@example.com', via: 'api-key'};
 
 /** An access decision over a fixed list of permissions (a role's) that remembers every check. */
@@ -102,7 +82,6 @@ for (const engine of testEngines()) {
     let home: TempHome;
     let database: TestDatabase;
     const services: DatabaseService[] = [];
-    const signal = new AbortController().signal;
 
     const toolsFor = (granted: readonly string[], modules: () => readonly ModuleRecord[]) => {
       const access = new RecordingAccess(granted);
@@ -139,9 +118,7 @@ for (const engine of testEngines()) {
       const [tool] = tools;
       expect(tool).to.include({name: 'database_status', permission: 'database:read', module: 'database'});
       expect(tool!.inputSchema).to.include({type: 'object', additionalProperties: false});
-      expect(ajv.compile(tool!.inputSchema)({})).to.equal(true);
-      const status = (await tool!.handler({}, {actor: ALICE, signal})) as Record<string, unknown>;
-      expectMatches(tool!.outputSchema!, status);
+      const status = (await callTool(tools, 'database_status', {}, ALICE)) as Record<string, unknown>;
       expect(access.checks[0]).to.equal(tool!.permission);
       expect(status).to.include({engine: engine === 'mysql' ? 'mysql' : 'sqlite'});
       expect(status.tablesByModule).to.have.keys(['database', 'notes']);
@@ -151,41 +128,19 @@ for (const engine of testEngines()) {
 
     it('database_status refuses a caller without database:read (exit 4) before touching the database', async () => {
       const {tools, access} = toolsFor(['users:read'], () => MODULES);
-      const error = await tools[0]!.handler({}, {actor: ALICE, signal}).then(
-        () => undefined,
-        (failure: unknown) => failure as {exitCode: number; code: string},
-      );
-      expect(error).to.include({exitCode: 4, code: 'PERMISSION_DENIED'});
+      expect(await refusal(callTool(tools, 'database_status', {}, ALICE))).to.include({
+        exitCode: 4,
+        code: 'PERMISSION_DENIED',
+      });
       expect(access.checks).to.deep.equal(['database:read']);
     });
   });
 
   describe(`database module tools [${engine}]`, () => {
-    let home: TempHome;
-    let database: TestDatabase;
-    let kernel: Kernel;
-    const signal = new AbortController().signal;
-
-    before(async () => {
-      home = await createTempHome();
-      database = await createTestDatabase(engine);
-      const config = await loadCliConfig(root);
-      const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: home.path});
-      kernel = new Kernel({
-        modules: await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache),
-        paths,
-        configValues: (record) => (record.name === 'database' && database.url ? {url: database.url} : {}),
-      });
-      await kernel.boot(['database']);
-    });
-
-    after(async () => {
-      await kernel?.stop();
-      await database?.drop();
-      await home?.remove();
-    });
+    const t = useModuleKernel(CORE, engine, {root, boot: ['database']});
 
     it('registers every tool module.yaml declares, with its permission', () => {
+      const {kernel} = t;
       const declared = kernel.record('database')!.manifest!.tools!;
       expect(
         kernel.tools.filter((tool) => tool.module === 'database').map(({name, permission}) => ({name, permission})),
@@ -194,9 +149,8 @@ for (const engine of testEngines()) {
     });
 
     it("the booted database_status reports the kernel's installed modules as database:status does", async () => {
-      const tool = kernel.tools.find((candidate) => candidate.name === 'database_status')!;
-      const status = (await tool.handler({}, {actor: LOCAL_ADMIN, signal})) as Record<string, unknown>;
-      expectMatches(tool.outputSchema!, status);
+      const {kernel} = t;
+      const status = (await callTool(kernel.tools, 'database_status', {}, LOCAL_ADMIN)) as Record<string, unknown>;
       // database:status: DatabaseService.status with the installed modules (latency and size are measured anew).
       const cli = await kernel.service<DatabaseService>('database').status(LOCAL_ADMIN, kernel.modules);
       const stable = ({latencyMs: _latency, sizeBytes: _size, ...rest}: Record<string, unknown>) => rest;

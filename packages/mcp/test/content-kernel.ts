@@ -103,7 +103,8 @@ export async function bootContentKernel(home: string, databaseUrl: string | unde
     provide: (value: unknown) => void (users = value as UsersApi),
     provideCapability: unused('capabilities to provide'),
     http: {add: () => {}, mount: () => {}},
-    tools: {add: () => {}},
+    tools: {add: () => {}, list: () => []},
+    modules: () => [],
     metrics: NO_METRICS,
   } as unknown as ModuleContext;
   await usersModule().initialize(context);

@@ -16,15 +16,17 @@ export interface HttpUpstream {
   refused: number;
   /** Every Authorization header value it received (to prove which credential was sent). */
   seen: string[];
+  /** Set to serve a third tool, `extra`, from the next session on (a changed tool list for refresh). */
+  extraTool: boolean;
   close(): Promise<void>;
 }
 
 /**
  * Starts an upstream with the official SDK: `sum` ({a, b} to {sum}, read-only) and `fail` (always
- * an error result). Every request must carry `Authorization: <authorization>`; others get 401.
+ * an error result), and `extra` once `extraTool` is set. Every request must carry `Authorization: <authorization>`; others get 401.
  */
 export async function startHttpUpstream(authorization: string, port = 0): Promise<HttpUpstream> {
-  const state = {authorized: 0, refused: 0, seen: [] as string[]};
+  const state = {authorized: 0, refused: 0, seen: [] as string[], extraTool: false};
   const handler = createMcpHandler(() => {
     const server = new McpServer({name: 'fixture-http', version: '1.0.0'});
     server.registerTool(
@@ -47,6 +49,12 @@ export async function startHttpUpstream(authorization: string, port = 0): Promis
       {description: 'Always reports an error', inputSchema: fromJsonSchema({type: 'object'})},
       async () => ({content: [{type: 'text', text: 'it went wrong'}], isError: true}),
     );
+    if (state.extraTool)
+      server.registerTool(
+        'extra',
+        {description: 'Appears later', inputSchema: fromJsonSchema({type: 'object'})},
+        async () => ({content: [{type: 'text', text: 'extra'}]}),
+      );
     return server;
   });
   const node = toNodeHandler(handler);

@@ -1,11 +1,7 @@
 import {mkdir} from 'node:fs/promises';
-import {createServer, type Server} from 'node:http';
-import type {AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {McpServer, createMcpHandler, fromJsonSchema} from '@modelcontextprotocol/server';
-import {toNodeHandler} from '@modelcontextprotocol/node';
 import {
   InMemoryEventBus,
   LOCAL_ADMIN,
@@ -26,10 +22,10 @@ import usersModule, {type UsersApi} from '@systemprompt/users';
 import {MCP_ENTITIES} from '../src/entities.js';
 import createMcp from '../src/migrations/20261202160000-create-mcp.js';
 import {UpstreamService, type AddedUpstream, type UpstreamTool} from '../src/services/upstreams.js';
+import {STDIO_FIXTURE, closedPort, startHttpUpstream, type HttpUpstream} from './upstream-servers.js';
 
 const MCP_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const USERS_ROOT = join(MCP_ROOT, 'node_modules', '@systemprompt', 'users');
-const STDIO_SERVER = fileURLToPath(new URL('fixtures/stdio-server.mjs', import.meta.url));
 const TOKEN = 'Bearer s3cret-upstream-token-4242';
 
 /** Expects `promise` to fail with a SystemPromptError of this exit code and code. */
@@ -43,80 +39,6 @@ async function failure(promise: Promise<unknown>, exitCode: number, code: string
     return caught;
   }
   throw new Error(`expected exit ${exitCode} (${code}), but it succeeded`);
-}
-
-/** An upstream MCP server over Streamable HTTP on a free loopback port, behind a bearer check. */
-interface HttpUpstream {
-  url: string;
-  /** Requests that carried the right bearer token, and those refused. */
-  authorized: number;
-  refused: number;
-  /** Registers a third tool (a changed tool list for refresh). */
-  extraTool: boolean;
-  close(): Promise<void>;
-}
-
-async function startHttpUpstream(port = 0): Promise<HttpUpstream> {
-  const state = {authorized: 0, refused: 0, extraTool: false};
-  const handler = createMcpHandler(() => {
-    const server = new McpServer({name: 'fixture-http', version: '1.0.0'});
-    server.registerTool(
-      'sum',
-      {
-        title: 'Sum',
-        description: 'Adds two numbers',
-        inputSchema: fromJsonSchema<{a: number; b: number}>({
-          type: 'object',
-          properties: {a: {type: 'number'}, b: {type: 'number'}},
-          required: ['a', 'b'],
-        }),
-        outputSchema: fromJsonSchema({type: 'object', properties: {sum: {type: 'number'}}, required: ['sum']}),
-        annotations: {readOnlyHint: true, idempotentHint: true},
-      },
-      async ({a, b}) => ({content: [{type: 'text', text: String(a + b)}], structuredContent: {sum: a + b}}),
-    );
-    server.registerTool(
-      'fail',
-      {description: 'Always reports an error', inputSchema: fromJsonSchema({type: 'object'})},
-      async () => ({content: [{type: 'text', text: 'it went wrong'}], isError: true}),
-    );
-    if (state.extraTool)
-      server.registerTool(
-        'extra',
-        {description: 'Appears later', inputSchema: fromJsonSchema({type: 'object'})},
-        async () => ({content: [{type: 'text', text: 'extra'}]}),
-      );
-    return server;
-  });
-  const node = toNodeHandler(handler);
-  const http: Server = createServer((request, response) => {
-    if (request.headers.authorization !== TOKEN) {
-      state.refused += 1;
-      response.writeHead(401, {'content-type': 'application/json'}).end('{"error":"unauthorized"}');
-      return;
-    }
-    state.authorized += 1;
-    void node(request, response);
-  });
-  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
-  const address = http.address() as AddressInfo;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${address.port}/mcp`,
-    close: async () => {
-      await handler.close?.();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  });
-}
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A logger that keeps its warnings. */
@@ -182,7 +104,8 @@ async function boot(home: string, databaseUrl: string | undefined, timeoutMs = 1
     access: unused('access provider'),
     provide: (value) => void (users = value as UsersApi),
     provideCapability: unused('capabilities to provide'),
-    http: {add: () => {}},
+    http: {add: () => {}, mount: () => {}},
+    modules: () => [],
     tools: {add: () => {}, list: () => []},
     metrics: NO_METRICS,
   } as ModuleContext;
@@ -232,7 +155,7 @@ for (const engine of testEngines()) {
       home = await createTempHome();
       database = await createTestDatabase(engine);
       fixture = await boot(home.path, database.url);
-      http = await startHttpUpstream();
+      http = await startHttpUpstream(TOKEN);
     });
     afterEach(async () => {
       await fixture?.upstreams.close();
@@ -245,7 +168,7 @@ for (const engine of testEngines()) {
     const addHttp = (name = 'calc', headers: Record<string, string> = {Authorization: TOKEN}) =>
       fixture.upstreams.add(LOCAL_ADMIN, {name, url: http.url, headers}) as Promise<AddedUpstream>;
     const addStdio = (name = 'local') =>
-      fixture.upstreams.add(LOCAL_ADMIN, {name, command: ['node', STDIO_SERVER]}) as Promise<AddedUpstream>;
+      fixture.upstreams.add(LOCAL_ADMIN, {name, command: ['node', STDIO_FIXTURE]}) as Promise<AddedUpstream>;
 
     it('adds an HTTP server with its tools, sends the stored header, keeps it encrypted and shows only its name', async () => {
       const added = await addHttp();
@@ -298,7 +221,7 @@ for (const engine of testEngines()) {
 
     it('adds a stdio server, skips tool names that do not fit once prefixed (logged once) and calls its tools', async () => {
       const added = await addStdio();
-      expect(added).to.include({transport: 'stdio', status: 'ok', toolCount: 3, target: `node ${STDIO_SERVER}`});
+      expect(added).to.include({transport: 'stdio', status: 'ok', toolCount: 3, target: `node ${STDIO_FIXTURE}`});
       const tools = await fixture.upstreams.cachedTools();
       expect(tools.map((tool) => tool.name)).to.have.members(['local__echo', 'local__exit']);
       await fixture.upstreams.cachedTools();
@@ -410,7 +333,7 @@ for (const engine of testEngines()) {
         'upstream MCP connection broke; connecting again',
       );
       // Back on the same port: the next call connects, and the server is ok again.
-      http = await startHttpUpstream(Number(new URL(url).port));
+      http = await startHttpUpstream(TOKEN, Number(new URL(url).port));
       const back = await fixture.upstreams.callTool('calc', 'sum', {a: 2, b: 2}, signal);
       expect(back.structuredContent).to.deep.equal({sum: 4});
       const [again] = await fixture.sql('SELECT status, last_error FROM mcp_servers WHERE name = ?', ['calc']);

@@ -1,93 +1,30 @@
-import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
-import {LOCAL_ADMIN, resolveSystemPaths, type Actor, type JsonSchema} from '@systemprompt/core';
-import {Kernel, declaredPermissions, discoverModules, type PluginDescriptor} from '@systemprompt/core/kernel';
-import {
-  createTempHome,
-  createTestDatabase,
-  loadCliConfig,
-  testEngines,
-  type TempHome,
-  type TestDatabase,
-} from '@systemprompt/testing';
+import {LOCAL_ADMIN, resolveSystemPaths, type Actor} from '@systemprompt/core';
+import {Kernel, declaredPermissions, discoverModules} from '@systemprompt/core/kernel';
+import {callTool, refusal, testEngines, useModuleKernel} from '@systemprompt/testing';
 import type {PermissionsApi} from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-// The mcp module validates with ajv (draft 2020-12); core depends on it, so the test borrows it from there.
-interface Validator {
-  (value: unknown): boolean;
-  errors?: unknown[] | null;
-}
-interface Ajv {
-  compile(schema: JsonSchema): Validator;
-  errorsText(errors?: unknown[] | null): string;
-}
-const {Ajv2020} = createRequire(fileURLToPath(new URL('../../core/package.json', import.meta.url)))(
-  'ajv/dist/2020.js',
-) as {Ajv2020: new (options: Record<string, unknown>) => Ajv};
-const ajv = new Ajv2020({strict: false, allErrors: true});
-
-function expectMatches(schema: JsonSchema, value: unknown): void {
-  const validate = ajv.compile(schema);
-  const ok = validate(JSON.parse(JSON.stringify(value)));
-  expect(ok, `${ajv.errorsText(validate.errors)}: ${JSON.stringify(value)}`).to.equal(true);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{exitCode: number; code: string; message: string}> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as {exitCode: number; code: string; message: string};
-  }
-  throw new Error('expected a refusal');
-}
+const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 
 for (const engine of testEngines()) {
   describe(`permissions MCP tools [${engine}]`, () => {
-    let home: TempHome;
-    let database: TestDatabase;
+    const t = useModuleKernel(CORE, engine, {root, boot: ['permissions']});
     let kernel: Kernel;
     let api: PermissionsApi;
     let viewer: Actor;
     let nobody: Actor;
-    const signal = new AbortController().signal;
 
     /** Calls the tool the booted permissions module registered, checking input and output against its schemas. */
-    const call = async (name: string, input: Record<string, unknown>, actor: Actor): Promise<any> => {
-      const tool = kernel.tools.find((candidate) => candidate.name === name)!;
-      expect(tool, name).to.not.equal(undefined);
-      expectMatches(tool.inputSchema, input);
-      const result = await tool.handler(input, {actor, signal});
-      expectMatches(tool.outputSchema!, result);
-      return result;
-    };
-    const actorFor = async (email: string, roles: string[]): Promise<Actor> => {
-      const user = (await api.users.create(LOCAL_ADMIN, {email, roles})) as {id: string};
-      return {kind: 'user', id: user.id, label: email, via: 'api-key'};
-    };
+    const call = (name: string, input: Record<string, unknown>, actor: Actor) =>
+      callTool(kernel.tools, name, input, actor);
 
     before(async () => {
-      home = await createTempHome();
-      database = await createTestDatabase(engine);
-      const config = await loadCliConfig(root);
-      const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: home.path});
-      kernel = new Kernel({
-        modules: await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache),
-        paths,
-        configValues: (record) => (record.name === 'database' && database.url ? {url: database.url} : {}),
-      });
-      await kernel.boot(['permissions']);
+      kernel = t.kernel;
       api = kernel.service<PermissionsApi>('permissions');
-      viewer = await actorFor('viewer@example.com', ['viewer']);
-      nobody = await actorFor('nobody@example.com', []);
-    });
-
-    after(async () => {
-      await kernel?.stop();
-      await database?.drop();
-      await home?.remove();
+      viewer = await t.user('viewer@example.com', ['viewer']);
+      nobody = await t.user('nobody@example.com', []);
     });
 
     it('registers every tool module.yaml declares, with its permission', () => {

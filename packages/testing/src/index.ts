@@ -21,3 +21,21 @@ export {
   type FinishedRun,
 } from './as-users.js';
 export {ACME_NOTES, packModuleVariant, writeModuleVariant, type ModuleVariant} from './module-fixture.js';
+export {
+  bootModuleKernel,
+  callTool,
+  createUserActor,
+  expectMatchesSchema,
+  findTool,
+  matchesSchema,
+  refusal,
+  useModuleKernel,
+  type CallableTool,
+  type JsonSchemaObject,
+  type KernelParts,
+  type ModuleKernelFixture,
+  type ModuleKernelOptions,
+  type Refusal,
+  type TestKernel,
+  type UserActor,
+} from './tools.js';

@@ -1,4 +1,3 @@
-import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {
@@ -8,80 +7,36 @@ import {
   resolveSystemPaths,
   secretProperties,
   type Actor,
-  type JsonSchema,
   type RegisteredTool,
 } from '@systemprompt/core';
-import {Kernel, discoverModules, type PluginDescriptor} from '@systemprompt/core/kernel';
+import {Kernel, discoverModules} from '@systemprompt/core/kernel';
 import {
-  createTempHome,
-  createTestDatabase,
-  loadCliConfig,
+  callTool,
+  expectMatchesSchema,
+  findTool,
+  matchesSchema,
+  refusal,
   testEngines,
-  type TempHome,
-  type TestDatabase,
+  useModuleKernel,
 } from '@systemprompt/testing';
 import {WHOLE_LIST} from '@systemprompt/database';
 import type {UsersApi, UserView} from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-// The mcp module validates with ajv (draft 2020-12); core depends on it, so the test borrows it from there.
-interface Validator {
-  (value: unknown): boolean;
-  errors?: unknown[] | null;
-}
-interface Ajv {
-  compile(schema: JsonSchema): Validator;
-  validate(schema: JsonSchema, value: unknown): boolean;
-  errorsText(errors?: unknown[] | null): string;
-}
-const {Ajv2020} = createRequire(fileURLToPath(new URL('../../core/package.json', import.meta.url)))(
-  'ajv/dist/2020.js',
-) as {Ajv2020: new (options: Record<string, unknown>) => Ajv};
-const ajv = new Ajv2020({strict: false, allErrors: true});
-
-/** `value`, as a client receives it (JSON), matches `schema`. */
-function expectMatches(schema: JsonSchema, value: unknown): void {
-  const validate = ajv.compile(schema);
-  const ok = validate(JSON.parse(JSON.stringify(value)));
-  expect(ok, `${ajv.errorsText(validate.errors)}: ${JSON.stringify(value)}`).to.equal(true);
-}
-
-/** The error `promise` rejects with. */
-async function refusal(promise: Promise<unknown>): Promise<{exitCode: number; code: string; message: string}> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as {exitCode: number; code: string; message: string};
-  }
-  throw new Error('expected a refusal');
-}
+const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 
 for (const engine of testEngines()) {
   describe(`users MCP tools [${engine}]`, () => {
-    let home: TempHome;
-    let database: TestDatabase;
+    const t = useModuleKernel(CORE, engine, {root, boot: ['users']});
     let kernel: Kernel;
     let api: UsersApi;
     let admin: Actor;
     let viewer: Actor;
     let nobody: Actor;
-    const signal = new AbortController().signal;
 
-    const tool = (name: string): RegisteredTool => {
-      const found = kernel.tools.find((candidate) => candidate.name === name);
-      expect(found, `tool ${name}`).to.not.equal(undefined);
-      return found!;
-    };
-    /** Calls a tool as the mcp module does: the input checked against its schema first, then the handler. */
-    const call = async (name: string, input: Record<string, unknown>, actor: Actor): Promise<any> => {
-      expectMatches(tool(name).inputSchema, input);
-      return tool(name).handler(input, {actor, signal});
-    };
-    const actorFor = async (email: string, roles: string[]): Promise<Actor> => {
-      const user = (await api.users.create(LOCAL_ADMIN, {email, roles})) as UserView;
-      return {kind: 'user', id: user.id, label: email, via: 'api-key'};
-    };
+    const tool = (name: string): RegisteredTool => findTool(kernel.tools, name);
+    const call = (name: string, input: Record<string, unknown>, actor: Actor) =>
+      callTool(kernel.tools, name, input, actor);
     const exists = async (email: string) =>
       api.users.find(email).then(
         () => true,
@@ -89,26 +44,11 @@ for (const engine of testEngines()) {
       );
 
     before(async () => {
-      home = await createTempHome();
-      database = await createTestDatabase(engine);
-      const config = await loadCliConfig(root);
-      const paths = resolveSystemPaths(undefined, {SYSTEMPROMPT_HOME: home.path});
-      kernel = new Kernel({
-        modules: await discoverModules(config.getPluginsList() as unknown as PluginDescriptor[], paths.cache),
-        paths,
-        configValues: (record) => (record.name === 'database' && database.url ? {url: database.url} : {}),
-      });
-      await kernel.boot(['users']);
+      kernel = t.kernel;
       api = kernel.service<UsersApi>('users');
-      admin = await actorFor('admin@example.com', ['admin']);
-      viewer = await actorFor('viewer@example.com', ['viewer']);
-      nobody = await actorFor('nobody@example.com', []);
-    });
-
-    after(async () => {
-      await kernel?.stop();
-      await database?.drop();
-      await home?.remove();
+      admin = await t.user('admin@example.com', ['admin']);
+      viewer = await t.user('viewer@example.com', ['viewer']);
+      nobody = await t.user('nobody@example.com', []);
     });
 
     it('registers every tool module.yaml declares, with its permission, and no other', () => {
@@ -148,7 +88,7 @@ for (const engine of testEngines()) {
       expect(created).to.include({email: 'ana@example.com', name: 'Ana', status: 'enabled', hasPassword: true});
       expect(created.roles).to.deep.equal(['viewer']);
       expect(created).to.not.have.any.keys('password', 'passwordHash');
-      expectMatches(tool('users_create').outputSchema!, created);
+      expectMatchesSchema(tool('users_create').outputSchema!, created);
       expect(await exists('ana@example.com')).to.equal(true);
       expect(await api.users.authenticate('ana@example.com', input.password)).to.not.equal(undefined);
 
@@ -166,7 +106,7 @@ for (const engine of testEngines()) {
         email: 'x@example.com',
         password: '[redacted]',
       });
-      expect(ajv.validate(schema, {email: 'x@example.com', passwordHash: 'x'})).to.equal(false);
+      expect(matchesSchema(schema, {email: 'x@example.com', passwordHash: 'x'})).to.equal(false);
     });
 
     it('users_list and users_get answer the viewer as users:list and users:get do, and refuse a caller without users:read', async () => {
@@ -174,7 +114,7 @@ for (const engine of testEngines()) {
       await call('users_disable', {user: 'b@other.org'}, admin);
 
       const page = await call('users_list', {limit: 2}, viewer);
-      expectMatches(tool('users_list').outputSchema!, page);
+      expectMatchesSchema(tool('users_list').outputSchema!, page);
       expect(page).to.include({page: 1, limit: 2});
       expect(page.total).to.equal((await api.users.list(LOCAL_ADMIN, WHOLE_LIST)).total);
       expect(page.items.map((user: UserView) => user.email)).to.deep.equal(['admin@example.com', 'ana@example.com']);
@@ -191,10 +131,10 @@ for (const engine of testEngines()) {
         'nobody@example.com',
         'c@example.com',
       ]);
-      expect(ajv.validate(tool('users_list').inputSchema, {limit: 101})).to.equal(false);
+      expect(matchesSchema(tool('users_list').inputSchema, {limit: 101})).to.equal(false);
 
       const got = await call('users_get', {user: 'c@example.com'}, viewer);
-      expectMatches(tool('users_get').outputSchema!, got);
+      expectMatchesSchema(tool('users_get').outputSchema!, got);
       expect(await call('users_get', {user: got.id}, viewer)).to.deep.equal(got);
       expect(await refusal(call('users_get', {user: 'ghost@example.com'}, viewer))).to.include({
         exitCode: 3,
@@ -219,14 +159,14 @@ for (const engine of testEngines()) {
       expect((await api.users.get(LOCAL_ADMIN, 'dee@example.com')).name).to.equal(null);
 
       const updated = await call('users_update', {user: 'dee@example.com', name: 'Dee', addRoles: ['viewer']}, admin);
-      expectMatches(tool('users_update').outputSchema!, updated);
+      expectMatchesSchema(tool('users_update').outputSchema!, updated);
       expect(updated).to.deep.include({name: 'Dee', roles: ['viewer']});
       expect(await refusal(call('users_update', {user: 'dee@example.com'}, admin))).to.include({
         exitCode: 2,
         code: 'NOTHING_TO_CHANGE',
       });
       const disabled = await call('users_disable', {user: 'dee@example.com'}, admin);
-      expectMatches(tool('users_disable').outputSchema!, disabled);
+      expectMatchesSchema(tool('users_disable').outputSchema!, disabled);
       expect(disabled.status).to.equal('disabled');
       expect((await call('users_enable', {user: disabled.id}, admin)).status).to.equal('enabled');
     });
@@ -243,7 +183,7 @@ for (const engine of testEngines()) {
       for (const registered of kernel.tools.filter((candidate) => candidate.module === 'users')) {
         const role = `only-${registered.name.replaceAll('_', '-')}`;
         await api.roles.create(LOCAL_ADMIN, {name: role, permissions: [registered.permission]});
-        const holder = await actorFor(`${role}@example.com`, [role]);
+        const holder = await t.user(`${role}@example.com`, [role]);
         await call(registered.name, samples[registered.name]!, holder);
       }
     });

@@ -57,8 +57,9 @@ export class UsageService {
   ) {}
 
   /** Requests counted but not yet written: group-committed, the same key, endpoint and day summed. */
-  private readonly batches = new WriteBatcher<{keyId: string; endpoint: string; day: string}>((hits) =>
-    this.write(hits),
+  private readonly batches = new WriteBatcher<{keyId: string; endpoint: string; day: string}>(
+    (hits) => this.write(hits),
+    {gatherMs: 5},
   );
 
   /**
@@ -66,7 +67,12 @@ export class UsageService {
    * or increment, atomic on both engines (so concurrent servers count right); the requests of a busy
    * moment share one transaction. Resolves once the count is written.
    */
-  async record(keyId: string, endpoint: string, at: Date = new Date()): Promise<void> {
+  async record(
+    keyId: string,
+    endpoint: string,
+    at: Date = new Date(),
+    options: {deferred?: boolean} = {},
+  ): Promise<void> {
     const name = endpoint.trim();
     if (name.length === 0 || name.length > 200)
       throw invalidInput('An endpoint is 1 to 200 characters', {code: 'ENDPOINT_INVALID'});
@@ -74,7 +80,7 @@ export class UsageService {
     // Inside a transaction the count is part of it; a batch would wait for the connection it holds.
     const outer = this.db.currentTransaction();
     if (outer?.queryRunner?.isTransactionActive) await this.write([hit], outer);
-    else await this.batches.add(hit);
+    else await this.batches.add(hit, options);
   }
 
   /** Resolves once every count handed to `record` so far is written. */
@@ -102,7 +108,7 @@ export class UsageService {
     };
     if (manager) await upsert(manager);
     else if (counts.size === 1) await upsert(this.db.manager);
-    else await this.db.transaction(upsert);
+    else await this.db.transaction(upsert, {leaf: true});
   }
 
   /**

@@ -27,9 +27,18 @@ export interface ModuleDatabase {
   readonly manager: EntityManager;
   repository<T extends ObjectLiteral>(entity: EntitySchema<T>): Repository<T>;
   /** Runs one use case in one transaction; the manager passed in is bound to it. */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  transaction<T>(work: (manager: EntityManager) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** The manager of the transaction this code runs inside (the same async context), if any. */
   currentTransaction(): EntityManager | undefined;
+}
+
+export interface TransactionOptions {
+  /**
+   * The work only runs queries through the manager it is given: it starts no other transaction and
+   * calls no service. Such a transaction needs no async context to find it (see runTransaction), so
+   * a process that commits many of them (the group-committed audit log) does not pay for one.
+   */
+  leaf?: boolean;
 }
 
 /** The permissions of the database module (module.yaml). */
@@ -351,7 +360,7 @@ export class DatabaseService {
         return dataSource.manager;
       },
       repository: (entity) => dataSource.getRepository(entity),
-      transaction: (work) => this.runTransaction(dataSource, work),
+      transaction: (work, options) => this.runTransaction(dataSource, work, options),
       currentTransaction: () => this.currentTransaction.getStore()?.manager,
     };
   }
@@ -392,8 +401,17 @@ export class DatabaseService {
    * context) still nests, as the caller meant. After-commit callbacks run once the turn is over, so
    * that they can start transactions of their own.
    */
-  private async runTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    dataSource: DataSource,
+    work: (manager: EntityManager) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
     const parent = this.currentTransaction.getStore();
+    // A leaf needs no frame: nothing inside it asks for the current transaction or nests another.
+    if (options.leaf && !parent) {
+      const leaf = () => dataSource.transaction(work);
+      return this.engine === 'sqlite' ? this.inTurn(leaf) : leaf();
+    }
     const frame: TransactionFrame = {manager: undefined, callbacks: [], parent};
     const run = () =>
       this.currentTransaction.run(frame, () =>

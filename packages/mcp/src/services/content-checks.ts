@@ -1,8 +1,11 @@
 import {invalidInput, isPermission, permissionDenied, type AccessProvider, type Actor} from '@systemprompt/core';
+import type {ListPlan} from '@systemprompt/database';
+import {checkText} from '@systemprompt/users';
 
 /**
- * Checks shared by the prompt and resource services: long text, the permission that guards an item,
- * and unique-key violations. Both engines are held to the same limits, so that a prompt that SQLite
+ * Checks shared by the prompt and resource services: titles and long text, the fields a change gives,
+ * the permission that guards an item (who may set or change it, who sees it), the list fields every
+ * item has, and unique-key violations. Both engines are held to the same limits, so that a prompt that SQLite
  * takes is never refused by MySQL later (data:migrate) and the other way round.
  */
 
@@ -27,6 +30,11 @@ export interface LongTextRule {
   trim?: boolean;
   /** At least one character after trimming. */
   required?: boolean;
+}
+
+/** An optional one-line title: null when absent or empty after trimming. */
+export function checkTitle(raw: string | null | undefined, rule: {max: number; code: string}): string | null {
+  return raw === null || raw === undefined ? null : checkText(raw, {what: 'The title', ...rule}) || null;
 }
 
 /**
@@ -104,6 +112,61 @@ export async function requireGuardHeld(
       hint: 'Choose a permission you hold (see permissions:check), or ask someone who holds it.',
     },
   );
+}
+
+/**
+ * The guard rule for a change: the actor must hold the item's current permission, and the new one when
+ * it differs. Returns the new permission when it changes, else undefined (nothing to store).
+ */
+export async function requireGuardChange(
+  access: AccessProvider,
+  actor: Actor,
+  current: string,
+  next: string | undefined,
+  rule: GuardRule,
+): Promise<string | undefined> {
+  await requireGuardHeld(access, actor, current, rule);
+  if (next === undefined || next === current) return undefined;
+  await requireGuardHeld(access, actor, next, rule);
+  return next;
+}
+
+/**
+ * The items the actor may see, in their order: those whose guarding permission it holds (what MCP
+ * `prompts/list` and `resources/list` show). One look-up per distinct permission; not audited.
+ */
+export async function visibleItems<T extends {permission: string}>(
+  access: AccessProvider,
+  actor: Actor,
+  items: readonly T[],
+): Promise<T[]> {
+  const held = new Map<string, boolean>();
+  const visible: T[] = [];
+  for (const item of items) {
+    if (!held.has(item.permission)) held.set(item.permission, await access.holds(actor, item.permission));
+    if (held.get(item.permission)) visible.push(item);
+  }
+  return visible;
+}
+
+/** The fields an update gives (those not undefined); none is exit 2 NOTHING_TO_UPDATE with `hint`. */
+export function givenFields<T extends object>(changes: T, hint: string): Array<keyof T> {
+  const given = (Object.keys(changes ?? {}) as Array<keyof T>).filter((key) => changes[key] !== undefined);
+  if (given.length === 0) throw invalidInput('Nothing to change', {code: 'NOTHING_TO_UPDATE', hint});
+  return given;
+}
+
+/** The list fields every prompt and resource ends with: its guarding permission, and when and by whom it changed. */
+export const GUARDED_ITEM_FIELDS = ['permission', 'createdAt', 'updatedAt', 'updatedBy'] as const;
+
+/** GUARDED_ITEM_FIELDS as list-plan columns of the table aliased `alias` (the times compared as times). */
+export function guardedItemColumns(alias: string): ListPlan['fields'] {
+  return {
+    permission: `${alias}.permission`,
+    createdAt: {sql: `${alias}.createdAt`, kind: 'time'},
+    updatedAt: {sql: `${alias}.updatedAt`, kind: 'time'},
+    updatedBy: `${alias}.updatedBy`,
+  };
 }
 
 const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);

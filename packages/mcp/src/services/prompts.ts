@@ -16,11 +16,17 @@ import type {EntityManager} from '@systemprompt/database/schema';
 import {checkText, quoted} from '@systemprompt/users';
 import {Prompt, type PromptRow} from '../entities.js';
 import {
+  GUARDED_ITEM_FIELDS,
   TEXT_COLUMN_BYTES,
   checkLongText,
   checkPermission,
+  checkTitle,
+  givenFields,
+  guardedItemColumns,
   isUniqueViolation,
+  requireGuardChange,
   requireGuardHeld,
+  visibleItems,
 } from './content-checks.js';
 
 /** A prompt's name: what MCP clients ask `prompts/get` for. */
@@ -119,25 +125,14 @@ export interface PromptsChanged {
 export const PROMPTS_CHANGED = defineEvent<PromptsChanged>('mcp.prompts.changed');
 
 /** The fields of prompts:list that --filter and --sort take. */
-export const PROMPT_LIST_FIELDS = [
-  'name',
-  'title',
-  'description',
-  'permission',
-  'createdAt',
-  'updatedAt',
-  'updatedBy',
-] as const;
+export const PROMPT_LIST_FIELDS = ['name', 'title', 'description', ...GUARDED_ITEM_FIELDS] as const;
 
 const PROMPT_LIST: ListPlan = {
   fields: {
     name: 'p.name',
     title: 'p.title',
     description: 'p.description',
-    permission: 'p.permission',
-    createdAt: {sql: 'p.createdAt', kind: 'time'},
-    updatedAt: {sql: 'p.updatedAt', kind: 'time'},
-    updatedBy: 'p.updatedBy',
+    ...guardedItemColumns('p'),
   },
   searchable: ['name', 'title', 'description'],
   order: [['name', 'asc']],
@@ -161,10 +156,7 @@ function checkName(raw: unknown): string {
   return raw;
 }
 
-const checkTitle = (raw: string | null | undefined): string | null =>
-  raw === null || raw === undefined
-    ? null
-    : checkText(raw, {what: 'The title', max: MAX_TITLE, code: 'PROMPT_TEXT_INVALID'}) || null;
+const TITLE_RULE = {max: MAX_TITLE, code: 'PROMPT_TEXT_INVALID'};
 
 const checkDescription = (raw: unknown): string =>
   checkLongText(raw, {what: 'The description', code: 'PROMPT_TEXT_INVALID', trim: true, required: true});
@@ -338,13 +330,7 @@ export class PromptService {
   /** What MCP `prompts/list` shows the actor: every prompt whose permission it holds, by name. Not audited. */
   async visibleTo(actor: Actor): Promise<PromptView[]> {
     const rows = await this.db.repository(Prompt).createQueryBuilder('p').orderBy('p.name', 'ASC').getMany();
-    const held = new Map<string, boolean>();
-    const visible: PromptView[] = [];
-    for (const row of rows) {
-      if (!held.has(row.permission)) held.set(row.permission, await this.access.holds(actor, row.permission));
-      if (held.get(row.permission)) visible.push(view(row));
-    }
-    return visible;
+    return (await visibleItems(this.access, actor, rows)).map(view);
   }
 
   /**
@@ -414,7 +400,7 @@ export class PromptService {
     checkName(input.name);
     const description = checkDescription(input.description);
     const template = checkTemplateText(input.template);
-    const title = checkTitle(input.title);
+    const title = checkTitle(input.title, TITLE_RULE);
     const declared = checkPromptArguments(input.arguments);
     checkTemplate(template, declared);
     const permission = checkPermission(input.permission ?? DEFAULT_PROMPT_PERMISSION);
@@ -477,28 +463,21 @@ export class PromptService {
     options: PromptChangeOptions = {},
   ): Promise<PromptView | PromptPreview> {
     await this.access.authorize(actor, WRITE, 'prompts.update', name);
-    const given = (Object.keys(changes ?? {}) as Array<keyof UpdatePromptInput>).filter(
-      (key) => changes[key] !== undefined,
-    );
-    if (given.length === 0)
-      throw invalidInput('Nothing to change', {
-        code: 'NOTHING_TO_UPDATE',
-        hint: 'Give --title, --description, --template, --argument or --permission.',
-      });
+    const given = givenFields(changes, 'Give --title, --description, --template, --argument or --permission.');
     const fields: Partial<PromptRow> = {};
-    if (changes.title !== undefined) fields.title = checkTitle(changes.title);
+    if (changes.title !== undefined) fields.title = checkTitle(changes.title, TITLE_RULE);
     if (changes.description !== undefined) fields.description = checkDescription(changes.description);
     if (changes.template !== undefined) fields.template = checkTemplateText(changes.template);
     const declared = changes.arguments === undefined ? undefined : checkPromptArguments(changes.arguments);
     const permission = changes.permission === undefined ? undefined : checkPermission(changes.permission);
     const current = await this.find(name);
-    const doing = `change prompt "${name}"`;
-    const guard = {action: 'prompts.update', target: name, doing, code: 'PROMPT_PERMISSION_NOT_HELD'};
-    await requireGuardHeld(this.access, actor, current.permission, guard);
-    if (permission !== undefined && permission !== current.permission) {
-      await requireGuardHeld(this.access, actor, permission, guard);
-      fields.permission = permission;
-    }
+    const changedPermission = await requireGuardChange(this.access, actor, current.permission, permission, {
+      action: 'prompts.update',
+      target: name,
+      doing: `change prompt "${name}"`,
+      code: 'PROMPT_PERMISSION_NOT_HELD',
+    });
+    if (changedPermission !== undefined) fields.permission = changedPermission;
     if (declared !== undefined) fields.arguments = JSON.stringify(declared);
     const next: PromptRow = {...current, ...fields, updatedAt: new Date().toISOString(), updatedBy: actor.label};
     checkTemplate(next.template, JSON.parse(next.arguments) as PromptArgument[]);

@@ -17,7 +17,18 @@ import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/datab
 import type {EntityManager} from '@systemprompt/database/schema';
 import {checkText, quoted} from '@systemprompt/users';
 import {Resource, type ResourceRow} from '../entities.js';
-import {checkLongText, checkPermission, isUniqueViolation, requireGuardHeld} from './content-checks.js';
+import {
+  GUARDED_ITEM_FIELDS,
+  checkLongText,
+  checkPermission,
+  checkTitle,
+  givenFields,
+  guardedItemColumns,
+  isUniqueViolation,
+  requireGuardChange,
+  requireGuardHeld,
+  visibleItems,
+} from './content-checks.js';
 
 /**
  * A URI with a scheme (`docs://guide`, `note:release-1`): printable ASCII without spaces (anything
@@ -180,10 +191,7 @@ export const RESOURCE_LIST_FIELDS = [
   'mimeType',
   'source',
   'file',
-  'permission',
-  'createdAt',
-  'updatedAt',
-  'updatedBy',
+  ...GUARDED_ITEM_FIELDS,
 ] as const;
 
 const RESOURCE_LIST: ListPlan = {
@@ -195,10 +203,7 @@ const RESOURCE_LIST: ListPlan = {
     mimeType: 'r.mimeType',
     source: "CASE WHEN r.file IS NULL THEN 'text' ELSE 'file' END",
     file: 'r.file',
-    permission: 'r.permission',
-    createdAt: {sql: 'r.createdAt', kind: 'time'},
-    updatedAt: {sql: 'r.updatedAt', kind: 'time'},
-    updatedBy: 'r.updatedBy',
+    ...guardedItemColumns('r'),
   },
   searchable: ['uri', 'name', 'title', 'description'],
   order: [['uri', 'asc']],
@@ -229,10 +234,7 @@ function checkName(raw: unknown): string {
   return name;
 }
 
-const checkTitle = (raw: string | null | undefined): string | null =>
-  raw === null || raw === undefined
-    ? null
-    : checkText(raw, {what: 'The title', max: MAX_NAME, code: 'RESOURCE_TEXT_INVALID'}) || null;
+const TITLE_RULE = {max: MAX_NAME, code: 'RESOURCE_TEXT_INVALID'};
 
 const checkDescription = (raw: string | null | undefined): string | null =>
   raw === null || raw === undefined
@@ -340,13 +342,7 @@ export class ResourceService {
   /** What MCP `resources/list` shows the actor: every resource whose permission it holds, by URI. Not audited. */
   async visibleTo(actor: Actor): Promise<ResourceView[]> {
     const rows = await this.db.repository(Resource).createQueryBuilder('r').orderBy('r.uri', 'ASC').getMany();
-    const held = new Map<string, boolean>();
-    const visible: ResourceView[] = [];
-    for (const row of rows) {
-      if (!held.has(row.permission)) held.set(row.permission, await this.access.holds(actor, row.permission));
-      if (held.get(row.permission)) visible.push(view(row));
-    }
-    return visible;
+    return (await visibleItems(this.access, actor, rows)).map(view);
   }
 
   /**
@@ -461,7 +457,7 @@ export class ResourceService {
     await this.access.authorize(actor, WRITE, 'resources.create', target);
     const uri = checkUri(input.uri);
     const name = checkName(input.name);
-    const title = checkTitle(input.title);
+    const title = checkTitle(input.title, TITLE_RULE);
     const description = checkDescription(input.description);
     if (input.text !== undefined && input.file !== undefined)
       throw contentError('Give the resource its text or a file, not both');
@@ -536,35 +532,27 @@ export class ResourceService {
     options: ResourceChangeOptions = {},
   ): Promise<ResourceView | ResourcePreview> {
     await this.access.authorize(actor, WRITE, 'resources.update', uri);
-    const given = (Object.keys(changes ?? {}) as Array<keyof UpdateResourceInput>).filter(
-      (key) => changes[key] !== undefined,
+    const given = givenFields(
+      changes,
+      'Give --name, --title, --description, --mime-type, --text, --file or --permission.',
     );
-    if (given.length === 0)
-      throw invalidInput('Nothing to change', {
-        code: 'NOTHING_TO_UPDATE',
-        hint: 'Give --name, --title, --description, --mime-type, --text, --file or --permission.',
-      });
     if (changes.text !== undefined && changes.file !== undefined)
       throw contentError('Give the resource its text or a file, not both');
     const fields: Partial<ResourceRow> = {};
     if (changes.name !== undefined) fields.name = checkName(changes.name);
-    if (changes.title !== undefined) fields.title = checkTitle(changes.title);
+    if (changes.title !== undefined) fields.title = checkTitle(changes.title, TITLE_RULE);
     if (changes.description !== undefined) fields.description = checkDescription(changes.description);
     const mimeType = changes.mimeType === undefined ? undefined : checkMimeType(changes.mimeType);
     const permission = changes.permission === undefined ? undefined : checkPermission(changes.permission);
     if (changes.text !== undefined) Object.assign(fields, {text: checkContentText(changes.text), file: null});
     const current = await this.find(uri);
-    const guard = {
+    const changedPermission = await requireGuardChange(this.access, actor, current.permission, permission, {
       action: 'resources.update',
       target: uri,
       doing: `change resource ${uri}`,
       code: 'RESOURCE_PERMISSION_NOT_HELD',
-    };
-    await requireGuardHeld(this.access, actor, current.permission, guard);
-    if (permission !== undefined && permission !== current.permission) {
-      await requireGuardHeld(this.access, actor, permission, guard);
-      fields.permission = permission;
-    }
+    });
+    if (changedPermission !== undefined) fields.permission = changedPermission;
     if (changes.file !== undefined) {
       const file = await this.checkFile(changes.file);
       Object.assign(fields, {file, text: null, mimeType: mimeType ?? mimeTypeForFile(file)});

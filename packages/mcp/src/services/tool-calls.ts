@@ -95,7 +95,7 @@ export class ToolCaller {
       if (actor.via === 'api-key' && actor.credentialId)
         this.track(
           this.api.usage
-            .record(actor.credentialId, `MCP ${tool.name}`)
+            .record(actor.credentialId, `MCP ${tool.name}`, new Date(), {deferred: true})
             .catch((error: unknown) => this.logger.warn({err: error, tool: tool.name}, 'could not count a tool call')),
         );
     }
@@ -184,13 +184,17 @@ export class ToolCaller {
         : input;
     const error = result.isError ? (result.content[0] as {text?: string} | undefined)?.text : undefined;
     await this.access
-      .record(actor, {
-        action: 'mcp.tool.call',
-        target: tool.name,
-        result: outcome === 'ok' ? 'ok' : outcome === 'denied' ? 'denied' : 'failed',
-        permission: tool.permission === 'authenticated' ? null : tool.permission,
-        details: {outcome, durationMs, arguments: args, ...(error ? {error: error.slice(0, 500)} : {})},
-      })
+      .record(
+        actor,
+        {
+          action: 'mcp.tool.call',
+          target: tool.name,
+          result: outcome === 'ok' ? 'ok' : outcome === 'denied' ? 'denied' : 'failed',
+          permission: tool.permission === 'authenticated' ? null : tool.permission,
+          details: {outcome, durationMs, arguments: args, ...(error ? {error: error.slice(0, 500)} : {})},
+        },
+        {deferred: true},
+      )
       .catch((failure: unknown) => this.logger.warn({err: failure, tool: tool.name}, 'could not audit a tool call'));
   }
 }

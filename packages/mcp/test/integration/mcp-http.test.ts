@@ -1,3 +1,4 @@
+import {request} from 'node:http';
 import {expect} from 'chai';
 import {createTempHome, type TempHome} from '@systemprompt/testing';
 import {
@@ -22,7 +23,7 @@ describe('/mcp with the official client [sqlite]', function () {
   let home: TempHome;
   let cli: ReturnType<typeof cliWith>;
   let server: Awaited<ReturnType<typeof startInProcess>>;
-  const keys: Record<string, string> = {};
+  const keys = {} as Record<'admin' | 'viewer' | 'leaving', string>;
 
   before(async () => {
     home = await createTempHome();
@@ -73,6 +74,35 @@ describe('/mcp with the official client [sqlite]', function () {
     });
     expect(invalid.status).to.equal(401);
     expect(invalid.headers.get('www-authenticate')).to.contain('invalid_token').and.to.contain('resource_metadata=');
+  });
+
+  it('refuses a request whose Host header names another site (DNS rebinding), even with a valid key', async () => {
+    const {port} = new URL(server.state.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'});
+      const sent = request(
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          path: '/mcp',
+          method: 'POST',
+          headers: {
+            host: `rebound.example:${port}`,
+            authorization: `Bearer ${keys.viewer}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      sent.on('error', reject);
+      sent.end(body);
+    });
+    expect(status).to.equal(403);
   });
 
   for (const era of ERAS) {

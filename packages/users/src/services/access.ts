@@ -1,4 +1,11 @@
-import {permissionCovers, permissionDenied, type AccessProvider, type Actor, type AuditEntry} from '@systemprompt/core';
+import {
+  permissionCovers,
+  permissionDenied,
+  type AccessProvider,
+  type Actor,
+  type AuditEntry,
+  type RecordOptions,
+} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {Grant, Membership, RolePermission, User} from '../entities.js';
 import {auditTarget} from './text.js';
@@ -80,8 +87,8 @@ export class AccessService implements AccessProvider {
   }
 
   /** Writes a record to the audit log (for modules below this one: database, config, modules). */
-  async record(actor: Actor, entry: AuditEntry): Promise<void> {
-    await this.audit.record(actor, entry);
+  async record(actor: Actor, entry: AuditEntry, options?: RecordOptions): Promise<void> {
+    await this.audit.record(actor, entry, undefined, options);
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type AuditEntry,
   type ListQuery,
   type ListResult,
+  type RecordOptions,
 } from '@systemprompt/core';
 import {WHOLE_LIST, queryList, type ListBuilder, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
@@ -56,6 +57,24 @@ const view = (row: AuditRow): AuditRecord => ({
 
 type Pending = Omit<AuditRow, 'id' | 'seq' | 'prevHash' | 'hash'>;
 
+/** How long a batch of records gathers when nobody waits for it (a busy server, deferred MCP call records). */
+const GATHER_MS = 5;
+
+/** Records per INSERT statement of a batch (12 parameters each, well under every engine's limit). */
+const INSERT_CHUNK = 200;
+
+/** A record's columns from `at` to `details`, in the order of the INSERT statements. */
+const pendingValues = (record: Pending): unknown[] => [
+  record.at,
+  record.actorId,
+  record.actor,
+  record.action,
+  record.target,
+  record.result,
+  record.permission,
+  record.details,
+];
+
 /** The chain hash of a record stored with `id` and `seq` after the record hashed `previous`. */
 const hashOf = (previous: string, id: number, seq: number, record: Pending): string =>
   chainHash(previous, {
@@ -86,8 +105,9 @@ const isMissingTable = (error: unknown): boolean => {
  */
 export class AuditService {
   /** Records written outside a caller's transaction, group-committed: one transaction per batch. */
-  private readonly batches = new WriteBatcher<Pending>((pending) =>
-    this.db.transaction((manager) => this.appendMany(manager, pending)),
+  private readonly batches = new WriteBatcher<Pending>(
+    (pending) => this.db.transaction((manager) => this.appendMany(manager, pending), {leaf: true}),
+    {gatherMs: GATHER_MS},
   );
 
   constructor(private readonly db: ModuleDatabase) {}
@@ -101,7 +121,7 @@ export class AuditService {
    * Writes one record, inside the caller's transaction when one is given (the record then stands or
    * falls with the change it describes), else in a transaction of its own.
    */
-  async record(actor: Actor, entry: AuditEntry, manager?: EntityManager): Promise<void> {
+  async record(actor: Actor, entry: AuditEntry, manager?: EntityManager, options: RecordOptions = {}): Promise<void> {
     const pending: Pending = {
       at: new Date().toISOString(),
       actorId: actor.id,
@@ -119,7 +139,7 @@ export class AuditService {
     // would wait for the connection that transaction holds (SQLite has one per process).
     const outer = manager ?? this.db.currentTransaction();
     if (outer?.queryRunner?.isTransactionActive) await this.append(outer, pending);
-    else await this.batches.add(pending);
+    else await this.batches.add(pending, options);
   }
 
   /** Inserts a record of the chain (its hash follows once its id is known); returns the id. */
@@ -127,18 +147,7 @@ export class AuditService {
     const result = await manager.query<unknown>(
       'INSERT INTO users_audit (at, actor_id, actor, action, target, result, permission, details, seq, prev_hash) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        record.at,
-        record.actorId,
-        record.actor,
-        record.action,
-        record.target,
-        record.result,
-        record.permission,
-        record.details,
-        seq,
-        prevHash,
-      ],
+      [...pendingValues(record), seq, prevHash],
     );
     // better-sqlite3 returns the new rowid; mysql2 a result header.
     return Number(this.db.engine === 'sqlite' ? result : (result as {insertId: number | string}).insertId);
@@ -146,11 +155,12 @@ export class AuditService {
 
   /**
    * Appends several records at the head of the chain in one transaction: the head is locked and
-   * advanced once for all of them (see append for the locking), then each record is chained to the
-   * one before it. Anything unusual (no chain table, no head row) goes record by record through append.
+   * advanced once for all of them (see append for the locking), the records get the ids after the
+   * newest one (nobody else inserts while the head is locked), so each one's hash is known before it
+   * is written and one INSERT writes them all. Anything unusual (no chain table, no head row) goes
+   * record by record through append.
    */
   private async appendMany(manager: EntityManager, pending: readonly Pending[]): Promise<void> {
-    if (pending.length === 1) return this.append(manager, pending[0]!);
     let advanced = false;
     try {
       await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET seq = seq + ? WHERE id = 1`, [pending.length]);
@@ -167,13 +177,25 @@ export class AuditService {
       for (const record of pending) await this.append(manager, record);
       return;
     }
+    const [newest] = await manager.query<Array<{id: number | string | null}>>('SELECT MAX(id) AS id FROM users_audit');
+    let id = Number(newest?.id ?? 0);
     let seq = Number(head.seq) - pending.length + 1;
     let previous = head.hash;
+    const rows: unknown[][] = [];
     for (const record of pending) {
-      const id = await this.insertChained(manager, record, seq, previous);
-      previous = hashOf(previous, id, seq, record);
-      await manager.query('UPDATE users_audit SET hash = ? WHERE id = ?', [previous, id]);
+      id++;
+      const hash = hashOf(previous, id, seq, record);
+      rows.push([id, ...pendingValues(record), seq, previous, hash]);
+      previous = hash;
       seq++;
+    }
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const chunk = rows.slice(start, start + INSERT_CHUNK);
+      await manager.query(
+        'INSERT INTO users_audit (id, at, actor_id, actor, action, target, result, permission, details, seq, prev_hash, hash) VALUES ' +
+          chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+        chunk.flat(),
+      );
     }
     await manager.query(`UPDATE ${AUDIT_HEAD_TABLE} SET hash = ? WHERE id = 1`, [previous]);
   }
