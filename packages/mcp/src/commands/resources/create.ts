@@ -5,7 +5,7 @@ import type {ResourcePreview, ResourceView} from '../../services/resources.js';
 export default class ResourcesCreate extends McpCommand<typeof ResourcesCreate> {
   static override summary =
     'Create a resource that MCP clients can list and read by URI: text, or a file of the data directory.';
-  static override description = `The URI names it (a scheme, a colon and the rest: docs://guide). Its content is --text, or --file: a path relative to the mcp module's data directory (<data>/mcp, see system:status), which must exist and stay inside that directory (no absolute path, no .., no symbolic link leading out). The MIME type is text/plain for text, or what the file's extension suggests, unless --mime-type says otherwise; text types are served as text, others as base64.
+  static override description = `The URI names it (a scheme, a colon and the rest: docs://guide). Its content is --text, or --file: a path relative to the mcp module's data directory (<data>/modules/mcp, where <data> is the data directory: $SYSTEMPROMPT_HOME/data, or ~/.local/share/systemprompt), which must exist and stay inside that directory (no absolute path, no .., no symbolic link leading out). The MIME type is text/plain for text, or what the file's extension suggests, unless --mime-type says otherwise; text types are served as text, others as base64.
 
 --permission names what a caller must hold to see and read it over MCP (default resources:read); it must be a permission you hold yourself. Takes resources:write. --dry-run checks everything and creates nothing.`;
   static override examples = [
