@@ -88,6 +88,7 @@ export function mountMcpEndpoint(http: HttpRoutes, mcp: McpApi, events: EventBus
     summary: 'MCP over Streamable HTTP (protocol 2025-11-25 and 2026-07-28): tools, prompts, resources',
     resourceMetadataPath: RESOURCE_METADATA_PATH,
     ownRateLimits: true,
+    ownMetrics: true,
     handle: async ({actor, request, response, body}) => (await ready()).serve(request, response, body, actor),
   });
   for (const path of [RESOURCE_METADATA_PATH, '/.well-known/oauth-protected-resource']) {

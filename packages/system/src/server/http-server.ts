@@ -246,7 +246,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     app.route({
       method: mount.methods,
       url: mount.path,
-      onResponse,
+      ...(mount.ownMetrics ? {} : {onResponse}),
       handler: async (request, reply) => {
         const actor = await admit(request, reply, mount.permission, `${request.method} ${mount.path}`, options, policy);
         if (!actor) return reply;
