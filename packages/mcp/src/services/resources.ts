@@ -1,10 +1,6 @@
-import {constants} from 'node:fs';
-import {mkdir, open, realpath, type FileHandle} from 'node:fs/promises';
-import {extname, isAbsolute, relative, resolve, sep} from 'node:path';
 import {
   conflict,
   defineEvent,
-  invalidInput,
   notFound,
   type AccessProvider,
   type Actor,
@@ -15,11 +11,10 @@ import {
 } from '@systemprompt/core';
 import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
-import {checkText, quoted} from '@systemprompt/users';
+import {quoted} from '@systemprompt/users';
 import {Resource, type ResourceRow} from '../entities.js';
 import {
   GUARDED_ITEM_FIELDS,
-  checkLongText,
   checkPermission,
   checkTitle,
   givenFields,
@@ -29,87 +24,28 @@ import {
   requireGuardHeld,
   visibleItems,
 } from './content-checks.js';
+import {checkDataFile, isTextMimeType, mimeTypeForFile, readDataFile} from './resource-files.js';
 
-/**
- * A URI with a scheme (`docs://guide`, `note:release-1`): printable ASCII without spaces (anything
- * else percent-encoded), so that both engines compare it alike.
- */
-export const RESOURCE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/;
-export const MAX_URI = 500;
-/** The largest file a resource may serve (it is read whole, and sent base64 when binary). */
-export const MAX_RESOURCE_FILE_BYTES = 10 * 1024 * 1024;
+import {
+  MAX_URI,
+  RESOURCE_URI_PATTERN,
+  TITLE_RULE,
+  checkContentText,
+  checkDescription,
+  checkMimeType,
+  checkName,
+  checkUri,
+  contentError,
+  requireTextMimeType,
+} from './resource-checks.js';
+
+export {MAX_RESOURCE_FILE_BYTES, isTextMimeType, mimeTypeForFile} from './resource-files.js';
+export {MAX_URI, RESOURCE_URI_PATTERN} from './resource-checks.js';
+
 /** What guards a resource that names no permission. */
 export const DEFAULT_RESOURCE_PERMISSION = 'resources:read';
-const MAX_NAME = 200;
-const MAX_FILE_PATH = 500;
-const MAX_MIME = 100;
 const READ = 'resources:read';
 const WRITE = 'resources:write';
-const TOKEN = "[a-z0-9][a-z0-9!#$&^_.+'-]*";
-const MIME_PATTERN = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[^"\\\\]*"))*$`);
-
-/** MIME types by file extension (lower case); anything else is application/octet-stream. */
-const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
-  txt: 'text/plain',
-  text: 'text/plain',
-  log: 'text/plain',
-  md: 'text/markdown',
-  markdown: 'text/markdown',
-  html: 'text/html',
-  htm: 'text/html',
-  css: 'text/css',
-  csv: 'text/csv',
-  tsv: 'text/tab-separated-values',
-  js: 'text/javascript',
-  mjs: 'text/javascript',
-  ts: 'text/x-typescript',
-  py: 'text/x-python',
-  json: 'application/json',
-  yaml: 'application/yaml',
-  yml: 'application/yaml',
-  toml: 'application/toml',
-  xml: 'application/xml',
-  sql: 'application/sql',
-  sh: 'application/x-sh',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  ico: 'image/vnd.microsoft.icon',
-  pdf: 'application/pdf',
-  zip: 'application/zip',
-  gz: 'application/gzip',
-  wasm: 'application/wasm',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  mp4: 'video/mp4',
-};
-
-const TEXT_APPLICATION_TYPES = new Set([
-  'application/json',
-  'application/xml',
-  'application/yaml',
-  'application/x-yaml',
-  'application/toml',
-  'application/sql',
-  'application/javascript',
-  'application/ecmascript',
-  'application/x-sh',
-  'application/graphql',
-]);
-
-/** The MIME type a file's extension suggests. */
-export function mimeTypeForFile(file: string): string {
-  return MIME_BY_EXTENSION[extname(file).slice(1).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/** Whether content of this MIME type is served as text (else as a base64 blob). */
-export function isTextMimeType(mimeType: string): boolean {
-  const base = mimeType.split(';')[0]!.trim().toLowerCase();
-  return base.startsWith('text/') || TEXT_APPLICATION_TYPES.has(base) || /\+(json|xml|yaml)$/.test(base);
-}
 
 export interface ResourceView {
   uri: string;
@@ -212,80 +148,6 @@ const RESOURCE_LIST: ListPlan = {
 const notFoundError = (uri: string) =>
   notFound(`No resource ${quoted(String(uri), 100)}`, {code: 'RESOURCE_NOT_FOUND', hint: 'See resources:list.'});
 
-function checkUri(raw: unknown): string {
-  if (typeof raw !== 'string' || raw.length > MAX_URI || !RESOURCE_URI_PATTERN.test(raw))
-    throw invalidInput(
-      `${quoted(String(raw), 100)} is not a resource URI: a scheme, a colon and the rest (printable ASCII without spaces, at most ${MAX_URI} characters)`,
-      {
-        code: 'RESOURCE_URI_INVALID',
-        hint: 'For example docs://guide or notes:release-1; percent-encode other characters.',
-      },
-    );
-  return raw;
-}
-
-function checkName(raw: unknown): string {
-  const name = checkText(typeof raw === 'string' ? raw : '', {
-    what: 'The name',
-    max: MAX_NAME,
-    code: 'RESOURCE_TEXT_INVALID',
-  });
-  if (!name) throw invalidInput('Give the resource a name (1 to 200 characters)', {code: 'RESOURCE_TEXT_INVALID'});
-  return name;
-}
-
-const TITLE_RULE = {max: MAX_NAME, code: 'RESOURCE_TEXT_INVALID'};
-
-const checkDescription = (raw: string | null | undefined): string | null =>
-  raw === null || raw === undefined
-    ? null
-    : checkLongText(raw, {what: 'The description', code: 'RESOURCE_TEXT_INVALID', trim: true}) || null;
-
-const checkContentText = (raw: unknown): string =>
-  checkLongText(raw, {what: 'The text', code: 'RESOURCE_TEXT_INVALID', required: true});
-
-function checkMimeType(raw: unknown): string {
-  const mimeType = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  if (mimeType.length > MAX_MIME || !MIME_PATTERN.test(mimeType))
-    throw invalidInput(`${quoted(String(raw))} is not a MIME type (type/subtype, at most ${MAX_MIME} characters)`, {
-      code: 'RESOURCE_MIME_TYPE_INVALID',
-      hint: 'For example text/markdown, application/json or image/png.',
-    });
-  return mimeType;
-}
-
-function requireTextMimeType(mimeType: string): void {
-  if (!isTextMimeType(mimeType))
-    throw invalidInput(`A resource given as text needs a text MIME type, not ${mimeType}`, {
-      code: 'RESOURCE_MIME_TYPE_INVALID',
-      hint: 'Use text/plain, text/markdown, application/json, ...; binary content belongs in a file (--file).',
-    });
-}
-
-function contentError(message: string): Error {
-  return invalidInput(message, {
-    code: 'RESOURCE_CONTENT_INVALID',
-    hint: 'Give --text TEXT, or --file PATH (relative to the mcp data directory).',
-  });
-}
-
-const outside = (file: string, why: string) =>
-  invalidInput(`File ${quoted(file, 100)} ${why}`, {
-    code: 'RESOURCE_FILE_OUTSIDE',
-    hint: 'Give a path relative to the mcp data directory, without .., that stays inside it (symbolic links too).',
-  });
-
-const missing = (file: string) =>
-  notFound(`File ${quoted(file, 100)} does not exist in the mcp data directory`, {
-    code: 'RESOURCE_FILE_MISSING',
-    hint: 'Put the file in the data directory (see system:status for where it is), or change the resource with resources:update.',
-  });
-
-const badFile = (file: string, why: string) =>
-  invalidInput(`File ${quoted(file, 100)} ${why}`, {code: 'RESOURCE_FILE_INVALID'});
-
-const within = (root: string, path: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
-
 const view = (row: ResourceRow): ResourceView => ({
   uri: row.uri,
   name: row.name,
@@ -354,7 +216,7 @@ export class ResourceService {
     const row = await this.find(uri);
     await this.access.authorize(actor, row.permission, 'resources.read', uri);
     if (row.file === null) return {uri: row.uri, mimeType: row.mimeType, text: row.text ?? ''};
-    const bytes = await this.readFile(row.file);
+    const bytes = await readDataFile(this.dataDir, row.file);
     if (isTextMimeType(row.mimeType)) {
       try {
         return {uri: row.uri, mimeType: row.mimeType, text: new TextDecoder('utf-8', {fatal: true}).decode(bytes)};
@@ -363,64 +225,6 @@ export class ResourceService {
       }
     }
     return {uri: row.uri, mimeType: row.mimeType, blob: Buffer.from(bytes).toString('base64')};
-  }
-
-  /**
-   * A file of the data directory, opened for reading: the path as stored (relative, `/`-separated,
-   * normalized) and the open handle, which the caller closes. Refuses absolute paths, `..`, and
-   * anything whose real path (symbolic links followed) leaves the data directory; the file must exist
-   * and be a regular file of at most 10 MiB. The real path is opened without following a link, so a
-   * link put in its place after the check is refused too.
-   */
-  private async openFile(raw: unknown): Promise<{file: string; handle: FileHandle}> {
-    if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_FILE_PATH || raw.includes('\0'))
-      throw badFile(String(raw), `is not a file path (1 to ${MAX_FILE_PATH} characters)`);
-    if (isAbsolute(raw) || /^[A-Za-z]:/.test(raw) || raw.startsWith('\\'))
-      throw outside(raw, 'is an absolute path; give one relative to the mcp data directory');
-    if (raw.includes('\\')) throw badFile(raw, 'has a backslash; separate directories with /');
-    if (raw.split('/').includes('..'))
-      throw outside(raw, 'goes up with ..; it must stay inside the mcp data directory');
-    await mkdir(this.dataDir, {recursive: true});
-    const root = await realpath(this.dataDir);
-    const file = relative(root, resolve(root, raw));
-    if (file === '' || file.startsWith('..') || isAbsolute(file))
-      throw badFile(raw, 'names no file of the mcp data directory');
-    const failure = (error: NodeJS.ErrnoException, doing: string) =>
-      error.code === 'ENOENT' ? missing(raw) : badFile(raw, `cannot be ${doing} (${error.code ?? 'error'})`);
-    const real = await realpath(resolve(root, file)).catch((error: NodeJS.ErrnoException) => {
-      throw failure(error, 'resolved');
-    });
-    if (!within(root, real)) throw outside(raw, 'leads outside the mcp data directory (a symbolic link)');
-    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-      throw failure(error, 'opened');
-    });
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw badFile(raw, 'is not a regular file');
-      if (info.size > MAX_RESOURCE_FILE_BYTES)
-        throw badFile(raw, `is ${info.size} bytes; a resource serves at most ${MAX_RESOURCE_FILE_BYTES} (10 MiB)`);
-      return {file: file.split(sep).join('/'), handle};
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  /** A file a resource may serve, checked as openFile checks it; its path as stored. */
-  private async checkFile(raw: unknown): Promise<string> {
-    const {file, handle} = await this.openFile(raw);
-    await handle.close();
-    return file;
-  }
-
-  /** The bytes of a resource's file, checked again as at creation (a link may have changed since). */
-  private async readFile(stored: string): Promise<Uint8Array> {
-    const {handle} = await this.openFile(stored);
-    try {
-      return await handle.readFile();
-    } finally {
-      await handle.close();
-    }
   }
 
   /** A resource whose URI equals `uri` but for letter case, if any (MySQL would take it for the same). */
@@ -471,7 +275,7 @@ export class ResourceService {
       content = {text, file: null, mimeType: mimeType ?? 'text/plain'};
       requireTextMimeType(content.mimeType);
     } else {
-      const file = await this.checkFile(input.file);
+      const file = await checkDataFile(this.dataDir, input.file);
       content = {text: null, file, mimeType: mimeType ?? mimeTypeForFile(file)};
     }
     await requireGuardHeld(this.access, actor, permission, {
@@ -554,7 +358,7 @@ export class ResourceService {
     });
     if (changedPermission !== undefined) fields.permission = changedPermission;
     if (changes.file !== undefined) {
-      const file = await this.checkFile(changes.file);
+      const file = await checkDataFile(this.dataDir, changes.file);
       Object.assign(fields, {file, text: null, mimeType: mimeType ?? mimeTypeForFile(file)});
     } else if (mimeType !== undefined) {
       fields.mimeType = mimeType;

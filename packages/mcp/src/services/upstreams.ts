@@ -1,117 +1,46 @@
-import {
-  TOOL_NAME_PATTERN,
-  conflict,
-  notFound,
-  unavailable,
-  type AccessProvider,
-  type Actor,
-  type ConfirmStep,
-  type EventBus,
-  type JsonSchema,
-  type Logger,
-  type ToolAnnotations,
-} from '@systemprompt/core';
+import type {AccessProvider, Actor, ConfirmStep, EventBus, Logger} from '@systemprompt/core';
 import type {SecretBox} from '@systemprompt/core/config';
-import type {Tool} from '@modelcontextprotocol/client';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {UpstreamServer, type UpstreamServerRow} from '../entities.js';
 import {
-  callFailure,
-  checkUpstreamInput,
-  connectUpstream,
   describeFailure,
-  formatCommand,
   scanUpstream,
-  type CachedTool,
   type ScanOutcome,
-  type UpstreamConnection,
-  type UpstreamInput,
+  type UpstreamCallResult,
   type UpstreamTarget,
 } from './upstream-client.js';
+import {UpstreamPool, UpstreamToolCache} from './upstream-pool.js';
+import {
+  checkUpstreamInput,
+  exists,
+  formatCommand,
+  isUniqueViolation,
+  missing,
+  parseTools,
+  upstreamView,
+  type AddedUpstream,
+  type RemovedUpstream,
+  type UpstreamInput,
+  type UpstreamPreview,
+  type UpstreamRefresh,
+  type UpstreamTestResult,
+  type UpstreamTool,
+  type UpstreamView,
+} from './upstream-views.js';
 
-export {UPSTREAM_NAME, formatCommand, type CachedTool, type UpstreamInput} from './upstream-client.js';
-
-/** An upstream server as mcp:servers:list shows it: header names, never their values. */
-export interface UpstreamView {
-  name: string;
-  transport: 'http' | 'stdio';
-  /** The URL, or the command line. */
-  target: string;
-  headerNames: string[];
-  /** `ok`, or `unreachable` after the last attempt failed. */
-  status: string;
-  lastError: string | null;
-  toolCount: number;
-  /** When its tools were last listed. */
-  refreshedAt: string | null;
-  createdAt: string;
-}
-
-/** What add returns: the server, its tools' names, and a warning when it could not be reached. */
-export interface AddedUpstream extends UpstreamView {
-  tools: string[];
-  warning?: string;
-}
-
-/** What a dry run of add returns: the server that would be added (not contacted). */
-export interface UpstreamPreview {
-  name: string;
-  transport: 'http' | 'stdio';
-  target: string;
-  headerNames: string[];
-  dryRun: true;
-}
-
-export interface RemovedUpstream {
-  name: string;
-  removed: boolean;
-  toolCount: number;
-  dryRun?: true;
-}
-
-export interface UpstreamTestResult {
-  name: string;
-  reachable: boolean;
-  protocolVersion?: string;
-  /** `legacy` (2025 `initialize`) or `modern` (2026-07-28). */
-  era?: string;
-  tools: number;
-  latencyMs: number;
-  error?: string;
-}
-
-export interface UpstreamRefresh {
-  name: string;
-  status: string;
-  /** How many tools it has (its last ones, when it cannot be reached). */
-  tools: number;
-  /** Its tools or its status changed. */
-  changed: boolean;
-  /** Why it cannot be reached. */
-  error?: string;
-}
-
-/** One tool of an upstream server as the catalogue serves it: `NAME__tool`. */
-export interface UpstreamTool {
-  server: string;
-  name: string;
-  /** The upstream server's own name for it. */
-  upstreamName: string;
-  title?: string;
-  description: string;
-  inputSchema: JsonSchema;
-  outputSchema?: JsonSchema;
-  annotations?: ToolAnnotations;
-  /** False while the server is unreachable. */
-  available: boolean;
-}
-
-/** A tool result as MCP carries it. */
-export interface UpstreamCallResult {
-  content: Array<Record<string, unknown>>;
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
+export {type CachedTool, type UpstreamCallResult} from './upstream-client.js';
+export {
+  UPSTREAM_NAME,
+  formatCommand,
+  type AddedUpstream,
+  type RemovedUpstream,
+  type UpstreamInput,
+  type UpstreamPreview,
+  type UpstreamRefresh,
+  type UpstreamTestResult,
+  type UpstreamTool,
+  type UpstreamView,
+} from './upstream-views.js';
 
 export interface UpstreamServiceOptions {
   /** How long a connect, a listing or a call may take. */
@@ -119,42 +48,7 @@ export interface UpstreamServiceOptions {
   logger: Logger;
 }
 
-/** Other processes (CLI commands, other servers on the same database) change servers: re-read this often at most. */
-const CACHE_TTL_MS = 2000;
 const TOOLS_CHANGED = 'mcp.tools.changed';
-const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
-const isUniqueViolation = (error: unknown): boolean => {
-  const driver = (error as {driverError?: {code?: unknown}}).driverError ?? (error as {code?: unknown});
-  return UNIQUE_VIOLATIONS.has(String(driver?.code));
-};
-
-const exists = (name: string) =>
-  conflict(`An upstream MCP server named ${name} already exists`, {
-    code: 'UPSTREAM_EXISTS',
-    hint: 'Choose another name, or remove it first (mcp:servers:remove NAME).',
-  });
-
-const missing = (name: string) =>
-  notFound(`No upstream MCP server named ${JSON.stringify(name.slice(0, 40))}`, {
-    code: 'UPSTREAM_NOT_FOUND',
-    hint: 'See mcp:servers:list.',
-  });
-
-const parseTools = (row: Pick<UpstreamServerRow, 'tools'>): CachedTool[] => {
-  const tools = JSON.parse(row.tools || '[]') as unknown;
-  return Array.isArray(tools) ? (tools as CachedTool[]) : [];
-};
-
-const targetOf = (row: UpstreamServerRow): string =>
-  row.transport === 'http' ? (row.url ?? '') : formatCommand(JSON.parse(row.command ?? '[]') as string[]);
-
-interface Pooled {
-  connection: UpstreamConnection;
-  /** Its tools as last listed, for the SDK's output validation (and SEP-2243 header mirroring). */
-  tools: Map<string, CachedTool>;
-  /** The server's status when the connection was made. */
-  status: string;
-}
 
 /**
  * The gateway to upstream MCP servers: their registry (mcp_servers), the cache of their tools, and
@@ -164,10 +58,8 @@ interface Pooled {
  * only mcp:write (add, test) or a caller of a permitted tool makes them be sent.
  */
 export class UpstreamService {
-  private cache: {at: number; tools: Promise<UpstreamTool[]>} | undefined;
-  private readonly pool = new Map<string, Promise<Pooled>>();
-  /** Tool names already warned about (once per process, not on every re-read). */
-  private readonly warned = new Set<string>();
+  private readonly toolCache: UpstreamToolCache;
+  private readonly pool: UpstreamPool;
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -176,6 +68,19 @@ export class UpstreamService {
     private readonly secrets: SecretBox,
     private readonly options: UpstreamServiceOptions,
   ) {
+    this.toolCache = new UpstreamToolCache(db, options.logger);
+    this.pool = new UpstreamPool(
+      {
+        describe: async (server) => {
+          const row = await this.find(server);
+          return {row, target: await this.target(row)};
+        },
+        headerValues: (server) => this.headerValues(server),
+        markUnreachable: (server, reason) => this.markUnreachable(server, reason),
+        markReachable: (server) => this.markReachable(server),
+      },
+      options,
+    );
     // A change made by another process: read the registry again on the next look.
     events.on(TOOLS_CHANGED, () => this.invalidate());
   }
@@ -241,7 +146,7 @@ export class UpstreamService {
       details: {transport: row.transport, target: shown, headerNames, status: row.status},
     });
     return {
-      ...this.view(row, headerNames),
+      ...upstreamView(row, headerNames),
       tools: (scan.ok ? scan.tools : []).map((tool) => tool.name),
       ...(scan.ok
         ? {}
@@ -255,7 +160,7 @@ export class UpstreamService {
   async list(actor: Actor): Promise<UpstreamView[]> {
     await this.access.authorize(actor, 'mcp:read', 'mcp.server.list');
     const rows = await this.db.repository(UpstreamServer).find({order: {name: 'ASC'}});
-    return Promise.all(rows.map(async (row) => this.view(row, await this.headerNames(row))));
+    return Promise.all(rows.map(async (row) => upstreamView(row, await this.headerNames(row))));
   }
 
   /** Removes a server and its tools (mcp:write); `confirm` is asked after the look-up. */
@@ -281,7 +186,7 @@ export class UpstreamService {
     });
     if (!removed) throw missing(name);
     this.invalidate();
-    await this.disconnect(row.name);
+    await this.pool.disconnect(row.name);
     await this.access.record(actor, {
       action: 'mcp.server.remove',
       target: row.name,
@@ -365,17 +270,7 @@ export class UpstreamService {
    * as `NAME__tool`; names that do not fit [A-Za-z0-9_-]{1,64} once prefixed are left out (logged).
    */
   async cachedTools(): Promise<UpstreamTool[]> {
-    const now = Date.now();
-    if (!this.cache || this.cache.at + CACHE_TTL_MS <= now) {
-      const tools = this.readTools();
-      const entry = {at: now, tools};
-      this.cache = entry;
-      // A failed read is not kept: the next caller tries again.
-      tools.catch(() => {
-        if (this.cache === entry) this.cache = undefined;
-      });
-    }
-    return this.cache.tools;
+    return this.toolCache.tools();
   }
 
   /**
@@ -389,82 +284,18 @@ export class UpstreamService {
     args: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<UpstreamCallResult> {
-    const tool = `${server}__${upstreamName}`;
-    for (let attempt = 1; ; attempt += 1) {
-      if (signal.aborted) throw this.cancelled(tool);
-      let pooled: Pooled;
-      try {
-        pooled = await this.connection(server);
-      } catch (error) {
-        if ((error as {code?: unknown}).code === 'UPSTREAM_UNREACHABLE')
-          await this.markUnreachable(server, (error as {details?: {reason?: string}}).details?.reason ?? '');
-        throw error;
-      }
-      try {
-        const definition = pooled.tools.get(upstreamName);
-        const result = await pooled.connection.client.callTool(
-          {name: upstreamName, arguments: args},
-          {
-            signal,
-            timeout: this.options.timeoutMs,
-            ...(definition ? {toolDefinition: definition as unknown as Tool} : {}),
-          },
-        );
-        if (pooled.status !== 'ok') {
-          pooled.status = 'ok';
-          await this.markReachable(server);
-        }
-        return {
-          content: result.content ?? [],
-          ...(result.structuredContent !== undefined
-            ? {structuredContent: result.structuredContent as Record<string, unknown>}
-            : {}),
-          ...(result.isError ? {isError: true} : {}),
-        };
-      } catch (error) {
-        if (signal.aborted) throw this.cancelled(tool);
-        const reason = describeFailure(error, await this.headerValues(server));
-        const refusal = await callFailure(error, {
-          server,
-          tool: upstreamName,
-          reason,
-          timeoutMs: this.options.timeoutMs,
-        });
-        if (refusal) throw refusal;
-        // The connection broke (the child exited, the server restarted or forgot the session).
-        await this.disconnect(server, pooled);
-        if (attempt === 1) {
-          this.options.logger.warn({server, err: reason}, 'upstream MCP connection broke; connecting again');
-          continue;
-        }
-        await this.markUnreachable(server, reason);
-        throw unavailable(`Cannot reach upstream MCP server ${server}: ${reason}`, {
-          code: 'UPSTREAM_UNREACHABLE',
-          details: {server, reason},
-          hint: `Check it with mcp:servers:test ${server}.`,
-        });
-      }
-    }
+    return this.pool.call(server, upstreamName, args, signal);
   }
 
   /** Closes every live connection (and ends every stdio child). */
   async close(): Promise<void> {
-    const pending = [...this.pool.values()];
-    this.pool.clear();
-    await Promise.all(
-      pending.map((entry) =>
-        entry.then(
-          (pooled) => pooled.connection.close(),
-          () => undefined,
-        ),
-      ),
-    );
+    await this.pool.close();
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
   private invalidate(): void {
-    this.cache = undefined;
+    this.toolCache.invalidate();
   }
 
   private async find(name: string): Promise<UpstreamServerRow> {
@@ -472,20 +303,6 @@ export class UpstreamService {
       typeof name === 'string' && name.length <= 32 ? await this.db.repository(UpstreamServer).findOneBy({name}) : null;
     if (!row) throw missing(String(name));
     return row;
-  }
-
-  private view(row: UpstreamServerRow, headerNames: string[]): UpstreamView {
-    return {
-      name: row.name,
-      transport: row.transport,
-      target: targetOf(row),
-      headerNames,
-      status: row.status,
-      lastError: row.lastError,
-      toolCount: parseTools(row).length,
-      refreshedAt: row.refreshedAt,
-      createdAt: row.createdAt,
-    };
   }
 
   private async headers(row: Pick<UpstreamServerRow, 'headers'>): Promise<Record<string, string>> {
@@ -532,7 +349,7 @@ export class UpstreamService {
     this.invalidate();
     const changed = tools !== row.tools || status !== row.status;
     // A live connection knows the old tool definitions: the next call connects afresh.
-    if (changed) await this.disconnect(row.name);
+    if (changed) await this.pool.disconnect(row.name);
     return changed;
   }
 
@@ -557,84 +374,5 @@ export class UpstreamService {
     this.invalidate();
     if ((result.affected ?? 0) > 0)
       await this.events.emit(TOOLS_CHANGED, {server, change: 'reachable'}, {subject: server});
-  }
-
-  /** The live connection to a server, made on first use (one at a time: concurrent callers share it). */
-  private connection(server: string): Promise<Pooled> {
-    let pending = this.pool.get(server);
-    if (pending) return pending;
-    pending = (async () => {
-      const row = await this.find(server);
-      const connection = await connectUpstream(await this.target(row), {timeoutMs: this.options.timeoutMs});
-      return {connection, tools: new Map(parseTools(row).map((tool) => [tool.name, tool])), status: row.status};
-    })();
-    const entry = pending;
-    this.pool.set(server, entry);
-    const forget = () => {
-      if (this.pool.get(server) === entry) this.pool.delete(server);
-    };
-    entry.then((pooled) => pooled.connection.onClose(forget), forget);
-    return entry;
-  }
-
-  /** Ends the live connection to a server (only `pooled`, when given and still the current one). */
-  private async disconnect(server: string, pooled?: Pooled): Promise<void> {
-    const entry = this.pool.get(server);
-    if (!entry) return;
-    const current = await entry.catch(() => undefined);
-    if (pooled && current !== pooled) return;
-    if (this.pool.get(server) === entry) this.pool.delete(server);
-    await current?.connection.close();
-  }
-
-  private async readTools(): Promise<UpstreamTool[]> {
-    const rows = await this.db.repository(UpstreamServer).find({order: {name: 'ASC'}});
-    const tools: UpstreamTool[] = [];
-    for (const row of rows) {
-      let cached: CachedTool[];
-      try {
-        cached = parseTools(row);
-      } catch (error) {
-        this.warnOnce(
-          `${row.name}:*`,
-          {server: row.name, err: describeFailure(error)},
-          'upstream tool cache unreadable',
-        );
-        continue;
-      }
-      for (const tool of cached) {
-        const name = `${row.name}__${tool.name}`;
-        if (typeof tool.name !== 'string' || !TOOL_NAME_PATTERN.test(name)) {
-          this.warnOnce(
-            name,
-            {server: row.name, tool: String(tool.name).slice(0, 100)},
-            'upstream tool skipped: its prefixed name does not fit [A-Za-z0-9_-]{1,64}',
-          );
-          continue;
-        }
-        tools.push({
-          server: row.name,
-          name,
-          upstreamName: tool.name,
-          ...(tool.title ? {title: tool.title} : {}),
-          description: tool.description ?? '',
-          inputSchema: tool.inputSchema ?? {type: 'object'},
-          ...(tool.outputSchema ? {outputSchema: tool.outputSchema} : {}),
-          ...(tool.annotations ? {annotations: tool.annotations} : {}),
-          available: row.status === 'ok',
-        });
-      }
-    }
-    return tools;
-  }
-
-  private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.options.logger.warn(fields, message);
-  }
-
-  private cancelled(tool: string) {
-    return unavailable(`The call of ${tool} was cancelled`, {code: 'UPSTREAM_CANCELLED', details: {tool}});
   }
 }
