@@ -13,6 +13,19 @@ const peakRss = fileURLToPath(new URL('./peak-rss.cjs', import.meta.url));
 export const TARGETS = {metadata: 1.5, database: 4.0};
 
 /** One line on standard output. */
+/**
+ * Runs `systemprompt ARGS` in the installation at `home` (on its embedded SQLite database, whatever the
+ * environment says) and returns its stdout; a failing command throws with its stderr.
+ */
+export function cliIn(home, ...args) {
+  const env = {...process.env, SYSTEMPROMPT_HOME: home};
+  delete env.SYSTEMPROMPT_DATABASE_URL;
+  const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
+  if (result.status !== 0)
+    throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
 export const say = (line = '') => process.stdout.write(`${line}\n`);
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -8,11 +8,10 @@
 // transaction (each hashed as the users module hashes it, so permissions:audit --verify still holds).
 // Usage: node bench/list/run.mjs [runs] [records]   (defaults 11 and 1000000; build first: pnpm run build)
 // Exit status: 0 whether or not the target is met (a bench is no test); 1 when something fails.
-import {spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {bin, loadNote, median, runNode, runsFromArgv, temporaryHome} from '../lib/measure.mjs';
+import {bin, cliIn, loadNote, median, runNode, runsFromArgv, temporaryHome} from '../lib/measure.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const Database = createRequire(join(here, '../../packages/database/package.json'))('better-sqlite3');
@@ -23,14 +22,6 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const RECORDS = Number(process.argv[3] ?? 1_000_000);
 const TARGET = 1.1;
 
-const cli = (home, ...args) => {
-  const env = {...process.env, SYSTEMPROMPT_HOME: home};
-  delete env.SYSTEMPROMPT_DATABASE_URL;
-  const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
-  if (result.status !== 0)
-    throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
-  return result.stdout;
-};
 const databaseFile = (home) => join(home, 'data', 'modules', 'database', 'systemprompt.sqlite');
 
 /** A log as a busy installation writes it: many actors and actions, most with a permission, a few refusals. */
@@ -103,13 +94,13 @@ function fill(file, count) {
 const empty = temporaryHome('systemprompt-bench-list-empty-');
 const large = temporaryHome('systemprompt-bench-list-large-');
 try {
-  for (const {home} of [empty, large]) cli(home, 'database:migrate', '--json');
+  for (const {home} of [empty, large]) cliIn(home, 'database:migrate', '--json');
   const started = performance.now();
   fill(databaseFile(large.home), RECORDS);
   say(
     `${RECORDS.toLocaleString('en')} audit records written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  const total = (home) => JSON.parse(cli(home, 'users:activity', '--limit', '1', '--json')).meta.total;
+  const total = (home) => JSON.parse(cliIn(home, 'users:activity', '--limit', '1', '--json')).meta.total;
   say(`users:activity totals: empty log ${total(empty.home)}, large log ${total(large.home)}\n`);
 
   const command = (name, home, args) => ({

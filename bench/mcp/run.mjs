@@ -11,20 +11,12 @@
 import {spawn, spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client';
-import {bin, median, say, temporaryHome} from '../lib/measure.mjs';
+import {bin, cliIn, median, say, temporaryHome} from '../lib/measure.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 3);
 const TARGET = 0.9;
 const BARE_TOKEN = 'bench-token-0123456789abcdef';
-
-function cli(home, ...args) {
-  const env = {...process.env, SYSTEMPROMPT_HOME: home};
-  delete env.SYSTEMPROMPT_DATABASE_URL;
-  const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
-  if (result.status !== 0) throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return result.stdout;
-}
 
 function startBare() {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-mcp.mjs', import.meta.url)), BARE_TOKEN], {
@@ -66,11 +58,21 @@ async function rate(client, inFlight) {
 const home = temporaryHome();
 let bare;
 try {
-  cli(home.home, 'users:create', '--email', 'bench@example.com', '--role', 'viewer');
+  cliIn(home.home, 'users:create', '--email', 'bench@example.com', '--role', 'viewer');
   const key = JSON.parse(
-    cli(home.home, 'api:keys:create', '--user', 'bench@example.com', '--name', 'bench', '--scope', '*:read', '--json'),
+    cliIn(
+      home.home,
+      'api:keys:create',
+      '--user',
+      'bench@example.com',
+      '--name',
+      'bench',
+      '--scope',
+      '*:read',
+      '--json',
+    ),
   ).data.key;
-  const server = JSON.parse(cli(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
+  const server = JSON.parse(cliIn(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
   bare = await startBare();
   say(`bench/mcp: tools/call system_ping, ${ROUNDS} rounds of ${SECONDS} s, the official client in this process`);
   for (const era of ['legacy', 'modern']) {

@@ -11,7 +11,7 @@
 import {spawn, spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
 import {fileURLToPath} from 'node:url';
-import {bin, median, say, temporaryHome} from '../lib/measure.mjs';
+import {bin, cliIn, median, say, temporaryHome} from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -20,14 +20,6 @@ const ROUNDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 5);
 const CONNECTIONS = 10;
 const TARGET = 0.8;
-
-function cli(home, ...args) {
-  const env = {...process.env, SYSTEMPROMPT_HOME: home};
-  delete env.SYSTEMPROMPT_DATABASE_URL;
-  const result = spawnSync(process.execPath, [bin, ...args], {env, encoding: 'utf8'});
-  if (result.status !== 0) throw new Error(`systemprompt ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return result.stdout;
-}
 
 function startBare() {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-fastify.mjs', import.meta.url))], {
@@ -50,7 +42,7 @@ function load(url) {
 const home = temporaryHome();
 let bare;
 try {
-  const server = JSON.parse(cli(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
+  const server = JSON.parse(cliIn(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
   bare = await startBare();
   const health = `${server.url}/health`;
   // Warm both up (JIT, connections) before measuring.

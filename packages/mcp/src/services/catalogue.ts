@@ -10,6 +10,7 @@ import {
 } from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {ToolSetting} from '../entities.js';
+import {visibleItems} from './content-checks.js';
 import type {UpstreamService, UpstreamTool} from './upstreams.js';
 
 /** One tool as MCP clients and the tools:* commands see it, from a module or an upstream server. */
@@ -144,17 +145,7 @@ export class ToolCatalogue {
   /** What `tools/list` shows the caller: enabled, available tools whose permission the caller holds. */
   async visibleTo(actor: Actor): Promise<CatalogueTool[]> {
     const tools = (await this.all()).filter((tool) => tool.enabled && tool.available);
-    const visible: CatalogueTool[] = [];
-    const held = new Map<string, boolean>();
-    for (const tool of tools) {
-      let holds = held.get(tool.permission);
-      if (holds === undefined) {
-        holds = await this.mayUse(actor, tool.permission);
-        held.set(tool.permission, holds);
-      }
-      if (holds) visible.push(tool);
-    }
-    return visible;
+    return visibleItems(tools, (permission) => this.mayUse(actor, permission));
   }
 
   /** Whether the actor holds the permission a tool names (`authenticated`: anyone signed in). */

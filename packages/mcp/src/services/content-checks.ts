@@ -133,17 +133,17 @@ export async function requireGuardChange(
 
 /**
  * The items the actor may see, in their order: those whose guarding permission it holds (what MCP
- * `prompts/list` and `resources/list` show). One look-up per distinct permission; not audited.
+ * `prompts/list`, `resources/list` and `tools/list` show). `mayUse` decides a permission; it is asked
+ * once per distinct permission. Not audited.
  */
 export async function visibleItems<T extends {permission: string}>(
-  access: AccessProvider,
-  actor: Actor,
   items: readonly T[],
+  mayUse: (permission: string) => Promise<boolean>,
 ): Promise<T[]> {
   const held = new Map<string, boolean>();
   const visible: T[] = [];
   for (const item of items) {
-    if (!held.has(item.permission)) held.set(item.permission, await access.holds(actor, item.permission));
+    if (!held.has(item.permission)) held.set(item.permission, await mayUse(item.permission));
     if (held.get(item.permission)) visible.push(item);
   }
   return visible;

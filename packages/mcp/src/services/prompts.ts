@@ -212,7 +212,7 @@ export class PromptService {
   /** What MCP `prompts/list` shows the actor: every prompt whose permission it holds, by name. Not audited. */
   async visibleTo(actor: Actor): Promise<PromptView[]> {
     const rows = await this.db.repository(Prompt).createQueryBuilder('p').orderBy('p.name', 'ASC').getMany();
-    return (await visibleItems(this.access, actor, rows)).map(view);
+    return (await visibleItems(rows, (permission) => this.access.holds(actor, permission))).map(view);
   }
 
   /**

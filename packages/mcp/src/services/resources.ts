@@ -204,7 +204,7 @@ export class ResourceService {
   /** What MCP `resources/list` shows the actor: every resource whose permission it holds, by URI. Not audited. */
   async visibleTo(actor: Actor): Promise<ResourceView[]> {
     const rows = await this.db.repository(Resource).createQueryBuilder('r').orderBy('r.uri', 'ASC').getMany();
-    return (await visibleItems(this.access, actor, rows)).map(view);
+    return (await visibleItems(rows, (permission) => this.access.holds(actor, permission))).map(view);
   }
 
   /**
