@@ -120,6 +120,8 @@ export interface ModuleKernelOptions {
   root: string;
   /** The modules to boot (the modules they need are booted with them). */
   boot: string[];
+  /** Configuration values per module (over the schema's defaults), e.g. `{queue: {pollMs: 20}}`. */
+  config?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -136,7 +138,10 @@ export async function bootModuleKernel<K extends TestKernel, R extends {name: st
   const kernel = new core.Kernel({
     modules: await core.discoverModules(config.getPluginsList() as never, paths.cache),
     paths,
-    configValues: (record) => (record.name === 'database' && database.url ? {url: database.url} : {}),
+    configValues: (record) => ({
+      ...options.config?.[record.name],
+      ...(record.name === 'database' && database.url ? {url: database.url} : {}),
+    }),
   });
   try {
     await kernel.boot(options.boot);
