@@ -23,6 +23,7 @@ export {DatabaseEventStore, EVENTS_TABLE, MAX_EVENT_PAYLOAD_BYTES} from './servi
 export type {QueryRequest, QueryResult} from './services/query.js';
 export type {DatabaseStatus} from './services/status.js';
 export type {ColumnInfo} from './services/schema.js';
+export {changedRows, driverErrorCode, isUniqueViolation, retryingDeadlocks} from './sql-errors.js';
 export {parseDatabaseUrl, describeTarget, redact, type DatabaseTarget, type Engine} from './connection.js';
 export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type MigrationOutcome} from './migrations/runner.js';
 export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';

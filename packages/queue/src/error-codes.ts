@@ -8,7 +8,6 @@ export default defineErrorCodes({
     meaning:
       'The job is in a state that does not allow this (only dead or cancelled jobs are retried; only ready or running ones cancelled).',
   },
-  JOB_STATUS_INVALID: {exit: ExitCode.InvalidInput, meaning: 'The status filter is not a job status.'},
   JOB_PAYLOAD_TOO_LARGE: {exit: ExitCode.InvalidInput, meaning: "A job's payload is larger than the queue stores."},
   JOB_OPTIONS_INVALID: {
     exit: ExitCode.InvalidInput,

@@ -206,6 +206,10 @@ for (const engine of testEngines()) {
       // Its one attempt was the one that died with the server.
       expect(last!.status).to.equal('dead');
       expect(last!.lastError).to.include('lease expired');
+      await eventually(
+        async () =>
+          (await sql(`SELECT id FROM events WHERE type = 'job.failed' AND subject = ?`, [last!.id])).length === 1,
+      );
       expect(ran.sort()).to.deep.equal([`${jobs[0]!.id}:2`, `${jobs[1]!.id}:2`].sort());
     });
 

@@ -1,4 +1,5 @@
 import {conflict, invalidInput, notFound, type Actor, type ConfirmStep} from '@systemprompt/core';
+import {isUniqueViolation} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {Model, Provider, type ModelRow, type ProviderRow} from '../entities.js';
 import {CONFIG_PROVIDER_CHANGED, type ProviderChange} from '../events.js';
@@ -162,11 +163,6 @@ const now = () => new Date().toISOString();
 /** The event of a registry change, written in the transaction of the change when there is one. */
 const emitChange = (api: ConfigModuleApi, actor: Actor, change: ProviderChange, transaction?: EntityManager) =>
   api.events.emit(CONFIG_PROVIDER_CHANGED, change, {actor, subject: change.provider, transaction});
-const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
-const isUniqueViolation = (error: unknown): boolean => {
-  const driver = (error as {driverError?: {code?: unknown}}).driverError ?? (error as {code?: unknown});
-  return UNIQUE_VIOLATIONS.has(String(driver?.code));
-};
 
 const providerExists = (name: string) =>
   conflict(`Provider "${name}" already exists`, {

@@ -168,11 +168,3 @@ export function guardedItemColumns(alias: string): ListPlan['fields'] {
     updatedBy: `${alias}.updatedBy`,
   };
 }
-
-const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
-
-/** Whether a database error is a duplicate primary or unique key (another writer won the race). */
-export function isUniqueViolation(error: unknown): boolean {
-  const driver = (error as {driverError?: {code?: unknown}}).driverError ?? (error as {code?: unknown});
-  return UNIQUE_VIOLATIONS.has(String(driver?.code));
-}

@@ -10,7 +10,7 @@ import {
   type ListQuery,
   type ListResult,
 } from '@systemprompt/core';
-import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
+import {isUniqueViolation, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {quoted} from '@systemprompt/users';
 import {Prompt, type PromptRow} from '../entities.js';
@@ -21,7 +21,6 @@ import {
   checkTitle,
   givenFields,
   guardedItemColumns,
-  isUniqueViolation,
   requireGuardChange,
   requireGuardHeld,
   visibleItems,

@@ -9,7 +9,7 @@ import {
   type ListQuery,
   type ListResult,
 } from '@systemprompt/core';
-import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
+import {isUniqueViolation, queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {quoted} from '@systemprompt/users';
 import {Resource, type ResourceRow} from '../entities.js';
@@ -19,7 +19,6 @@ import {
   checkTitle,
   givenFields,
   guardedItemColumns,
-  isUniqueViolation,
   requireGuardChange,
   requireGuardHeld,
   visibleItems,

@@ -77,12 +77,6 @@ export interface UpstreamTool {
   available: boolean;
 }
 
-const UNIQUE_VIOLATIONS = new Set(['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
-export const isUniqueViolation = (error: unknown): boolean => {
-  const driver = (error as {driverError?: {code?: unknown}}).driverError ?? (error as {code?: unknown});
-  return UNIQUE_VIOLATIONS.has(String(driver?.code));
-};
-
 export const exists = (name: string) =>
   conflict(`An upstream MCP server named ${name} already exists`, {
     code: 'UPSTREAM_EXISTS',

@@ -1,6 +1,6 @@
 import type {AccessProvider, Actor, ConfirmStep, EventBus, Logger} from '@systemprompt/core';
 import type {SecretBox} from '@systemprompt/core/config';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {isUniqueViolation, type ModuleDatabase} from '@systemprompt/database';
 import {UpstreamServer, type UpstreamServerRow} from '../entities.js';
 import {
   describeFailure,
@@ -14,7 +14,6 @@ import {
   checkUpstreamInput,
   exists,
   formatCommand,
-  isUniqueViolation,
   missing,
   parseTools,
   upstreamView,

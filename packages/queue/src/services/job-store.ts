@@ -1,5 +1,5 @@
 import type {EntityManager} from '@systemprompt/database/schema';
-import type {ModuleDatabase} from '@systemprompt/database';
+import {changedRows, retryingDeadlocks, type ModuleDatabase} from '@systemprompt/database';
 
 /** A job as a worker receives it from a claim. */
 export interface ClaimedJob {
@@ -38,21 +38,8 @@ export type Settlement =
 const CLAIMED_COLUMNS =
   'id, queue, payload, priority, attempts, max_attempts AS maxAttempts, run_at AS runAt, created_by AS createdBy, idempotency_key AS idempotencyKey';
 const INSERT_CHUNK = 200;
-/** MariaDB's "Deadlock found when trying to get lock" and "Lock wait timeout exceeded". */
-const RETRIED_MYSQL_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
-
+export const LEASE_EXPIRED_ON_LAST_ATTEMPT = 'The lease expired on the last attempt (the worker died or hung).';
 const placeholders = (count: number) => Array.from({length: count}, () => '?').join(', ');
-
-function mysqlErrorCode(error: unknown): string | undefined {
-  const code = (error as {driverError?: {code?: unknown}}).driverError?.code ?? (error as {code?: unknown}).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Runs a statement in the transaction of `em` and returns how many rows it changed (the same on both engines). */
-async function changed(em: EntityManager, sql: string, parameters: unknown[]): Promise<number> {
-  const result = (await em.queryRunner!.query(sql, parameters, true)) as {affected?: number};
-  return Number(result.affected ?? 0);
-}
 
 function claimedOf(row: Record<string, unknown>): ClaimedJob {
   return {
@@ -166,7 +153,7 @@ export class JobStore {
       );
       return rows.map(claimedOf).sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : 1));
     }
-    return this.withDeadlockRetry(() =>
+    return retryingDeadlocks(() =>
       this.db.dataSource.transaction('READ COMMITTED', async (em) => {
         const rows = await em.query<Array<Record<string, unknown>>>(
           `SELECT ${CLAIMED_COLUMNS} FROM queue_jobs WHERE queue = ? AND status = 'ready' AND run_at <= ?
@@ -252,17 +239,26 @@ export class JobStore {
    * is moved once, whoever runs it. The claim index finds them: (queue, 'running') holds only the jobs
    * in flight.
    */
-  async reapExpired(queues: readonly string[], now: number): Promise<{requeued: number; dead: number}> {
-    if (queues.length === 0) return {requeued: 0, dead: 0};
+  async reapExpired(
+    queues: readonly string[],
+    now: number,
+  ): Promise<{requeued: number; dead: Array<{id: string; queue: string; attempts: number}>}> {
+    if (queues.length === 0) return {requeued: 0, dead: []};
     const expired = `queue IN (${placeholders(queues.length)}) AND status = 'running' AND lease_expires_at < ?`;
     return this.inTransaction(async (em) => {
-      const dead = await changed(
-        em,
-        `UPDATE queue_jobs SET status = 'dead', last_error = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
-         WHERE ${expired} AND attempts >= max_attempts`,
-        ['The lease expired on the last attempt (the worker died or hung).', now, now, ...queues, now],
+      // The last attempts among them go to the dead letters, named one by one (each gets job.failed).
+      const last = await em.query<Array<{id: string; queue: string; attempts: number | string}>>(
+        `SELECT id, queue, attempts FROM queue_jobs WHERE ${expired} AND attempts >= max_attempts${this.engine === 'mysql' ? ' FOR UPDATE' : ''}`,
+        [...queues, now],
       );
-      const requeued = await changed(
+      const dead = last.map((row) => ({id: String(row.id), queue: String(row.queue), attempts: Number(row.attempts)}));
+      if (dead.length > 0)
+        await em.query(
+          `UPDATE queue_jobs SET status = 'dead', last_error = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
+           WHERE status = 'running' AND id IN (${placeholders(dead.length)})`,
+          [LEASE_EXPIRED_ON_LAST_ATTEMPT, now, now, ...dead.map((job) => job.id)],
+        );
+      const requeued = await changedRows(
         em,
         `UPDATE queue_jobs SET status = 'ready', run_at = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
          WHERE ${expired}`,
@@ -275,24 +271,11 @@ export class JobStore {
   /** Independent statements: SQLite's one writer in turn, or MySQL/MariaDB's pool in autocommit. */
   private statements<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.engine === 'sqlite') return this.db.transaction(work, {leaf: true});
-    return this.withDeadlockRetry(() => work(this.db.manager));
+    return retryingDeadlocks(() => work(this.db.manager));
   }
 
   private inTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.engine === 'sqlite') return this.db.transaction(work, {leaf: true});
-    return this.withDeadlockRetry(() => this.db.dataSource.transaction('READ COMMITTED', work));
-  }
-
-  /** Runs a MySQL/MariaDB transaction again when the engine picked it as a deadlock victim (it was rolled back whole). */
-  private async withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        const code = mysqlErrorCode(error);
-        if (!code || !RETRIED_MYSQL_ERRORS.has(code) || attempt >= 8) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
+    return retryingDeadlocks(() => this.db.dataSource.transaction('READ COMMITTED', work));
   }
 }

@@ -1,7 +1,7 @@
 import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
 import {WriteBatcher, type Counter, type Histogram, type Logger} from '@systemprompt/core';
-import type {ClaimedJob, JobStore, Settlement} from './job-store.js';
+import {LEASE_EXPIRED_ON_LAST_ATTEMPT, type ClaimedJob, type JobStore, type Settlement} from './job-store.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
   backoffDelay,
@@ -28,7 +28,7 @@ export interface WorkerMetrics {
 }
 
 /** What the pool tells its owner about a job that failed for good. */
-export type DeadLetterListener = (job: ClaimedJob, error: string) => void;
+export type DeadLetterListener = (job: {id: string; queue: string; attempts: number}, error: string) => void;
 
 /** One job this process holds: claimed, maybe started. */
 class HeldJob {
@@ -367,8 +367,9 @@ export class WorkerPool {
   private async reap(): Promise<void> {
     try {
       const {requeued, dead} = await this.store.reapExpired([...this.queues.keys()], Date.now());
-      if (requeued + dead > 0) {
-        this.logger.info({requeued, dead}, 'Jobs with expired leases were handed back');
+      for (const job of dead) this.onDead(job, LEASE_EXPIRED_ON_LAST_ATTEMPT);
+      if (requeued + dead.length > 0) {
+        this.logger.info({requeued, dead: dead.length}, 'Jobs with expired leases were handed back');
         this.poke();
       }
     } catch (error) {
