@@ -67,6 +67,7 @@ export class QueueModule extends BaseModule<QueueConfig> {
       store,
       {
         concurrency: config.concurrency,
+        queueConcurrency: config.queueConcurrency,
         batchSize: config.batchSize,
         leaseMs: config.leaseSeconds * 1000,
         pollMs: config.pollMs,

@@ -32,7 +32,15 @@ for (const engine of testEngines()) {
     const fixture = useModuleKernel(CORE, engine, {
       root,
       boot: ['queue'],
-      config: {queue: {pollMs: 20, leaseSeconds: 2, batchSize: 16, shutdownGraceSeconds: 1}},
+      config: {
+        queue: {
+          pollMs: 20,
+          leaseSeconds: 2,
+          batchSize: 16,
+          shutdownGraceSeconds: 1,
+          queueConcurrency: {'test.capped': 2},
+        },
+      },
     });
     let api: QueueApi;
     let queueName: string;
@@ -285,6 +293,27 @@ for (const engine of testEngines()) {
       expect([...runs.values()].every((count) => count === 1)).to.equal(true);
       expect(jobs.every((job) => runs.has(job.id))).to.equal(true);
       expect(most).to.equal(4);
+    });
+
+    it("runs no more at once than the operator's queueConcurrency, over the owner's concurrency", async () => {
+      let active = 0;
+      let most = 0;
+      api.queue.register(
+        'test.capped',
+        async () => {
+          most = Math.max(most, ++active);
+          await sleep(5);
+          active--;
+        },
+        {concurrency: 8},
+      );
+      const jobs = await api.queue.enqueueMany(
+        'test.capped',
+        Array.from({length: 40}, (_, n) => ({payload: n})),
+      );
+      api.queue.startWorkers();
+      for (const job of jobs) await api.queue.waitFor(job.id, {pollMs: 10});
+      expect(most).to.equal(2);
     });
 
     it('checks queue:read and queue:write in the service', async () => {

@@ -13,6 +13,8 @@ import {
 
 export interface WorkerSettings {
   concurrency: number;
+  /** The operator's concurrency per queue name, over the queue owner's. */
+  queueConcurrency: Readonly<Record<string, number | undefined>>;
   batchSize: number;
   leaseMs: number;
   pollMs: number;
@@ -114,7 +116,10 @@ export class WorkerPool {
       if (this.queues.has(registered.name)) continue;
       this.queues.set(registered.name, {
         registered,
-        concurrency: registered.options.concurrency ?? this.settings.concurrency,
+        concurrency:
+          this.settings.queueConcurrency[registered.name] ??
+          registered.options.concurrency ??
+          this.settings.concurrency,
         buffer: [],
         active: 0,
         claiming: false,
