@@ -7,6 +7,7 @@ export * from './module.js';
 export * from './actor.js';
 export {resolveSystemPaths, modulePaths, type SystemPaths, type DirectoryDefaults} from './paths.js';
 export {writeFileAtomic, ensurePrivateDirectory} from './fs-atomic.js';
+export {newSortableId} from './sortable-id.js';
 export {WriteBatcher} from './write-batcher.js';
 export {
   SERVER_STATE_FILE,

@@ -14,9 +14,6 @@ export abstract class McpCommand<T extends typeof OclifCommand> extends SystemPr
    * the server serves); commands about prompts, resources or upstream servers need only mcp().
    */
   protected async mcpWithAllTools(): Promise<McpApi> {
-    const kernel = await this.kernel();
-    const enabled = (await this.modules()).filter((record) => !record.error && record.enabled !== false);
-    await kernel.boot(enabled.map((record) => record.name));
-    return kernel.service(MCP);
+    return (await this.kernelWithEnabledModules()).service(MCP);
   }
 }

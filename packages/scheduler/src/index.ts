@@ -89,3 +89,4 @@ export class SchedulerModule extends BaseModule<SchedulerConfig> {
 
 export default (): SchedulerModule => new SchedulerModule();
 export {SCHEDULER} from './token.js';
+export {timingFlags} from './schedule-flags.js';

@@ -1,8 +1,8 @@
 import {Flags} from '@systemprompt/core';
 import {MISSED_POLICIES} from './services/timing.js';
 
-/** The flags create and update share (all optional to update; create checks the combinations in its service). */
-export const scheduleFlags = {
+/** When a schedule fires: its own flags, so that commands of other modules (workflows:schedule) take the same. */
+export const timingFlags = {
   cron: Flags.string({
     description:
       'A cron pattern (croner): 5 fields, or 6 with seconds first, or a nickname (@hourly, @daily); e.g. "*/15 * * * *". Not with --at.',
@@ -23,6 +23,11 @@ export const scheduleFlags = {
     options: MISSED_POLICIES,
     helpGroup: 'TIMING',
   })(),
+};
+
+/** The flags create and update share (all optional to update; create checks the combinations in its service). */
+export const scheduleFlags = {
+  ...timingFlags,
   workflow: Flags.string({
     description: 'Start this workflow (needs the workflows module). Not with --command.',
     helpGroup: 'TARGET',

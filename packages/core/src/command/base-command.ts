@@ -316,6 +316,17 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   }
 
   /**
+   * The command's kernel with every enabled module booted, as in the server: for commands whose work
+   * reaches every module's tools (mcp:tools:*, a workflow run in this process).
+   */
+  protected async kernelWithEnabledModules(): Promise<Kernel> {
+    const kernel = await this.kernel();
+    const enabled = (await this.modules()).filter((record) => !record.error && record.enabled !== false);
+    await kernel.boot(enabled.map((record) => record.name));
+    return kernel;
+  }
+
+  /**
    * A kernel over the installed modules with their layered configuration (schema defaults <
    * config.yaml < environment and env file < runtime settings; --verbose on top). The caller stops it;
    * `kernel()` gives the command's own, stopped when the command ends.

@@ -1,5 +1,6 @@
 import {
   invalidInput,
+  newSortableId,
   notFound,
   conflict,
   type AccessProvider,
@@ -10,7 +11,6 @@ import {
 import type {EntityManager} from '@systemprompt/database/schema';
 import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
 import {Job, type JobRow} from '../entities.js';
-import {newJobId} from './job-ids.js';
 import type {JobStore, NewJobRow} from './job-store.js';
 import {DEFAULT_MAX_ATTEMPTS, type JobHandler, type QueueOptions, type RegisteredQueue} from './handlers.js';
 import type {WorkerPool} from './workers.js';
@@ -367,7 +367,7 @@ function rowOf(
   if (key !== null && (key.length === 0 || key.length > 200))
     throw invalidInput('An idempotency key has 1 to 200 characters', {code: 'JOB_OPTIONS_INVALID'});
   return {
-    id: newJobId(now),
+    id: newSortableId(now),
     queue,
     payload: text,
     priority: Math.trunc(options.priority ?? 0),

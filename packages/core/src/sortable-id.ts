@@ -9,11 +9,12 @@ let poolOffset = pool.length;
 const processPart = randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0').slice(-7);
 
 /**
- * Job ids that sort by creation time (26 characters: milliseconds, a counter within the millisecond,
- * this process's random part, and random): new rows go to the end of the primary key (no page
- * splits on InnoDB) and ids made by several processes never clash.
+ * Ids that sort by creation time (26 characters of [0-9a-z]: milliseconds, a counter within the
+ * millisecond, this process's random part, and random): rows keyed by them go to the end of the
+ * primary key (no page splits on InnoDB), newest-first lists need no other tie-breaker, and ids made
+ * by several processes never clash.
  */
-export function newJobId(now: number = Date.now()): string {
+export function newSortableId(now: number = Date.now()): string {
   if (now === lastMillis) sequence++;
   else {
     lastMillis = now;
