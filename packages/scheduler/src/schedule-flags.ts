@@ -1,5 +1,6 @@
 import {Flags} from '@systemprompt/core';
-import {MISSED_POLICIES} from './services/timing.js';
+import type {ScheduleChanges} from './services/schedules.js';
+import {MISSED_POLICIES, type MissedPolicy} from './services/timing.js';
 
 /** When a schedule fires: its own flags, so that commands of other modules (workflows:schedule) take the same. */
 export const timingFlags = {
@@ -40,3 +41,28 @@ export const scheduleFlags = {
   }),
   description: Flags.string({description: 'What the schedule is for (up to 500 characters).'}),
 };
+
+/** What the schedule flags say, as the service takes it (create adds the name). */
+export function changesOf(
+  flags: {
+    cron?: string | undefined;
+    at?: string | undefined;
+    tz?: string | undefined;
+    missed?: MissedPolicy | undefined;
+    workflow?: string | undefined;
+    command?: string | undefined;
+    description?: string | undefined;
+  },
+  input: unknown,
+): ScheduleChanges {
+  return {
+    cron: flags.cron,
+    at: flags.at,
+    tz: flags.tz,
+    missed: flags.missed,
+    workflow: flags.workflow,
+    input,
+    command: flags.command,
+    description: flags.description,
+  };
+}

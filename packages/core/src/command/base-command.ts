@@ -83,6 +83,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
   static override enableJsonFlag = false;
   /** Column order for table output of rows. */
   static columns: readonly string[] | undefined;
+  /**
+   * Least widths of columns of a followed table (--follow, --wait), whose later rows cannot be measured
+   * before the first is printed: e.g. `{status: 9}` when statuses run up to "completed".
+   */
+  static followWidths: Readonly<Record<string, number>> | undefined;
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
@@ -204,9 +209,11 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
     const flags = this.flags as CommandFlags<typeof SystemPromptCommand>;
     const format = this.format;
     const objects = (items: readonly unknown[]) => items as ReadonlyArray<Record<string, unknown>>;
-    const columns = (this.ctor as typeof SystemPromptCommand).columns ?? Object.keys(objects(result.initial)[0] ?? {});
-    let widths = columnWidths(objects(result.initial), columns);
-    let aligned = result.initial.length > 0;
+    const ctor = this.ctor as typeof SystemPromptCommand;
+    const columns = ctor.columns ?? Object.keys(objects(result.initial)[0] ?? {});
+    let widths = columnWidths(objects(result.initial), columns).map((width, index) =>
+      Math.max(width, ctor.followWidths?.[columns[index]!] ?? 0),
+    );
     let first = true;
     const render = async (item: unknown): Promise<string> => {
       const envelope = successEnvelope(item, first ? this.warnings : []);
@@ -231,12 +238,10 @@ export abstract class SystemPromptCommand<T extends typeof Command> extends Comm
       for await (const item of result.stream) {
         if (format !== 'table') await out(await render(item));
         else {
-          // Without earlier rows to align to, the first row sets the widths.
-          if (!aligned)
-            widths = widths.map((width, index) =>
-              Math.max(width, cell((item as Record<string, unknown>)[columns[index]!]).length),
-            );
-          aligned = true;
+          // Rows already printed cannot be widened: a wider cell widens its column from its own row on.
+          widths = widths.map((width, index) =>
+            Math.max(width, cell((item as Record<string, unknown>)[columns[index]!]).length),
+          );
           await out(renderRow(item as Record<string, unknown>, columns, widths));
         }
       }

@@ -39,6 +39,11 @@ const CLAIMED_COLUMNS =
   'id, queue, payload, priority, attempts, max_attempts AS maxAttempts, run_at AS runAt, created_by AS createdBy, idempotency_key AS idempotencyKey';
 const INSERT_CHUNK = 200;
 export const LEASE_EXPIRED_ON_LAST_ATTEMPT = 'The lease expired on the last attempt (the worker died or hung).';
+/** Ids in statements of at most 500 parameters' worth (far below both engines' limits). */
+function* chunks(ids: readonly string[], size = 500): Generator<string[]> {
+  for (let start = 0; start < ids.length; start += size) yield ids.slice(start, start + size);
+}
+
 const placeholders = (count: number) => Array.from({length: count}, () => '?').join(', ');
 
 function claimedOf(row: Record<string, unknown>): ClaimedJob {
@@ -184,17 +189,17 @@ export class JobStore {
     await this.statements(async (em) => {
       const plainDone = settlements.filter((entry) => entry.outcome === 'done' && entry.result === null);
       const released = settlements.filter((entry) => entry.outcome === 'release');
-      if (plainDone.length > 0)
+      for (const ids of chunks(plainDone.map((entry) => entry.id)))
         await em.query(
           `UPDATE queue_jobs SET status = 'done', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?
-           WHERE ${held} AND id IN (${placeholders(plainDone.length)})`,
-          [now, now, owner, ...plainDone.map((entry) => entry.id)],
+           WHERE ${held} AND id IN (${placeholders(ids.length)})`,
+          [now, now, owner, ...ids],
         );
-      if (released.length > 0)
+      for (const ids of chunks(released.map((entry) => entry.id)))
         await em.query(
           `UPDATE queue_jobs SET status = 'ready', lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - 1, updated_at = ?
-           WHERE ${held} AND id IN (${placeholders(released.length)})`,
-          [now, owner, ...released.map((entry) => entry.id)],
+           WHERE ${held} AND id IN (${placeholders(ids.length)})`,
+          [now, owner, ...ids],
         );
       for (const entry of settlements) {
         if (entry.outcome === 'done' && entry.result !== null)
@@ -220,15 +225,21 @@ export class JobStore {
   async renew(ids: readonly string[], owner: string, expiresAt: number, now: number): Promise<string[]> {
     if (ids.length === 0) return [];
     return this.inTransaction(async (em) => {
-      await em.query(
-        `UPDATE queue_jobs SET lease_expires_at = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running' AND id IN (${placeholders(ids.length)})`,
-        [expiresAt, now, owner, ...ids],
-      );
-      const still = await em.query<Array<{id: string}>>(
-        `SELECT id FROM queue_jobs WHERE lease_owner = ? AND status = 'running' AND id IN (${placeholders(ids.length)})`,
-        [owner, ...ids],
-      );
-      const held = new Set(still.map((row) => String(row.id)));
+      const held = new Set<string>();
+      for (const chunk of chunks(ids)) {
+        const where = `lease_owner = ? AND status = 'running' AND id IN (${placeholders(chunk.length)})`;
+        await em.query(`UPDATE queue_jobs SET lease_expires_at = ?, updated_at = ? WHERE ${where}`, [
+          expiresAt,
+          now,
+          owner,
+          ...chunk,
+        ]);
+        const still = await em.query<Array<{id: string}>>(`SELECT id FROM queue_jobs WHERE ${where}`, [
+          owner,
+          ...chunk,
+        ]);
+        for (const row of still) held.add(String(row.id));
+      }
       return ids.filter((id) => !held.has(id));
     });
   }

@@ -36,6 +36,8 @@ export type DeadLetterListener = (job: {id: string; queue: string; attempts: num
 class HeldJob {
   /** Set when the lease was lost: whatever the run ends with is not written. */
   lost = false;
+  /** Set once its outcome waits to be written: stop() must not hand it back over that outcome. */
+  settling = false;
   private controller: AbortController | undefined;
   private abortedWith: unknown;
 
@@ -73,6 +75,8 @@ interface QueueState {
   claiming: boolean;
   /** Jobs that finished since the last claim began (sets the next claim's size). */
   finishedSinceClaim: number;
+  /** Finished jobs whose outcome is not written yet: they count against the room for claims (backpressure). */
+  settling: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,7 +107,8 @@ export class WorkerPool {
     private readonly logger: Logger,
     private readonly onDead: DeadLetterListener,
   ) {
-    this.settlements = new WriteBatcher((items) => this.store.settle(items, this.owner, Date.now()));
+    // Outcomes wait up to 2 ms for others to share their write: no caller waits on them.
+    this.settlements = new WriteBatcher((items) => this.store.settle(items, this.owner, Date.now()), {gatherMs: 2});
   }
 
   get started(): boolean {
@@ -124,6 +129,7 @@ export class WorkerPool {
         active: 0,
         claiming: false,
         finishedSinceClaim: 0,
+        settling: 0,
       });
     }
     if (this.running) return this.poke();
@@ -171,7 +177,8 @@ export class WorkerPool {
     // Aborted handlers get a moment to end; those that do not are handed back all the same.
     const grace = Date.now() + 1000;
     while (this.activeJobs() > 0 && Date.now() < grace) await sleep(25);
-    for (const id of [...this.held.keys()]) handBack.push(this.forget(id, {id, outcome: 'release'}));
+    for (const [id, held] of [...this.held])
+      if (!held.settling) handBack.push(this.forget(id, {id, outcome: 'release'}));
     await Promise.allSettled(handBack);
     await this.settlements.drain();
     this.queues.clear();
@@ -225,7 +232,8 @@ export class WorkerPool {
   private async fill(state: QueueState): Promise<boolean> {
     if (state.claiming || state.buffer.length > state.concurrency) return false;
     const wanted = Math.min(this.settings.batchSize, Math.max(state.concurrency, 2 * state.finishedSinceClaim));
-    const room = Math.min(wanted, state.concurrency + this.settings.batchSize - state.buffer.length - state.active);
+    const held = state.buffer.length + state.active + state.settling;
+    const room = Math.min(wanted, state.concurrency + this.settings.batchSize - held);
     if (room <= 0) return false;
     state.finishedSinceClaim = 0;
     state.claiming = true;
@@ -327,22 +335,33 @@ export class WorkerPool {
     this.metrics.duration.observe({queue: job.queue}, (performance.now() - started) / 1000);
     if (held.lost) return;
     this.metrics.jobs.inc({queue: job.queue, outcome});
-    try {
-      await this.forget(job.id, settlement);
-      if (settlement.outcome === 'dead') this.onDead(job, settlement.error);
-    } catch (error) {
-      // The lease runs out and the job runs again: at least once, never lost.
-      this.logger.error(
-        {err: error, job: job.id},
-        'Writing a job outcome failed; the job will run again after its lease expires',
-      );
-    }
+    // The worker's slot is free once the handler is done; the outcome joins the next group write (the
+    // job stays held, its lease renewed, until that is written).
+    state.settling++;
+    void this.forget(job.id, settlement, {deferred: true})
+      .then(
+        () => {
+          if (settlement.outcome === 'dead') this.onDead(job, settlement.error);
+        },
+        (error: unknown) =>
+          // The lease runs out and the job runs again: at least once, never lost.
+          this.logger.error(
+            {err: error instanceof Error ? error.message : String(error), job: job.id},
+            'Writing a job outcome failed; the job will run again after its lease expires',
+          ),
+      )
+      .finally(() => {
+        state.settling--;
+        this.poke();
+      });
   }
 
   /** Writes a job's outcome and stops holding it (renewals end once it is written). */
-  private async forget(id: string, settlement: Settlement): Promise<void> {
+  private async forget(id: string, settlement: Settlement, options: {deferred?: boolean} = {}): Promise<void> {
+    const held = this.held.get(id);
+    if (held) held.settling = true;
     try {
-      await this.settlements.add(settlement);
+      await this.settlements.add(settlement, options);
     } finally {
       this.held.delete(id);
     }

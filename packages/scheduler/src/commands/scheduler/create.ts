@@ -1,6 +1,6 @@
 import {Args, dryRunFlag} from '@systemprompt/core';
 import {SchedulerCommand} from '../../scheduler-command.js';
-import {scheduleFlags} from '../../schedule-flags.js';
+import {changesOf, scheduleFlags} from '../../schedule-flags.js';
 import {parseInput} from '../../services/targets.js';
 import type {ScheduleView} from '../../services/views.js';
 
@@ -28,20 +28,6 @@ Each tick runs as you (the schedule's owner): a command runs this CLI as a child
     const input = parseInput(flags.input);
     // A workflow target is validated by the workflows module: boot it first when the schedule names one.
     const {schedules} = flags.workflow !== undefined ? await this.schedulerWithTargets() : await this.scheduler();
-    return schedules.create(
-      await this.actor(),
-      {
-        name: this.args.name,
-        cron: flags.cron,
-        at: flags.at,
-        tz: flags.tz,
-        missed: flags.missed,
-        workflow: flags.workflow,
-        input,
-        command: flags.command,
-        description: flags.description,
-      },
-      {dryRun},
-    );
+    return schedules.create(await this.actor(), {name: this.args.name, ...changesOf(flags, input)}, {dryRun});
   }
 }

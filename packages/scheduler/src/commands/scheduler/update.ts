@@ -1,6 +1,6 @@
 import {Args, dryRunFlag} from '@systemprompt/core';
 import {SchedulerCommand} from '../../scheduler-command.js';
-import {scheduleFlags} from '../../schedule-flags.js';
+import {changesOf, scheduleFlags} from '../../schedule-flags.js';
 import {parseInput} from '../../services/targets.js';
 import type {ScheduleView} from '../../services/views.js';
 
@@ -23,20 +23,6 @@ export default class SchedulerUpdate extends SchedulerCommand<typeof SchedulerUp
     // A workflow target (a new one, or new input for the current one) is validated by the workflows module.
     const {schedules} =
       flags.workflow !== undefined || input !== undefined ? await this.schedulerWithTargets() : await this.scheduler();
-    return schedules.update(
-      await this.actor(),
-      this.args.name,
-      {
-        cron: flags.cron,
-        at: flags.at,
-        tz: flags.tz,
-        missed: flags.missed,
-        workflow: flags.workflow,
-        input,
-        command: flags.command,
-        description: flags.description,
-      },
-      {dryRun},
-    );
+    return schedules.update(await this.actor(), this.args.name, changesOf(flags, input), {dryRun});
   }
 }

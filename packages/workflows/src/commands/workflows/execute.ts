@@ -21,6 +21,8 @@ export default class WorkflowsExecute extends WorkflowsCommand<typeof WorkflowsE
     ...dryRunFlag,
   };
   static override columns = ['time', 'step', 'status', 'attempts', 'detail'];
+  // Statuses run up to "completed"; most step paths fit in 12.
+  static override followWidths = {step: 12, status: 9};
 
   async run(): Promise<RunView | FollowResult<ProgressLine> | {workflow: string; version: number; dryRun: true}> {
     const input = this.inputOf(this.flags.input);

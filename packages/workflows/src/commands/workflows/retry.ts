@@ -22,6 +22,8 @@ export default class WorkflowsRetry extends WorkflowsCommand<typeof WorkflowsRet
     }),
   };
   static override columns = ['time', 'step', 'status', 'attempts', 'detail'];
+  // Statuses run up to "completed"; most step paths fit in 12.
+  static override followWidths = {step: 12, status: 9};
 
   async run(): Promise<RetryResult | FollowResult<ProgressLine>> {
     const actor = await this.actor();
