@@ -11,7 +11,7 @@ const redis = new URL(redisUrl);
 const connection = {host: redis.hostname, port: Number(redis.port || 6379), maxRetriesPerRequest: null};
 const ran = [];
 let worker;
-const progress = setInterval(() => process.send({type: 'progress', n: ran.length}), 50);
+const progress = setInterval(() => process.send({type: 'progress', n: ran.length}), 5);
 
 process.on('message', async (message) => {
   if (message.type === 'work') {
