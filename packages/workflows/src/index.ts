@@ -69,8 +69,8 @@ export class WorkflowsModule extends BaseModule<WorkflowsConfig> {
     });
     const runs = new RunService(store, definitions, queue, access, events, config);
     events.on('job.failed', async (event) => {
-      const payload = event.payload as JobFailedPayload & {retrying?: boolean};
-      if (payload.queue === RUN_QUEUE && !payload.retrying) await runs.abandon(payload.id, payload.error);
+      const payload = event.payload as JobFailedPayload;
+      if (payload.queue === RUN_QUEUE) await runs.abandon(payload.id, payload.error);
     });
     const api: WorkflowsApi = {
       config,

@@ -186,11 +186,6 @@ export class QueueService {
     return this.pool.stop();
   }
 
-  /** Resolves once this process's workers hold nothing and found nothing due. */
-  idle(): Promise<void> {
-    return this.pool.idle();
-  }
-
   async enqueue(queue: string, payload: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
     const [result] = await this.enqueueMany(queue, [{payload, options}], options.transaction);
     return result!;

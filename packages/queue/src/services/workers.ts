@@ -98,7 +98,6 @@ export class WorkerPool {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private readonly idleWaiters = new Set<() => void>();
 
   constructor(
     private readonly store: JobStore,
@@ -149,12 +148,6 @@ export class WorkerPool {
     this.wake?.();
   }
 
-  /** Resolves when this process holds no job and found none due at its last look (a CLI's temporary worker waits on this). */
-  async idle(): Promise<void> {
-    if (this.held.size === 0 && !this.busyClaiming()) return;
-    await new Promise<void>((resolve) => this.idleWaiters.add(resolve));
-  }
-
   /**
    * Stops claiming; lets running jobs finish for `drainMs`, then aborts them; hands back the jobs it
    * holds but has not finished (their attempt not counted), so another server takes them at once.
@@ -190,10 +183,6 @@ export class WorkerPool {
     return active;
   }
 
-  private busyClaiming(): boolean {
-    return [...this.queues.values()].some((state) => state.claiming || state.buffer.length > 0 || state.active > 0);
-  }
-
   private async dispatch(): Promise<void> {
     while (this.running) {
       let full = false;
@@ -204,7 +193,6 @@ export class WorkerPool {
           this.logger.warn({err: error, queue: state.registered.name}, 'Claiming jobs failed; trying again shortly');
         }
       }
-      if (this.held.size === 0) for (const resolve of this.takeIdleWaiters()) resolve();
       if (full || !this.running) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.settings.pollMs);
@@ -215,12 +203,6 @@ export class WorkerPool {
       });
       this.wake = undefined;
     }
-  }
-
-  private takeIdleWaiters(): Array<() => void> {
-    const waiters = [...this.idleWaiters];
-    this.idleWaiters.clear();
-    return waiters;
   }
 
   /**
