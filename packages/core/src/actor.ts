@@ -14,8 +14,8 @@ export interface Actor {
   id: string;
   /** What the audit log shows: the user's email, `local-admin` or `system`. */
   label: string;
-  /** How the actor proved who it is. */
-  via: 'session' | 'api-key' | 'token' | 'local-trust' | 'system' | 'none';
+  /** How the actor proved who it is (`agent`: an agent acting as the user, bounded by their permissions). */
+  via: 'session' | 'api-key' | 'token' | 'local-trust' | 'system' | 'agent' | 'none';
   /** Restricts a user's permissions further (an API key's or token's scopes); undefined: no restriction. */
   scopes?: string[];
   /** The API key or token id, for usage records. */

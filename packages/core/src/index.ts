@@ -77,7 +77,15 @@ export * as Args from '@oclif/core/args';
 export type {Arg, ArgDefinition, BooleanFlag, CustomOptions, FlagDefinition, OptionFlag} from '@oclif/core/interfaces';
 export type {Command as OclifCommand} from '@oclif/core/command';
 export {SystemPromptCommand, type CommandFlags, type CommandArgs} from './command/base-command.js';
-export {outputFlags, dryRunFlag, confirmFlag, listFlags, batchFlag, interactiveFlag} from './command/flags.js';
+export {
+  outputFlags,
+  dryRunFlag,
+  confirmFlag,
+  listFlags,
+  batchFlag,
+  interactiveFlag,
+  jsonObjectFlag,
+} from './command/flags.js';
 export {
   applyListQuery,
   parseListQuery,

@@ -13,7 +13,7 @@ import {mountMcpEndpoint, type McpEndpointHandle} from './server/http-endpoint.j
 import {toolCallMetrics} from './services/call-metrics.js';
 
 export type {McpConfig} from './generated/config.js';
-export {ToolCatalogue, type CatalogueTool} from './services/catalogue.js';
+export {ToolCatalogue, type CatalogueTool, type ToolSource} from './services/catalogue.js';
 export {ToolCaller, type ToolCallOutcome} from './services/tool-calls.js';
 export {PromptService} from './services/prompts.js';
 export {ResourceService} from './services/resources.js';

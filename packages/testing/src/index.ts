@@ -39,3 +39,4 @@ export {
   type TestKernel,
   type UserActor,
 } from './tools.js';
+export * from './model-stub.js';

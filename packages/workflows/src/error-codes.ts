@@ -73,6 +73,11 @@ export default defineErrorCodes({
     exit: ExitCode.InvalidInput,
     meaning: "A delay step's duration or until is not a duration or a time.",
   },
+  STEP_AGENT_FAILED: {
+    exit: ExitCode.Unexpected,
+    meaning: "An agent step: the agent's task failed, reached a limit or was cancelled.",
+    hint: 'See the task with agents:logs TASK.',
+  },
   SUBWORKFLOW_FAILED: {exit: ExitCode.Unexpected, meaning: 'A workflow step: the sub-run failed or was cancelled.'},
   SUBWORKFLOW_TOO_DEEP: {
     exit: ExitCode.InvalidInput,

@@ -1,5 +1,6 @@
 import {BaseModule, packageVersionOf, type Actor, type ModuleContext} from '@systemprompt/core';
 import {DATABASE} from '@systemprompt/database';
+import type {AgentsApi} from '@systemprompt/agents';
 import {MCP} from '@systemprompt/mcp';
 import {QUEUE, type JobFailedPayload} from '@systemprompt/queue';
 import {SCHEDULER} from '@systemprompt/scheduler';
@@ -55,6 +56,8 @@ export class WorkflowsModule extends BaseModule<WorkflowsConfig> {
       store,
       definitions,
       calls: () => mcp.calls,
+      // Not a dependency: workflows without agent steps run where the agents module is off.
+      agents: () => context.services.get<AgentsApi>('agents'),
       access,
       events,
       queue,

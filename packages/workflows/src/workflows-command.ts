@@ -2,7 +2,7 @@ import {
   ExitCode,
   SystemPromptCommand,
   followResult,
-  invalidInput,
+  jsonObjectFlag,
   liveServer,
   type Actor,
   type FollowResult,
@@ -59,21 +59,6 @@ export abstract class WorkflowsCommand<T extends typeof OclifCommand> extends Sy
 
   /** The --input flag: a JSON object (none: an empty one). */
   protected inputOf(text: string | undefined): Record<string, unknown> {
-    if (text === undefined) return {};
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw invalidInput(`--input is not JSON: ${error instanceof Error ? error.message : String(error)}`, {
-        code: 'WORKFLOW_INPUT_INVALID',
-        hint: `Quote it for the shell: --input '{"name": "value"}'.`,
-      });
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-      throw invalidInput('--input must be a JSON object', {
-        code: 'WORKFLOW_INPUT_INVALID',
-        hint: `For example --input '{"name": "value"}'.`,
-      });
-    return value as Record<string, unknown>;
+    return jsonObjectFlag(text, 'input', 'WORKFLOW_INPUT_INVALID') ?? {};
   }
 }

@@ -95,7 +95,7 @@ describeEachEngine('workflow definitions: workflows:create, list, show, delete',
       'steps[0]: lacks the required property "url"',
       'steps[0].retry.attempts: must be >= 1',
       'steps[1].then[0]: lacks the required property "tool"',
-      'steps[2].type: must be one of tool, http, delay, condition, parallel, foreach, workflow',
+      'steps[2].type: must be one of tool, http, delay, condition, parallel, foreach, workflow, agent',
       'steps[3]: has an unknown property "colour"',
     ]);
     expect(error.message).to.include('(and 5 more)');

@@ -1,4 +1,5 @@
 import * as Flags from '@oclif/core/flags';
+import {invalidInput} from '../errors.js';
 
 /** Flags every command has: output format, destination and verbosity. */
 export const outputFlags = {
@@ -72,3 +73,28 @@ export const batchFlag = {
 export const interactiveFlag = {
   interactive: Flags.boolean({char: 'i', description: 'Ask for each value on the terminal.'}),
 };
+
+/**
+ * A flag that takes a JSON object (`--input '{"name": "value"}'`): the object, or exit 2 with a
+ * one-line reason under `code` (undefined when the flag was not given).
+ */
+export function jsonObjectFlag(
+  text: string | undefined,
+  flag: string,
+  code: string,
+): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  const example = `--${flag} '{"name": "value"}'`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalidInput(`--${flag} is not JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      code,
+      hint: `Quote it for the shell: ${example}.`,
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidInput(`--${flag} must be a JSON object`, {code, hint: `For example ${example}.`});
+  return value as Record<string, unknown>;
+}

@@ -37,6 +37,9 @@ export interface CatalogueTool {
   upstreamName?: string;
 }
 
+/** Tools that exist at run time, from a module's own records (an agent's tool): the current list. */
+export type ToolSource = () => Promise<readonly RegisteredTool[]>;
+
 /** The tool settings are re-read at most this often (other processes change them). */
 const SETTINGS_TTL_MS = 2000;
 
@@ -49,11 +52,13 @@ export const upstreamPermission = (name: string): string => `mcp:${name}`;
  */
 export class ToolCatalogue {
   private settings: {at: number; disabled: Set<string>} | undefined;
+  private readonly sources: ToolSource[] = [];
   private built:
     | {
         disabled: ReadonlySet<string>;
         upstream: readonly UpstreamTool[];
         modules: number;
+        extra: ReadonlyArray<readonly RegisteredTool[]>;
         tools: CatalogueTool[];
         byName: Map<string, CatalogueTool>;
       }
@@ -72,6 +77,15 @@ export class ToolCatalogue {
     });
   }
 
+  /**
+   * Adds tools that come and go at run time (an agent's agents_run_NAME), served like module tools.
+   * The source answers with the same array while nothing changed, so the catalogue is not rebuilt.
+   */
+  addSource(source: ToolSource): void {
+    this.sources.push(source);
+    this.built = undefined;
+  }
+
   /** Every tool, sorted by name (no permission needed: callers filter; commands check tools:read). */
   async all(): Promise<CatalogueTool[]> {
     return (await this.snapshot()).tools;
@@ -85,10 +99,18 @@ export class ToolCatalogue {
     const disabled = await this.disabled();
     const upstream = await this.upstreams.cachedTools();
     const modules = this.moduleTools.list();
+    const extra = await Promise.all(this.sources.map((source) => source()));
     const built = this.built;
-    if (built && built.disabled === disabled && built.upstream === upstream && built.modules === modules.length)
+    if (
+      built &&
+      built.disabled === disabled &&
+      built.upstream === upstream &&
+      built.modules === modules.length &&
+      built.extra.length === extra.length &&
+      built.extra.every((tools, index) => tools === extra[index])
+    )
       return built;
-    const tools: CatalogueTool[] = modules.map((tool) => ({
+    const tools: CatalogueTool[] = [...modules, ...extra.flat()].map((tool) => ({
       name: tool.name,
       ...(tool.title ? {title: tool.title} : {}),
       description: tool.description,
@@ -108,6 +130,7 @@ export class ToolCatalogue {
       disabled,
       upstream,
       modules: modules.length,
+      extra,
       tools,
       byName: new Map(tools.map((tool) => [tool.name, tool])),
     };

@@ -249,6 +249,10 @@ async function semanticProblems(definition: WorkflowDefinition): Promise<Definit
       case 'workflow':
         templates(step.input, 'input');
         break;
+      case 'agent':
+        templates(step.task, 'task');
+        templates(step.input, 'input');
+        break;
       case 'parallel':
         break;
     }

@@ -1,7 +1,9 @@
+import {createHash} from 'node:crypto';
 import {ExitCode, SystemPromptError, invalidInput, toSystemPromptError, newSortableId} from '@systemprompt/core';
 import {isRetryable} from '@systemprompt/queue';
 import type {RunRow} from '../entities.js';
 import type {
+  AgentStep,
   ConditionStep,
   ForeachStep,
   Step,
@@ -279,10 +281,44 @@ export class Execution {
         return this.foreach(step, path, scope, signal);
       case 'workflow':
         return this.subWorkflow(step, path, scope, signal);
+      case 'agent':
+        return this.agentStep(step, path, scope, signal);
     }
   }
 
   // ---- step types ---------------------------------------------------------------------------
+
+  /**
+   * Runs the agent's task here, in this run's job, acting for the run's user. Its key names the run,
+   * the step and the job: the same job resumes the task after a crash (its recorded steps are not
+   * repeated); a retried run (a new job) gives the agent a new task.
+   */
+  private async agentStep(step: AgentStep, path: string, scope: Scope, signal: AbortSignal): Promise<unknown> {
+    const agents = this.parts.agents();
+    const text = await this.fill(step.task, scope, `${path}.task`);
+    const input = step.input === undefined ? undefined : await this.fill(step.input, scope, `${path}.input`);
+    let key = `workflow:${this.run.id}:${this.job.id}:${path}`;
+    if (key.length > 200) key = `workflow:${createHash('sha256').update(key).digest('hex')}`;
+    const task = await agents.runInline(this.ledger.actor, {
+      agent: step.agent,
+      text: typeof text === 'string' ? text : JSON.stringify(text),
+      ...(input && typeof input === 'object' ? {input: input as Record<string, unknown>} : {}),
+      key,
+      trigger: `workflow:${this.run.id}`,
+      runner: {id: this.job.id, signal},
+    });
+    signal.throwIfAborted();
+    if (task.status !== 'completed')
+      throw new SystemPromptError(
+        `The agent ${step.agent} ended its task ${task.id} ${task.status}: ${task.error ?? ''}`.trim(),
+        {
+          code: 'STEP_AGENT_FAILED',
+          exitCode: ExitCode.Unexpected,
+          details: {task: task.id, status: task.status},
+        },
+      );
+    return {task: task.id, output: task.output, steps: task.steps, tokensIn: task.tokensIn, tokensOut: task.tokensOut};
+  }
 
   private async delay(duration: unknown, until: string | undefined, path: string, scope: Scope): Promise<unknown> {
     let at = parseTime((this.ledger.outputs.get(path) as {until?: unknown} | null)?.until);

@@ -1,4 +1,5 @@
 import type {AccessProvider, EventBus, Logger} from '@systemprompt/core';
+import type {AgentsApi} from '@systemprompt/agents';
 import type {ToolCaller} from '@systemprompt/mcp';
 import type {QueueService} from '@systemprompt/queue';
 import type {DefinitionService} from './definitions.js';
@@ -22,6 +23,8 @@ export interface EngineParts {
   definitions: DefinitionService;
   /** The mcp module's tool caller (every module's tools, once they are booted). */
   calls: () => ToolCaller;
+  /** The agents module's service (agent steps run its agents). */
+  agents: () => AgentsApi;
   access: AccessProvider;
   events: EventBus;
   queue: QueueService;
