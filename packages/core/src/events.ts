@@ -72,7 +72,8 @@ function checkType(type: string): void {
     });
 }
 
-function checkPattern(pattern: string): void {
+/** Throws exit 2 unless `pattern` is an event type, a prefix pattern (`user.*`) or `*`. */
+export function checkPattern(pattern: string): void {
   if (pattern !== '*' && !EVENT_TYPE.test(pattern.endsWith('.*') ? pattern.slice(0, -2) : pattern))
     throw invalidInput(`"${pattern}" is not an event pattern: a type (user.created), a prefix (user.*) or *`, {
       code: 'EVENT_INVALID',
@@ -87,6 +88,11 @@ function patternsFor(type: string): string[] {
     patterns.push(`${type.slice(0, dot)}.*`);
   patterns.push('*');
   return patterns;
+}
+
+/** Whether one of `patterns` (types, prefix patterns such as `user.*`, or `*`) matches `type`. */
+export function eventMatches(patterns: readonly string[], type: string): boolean {
+  return patternsFor(type).some((pattern) => patterns.includes(pattern));
 }
 
 /**

@@ -23,6 +23,8 @@ export {
   InMemoryEventBus,
   KernelEventBus,
   followStoredEvents,
+  checkPattern as checkEventPattern,
+  eventMatches,
   type EventPolling,
   type EventPollingOptions,
   type EventQuery,
