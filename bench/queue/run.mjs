@@ -107,7 +107,9 @@ async function ourRound(processes, url, home) {
     for (const worker of workers) worker.send({type: 'report'});
     const reports = await Promise.all(workers.map((worker) => worker.next('report')));
     const check = tally(ids, reports);
-    const done = reports[0].counts?.done ?? 0;
+    // Each worker counts after its own stop has written its last outcomes: the one that counted last
+    // saw every worker's (another's count may precede that worker's final writes).
+    const done = Math.max(...reports.map((report) => report.counts?.done ?? 0));
     return {enqueueRate: (JOBS / enqueueMs) * 1000, processRate: (JOBS / processMs) * 1000, ...check, stored: done};
   } finally {
     await Promise.all(workers.map((worker) => worker.close()));
