@@ -24,9 +24,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const probe = fileURLToPath(new URL('../fixtures/probe', import.meta.url));
 const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 const JOBS = 5000;
-// Long enough that a survivor's own leases outlive a stall of a busy CI machine (renewed every
-// lease/3): a CI run with 3 s saw the survivor run one of the orphans twice.
-const LEASE_SECONDS = 6;
+const LEASE_SECONDS = 3;
 
 type SqlRunner = (statement: string, params?: unknown[]) => Promise<any[]>;
 
