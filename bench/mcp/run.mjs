@@ -39,14 +39,14 @@ async function connect(url, credential, era) {
   return client;
 }
 
-/** Calls per second of `system_ping` with `inFlight` loops sharing one client, for SECONDS. */
-async function rate(client, inFlight) {
+/** Calls per second of `tool` with `inFlight` loops sharing one client, for SECONDS. */
+async function rate(client, inFlight, tool = 'system_ping') {
   const until = performance.now() + SECONDS * 1000;
   let calls = 0;
   const loop = async () => {
     while (performance.now() < until) {
-      const result = await client.callTool({name: 'system_ping', arguments: {}});
-      if (result.isError) throw new Error(`system_ping failed: ${JSON.stringify(result.content)}`);
+      const result = await client.callTool({name: tool, arguments: {}});
+      if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result.content)}`);
       calls++;
     }
   };
@@ -55,23 +55,57 @@ async function rate(client, inFlight) {
   return calls / ((performance.now() - started) / 1000);
 }
 
+/** A viewer's API key in `home`. */
+function viewerKey(home) {
+  cliIn(home, 'users:create', '--email', 'bench@example.com', '--role', 'viewer');
+  return JSON.parse(
+    cliIn(home, 'api:keys:create', '--user', 'bench@example.com', '--name', 'bench', '--scope', '*:read', '--json'),
+  ).data.key;
+}
+
+/**
+ * Tracing on (the default: spans of the request, the tool call and every database statement, kept in
+ * the local store) against a second installation with tracing off, on a tool that reads the database
+ * (users_list), 8 calls in flight. Target: on >= 90% of off.
+ */
+async function tracingCost(tracedUrl, tracedKey) {
+  const untraced = temporaryHome();
+  try {
+    const key = viewerKey(untraced.home);
+    cliIn(untraced.home, 'config:set', 'system.tracing', 'false');
+    const server = JSON.parse(cliIn(untraced.home, 'system:start', '--detach', '--port', '0', '--json')).data;
+    const clients = {
+      on: await connect(tracedUrl, tracedKey, 'modern'),
+      off: await connect(`${server.url}/mcp`, key, 'modern'),
+    };
+    const rates = {on: [], off: []};
+    for (const client of Object.values(clients)) await rate(client, 8, 'users_list');
+    for (let round = 0; round < ROUNDS; round++)
+      for (const name of ['off', 'on']) rates[name].push(await rate(clients[name], 8, 'users_list'));
+    for (const client of Object.values(clients)) await client.close();
+    const ratio = median(rates.on) / median(rates.off);
+    say('  tracing, 2026-07-28, users_list, 8 in flight');
+    say(
+      `    tracing off          ${Math.round(median(rates.off))} calls/s (rounds: ${rates.off.map(Math.round).join(', ')})`,
+    );
+    say(
+      `    tracing on           ${Math.round(median(rates.on))} calls/s (rounds: ${rates.on.map(Math.round).join(', ')})`,
+    );
+    say(
+      `    ratio ${(ratio * 100).toFixed(1)}% of off (target >= ${TARGET * 100}%): ${ratio >= TARGET ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    spawnSync(process.execPath, [bin, 'system:stop', '--timeout', '10'], {
+      env: {...process.env, SYSTEMPROMPT_HOME: untraced.home},
+    });
+    untraced.remove();
+  }
+}
+
 const home = temporaryHome();
 let bare;
 try {
-  cliIn(home.home, 'users:create', '--email', 'bench@example.com', '--role', 'viewer');
-  const key = JSON.parse(
-    cliIn(
-      home.home,
-      'api:keys:create',
-      '--user',
-      'bench@example.com',
-      '--name',
-      'bench',
-      '--scope',
-      '*:read',
-      '--json',
-    ),
-  ).data.key;
+  const key = viewerKey(home.home);
   const server = JSON.parse(cliIn(home.home, 'system:start', '--detach', '--port', '0', '--json')).data;
   bare = await startBare();
   say(`bench/mcp: tools/call system_ping, ${ROUNDS} rounds of ${SECONDS} s, the official client in this process`);
@@ -103,6 +137,7 @@ try {
     }
     for (const client of Object.values(clients)) await client.close();
   }
+  await tracingCost(`${server.url}/mcp`, key);
 } catch (error) {
   process.stderr.write(`bench/mcp failed: ${error.message}\n`);
   process.exitCode = 1;

@@ -64,12 +64,36 @@ export class AuthModule extends BaseModule<AuthConfig> {
     const mfa = new MfaService(db, secrets, users);
     const keys = new SigningKeyService(db, users, join(context.systemPaths.config, 'keys'), context.events);
     const tokens = new TokenService(users, keys, config);
+    context.metrics.gauge({
+      name: 'sign_in_failures_recent',
+      help: 'Refused sign-ins of every process (CLI and servers) within the last loginLockMinutes, counted at each scrape.',
+      collect: async (gauge) => {
+        const since = new Date(Date.now() - config.loginLockMinutes * 60_000).toISOString();
+        const [row] = await db.manager.query<Array<{n: number | string}>>(
+          "SELECT COUNT(*) AS n FROM auth_login_attempts WHERE result IN ('failed', 'locked') AND at >= ?",
+          [since],
+        );
+        gauge.set(undefined, Number(row?.n ?? 0));
+      },
+    });
     const api: AuthApi = {
       config,
       sessionFile,
       users,
       identity,
-      login: new LoginService(db, users, mfa, config, sessionFile, context.events),
+      login: new LoginService(
+        db,
+        users,
+        mfa,
+        config,
+        sessionFile,
+        context.events,
+        context.metrics.counter({
+          name: 'sign_in_failures_total',
+          help: 'Refused sign-ins made in this process, by reason (wrong password, locked, MFA code...).',
+          labelNames: ['reason'],
+        }),
+      ),
       mfa,
       keys,
       tokens,

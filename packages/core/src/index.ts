@@ -59,6 +59,7 @@ export {
 export {
   NO_METRICS,
   metricName,
+  rowCountGauge,
   type Counter,
   type Gauge,
   type Histogram,
@@ -67,6 +68,31 @@ export {
   type MetricsBackend,
   type ModuleMetrics,
 } from './metrics.js';
+export {parsePrometheusText, type MetricFamily, type Sample} from './prometheus-text.js';
+export {keyFigures, type KeyFigure} from './key-figures.js';
+export {
+  SERVER_TOKEN_FILE,
+  SERVER_TOKEN_PREFIX,
+  fetchServer,
+  readServerToken,
+  serverTokenFile,
+} from './server-client.js';
+export {
+  NO_TRACING,
+  NOOP_SPAN,
+  installTracing,
+  tracedFetch,
+  tracing,
+  type FinishedSpan,
+  type ManualSpan,
+  type SpanAttributes,
+  type SpanAttributeValue,
+  type SpanHandle,
+  type SpanKind,
+  type SpanOptions,
+  type SpanQuery,
+  type Tracing,
+} from './tracing.js';
 export {formatSchemaError, formatSchemaErrors} from './manifest/schema-errors.js';
 export {validateManifestData} from './manifest/lazy-validate.js';
 export {loadManifest, parseManifest, MANIFEST_FILE} from './manifest/load.js';

@@ -4,6 +4,7 @@ import {dirname} from 'node:path';
 import type {DataSource, DataSourceOptions, EntitySchema} from 'typeorm';
 import {connectionError, type DatabaseTarget, type MysqlTarget} from './connection.js';
 import {reportLockConflicts} from './mysql-locking.js';
+import {observeQueries, type QueryObserver} from './query-observer.js';
 import {retryWhileBusy, takeWriteLockFirst} from './sqlite-locking.js';
 
 export interface DataSourceSettings {
@@ -11,6 +12,8 @@ export interface DataSourceSettings {
   poolSize: number;
   busyTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Times every statement (and traces it when tracing is on). */
+  observer?: QueryObserver;
 }
 
 /** A DataSource to which modules add their entities as they are booted (a command boots only some). */
@@ -152,6 +155,7 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Modu
     await dataSource.initialize();
     if (settings.target.engine === 'sqlite') takeWriteLockFirst(dataSource, settings.busyTimeoutMs);
     else reportLockConflicts(dataSource);
+    if (settings.observer) observeQueries(dataSource, settings.observer, settings.target.engine);
     return dataSource;
   };
   try {

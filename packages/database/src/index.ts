@@ -7,6 +7,7 @@ import {
   type ModuleContext,
 } from '@systemprompt/core';
 import {parseDatabaseUrl} from './connection.js';
+import {createQueryObserver} from './query-observer.js';
 import type {DatabaseConfig} from './generated/config.js';
 import {DatabaseService} from './services/database-service.js';
 import {DatabaseEventStore} from './services/event-store.js';
@@ -64,12 +65,24 @@ export class DatabaseModule extends BaseModule<DatabaseConfig> {
         busyTimeoutMs: config.busyTimeoutMs,
         connectTimeoutMs: config.connectTimeoutMs,
         queryTimeoutMs: config.queryTimeoutMs,
+        observer: createQueryObserver(context.metrics, target.engine),
       },
       context.logger,
       () => context.access(),
       context.systemPaths.data,
     );
     context.provide(this.service);
+    const service = this.service;
+    context.metrics.gauge({
+      name: 'pool_connections',
+      help: 'Database connections by state: busy, idle, and callers waiting for one (SQLite: its one connection).',
+      labelNames: ['state'],
+      collect: (gauge) => {
+        const stats = service.poolStats();
+        if (!stats) return;
+        for (const [state, value] of Object.entries(stats)) gauge.set({state}, value);
+      },
+    });
     addDatabaseTools(context.tools, this.service, () => context.modules());
     context.provideCapability('events', new DatabaseEventStore(this.service));
   }

@@ -1,10 +1,10 @@
-import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, SYSTEM_ACTOR, packageVersionOf, type ModuleContext} from '@systemprompt/core';
 import {DATABASE} from '@systemprompt/database';
 import {QUEUE_ENTITIES} from './entities.js';
 import type {QueueConfig} from './generated/config.js';
 import {JobStore} from './services/job-store.js';
 import {WorkerPool} from './services/workers.js';
-import {QueueService} from './services/queue-service.js';
+import {JOB_STATUSES, QueueService} from './services/queue-service.js';
 
 export type {QueueConfig} from './generated/config.js';
 export {
@@ -84,8 +84,18 @@ export class QueueModule extends BaseModule<QueueConfig> {
           )
           .catch((failure: unknown) => logger.warn({err: failure}, 'Recording job.failed failed')),
     );
-    this.service = new QueueService(db, store, pool, () => context.access());
-    context.provide<QueueApi>({config, queue: this.service});
+    const service = (this.service = new QueueService(db, store, pool, () => context.access()));
+    context.provide<QueueApi>({config, queue: service});
+    context.metrics.gauge({
+      name: 'jobs',
+      help: 'Jobs in the database by queue and state (ready, due, running, done, dead, cancelled), counted at each scrape.',
+      labelNames: ['queue', 'status'],
+      collect: async (gauge) => {
+        for (const counts of await service.counts(SYSTEM_ACTOR))
+          for (const status of [...JOB_STATUSES, 'due'] as const)
+            gauge.set({queue: counts.queue, status}, counts[status]);
+      },
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {expect} from 'chai';
 import {createTempHome, expectFailure, type TempHome} from '@systemprompt/testing';
 import {cliWith, eventually, fixture, processGone, startDetached} from './helpers/server.js';
-import {parsePrometheusText} from '../src/services/prometheus-text.js';
+import {parsePrometheusText} from '@systemprompt/core';
 
 describe('system:start --detach, system:stop, system:health (the bin) [sqlite]', function () {
   this.timeout(120_000);

@@ -47,7 +47,7 @@ export class WebhooksModule extends BaseModule<WebhooksConfig> {
     const {queue} = context.services.get(QUEUE);
     const guard = new NetworkGuard(config.allowNetworks);
     const store = () => context.capability<EventStore>('events');
-    this.sender = new Sender(guard, config);
+    this.sender = new Sender(guard, config, context.metrics);
     const endpoints = new EndpointService(db, access, events, new SecretBox(context.systemPaths.config), guard, store);
     const deliveries = new DeliveryService(db, access, events, queue, endpoints, this.sender, config);
     // Attempts are retried by the delivery itself (its schedule, Retry-After); the queue's own

@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import {expect} from 'chai';
+import {NO_METRICS} from '@systemprompt/core';
 import {NetworkGuard, Sender, type Resolver} from '../src/index.js';
 import {startReceiver, type Receiver} from './helpers.js';
 
@@ -71,7 +72,7 @@ describe('webhooks: the SSRF guard on the address actually connected to', () => 
   const message = {id: 'msg_1', body: '{"type":"user.created"}', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']};
 
   it('refuses 169.254.169.254, 10.0.0.1 and a name resolving to 127.0.0.1 without the allow-list, connecting nowhere', async () => {
-    const sender = new Sender(new NetworkGuard([], resolver), {timeoutMs: 2000, responseHeadBytes: 100});
+    const sender = new Sender(new NetworkGuard([], resolver), {timeoutMs: 2000, responseHeadBytes: 100}, NO_METRICS);
     const port = new URL(receiver.url).port;
     connectAttempts.length = 0;
     for (const url of [
@@ -95,7 +96,11 @@ describe('webhooks: the SSRF guard on the address actually connected to', () => 
   });
 
   it('with loopback allowed, a name resolving to 127.0.0.1 is delivered to that address; a mixed answer uses only the allowed one', async () => {
-    const sender = new Sender(new NetworkGuard(['127.0.0.0/8'], resolver), {timeoutMs: 2000, responseHeadBytes: 100});
+    const sender = new Sender(
+      new NetworkGuard(['127.0.0.0/8'], resolver),
+      {timeoutMs: 2000, responseHeadBytes: 100},
+      NO_METRICS,
+    );
     const port = new URL(receiver.url).port;
     receiver.secrets.push(message.secrets[0]!);
     const named = await sender.send(`http://internal.test:${port}/named`, message);
@@ -118,7 +123,11 @@ describe('webhooks: the SSRF guard on the address actually connected to', () => 
 
   it('does not follow a redirect, and records it as a failure', async () => {
     receiver.answer('/moved', () => ({status: 302, headers: {location: 'http://169.254.169.254/'}}));
-    const sender = new Sender(new NetworkGuard(['127.0.0.1/32'], resolver), {timeoutMs: 2000, responseHeadBytes: 100});
+    const sender = new Sender(
+      new NetworkGuard(['127.0.0.1/32'], resolver),
+      {timeoutMs: 2000, responseHeadBytes: 100},
+      NO_METRICS,
+    );
     const result = await sender.send(`${receiver.url}/moved`, message);
     expect(result.status).to.equal(302);
     expect(result.error).to.match(/redirects are not followed \(Location: http:\/\/169\.254\.169\.254\/\)/);

@@ -1,4 +1,4 @@
-import {BaseModule, packageVersionOf, type Actor, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, packageVersionOf, rowCountGauge, type Actor, type ModuleContext} from '@systemprompt/core';
 import {DATABASE} from '@systemprompt/database';
 import type {AgentsApi} from '@systemprompt/agents';
 import {MCP} from '@systemprompt/mcp';
@@ -9,7 +9,7 @@ import type {WorkflowsConfig} from './generated/config.js';
 import {DefinitionService} from './services/definitions.js';
 import {runJob, type RunJob} from './services/engine.js';
 import {RUN_QUEUE, type EngineParts} from './services/parts.js';
-import {RunStore} from './services/run-store.js';
+import {RUN_STATUSES, RunStore} from './services/run-store.js';
 import {RunService, type StartOptions} from './services/runs.js';
 
 export type {WorkflowsConfig} from './generated/config.js';
@@ -51,6 +51,18 @@ export class WorkflowsModule extends BaseModule<WorkflowsConfig> {
     const {queue} = context.services.get(QUEUE);
     const mcp = context.services.get(MCP);
     const store = new RunStore(db);
+    rowCountGauge(context.metrics, {
+      name: 'runs',
+      help: 'Workflow runs by status (queued, running, waiting, completed, failed, cancelled), counted at each scrape.',
+      label: 'status',
+      known: RUN_STATUSES,
+      count: async () =>
+        (
+          await db.manager.query<Array<{status: string; n: number | string}>>(
+            'SELECT status, COUNT(*) AS n FROM workflow_runs GROUP BY status',
+          )
+        ).map((row) => [row.status, row.n] as const),
+    });
     const definitions = new DefinitionService(db, access);
     const parts: EngineParts = {
       store,

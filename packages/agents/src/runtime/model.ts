@@ -7,7 +7,7 @@
 import {createAnthropic} from '@ai-sdk/anthropic';
 import {createOpenAICompatible} from '@ai-sdk/openai-compatible';
 import {APICallError, jsonSchema, RetryError, streamText, tool, type ModelMessage, type ToolSet} from 'ai';
-import {SystemPromptError, ExitCode} from '@systemprompt/core';
+import {SystemPromptError, ExitCode, tracedFetch} from '@systemprompt/core';
 import type {ModelAnswer, ModelRequest, TranscriptEntry} from './types.js';
 
 // The SDK prints its warnings (an unknown model's output limit, say) on the console, into a command's
@@ -15,7 +15,7 @@ import type {ModelAnswer, ModelRequest, TranscriptEntry} from './types.js';
 (globalThis as {AI_SDK_LOG_WARNINGS?: boolean}).AI_SDK_LOG_WARNINGS = false;
 
 /** A redirect is not followed: it would carry the key to another address. */
-const noRedirects: typeof fetch = (input, init) => fetch(input, {...init, redirect: 'error'});
+const noRedirects: typeof fetch = (input, init) => tracedFetch(input, {...init, redirect: 'error'});
 
 function languageModel(request: ModelRequest) {
   const {endpoint, model} = request;

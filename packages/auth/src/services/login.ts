@@ -1,5 +1,5 @@
 import {hostname} from 'node:os';
-import {ANONYMOUS, permissionDenied, type Actor, type EventBus} from '@systemprompt/core';
+import {ANONYMOUS, permissionDenied, type Actor, type Counter, type EventBus} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
 import {normalizeEmail, type UsersApi} from '@systemprompt/users';
@@ -63,6 +63,7 @@ export class LoginService {
     private readonly config: ResolvedAuthConfig,
     private readonly sessionFile: string,
     private readonly events: EventBus,
+    private readonly failures: Counter,
   ) {}
 
   /** The failures that count now: within the window and after the last successful sign-in (`checking` slots count). */
@@ -127,6 +128,7 @@ export class LoginService {
     }
     const {lock, id} = taken;
     if (lock.locked) {
+      this.failures.inc({reason: 'locked'});
       await this.users.audit.record(ANONYMOUS, {
         action: 'auth.login',
         target: email,
@@ -159,6 +161,7 @@ export class LoginService {
     hint?: string,
   ): Promise<never> {
     await this.settle(slot, counted ? 'failed' : 'uncounted');
+    this.failures.inc({reason});
     const state = counted ? await this.lockState(email) : undefined;
     await this.users.audit.record(ANONYMOUS, {
       action: 'auth.login',

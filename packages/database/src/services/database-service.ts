@@ -75,6 +75,7 @@ const AUDITED_STATEMENT_LENGTH = 1000;
  */
 export class DatabaseService {
   private opening: Promise<ModularDataSource> | undefined;
+  private opened: ModularDataSource | undefined;
   private runnerInstance: MigrationRunner | undefined;
   private readonly currentTransaction = new AsyncLocalStorage<TransactionFrame>();
   /** Transactions of this process not yet settled (see runTransaction: the context tracking is off at 0). */
@@ -314,10 +315,27 @@ export class DatabaseService {
     }
   }
 
+  /**
+   * The connections in use and idle, and the callers waiting for one (MySQL/MariaDB's pool; SQLite has
+   * its one connection); undefined until the database is open.
+   */
+  poolStats(): {busy: number; idle: number; waiting: number} | undefined {
+    const source = this.opened;
+    if (!source) return undefined;
+    if (this.engine === 'sqlite') return {busy: 0, idle: 1, waiting: 0};
+    // mysql2's pool keeps these lists as fields; read, never changed.
+    const pool = (source.driver as {pool?: Record<string, {length?: number} | undefined>}).pool;
+    const count = (name: string) => Number(pool?.[name]?.length ?? 0);
+    const all = count('_allConnections');
+    const idle = count('_freeConnections');
+    return {busy: all - idle, idle, waiting: count('_connectionQueue')};
+  }
+
   /** The DataSource, opened (and the database and its migrations table created) on first use. */
   dataSource(): Promise<ModularDataSource> {
     this.opening ??= (async () => {
       const dataSource = await openDataSource(this.settings);
+      this.opened = dataSource;
       this.runnerInstance = new MigrationRunner(dataSource, this.engine, this.logger);
       await this.runnerInstance.ensureTable();
       await this.runnerInstance.migrate(await ownMigrations());
@@ -478,6 +496,7 @@ export class DatabaseService {
   async close(): Promise<void> {
     const opening = this.opening;
     this.opening = undefined;
+    this.opened = undefined;
     this.runnerInstance = undefined;
     if (!opening) return;
     const dataSource = await opening.catch(() => undefined);

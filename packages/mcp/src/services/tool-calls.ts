@@ -2,6 +2,7 @@ import {
   ExitCode,
   redactSecrets,
   toSystemPromptError,
+  tracing,
   type AccessProvider,
   type Actor,
   type JsonSchema,
@@ -67,6 +68,19 @@ export class ToolCaller {
 
   /** Throws TOOL_NOT_FOUND for a name no caller can call (unknown or disabled); everything else is a result. */
   async call(actor: Actor, name: string, args: unknown, signal: AbortSignal): Promise<ToolCallOutcome> {
+    return tracing().span(
+      `mcp tools/call ${name}`,
+      {attributes: {'mcp.tool.name': name, 'enduser.id': actor.id}},
+      async (span) => {
+        const called = await this.run(actor, name, args, signal);
+        span.setAttribute('mcp.tool.outcome', called.outcome);
+        if (called.outcome === 'error') span.fail(new Error('the tool failed'));
+        return called;
+      },
+    );
+  }
+
+  private async run(actor: Actor, name: string, args: unknown, signal: AbortSignal): Promise<ToolCallOutcome> {
     const started = performance.now();
     const tool = await this.catalogue.find(name, {enabledOnly: true});
     const input = args ?? {};

@@ -1,5 +1,6 @@
 import {
   invalidInput,
+  tracedFetch,
   packageVersionOf,
   unavailable,
   type JsonSchema,
@@ -113,6 +114,7 @@ export async function connectUpstream(target: UpstreamTarget, options: ConnectOp
   if (target.transport === 'http') {
     transport = new StreamableHTTPClientTransport(new URL(target.url!), {
       requestInit: {headers: {...target.headers}},
+      fetch: tracedFetch,
     });
     client = new Client(identity(), {versionNegotiation: {mode: 'auto'}});
   } else {

@@ -1,6 +1,6 @@
 import {hostname} from 'node:os';
 import {randomBytes} from 'node:crypto';
-import {WriteBatcher, type Counter, type Histogram, type Logger} from '@systemprompt/core';
+import {WriteBatcher, tracing, type Counter, type Histogram, type Logger} from '@systemprompt/core';
 import {LEASE_EXPIRED_ON_LAST_ATTEMPT, type ClaimedJob, type JobStore, type Settlement} from './job-store.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
@@ -287,7 +287,11 @@ export class WorkerPool {
     let settlement: Settlement;
     let outcome: string;
     try {
-      const result = await registered.handler(context);
+      const result = await tracing().span(
+        `job ${job.queue}`,
+        {kind: 'consumer', attributes: {'job.id': job.id, 'job.queue': job.queue, 'job.attempt': job.attempts}},
+        async () => registered.handler(context),
+      );
       settlement = {id: job.id, outcome: 'done', result: result === undefined ? null : JSON.stringify(result)};
       outcome = 'done';
     } catch (error) {

@@ -24,7 +24,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const probe = fileURLToPath(new URL('../fixtures/probe', import.meta.url));
 const CORE = {Kernel, discoverModules, resolveSystemPaths, LOCAL_ADMIN};
 const JOBS = 5000;
-const LEASE_SECONDS = 3;
+// Long enough that a server starved of CPU on a loaded 2-core machine still renews in time.
+const LEASE_SECONDS = 10;
 
 type SqlRunner = (statement: string, params?: unknown[]) => Promise<any[]>;
 
@@ -97,6 +98,7 @@ for (const engine of testEngines()) {
         `SELECT id FROM queue_jobs WHERE queue = 'probe.work' AND status = 'running' AND lease_owner LIKE ?`,
         [`%:${first.pid}:%`],
       )) as Array<{id: string}>;
+      // The kill came mid-run: the killed server held jobs (run or not yet) it never finished.
       expect(orphaned.length, 'jobs the killed server held').to.be.greaterThan(0);
 
       await eventually(
@@ -117,24 +119,39 @@ for (const engine of testEngines()) {
       // Both servers worked.
       const pids = new Set(runs.map((run) => Number(run.pid)));
       expect([...pids]).to.have.members([first.pid, second.pid]);
-      // Exactly once, except where the killed server may have run a job it could not mark done: such a
-      // job ran again on the survivor, after its lease expired, and never twice on one server.
+      // Exactly once, except a job the killed server ran but did not finish (its outcome was not written
+      // when it died, or its lease ran out first on this loaded machine): that one ran again on the
+      // survivor once its lease expired — once on each server, never twice on one. Which jobs those are
+      // is read from what ran, not from a look at the leases after the kill: by then the survivor may
+      // already have taken some of them back.
+      const finishedBy = new Map(
+        (
+          (await sql(`SELECT id, result FROM queue_jobs WHERE queue = 'probe.work'`)) as Array<{
+            id: string;
+            result: string;
+          }>
+        ).map((row) => [String(row.id), (JSON.parse(row.result) as {pid: number}).pid]),
+      );
+      const unfinishedByKilled = [...byJob]
+        .filter(([id, ranOn]) => ranOn.includes(first.pid) && finishedBy.get(id) !== first.pid)
+        .map(([id]) => id);
       const repeated = [...byJob].filter(([, ranOn]) => ranOn.length > 1);
-      const orphanIds = new Set(orphaned.map((row) => String(row.id)));
       for (const [id, ranOn] of repeated) {
-        expect(orphanIds.has(id), `${id} ran ${ranOn.length} times but was not held by the killed server`).to.equal(
-          true,
-        );
-        expect(ranOn, id).to.have.members([first.pid, second.pid]);
+        expect(unfinishedByKilled, `${id} ran ${ranOn.length} times (${ranOn.join(', ')})`).to.include(id);
+        expect(ranOn, `${id} ran once on each server`).to.have.members([first.pid, second.pid]);
       }
-      // The orphans went back to the queue only after their lease: a second attempt, on the survivor.
-      const retaken = (await sql(
-        `SELECT attempts, result FROM queue_jobs WHERE id IN (${orphaned.map(() => '?').join(', ')})`,
-        orphaned.map((row) => row.id),
-      )) as Array<{attempts: number; result: string}>;
+      // The orphans went back to the queue only after their lease: a later attempt, on the survivor.
+      const retaken = (
+        unfinishedByKilled.length === 0
+          ? []
+          : await sql(
+              `SELECT id, attempts, result FROM queue_jobs WHERE id IN (${unfinishedByKilled.map(() => '?').join(', ')})`,
+              unfinishedByKilled,
+            )
+      ) as Array<{id: string; attempts: number; result: string}>;
       for (const row of retaken) {
-        expect(Number(row.attempts)).to.equal(2);
-        expect(JSON.parse(row.result)).to.deep.equal({pid: second.pid});
+        expect(Number(row.attempts), row.id).to.be.greaterThan(1);
+        expect(JSON.parse(row.result), row.id).to.deep.equal({pid: second.pid});
       }
     });
   });

@@ -2,7 +2,7 @@ import {timingSafeEqual} from 'node:crypto';
 import {permissionDenied, SYSTEM_ACTOR, type Actor} from '@systemprompt/core';
 import type {ApiModuleApi} from '@systemprompt/api';
 import type {AuthApi} from '@systemprompt/auth';
-import {SERVER_TOKEN_PREFIX} from '../services/server-client.js';
+import {SERVER_TOKEN_PREFIX} from '@systemprompt/core';
 
 /** The actor of a CLI process of this installation that presents the local server token. */
 export const LOCAL_CLI_ACTOR: Actor = Object.freeze({...SYSTEM_ACTOR, label: 'local-cli'});

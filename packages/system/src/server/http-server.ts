@@ -14,6 +14,7 @@ import {
 } from '@systemprompt/core';
 import type {ModuleHealth} from '@systemprompt/core/kernel';
 import type {ApiModuleApi} from '@systemprompt/api';
+import {traceRequests} from './http-tracing.js';
 import type {ServerMetrics} from './metrics.js';
 
 /** How long a module's health check result is reused (a load balancer may ask many times a second). */
@@ -132,6 +133,7 @@ async function admit(
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({logger: false, bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true});
   const {metrics} = options;
+  traceRequests(app);
 
   // One labelled child per method, route and status, found by a plain string key: cheaper per request
   // than handing prom-client a label object to hash each time. Attached to each route rather than to

@@ -68,6 +68,7 @@ function moduleMetrics(registry: client.Registry, module: string): ModuleMetrics
       );
       return {observe: (labels, value) => histogram.observe(labelsOf(labels), value)};
     },
+    exposition: () => registry.metrics(),
   };
 }
 

@@ -1,13 +1,20 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 import {rmSync} from 'node:fs';
 import type {AddressInfo} from 'node:net';
-import {writeFileAtomic, type EventStore, type Logger, type ServerState, type SystemPaths} from '@systemprompt/core';
+import {
+  installTracing,
+  writeFileAtomic,
+  type EventStore,
+  type Logger,
+  type ServerState,
+  type SystemPaths,
+} from '@systemprompt/core';
 import type {Kernel} from '@systemprompt/core/kernel';
 import {API} from '@systemprompt/api';
 import {AUTH} from '@systemprompt/auth';
 import {SYSTEM} from '../token.js';
 import {claimStateFile, releaseStateFileOf, updateStateFile} from '../services/state-file.js';
-import {serverTokenFile, SERVER_TOKEN_PREFIX} from '../services/server-client.js';
+import {serverTokenFile, SERVER_TOKEN_PREFIX} from '@systemprompt/core';
 import {createAuthenticator} from './authenticate.js';
 import {buildHttpServer, type ServerPhase} from './http-server.js';
 import {createServerMetrics, type ServerMetrics} from './metrics.js';
@@ -89,13 +96,14 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
   // Stopped in this order: no new requests (those in flight finish), no more events, the last beat,
   // the modules in reverse boot order (the database last), then the token and the state file.
   const shutdown: Record<
-    'http' | 'polling' | 'heartbeat' | 'modules' | 'token',
+    'http' | 'polling' | 'heartbeat' | 'modules' | 'tracing' | 'token',
     (() => Promise<void> | void) | undefined
   > = {
     http: undefined,
     polling: undefined,
     heartbeat: undefined,
     modules: () => kernel.stop(),
+    tracing: undefined,
     token: undefined,
   };
   try {
@@ -106,6 +114,23 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
     const serverToken = SERVER_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     await writeFileAtomic(tokenFile, serverToken, {mode: 0o600});
     shutdown.token = () => rmSync(tokenFile, {force: true});
+
+    if (config.tracing) {
+      // OpenTelemetry is imported only here, and only when tracing is on.
+      const {startTracing} = await import('./tracing.js');
+      const started = await startTracing({
+        sampleRatio: config.traceSampleRatio,
+        otlpEndpoint: config.otlpEndpoint,
+        storeSpans: config.traceStoreSpans,
+        serviceVersion: options.version,
+        serverId,
+      });
+      installTracing(started);
+      shutdown.tracing = async () => {
+        installTracing(undefined);
+        await started.shutdown();
+      };
+    }
 
     const app = buildHttpServer({
       routes: kernel.routes,

@@ -3,7 +3,7 @@ import {closeSync, openSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {isSameProcess, liveServer, readServerState, unavailable, type ServerState} from '@systemprompt/core';
 import {releaseStateFileOf} from './state-file.js';
-import {serverTokenFile} from './server-client.js';
+import {serverTokenFile} from '@systemprompt/core';
 
 /** Where a detached server's standard output and error go (a crash before logging starts shows there). */
 export const SERVER_OUTPUT_FILE = 'server.out';

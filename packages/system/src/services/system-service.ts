@@ -14,7 +14,7 @@ import type {ModuleHealth} from '@systemprompt/core/kernel';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {followLogRecords, readLogRecords, type LogRecord} from '@systemprompt/logger';
 import {join} from 'node:path';
-import {fetchServer, readServerToken} from './server-client.js';
+import {fetchServer, readServerToken} from '@systemprompt/core';
 import type {HeartbeatService, HeartbeatView} from './heartbeats.js';
 
 export interface ModuleVersion {

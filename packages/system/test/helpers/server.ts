@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {expect} from 'chai';
 import {APP_BIN, spawnCli, type SpawnResult} from '@systemprompt/testing';
-import {parsePrometheusText, type MetricFamily} from '../../src/services/prometheus-text.js';
+import {parsePrometheusText, type MetricFamily} from '@systemprompt/core';
 
 /** The system module's test fixtures (module packages linked into a test home). */
 export const fixture = (name: string): string => new URL(`../fixtures/${name}`, import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import {Agent as HttpAgent, request as httpRequest, type IncomingMessage} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {Webhook} from 'standardwebhooks';
-import {toSystemPromptError} from '@systemprompt/core';
+import {toSystemPromptError, tracing, type ModuleMetrics} from '@systemprompt/core';
 import type {NetworkGuard} from './network-guard.js';
 
 /** What one attempt gave: the answer's status (null when none came), its head, how long it took. */
@@ -49,12 +49,43 @@ export class Sender {
   private readonly http = new HttpAgent({keepAlive: true, maxSockets: 256});
   private readonly https = new HttpsAgent({keepAlive: true, maxSockets: 256});
 
+  private readonly attempts;
+  private readonly durations;
+
   constructor(
     private readonly guard: NetworkGuard,
     private readonly settings: {timeoutMs: number; responseHeadBytes: number},
-  ) {}
+    metrics: ModuleMetrics,
+  ) {
+    this.attempts = metrics.counter({
+      name: 'delivery_attempts_total',
+      help: 'Delivery attempts this server made, by result: 2xx, 3xx, 4xx, 5xx (the answer class) or error (no answer).',
+      labelNames: ['result'],
+    });
+    this.durations = metrics.histogram({
+      name: 'delivery_attempt_duration_seconds',
+      help: 'How long delivery attempts took (connecting, sending, reading the head of the answer).',
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+    });
+  }
 
-  async send(url: string, message: Message): Promise<SendResult> {
+  /** One attempt, as a client span whose W3C trace context the request carries (when tracing is on). */
+  send(url: string, message: Message): Promise<SendResult> {
+    return tracing().span(
+      'webhook POST',
+      {kind: 'client', attributes: {'http.request.method': 'POST', 'webhook.message.id': message.id}},
+      async (span) => {
+        const sent = await this.attempt(url, message);
+        this.attempts.inc({result: sent.status === null ? 'error' : `${Math.floor(sent.status / 100)}xx`});
+        this.durations.observe(undefined, sent.durationMs / 1000);
+        if (sent.status !== null) span.setAttribute('http.response.status_code', sent.status);
+        if (sent.error) span.fail(new Error(sent.error));
+        return sent;
+      },
+    );
+  }
+
+  private async attempt(url: string, message: Message): Promise<SendResult> {
     const timestamp = new Date();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -63,6 +94,7 @@ export class Sender {
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
       'webhook-signature': signatures(message, timestamp),
     };
+    tracing().inject(headers);
     const started = performance.now();
     const result = (partial: Omit<SendResult, 'durationMs' | 'request'>): SendResult => ({
       ...partial,

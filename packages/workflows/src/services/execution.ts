@@ -1,5 +1,12 @@
 import {createHash} from 'node:crypto';
-import {ExitCode, SystemPromptError, invalidInput, toSystemPromptError, newSortableId} from '@systemprompt/core';
+import {
+  ExitCode,
+  SystemPromptError,
+  invalidInput,
+  toSystemPromptError,
+  newSortableId,
+  tracing,
+} from '@systemprompt/core';
 import {isRetryable} from '@systemprompt/queue';
 import type {RunRow} from '../entities.js';
 import type {
@@ -126,7 +133,10 @@ export class Execution {
     for (const step of steps) {
       if (stop?.failed) break;
       try {
-        const {output, ran} = await this.runStep(step, scope, signal);
+        const path = scope.prefix + step.id;
+        const {output, ran} = await tracing().span(`workflow step ${path}`, {attributes: {'workflow.step': path}}, () =>
+          this.runStep(step, scope, signal),
+        );
         if (ran) last = output;
       } catch (error) {
         if (stop && !(error instanceof Suspend)) stop.failed = true;

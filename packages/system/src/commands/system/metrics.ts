@@ -1,7 +1,5 @@
-import {Flags, textResult, type TextResult} from '@systemprompt/core';
+import {Flags, keyFigures, parsePrometheusText, textResult, type KeyFigure, type TextResult} from '@systemprompt/core';
 import {SystemCommand} from '../../system-command.js';
-import {keyFigures, type KeyFigure} from '../../services/key-figures.js';
-import {parsePrometheusText} from '../../services/prometheus-text.js';
 
 export default class SystemMetrics extends SystemCommand<typeof SystemMetrics> {
   static override summary = "The running server's metrics: key figures, or the whole Prometheus text with --raw.";

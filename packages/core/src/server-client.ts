@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import type {ServerState} from '@systemprompt/core';
+import type {ServerState} from './server-state.js';
 
 /**
  * The local server token: a random secret the server writes (0600) into the data directory at

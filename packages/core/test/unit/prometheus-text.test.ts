@@ -1,7 +1,7 @@
 import {expect} from 'chai';
 import client from 'prom-client';
-import {parsePrometheusText} from '../src/services/prometheus-text.js';
-import {keyFigures} from '../src/services/key-figures.js';
+import {parsePrometheusText} from '../../src/prometheus-text.js';
+import {keyFigures} from '../../src/key-figures.js';
 
 describe('the Prometheus text parser', () => {
   it("reads prom-client's exposition: labelled histograms series by series, counters, gauges, escaped labels", async () => {
