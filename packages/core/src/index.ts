@@ -59,7 +59,9 @@ export {
 export {
   NO_METRICS,
   metricName,
+  promMetricsBackend,
   rowCountGauge,
+  type PromClient,
   type Counter,
   type Gauge,
   type Histogram,

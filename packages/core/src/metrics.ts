@@ -78,3 +78,91 @@ export function rowCountGauge(
     },
   });
 }
+
+type PromLabels = Record<string, string | number>;
+interface PromMetricConfig<Registry> {
+  name: string;
+  help: string;
+  labelNames: string[];
+  registers: Registry[];
+  buckets?: number[];
+  collect?: () => void | Promise<void>;
+}
+
+/**
+ * The part of prom-client a metrics backend uses. The caller passes the prom-client it imported (the
+ * server; monitor:metrics without one), so core itself never loads it.
+ */
+export interface PromClient<Registry> {
+  Counter: new (config: PromMetricConfig<Registry>) => {inc(labels: PromLabels, value: number): void};
+  Gauge: new (config: PromMetricConfig<Registry>) => {
+    set(labels: PromLabels, value: number): void;
+    inc(labels: PromLabels, value: number): void;
+    dec(labels: PromLabels, value: number): void;
+  };
+  Histogram: new (config: PromMetricConfig<Registry>) => {observe(labels: PromLabels, value: number): void};
+}
+
+/** Module metrics over one prom-client registry, named `systemprompt_<module>_<name>`. */
+export function promMetricsBackend<Registry extends {metrics(): Promise<string>}>(
+  client: PromClient<Registry>,
+  registry: Registry,
+): MetricsBackend {
+  const labelsOf = (labels: MetricLabels | undefined) => labels ?? {};
+  const forModule = (module: string): ModuleMetrics => {
+    const registered = new Map<string, unknown>();
+    // A module that restarts defines its metrics again: it gets the ones it defined before.
+    const once = <T>(name: string, make: () => T): T => {
+      if (!registered.has(name)) registered.set(name, make());
+      return registered.get(name) as T;
+    };
+    const common = (definition: MetricDefinition) => ({
+      name: metricName(module, definition.name),
+      help: definition.help,
+      labelNames: [...(definition.labelNames ?? [])],
+      registers: [registry],
+    });
+    return {
+      counter: (definition) => {
+        const counter = once(definition.name, () => new client.Counter(common(definition)));
+        return {inc: (labels, value = 1) => counter.inc(labelsOf(labels), value)};
+      },
+      gauge: (definition) => {
+        const made: {gauge?: InstanceType<PromClient<Registry>['Gauge']>} = {};
+        const handle: Gauge = {
+          set: (labels, value) => made.gauge!.set(labelsOf(labels), value),
+          inc: (labels, value = 1) => made.gauge!.inc(labelsOf(labels), value),
+          dec: (labels, value = 1) => made.gauge!.dec(labelsOf(labels), value),
+        };
+        made.gauge = once(
+          definition.name,
+          () =>
+            new client.Gauge({
+              ...common(definition),
+              ...(definition.collect ? {collect: () => definition.collect!(handle)} : {}),
+            }),
+        );
+        return handle;
+      },
+      histogram: (definition) => {
+        const histogram = once(
+          definition.name,
+          () =>
+            new client.Histogram({
+              ...common(definition),
+              ...(definition.buckets ? {buckets: [...definition.buckets]} : {}),
+            }),
+        );
+        return {observe: (labels, value) => histogram.observe(labelsOf(labels), value)};
+      },
+      exposition: () => registry.metrics(),
+    };
+  };
+  const perModule = new Map<string, ModuleMetrics>();
+  return {
+    forModule: (module) => {
+      if (!perModule.has(module)) perModule.set(module, forModule(module));
+      return perModule.get(module)!;
+    },
+  };
+}

@@ -120,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
       const {startTracing} = await import('./tracing.js');
       const started = await startTracing({
         sampleRatio: config.traceSampleRatio,
+        maxTracesPerSecond: config.maxTracesPerSecond,
         otlpEndpoint: config.otlpEndpoint,
         storeSpans: config.traceStoreSpans,
         serviceVersion: options.version,
