@@ -1,12 +1,11 @@
 import type {QueryRunner} from 'typeorm';
+import {quoteMysql as quote} from '../sql-identifiers.js';
 
 interface IndexColumn {
   Key_name: string;
   Seq_in_index: number | string;
   Column_name: string;
 }
-
-const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /** Whether `leading` are the first columns of `columns`, in order: what MySQL needs of a foreign key's index. */
 const leads = (leading: readonly string[], columns: readonly string[]) =>

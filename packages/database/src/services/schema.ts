@@ -1,4 +1,5 @@
 import type {DatabaseService} from './database-service.js';
+import {quoteMysql} from '../sql-identifiers.js';
 import {listTables} from './tables.js';
 
 export interface ColumnInfo {
@@ -69,7 +70,7 @@ export async function schemaDdl(
     } else {
       // SHOW CREATE TABLE takes no placeholder; the name comes from information_schema, quoted.
       const [row] = await dataSource.query<Array<Record<string, string>>>(
-        `SHOW CREATE TABLE \`${table.name.replace(/`/g, '``')}\``,
+        `SHOW CREATE TABLE ${quoteMysql(table.name)}`,
       );
       if (row) statements.push(`${row['Create Table']};`);
     }

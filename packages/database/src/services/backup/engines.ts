@@ -4,6 +4,7 @@ import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {Connection} from 'mysql2';
 import type {MysqlTarget} from '../../connection.js';
+import {quoteMysql, quoteSqlite} from '../../sql-identifiers.js';
 import type {DatabaseService} from '../database-service.js';
 import {encodeRow, mysqlTableMember, MYSQL_SCHEMA_MEMBER, SAFE_TABLE, SQLITE_MEMBER} from './format.js';
 
@@ -43,9 +44,6 @@ export async function openSqliteFile(service: DatabaseService, file: string, rea
   const nativeBinding = (dataSource.options as {nativeBinding?: unknown}).nativeBinding;
   return new live.constructor(file, {readonly, fileMustExist: true, nativeBinding});
 }
-
-const quoteSqlite = (name: string) => `"${name.replace(/"/g, '""')}"`;
-export const quoteMysql = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
 
 /** Every table's row count and SHA-256 of its rows in key order (SQLite). */
 export function sqliteDigests(db: SqliteHandle): TableDigest[] {

@@ -5,13 +5,13 @@ import {basename, dirname, join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {unavailable} from '@systemprompt/core';
 import type {MysqlTarget, SqliteTarget} from '../../connection.js';
+import {quoteMysql} from '../../sql-identifiers.js';
 import type {DatabaseService} from '../database-service.js';
 import {
   endConnection,
   mysqlConnection,
   mysqlDigests,
   openSqliteFile,
-  quoteMysql,
   run,
   sqliteDigests,
   type MysqlTableSchema,

@@ -10,7 +10,7 @@ import {openDataSource} from '../../data-source.js';
 import type {ModuleMigration} from '../../migrations/loader.js';
 import {MigrationRunner} from '../../migrations/runner.js';
 import type {DatabaseService} from '../database-service.js';
-import {quoteMysql} from './engines.js';
+import {quoteMysql} from '../../sql-identifiers.js';
 
 export interface ValidationFinding {
   kind:

@@ -3,7 +3,8 @@ import {invalidInput} from '@systemprompt/core';
 import type {Engine} from '../../connection.js';
 import {driverErrorCode} from '../../sql-errors.js';
 import type {ExportFormat, ExportHeader, FileRow} from './format.js';
-import {decodeValue, quote, type TransferColumn, type TransferTable} from './tables.js';
+import {decodeValue, type TransferColumn, type TransferTable} from './tables.js';
+import {quoteIdentifier} from '../../sql-identifiers.js';
 
 /** One refused row of an import: where, and why. */
 export interface ImportProblem {
@@ -182,13 +183,13 @@ export class RowInserter {
   }
 
   private async insert(table: TransferTable, rows: FileRow[]): Promise<void> {
-    const names = this.columns.map((column) => quote(this.engine, column.name)).join(', ');
+    const names = this.columns.map((column) => quoteIdentifier(this.engine, column.name)).join(', ');
     const placeholders = `(${this.columns.map(() => '?').join(', ')})`;
     const parameters = rows.flatMap((row) =>
       this.columns.map((column) => parameter(row.values[column.name], column, this.format)),
     );
     await this.manager.query(
-      `INSERT INTO ${quote(this.engine, table.name)} (${names}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+      `INSERT INTO ${quoteIdentifier(this.engine, table.name)} (${names}) VALUES ${rows.map(() => placeholders).join(', ')}`,
       parameters,
     );
   }

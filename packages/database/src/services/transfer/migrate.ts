@@ -7,7 +7,8 @@ import {ownMigrations, type DatabaseService} from '../database-service.js';
 import {migrationSources} from '../sources.js';
 import {listTables} from '../tables.js';
 import {RowInserter} from './import.js';
-import {checksumTable, countRows, describeTables, encodeValue, quote, readRows} from './tables.js';
+import {checksumTable, countRows, describeTables, encodeValue, readRows} from './tables.js';
+import {quoteIdentifier} from '../../sql-identifiers.js';
 
 export interface MigratedTable {
   table: string;
@@ -103,7 +104,7 @@ export async function migrateTo(
     await database.transaction(async (sourceManager) => {
       await targetData.transaction(async (targetManager) => {
         for (const table of [...targetTables.values()].reverse())
-          await targetManager.query(`DELETE FROM ${quote(target.engine, table.name)}`);
+          await targetManager.query(`DELETE FROM ${quoteIdentifier(target.engine, table.name)}`);
         const failures: string[] = [];
         const inserter = new RowInserter(targetManager, target.engine, 'ndjson', (problem) =>
           failures.push(`${problem.table} row ${problem.row}: ${problem.reason}`),

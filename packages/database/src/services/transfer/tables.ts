@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto';
 import type {DataSource, EntityManager} from 'typeorm';
 import type {Engine} from '../../connection.js';
 import {MIGRATIONS_TABLE} from '../../migrations/runner.js';
+import {quoteIdentifier} from '../../sql-identifiers.js';
 import {listTables} from '../tables.js';
 
 /** How a column's values are read, checked and compared, whatever the engine calls its type. */
@@ -40,10 +41,6 @@ export function kindOf(type: string): ColumnKind {
   if (/blob|binary/.test(base)) return 'binary';
   return 'other';
 }
-
-/** Quotes an identifier (a table or column name read from the engine's own catalogue). */
-export const quote = (engine: Engine, name: string): string =>
-  engine === 'mysql' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The tables of the database with their columns, primary keys and foreign keys, parents before the
@@ -120,11 +117,11 @@ export async function* readRows(
   table: TransferTable,
   pageSize = 1000,
 ): AsyncGenerator<Record<string, unknown>> {
-  const columns = table.columns.map((column) => quote(engine, column.name)).join(', ');
-  const from = quote(engine, table.name);
-  const key = table.primaryKey.map((name) => quote(engine, name));
+  const columns = table.columns.map((column) => quoteIdentifier(engine, column.name)).join(', ');
+  const from = quoteIdentifier(engine, table.name);
+  const key = table.primaryKey.map((name) => quoteIdentifier(engine, name));
   if (key.length === 0) {
-    const order = table.columns.map((column) => quote(engine, column.name)).join(', ');
+    const order = table.columns.map((column) => quoteIdentifier(engine, column.name)).join(', ');
     for (let offset = 0; ; offset += pageSize) {
       const rows = await runner.query<Record<string, unknown>[]>(
         `SELECT ${columns} FROM ${from} ORDER BY ${order} LIMIT ${pageSize} OFFSET ${offset}`,
@@ -149,7 +146,9 @@ export async function* readRows(
 }
 
 export async function countRows(runner: Runner, engine: Engine, table: string): Promise<number> {
-  const [row] = await runner.query<Array<{n: number | string}>>(`SELECT COUNT(*) AS n FROM ${quote(engine, table)}`);
+  const [row] = await runner.query<Array<{n: number | string}>>(
+    `SELECT COUNT(*) AS n FROM ${quoteIdentifier(engine, table)}`,
+  );
   return Number(row?.n ?? 0);
 }
 

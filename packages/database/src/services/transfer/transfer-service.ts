@@ -13,7 +13,8 @@ import {
 } from './format.js';
 import {MAX_PROBLEMS, RowInserter, checkRow, matchTables, type ImportProblem} from './import.js';
 import {migrateTo, type MigrateReport} from './migrate.js';
-import {countRows, describeTables, encodeValue, quote, readRows, type TransferTable} from './tables.js';
+import {countRows, describeTables, encodeValue, readRows, type TransferTable} from './tables.js';
+import {quoteIdentifier} from '../../sql-identifiers.js';
 
 export type {MigrateReport, MigratedTable} from './migrate.js';
 export type {ImportProblem} from './import.js';
@@ -161,7 +162,7 @@ export class TransferService {
           if (options.replace)
             for (const table of live.filter((table) => matched.has(table.name)).reverse()) {
               try {
-                await manager.query(`DELETE FROM ${quote(engine, table.name)}`);
+                await manager.query(`DELETE FROM ${quoteIdentifier(engine, table.name)}`);
               } catch (error) {
                 report({
                   table: table.name,
