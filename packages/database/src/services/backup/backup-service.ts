@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {mkdir, rename, rm, cp, stat} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
+import semver from 'semver';
 import {
   conflict,
   ensurePrivateDirectory,
@@ -26,7 +27,7 @@ import {
   sqliteDigests,
 } from './engines.js';
 import type {TableDigest} from './engines.js';
-import {compareVersions, CONFIG_PREFIX, HOST_ONLY_CONFIG, type BackupManifest} from './format.js';
+import {CONFIG_PREFIX, HOST_ONLY_CONFIG, type BackupManifest} from './format.js';
 import {restoreMysql, restoreSqlite, type Progress} from './restore.js';
 import {driftFindings, foreignKeyFindings, type ValidationFinding} from './validate.js';
 import type {MysqlTarget} from '../../connection.js';
@@ -304,7 +305,7 @@ export class BackupService {
       );
     const installed = new Map(modules.filter((record) => !record.error).map((record) => [record.name, record.version]));
     const newer = manifest.modules.filter(
-      (module) => installed.has(module.name) && compareVersions(module.version, installed.get(module.name)!) > 0,
+      (module) => installed.has(module.name) && semver.gt(module.version, installed.get(module.name)!),
     );
     if (newer.length > 0)
       throw invalidInput(

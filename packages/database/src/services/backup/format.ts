@@ -1,7 +1,9 @@
 import {createHash} from 'node:crypto';
 import {createReadStream} from 'node:fs';
+import semver from 'semver';
 import {invalidInput} from '@systemprompt/core';
 import type {Engine} from '../../connection.js';
+import {encodeValue} from '../row-values.js';
 
 /** The archive's manifest: what it holds, how it was made, and the SHA-256 of every member. */
 export interface BackupManifest {
@@ -38,27 +40,7 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * One row as a line of JSON, the same for the archive, the digests and a restore: plain values as
- * they are; bytes as {b: base64}; dates as ISO text; big integers as text; parsed JSON as {j: value}.
- */
-export function encodeValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'bigint') return value.toString();
-  if (Buffer.isBuffer(value)) return {b: value.toString('base64')};
-  if (value instanceof Uint8Array) return {b: Buffer.from(value).toString('base64')};
-  if (value instanceof Date) return value.toISOString();
-  return {j: value};
-}
-
-export function decodeValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const tagged = value as {b?: string; j?: unknown};
-  if (typeof tagged.b === 'string') return Buffer.from(tagged.b, 'base64');
-  return JSON.stringify(tagged.j);
-}
-
+/** One row as a line of JSON, the same for the archive, the digests and a restore (see encodeValue). */
 export const encodeRow = (row: readonly unknown[]): string => JSON.stringify(row.map(encodeValue));
 
 /** A table name as the archive may carry it (it becomes a file name and an identifier). */
@@ -97,24 +79,9 @@ export function checkManifest(value: unknown): BackupManifest {
     if (typeof table?.name !== 'string' || !SAFE_TABLE.test(table.name) || typeof table.sha256 !== 'string')
       throw problem(`table ${JSON.stringify(table?.name)}`);
   for (const module of manifest.modules!)
-    if (typeof module?.name !== 'string' || typeof module.version !== 'string') throw problem('modules');
+    if (typeof module?.name !== 'string' || typeof module.version !== 'string' || !semver.valid(module.version))
+      throw problem('modules');
   for (const migration of manifest.migrations!)
     if (typeof migration?.module !== 'string' || typeof migration.name !== 'string') throw problem('migrations');
   return manifest as BackupManifest;
-}
-
-/** -1, 0 or 1 as version a is older, the same or newer than b (numeric x.y.z; a pre-release is older). */
-export function compareVersions(a: string, b: string): number {
-  const parse = (version: string) => {
-    const [core = '', pre] = version.split('-', 2);
-    return {parts: core.split('.').map((part) => Number.parseInt(part, 10) || 0), pre: pre !== undefined};
-  };
-  const left = parse(a);
-  const right = parse(b);
-  for (let index = 0; index < 3; index++) {
-    const difference = (left.parts[index] ?? 0) - (right.parts[index] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  if (left.pre !== right.pre) return left.pre ? -1 : 1;
-  return 0;
 }

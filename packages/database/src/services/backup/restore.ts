@@ -17,14 +17,8 @@ import {
   type MysqlTableSchema,
   type TableDigest,
 } from './engines.js';
-import {
-  decodeValue,
-  mysqlTableMember,
-  MYSQL_SCHEMA_MEMBER,
-  SAFE_TABLE,
-  SQLITE_MEMBER,
-  type BackupManifest,
-} from './format.js';
+import {decodeValue} from '../row-values.js';
+import {mysqlTableMember, MYSQL_SCHEMA_MEMBER, SAFE_TABLE, SQLITE_MEMBER, type BackupManifest} from './format.js';
 
 export type Progress = (message: string) => void;
 

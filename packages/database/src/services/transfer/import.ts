@@ -3,7 +3,8 @@ import {invalidInput} from '@systemprompt/core';
 import type {Engine} from '../../connection.js';
 import {driverErrorCode} from '../../sql-errors.js';
 import type {ExportFormat, ExportHeader, FileRow} from './format.js';
-import {decodeValue, type TransferColumn, type TransferTable} from './tables.js';
+import {type TransferColumn, type TransferTable} from './tables.js';
+import {decodeValue} from '../row-values.js';
 import {quoteIdentifier} from '../../sql-identifiers.js';
 
 /** One refused row of an import: where, and why. */

@@ -7,7 +7,8 @@ import {ownMigrations, type DatabaseService} from '../database-service.js';
 import {migrationSources} from '../sources.js';
 import {listTables} from '../tables.js';
 import {RowInserter} from './import.js';
-import {checksumTable, countRows, describeTables, encodeValue, readRows} from './tables.js';
+import {checksumTable, countRows, describeTables, readRows} from './tables.js';
+import {encodeValue} from '../row-values.js';
 import {quoteIdentifier} from '../../sql-identifiers.js';
 
 export interface MigratedTable {

@@ -13,7 +13,8 @@ import {
 } from './format.js';
 import {MAX_PROBLEMS, RowInserter, checkRow, matchTables, type ImportProblem} from './import.js';
 import {migrateTo, type MigrateReport} from './migrate.js';
-import {countRows, describeTables, encodeValue, readRows, type TransferTable} from './tables.js';
+import {countRows, describeTables, readRows, type TransferTable} from './tables.js';
+import {encodeValue} from '../row-values.js';
 import {quoteIdentifier} from '../../sql-identifiers.js';
 
 export type {MigrateReport, MigratedTable} from './migrate.js';
