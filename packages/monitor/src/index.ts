@@ -1,4 +1,4 @@
-import {BaseModule, packageVersionOf, readServerState, type ModuleContext} from '@systemprompt/core';
+import {BaseModule, packageVersionOf, readServerState, rowCountGauge, type ModuleContext} from '@systemprompt/core';
 import {DATABASE} from '@systemprompt/database';
 import {MONITOR_ENTITIES} from './entities.js';
 import type {MonitorConfig} from './generated/config.js';
@@ -65,17 +65,17 @@ export class MonitorModule extends BaseModule<MonitorConfig> {
       {...config, serverId: () => serverIdOf(context.systemPaths.data)},
       logger,
     );
-    metrics.gauge({
+    rowCountGauge(metrics, {
       name: 'alerts',
       help: 'Open alerts by state (firing, acked), counted at each scrape.',
-      labelNames: ['state'],
-      collect: async (gauge) => {
-        const counts = await db.manager.query<Array<{state: string; n: number | string}>>(
-          `SELECT state, COUNT(*) AS n FROM monitor_alerts WHERE state IN ('firing', 'acked') GROUP BY state`,
-        );
-        for (const state of ['firing', 'acked']) gauge.set({state}, 0);
-        for (const row of counts) gauge.set({state: row.state}, Number(row.n));
-      },
+      label: 'state',
+      known: ['firing', 'acked'],
+      count: async () =>
+        (
+          await db.manager.query<Array<{state: string; n: number | string}>>(
+            `SELECT state, COUNT(*) AS n FROM monitor_alerts WHERE state IN ('firing', 'acked') GROUP BY state`,
+          )
+        ).map((row) => [row.state, row.n] as const),
     });
     addMonitorRoutes(context.http, observer);
     this.api = {config, rules, alerts, observer, evaluator};

@@ -33,13 +33,13 @@ export interface TraceQuery {
   /** The newest N traces. */
   limit?: number;
   /**
-   * Also traces made of database statements alone, outside any request, job or step (the servers'
-   * own polling: events, queue, evaluator), which otherwise crowd out what a person looks for.
+   * Also traces made of database statements alone: statements whose request, job or step has already
+   * left the bounded store (the server records no statement outside a recorded span).
    */
   background?: boolean;
 }
 
-/** A trace whose spans are all database statements: background work, not a request. */
+/** A trace whose spans are all database statements: what is left of one whose parent left the store. */
 const isBackground = (members: readonly FinishedSpan[]) => members.every((span) => span.name.startsWith('db '));
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -1,4 +1,4 @@
-import {liveServer, readServerToken, unavailable, type ServerState} from '@systemprompt/core';
+import {fetchServer, liveServer, readServerToken, unavailable, type ServerState} from '@systemprompt/core';
 
 /**
  * The way from a CLI process to this installation's running server: its state file (which process,
@@ -16,10 +16,7 @@ export class ServerLink {
   /** GET `path` on the server with the local server token; exit 6 when it does not answer 200. */
   async get(server: ServerState, path: string, timeoutMs = 10_000): Promise<Response> {
     const token = await readServerToken(this.dataDirectory);
-    const response = await fetch(`${server.url}${path}`, {
-      headers: token ? {authorization: `Bearer ${token}`} : {},
-      signal: AbortSignal.timeout(timeoutMs),
-    }).catch((error: unknown) => {
+    const response = await fetchServer(server, path, {timeoutMs, auth: token ?? false}).catch((error: unknown) => {
       throw unavailable(`The server at ${server.url} does not answer: ${(error as Error).message}`, {
         code: 'MONITOR_SERVER_UNREACHABLE',
         hint: 'See system:status; system:restart may help.',

@@ -6,7 +6,7 @@ import {MONITOR} from '../../token.js';
 export default class MonitorTraces extends SystemPromptCommand<typeof MonitorTraces> {
   static override summary =
     "Recent traces of the running server as trees: each request's spans, their durations and status.";
-  static override description = `Takes monitor:read. Reads the spans the running server keeps in its bounded local store (HTTP requests, MCP tool calls, database statements, jobs, workflow steps) through its /api/monitor/traces route with the local server token, groups them by trace (leaving out, unless --all, traces of database statements alone: the servers' own polling) and prints each as a tree: root span first, children indented, with duration, offset from the start, status and key attributes. --json gives the traces with their spans nested. Exit 6 when no server runs.`;
+  static override description = `Takes monitor:read. Reads the spans the running server keeps in its bounded local store (HTTP requests, MCP tool calls, database statements, jobs, workflow steps) through its /api/monitor/traces route with the local server token, groups them by trace (leaving out, unless --all, traces of database statements alone, whose request, job or step has left the store) and prints each as a tree: root span first, children indented, with duration, offset from the start, status and key attributes. --json gives the traces with their spans nested. Exit 6 when no server runs.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --since 5m --min-duration 100 --limit 5',
@@ -19,7 +19,7 @@ export default class MonitorTraces extends SystemPromptCommand<typeof MonitorTra
     'min-duration': Flags.integer({description: 'Only traces that took at least this many milliseconds.', min: 0}),
     limit: Flags.integer({description: 'The newest N traces.', default: 20, min: 1, max: 10_000}),
     all: Flags.boolean({
-      description: "Also traces of database statements alone, outside any request (the servers' own polling).",
+      description: 'Also traces of database statements alone, whose request, job or step has left the store.',
     }),
   };
 
