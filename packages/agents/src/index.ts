@@ -1,6 +1,6 @@
 import {BaseModule, packageVersionOf, type Actor, type ModuleContext} from '@systemprompt/core';
 import {CONFIG, providerService} from '@systemprompt/config';
-import {DATABASE} from '@systemprompt/database';
+import {DATABASE, pruneRows} from '@systemprompt/database';
 import {MCP} from '@systemprompt/mcp';
 import {QUEUE, type JobFailedPayload} from '@systemprompt/queue';
 import {USERS} from '@systemprompt/users';
@@ -88,6 +88,24 @@ export class AgentsModule extends BaseModule<AgentsConfig> {
       tasks,
       runInline: async (actor, task) => taskView(await runInline(parts, tasks, actor, task)),
     };
+    context.retention.add({
+      name: 'tasks',
+      description: 'Finished agent tasks (completed, failed, limited or cancelled) and their steps',
+      keepDays: context.config.retentionDays,
+      setting: 'agents.retentionDays',
+      prune: (before, options) =>
+        pruneRows(
+          db,
+          {
+            table: 'agent_tasks',
+            key: 'id',
+            where: "status IN ('completed', 'failed', 'limited', 'cancelled') AND finished_at < ?",
+            params: [before.getTime()],
+            dependents: [{table: 'agent_steps', column: 'task_id'}],
+          },
+          options,
+        ),
+    });
     context.provide<AgentsApi>(this.api);
   }
 

@@ -37,6 +37,7 @@ export default defineErrorCodes({
     meaning: 'A module adds an MCP tool that its module.yaml tools does not list (with the same permission).',
   },
   TOOL_TAKEN: {exit: ExitCode.Unexpected, meaning: 'A module adds the same MCP tool twice.'},
+  RETENTION_TAKEN: {exit: ExitCode.Unexpected, meaning: 'A module adds the same retention policy twice.'},
   QUERY_PARAMETER_INVALID: {
     exit: ExitCode.InvalidInput,
     meaning: 'HTTP: a query parameter or body field of a request is missing or invalid (answered 400).',
@@ -46,6 +47,10 @@ export default defineErrorCodes({
     meaning: 'A command line given as one string (--stdio) has an unclosed quote.',
   },
   SINCE_INVALID: {exit: ExitCode.InvalidInput, meaning: '--since is not a duration (30m, 2h, 7d) or an ISO date.'},
+  AGE_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning: 'data:clean --older-than is not a number of days (30, 30d) or hours (12h) above 0.',
+  },
   UNAVAILABLE: {
     exit: ExitCode.Unavailable,
     meaning: 'A dependency such as the database or the server cannot be reached.',

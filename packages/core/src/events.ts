@@ -34,8 +34,16 @@ export interface EventStore {
   /** The highest id written so far; 0 when there is none. */
   latestId(): Promise<number>;
   list(query: EventQuery): Promise<DomainEvent[]>;
-  /** Removes the events that occurred before `before`; how many. */
-  prune(before: Date): Promise<number>;
+  /**
+   * Removes (or with dryRun counts) the events that occurred before `before`, except those a reader
+   * still holds (see `hold`); how many.
+   */
+  prune(before: Date, options?: {dryRun?: boolean}): Promise<number>;
+  /**
+   * A reader that follows the store from a cursor kept elsewhere (the webhook dispatcher) says from
+   * which id on it still needs the events: no prune removes them before it has read them.
+   */
+  hold(reader: string, neededFrom: () => Promise<number>): void;
 }
 
 export interface EventPollingOptions {

@@ -70,6 +70,15 @@ export {
   type MetricsBackend,
   type ModuleMetrics,
 } from './metrics.js';
+export {
+  keptDays,
+  runRetention,
+  type ModuleRetention,
+  type RegisteredRetention,
+  type RetentionOutcome,
+  type RetentionPolicy,
+  type RetentionRun,
+} from './retention.js';
 export {parsePrometheusText, type MetricFamily, type Sample} from './prometheus-text.js';
 export {keyFigures, type KeyFigure} from './key-figures.js';
 export {

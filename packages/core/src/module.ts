@@ -7,6 +7,7 @@ import type {AccessProvider, Actor} from './actor.js';
 import type {HttpRoutes} from './http.js';
 import type {ModuleMetrics} from './metrics.js';
 import type {ModuleTools} from './tools.js';
+import type {ModuleRetention} from './retention.js';
 import type {ModuleRecord} from './kernel/discovery.js';
 import type {SystemPaths} from './paths.js';
 
@@ -160,6 +161,8 @@ export interface ModuleContext<TConfig = Record<string, unknown>> {
   readonly tools: ModuleTools;
   /** The module's metrics (`systemprompt_<module>_*`), exported at the server's /metrics; no-ops in a CLI process. */
   readonly metrics: ModuleMetrics;
+  /** What the module keeps only for a while: policies that `data:clean` and the server's sweep run. */
+  readonly retention: ModuleRetention;
 }
 
 /**

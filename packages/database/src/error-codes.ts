@@ -7,6 +7,10 @@ export default defineErrorCodes({
     meaning: 'The database URL is not a mysql:// URL naming a database.',
     hint: 'Use mysql://user:password@host:3306/name, or no URL for the embedded SQLite.',
   },
+  RETENTION_POLICY_UNKNOWN: {
+    exit: ExitCode.InvalidInput,
+    meaning: 'data:clean --only names a retention policy no installed module has.',
+  },
   DATABASE_UNAVAILABLE: {exit: ExitCode.Unavailable, meaning: 'The database cannot be opened or reached.'},
   DATABASE_BUSY: {
     exit: ExitCode.Unavailable,

@@ -21,6 +21,7 @@ export {
   type TransactionOptions,
 } from './services/database-service.js';
 export {DatabaseEventStore, EVENTS_TABLE, MAX_EVENT_PAYLOAD_BYTES} from './services/event-store.js';
+export {pruneRows, type PruneSpec} from './services/prune-rows.js';
 export type {QueryRequest, QueryResult} from './services/query.js';
 export type {DatabaseStatus} from './services/status.js';
 export type {ColumnInfo} from './services/schema.js';

@@ -1,6 +1,7 @@
 import {BaseModule, packageVersionOf, type HealthStatus, type ModuleContext} from '@systemprompt/core';
 import type {LoggerProvider} from '@systemprompt/core/kernel';
 import {createLogging, type Logging} from './logging.js';
+import {pruneRotatedFiles} from './rotating-file.js';
 import type {LoggerConfig} from './generated/config.js';
 
 export {createLogging, logFileDirectory, type Logging, type LoggingOptions} from './logging.js';
@@ -29,6 +30,14 @@ export class LoggerModule extends BaseModule<LoggerConfig> {
       consoleLevel: config.consoleLevel,
       maxSize: config.maxSize,
       maxFiles: config.maxFiles,
+    });
+    const file = this.logging.file;
+    context.retention.add({
+      name: 'logs',
+      description: 'Rotated log files (the current file stays)',
+      keepDays: config.retentionDays,
+      setting: 'logger.retentionDays',
+      prune: async (before, options) => pruneRotatedFiles(file, before, options),
     });
     const provider: LoggerProvider = {forModule: (name) => this.logging!.root.child({module: name})};
     context.provide(provider);

@@ -207,3 +207,22 @@ function takeLock(lock: string): Stats | undefined {
   rmSync(aside, {force: true});
   return createLock(lock);
 }
+
+/**
+ * Removes (or with dryRun counts) the rotated copies of `file` last written before `before`; the
+ * current file is never touched. A copy renamed or removed by a rotation meanwhile is skipped.
+ */
+export function pruneRotatedFiles(file: string, before: Date, options: {dryRun: boolean}): number {
+  let removed = 0;
+  for (const number of rotatedFileNumbers(readdirSync(dirname(file)), file)) {
+    const copy = `${file}.${number}`;
+    try {
+      if (statSync(copy).mtimeMs >= before.getTime()) continue;
+      if (!options.dryRun) rmSync(copy);
+      removed++;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
+}

@@ -1,5 +1,5 @@
 import {BaseModule, SYSTEM_ACTOR, packageVersionOf, type ModuleContext} from '@systemprompt/core';
-import {DATABASE} from '@systemprompt/database';
+import {DATABASE, pruneRows} from '@systemprompt/database';
 import {QUEUE_ENTITIES} from './entities.js';
 import type {QueueConfig} from './generated/config.js';
 import {JobStore} from './services/job-store.js';
@@ -85,6 +85,23 @@ export class QueueModule extends BaseModule<QueueConfig> {
           .catch((failure: unknown) => logger.warn({err: failure}, 'Recording job.failed failed')),
     );
     const service = (this.service = new QueueService(db, store, pool, () => context.access()));
+    context.retention.add({
+      name: 'jobs',
+      description: 'Finished jobs (done, dead or cancelled)',
+      keepDays: config.retentionDays,
+      setting: 'queue.retentionDays',
+      prune: (before, options) =>
+        pruneRows(
+          db,
+          {
+            table: 'queue_jobs',
+            key: 'id',
+            where: "status IN ('done', 'dead', 'cancelled') AND updated_at < ?",
+            params: [before.getTime()],
+          },
+          options,
+        ),
+    });
     context.provide<QueueApi>({config, queue: service});
     context.metrics.gauge({
       name: 'jobs',

@@ -69,6 +69,14 @@ export class SchedulerModule extends BaseModule<SchedulerConfig> {
       {intervalMs: config.plannerIntervalMs, graceMs: config.graceSeconds * 1000, historyDays: config.historyDays},
       logger,
     );
+    const planner = this.planner;
+    context.retention.add({
+      name: 'ticks',
+      description: 'Finished ticks of schedules (scheduler:history)',
+      keepDays: config.historyDays,
+      setting: 'scheduler.historyDays',
+      prune: (before, options) => planner.pruneBefore(before.getTime(), options),
+    });
     context.provide<SchedulerApi>({
       config,
       schedules: new ScheduleService(db, access, events, targets, claimer, queue),

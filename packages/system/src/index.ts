@@ -51,6 +51,13 @@ export class SystemModule extends BaseModule<SystemConfig> {
       events: () => context.capability<EventStore>('events'),
       access,
     });
+    context.retention.add({
+      name: 'events',
+      description: 'Stored events (system:events); those a reader such as the webhook dispatcher has not read yet stay',
+      keepDays: context.config.eventRetentionDays,
+      setting: 'system.eventRetentionDays',
+      prune: async (before, options) => (await context.capability<EventStore>('events')?.prune(before, options)) ?? 0,
+    });
     context.provide<SystemApi>({
       config: context.config,
       system,

@@ -3,6 +3,8 @@ import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {USERS_ENTITIES} from './entities.js';
 import {AccessService} from './services/access.js';
 import {AuditService} from './services/audit.js';
+import {pruneAuditLog} from './services/audit-prune.js';
+import type {UsersConfig} from './generated/config.js';
 import {RoleService} from './services/roles.js';
 import {SessionService} from './services/sessions.js';
 import {UserService} from './services/users.js';
@@ -12,6 +14,7 @@ import {addUsersTools} from './tools.js';
 
 export {AccessService, type AccessDecision} from './services/access.js';
 export {AuditService, AUDIT_LIST_FIELDS, type AuditEntry, type AuditRecord} from './services/audit.js';
+export {pruneAuditLog} from './services/audit-prune.js';
 export {
   RoleService,
   type RoleView,
@@ -52,13 +55,13 @@ export interface UsersApi {
   sessions: SessionService;
 }
 
-export class UsersModule extends BaseModule {
+export class UsersModule extends BaseModule<UsersConfig> {
   readonly name = 'users';
   readonly version = packageVersionOf(import.meta.url);
   readonly type = 'core' as const;
   private audit: AuditService | undefined;
 
-  override async initialize(context: ModuleContext): Promise<void> {
+  override async initialize(context: ModuleContext<UsersConfig>): Promise<void> {
     await super.initialize(context);
     const db = await context.services.get(DATABASE).forModule(context, USERS_ENTITIES);
     const audit = new AuditService(db);
@@ -73,6 +76,14 @@ export class UsersModule extends BaseModule {
       roles: new RoleService(db, access, audit, users, context.events),
       sessions: new SessionService(db, access, audit, users),
     };
+    context.retention.add({
+      name: 'audit',
+      description: 'The oldest records of the audit log (a prefix of its chain)',
+      keepDays: context.config.auditRetentionDays > 0 ? context.config.auditRetentionDays : null,
+      setting: 'users.auditRetentionDays',
+      protected: true,
+      prune: (before, options) => pruneAuditLog(db, audit, before, options),
+    });
     context.provide(api);
     addUserRoutes(context.http, users);
     addUsersTools(context.tools, users);

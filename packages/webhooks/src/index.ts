@@ -1,6 +1,6 @@
 import {BaseModule, packageVersionOf, type EventStore, type ModuleContext} from '@systemprompt/core';
 import {SecretBox} from '@systemprompt/core/config';
-import {DATABASE} from '@systemprompt/database';
+import {DATABASE, pruneRows} from '@systemprompt/database';
 import {QUEUE} from '@systemprompt/queue';
 import {WEBHOOK_ENTITIES} from './entities.js';
 import type {WebhooksConfig} from './generated/config.js';
@@ -58,6 +58,26 @@ export class WebhooksModule extends BaseModule<WebhooksConfig> {
       backoff: {baseMs: 1000, maxMs: 60_000},
     });
     const dispatcher = new Dispatcher(db, store, deliveries, logger);
+    // Events the dispatcher has not read yet are kept whatever their age.
+    store()?.hold('webhooks', () => dispatcher.neededFrom());
+    context.retention.add({
+      name: 'deliveries',
+      description: 'Finished webhook deliveries (succeeded or failed) and their attempts',
+      keepDays: config.retentionDays,
+      setting: 'webhooks.retentionDays',
+      prune: (before, options) =>
+        pruneRows(
+          db,
+          {
+            table: 'webhook_deliveries',
+            key: 'id',
+            where: "status IN ('succeeded', 'failed') AND updated_at < ?",
+            params: [before.getTime()],
+            dependents: [{table: 'webhook_attempts', column: 'delivery_id'}],
+          },
+          options,
+        ),
+    });
     this.api = {config, endpoints, deliveries, dispatcher};
     context.provide<WebhooksApi>(this.api);
   }

@@ -1,5 +1,5 @@
 import {BaseModule, packageVersionOf, rowCountGauge, type Actor, type ModuleContext} from '@systemprompt/core';
-import {DATABASE} from '@systemprompt/database';
+import {DATABASE, pruneRows} from '@systemprompt/database';
 import type {AgentsApi} from '@systemprompt/agents';
 import {MCP} from '@systemprompt/mcp';
 import {QUEUE, type JobFailedPayload} from '@systemprompt/queue';
@@ -86,6 +86,27 @@ export class WorkflowsModule extends BaseModule<WorkflowsConfig> {
     events.on('job.failed', async (event) => {
       const payload = event.payload as JobFailedPayload;
       if (payload.queue === RUN_QUEUE) await runs.abandon(payload.id, payload.error);
+    });
+    context.retention.add({
+      name: 'runs',
+      description: 'Finished workflow runs (completed, failed or cancelled) and their steps',
+      keepDays: config.retentionDays,
+      setting: 'workflows.retentionDays',
+      prune: (before, options) =>
+        pruneRows(
+          db,
+          {
+            table: 'workflow_runs',
+            key: 'id',
+            // A finished sub-workflow's output is read by its parent while the parent runs.
+            where: `status IN ('completed', 'failed', 'cancelled') AND finished_at < ? AND NOT EXISTS
+              (SELECT 1 FROM workflow_runs parent WHERE parent.id = workflow_runs.parent_run_id
+                AND parent.status NOT IN ('completed', 'failed', 'cancelled'))`,
+            params: [before.getTime()],
+            dependents: [{table: 'workflow_steps', column: 'run_id'}],
+          },
+          options,
+        ),
     });
     const api: WorkflowsApi = {
       config,

@@ -107,6 +107,7 @@ export async function bootApiKernel(home: string, databaseUrl: string | undefine
       tools: {add: () => {}, list: () => []},
       modules: () => [],
       metrics: NO_METRICS,
+      retention: {add: () => {}},
     };
     await module.initialize(context);
     return provided as T;

@@ -8,6 +8,7 @@ import {modulePaths, type SystemPaths} from '../paths.js';
 import {silentLogger} from '../logger.js';
 import {routeUrl, type RegisteredMount, type RegisteredRoute} from '../http.js';
 import {TOOL_NAME_PATTERN, type RegisteredTool} from '../tools.js';
+import type {RegisteredRetention} from '../retention.js';
 import {NO_METRICS, type MetricsBackend} from '../metrics.js';
 import {instantiateModule} from './contract.js';
 import type {ModuleRecord} from './discovery.js';
@@ -75,6 +76,7 @@ export class Kernel {
   private readonly httpRoutes: RegisteredRoute[] = [];
   private readonly httpMounts: RegisteredMount[] = [];
   private readonly moduleTools: RegisteredTool[] = [];
+  private readonly retentionPolicies: RegisteredRetention[] = [];
 
   constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -110,6 +112,11 @@ export class Kernel {
   /** Every MCP tool the booted modules added, in boot order. */
   get tools(): readonly RegisteredTool[] {
     return this.moduleTools;
+  }
+
+  /** Every retention policy the booted modules added, in boot order. */
+  get retention(): readonly RegisteredRetention[] {
+    return this.retentionPolicies;
   }
 
   /** The implementation of a capability, from the first booted module that provides it. */
@@ -416,6 +423,17 @@ export class Kernel {
         list: () => this.moduleTools,
       },
       metrics: this.options.metrics?.forModule(record.name) ?? NO_METRICS,
+      retention: {
+        add: (policy) => {
+          if (this.retentionPolicies.some((known) => known.module === record.name && known.name === policy.name))
+            throw new SystemPromptError(`Module "${record.name}" adds the retention policy ${policy.name} twice`, {
+              code: 'RETENTION_TAKEN',
+              exitCode: ExitCode.Unexpected,
+              details: {module: record.name, policy: policy.name},
+            });
+          this.retentionPolicies.push({...policy, module: record.name});
+        },
+      },
     };
   }
 

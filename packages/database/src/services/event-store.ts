@@ -44,7 +44,14 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[!%_]/g, (char) => `!$
  * read in id order by the pollers of every process on the database. Every statement is parameterized.
  */
 export class DatabaseEventStore implements EventStore {
+  /** Readers that still need events from some id on (`hold`). */
+  private readonly holds = new Map<string, () => Promise<number>>();
+
   constructor(private readonly database: DatabaseService) {}
+
+  hold(reader: string, neededFrom: () => Promise<number>): void {
+    this.holds.set(reader, neededFrom);
+  }
 
   async append(event: Omit<DomainEvent, 'id'>, transaction?: unknown): Promise<number> {
     const payload = JSON.stringify(event.payload ?? null);
@@ -139,13 +146,29 @@ export class DatabaseEventStore implements EventStore {
     ]);
   }
 
-  async prune(before: Date): Promise<number> {
-    return this.database.transaction(async (manager) => {
-      const result = await manager.queryRunner!.query(
-        `DELETE FROM ${EVENTS_TABLE} WHERE occurred_at < ?`,
-        [before.toISOString()],
-        true,
+  async prune(before: Date, options: {dryRun?: boolean} = {}): Promise<number> {
+    const where = ['occurred_at < ?'];
+    const params: unknown[] = [before.toISOString()];
+    // The lowest id a reader still needs bounds the prune, whatever its age.
+    const needed = (await Promise.all([...this.holds.values()].map((neededFrom) => neededFrom()))).filter((id) =>
+      Number.isFinite(id),
+    );
+    if (needed.length > 0) {
+      where.push('id < ?');
+      params.push(Math.min(...needed));
+    }
+    const clause = where.join(' AND ');
+    if (options.dryRun) {
+      const [row] = await this.database.read((dataSource) =>
+        dataSource.query<Array<{n: number | string}>>(
+          `SELECT COUNT(*) AS n FROM ${EVENTS_TABLE} WHERE ${clause}`,
+          params,
+        ),
       );
+      return Number(row?.n ?? 0);
+    }
+    return this.database.transaction(async (manager) => {
+      const result = await manager.queryRunner!.query(`DELETE FROM ${EVENTS_TABLE} WHERE ${clause}`, params, true);
       return Number((result as {affected?: number}).affected ?? 0);
     });
   }

@@ -17,4 +17,8 @@ maxSize: string
  * How many rotated files are kept besides the current one.
  */
 maxFiles: number
+/**
+ * Rotated log files last written more than this many days ago are removed by data:clean and the server's hourly sweep (the current file stays).
+ */
+retentionDays: number
 }

@@ -11,7 +11,7 @@ import {
   spawnCli,
   type EngineFixture,
 } from '@systemprompt/testing';
-import type {UsersApi} from '@systemprompt/users';
+import {pruneAuditLog, type UsersApi} from '@systemprompt/users';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = APP_BIN;
@@ -125,6 +125,28 @@ describeEachEngine("the audit log's hash chain: permissions:audit --verify", {ro
     expect((await broken()).details).to.deep.include({problem: 'relinked', seq: 3});
   });
 
+  it('removing the oldest records (audit retention) keeps the rest verifiable; a removal after them still shows', async () => {
+    const [fourth] = await direct(t, 'SELECT at FROM users_audit WHERE seq = 4');
+    const before = new Date(String(fourth.at));
+    expect(await withUsers(t, (users) => pruneAuditLog(users.db, users.audit, before, {dryRun: true}))).to.equal(3);
+    expect((await direct(t, 'SELECT COUNT(*) AS n FROM users_audit'))[0].n).to.satisfy((n: unknown) => Number(n) === 5);
+    expect(await withUsers(t, (users) => pruneAuditLog(users.db, users.audit, before, {dryRun: false}))).to.equal(3);
+    const left = await direct(t, 'SELECT seq, action FROM users_audit ORDER BY seq');
+    expect(left.map((row) => [Number(row.seq), row.action])).to.deep.equal([
+      [4, 'permissions.grant'],
+      [5, 'users.update'],
+      [6, 'audit.pruned'],
+    ]);
+    const [head] = await direct(t, 'SELECT base_seq, base_hash FROM users_audit_head');
+    expect(Number(head.base_seq)).to.equal(3);
+    const run = await verify();
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(run.json().data).to.include({intact: true, verified: 3});
+    // The base moves only with a prune: a record removed after it breaks the chain as before.
+    await write('DELETE FROM users_audit WHERE seq = 4');
+    expect((await broken()).details).to.deep.include({problem: 'deleted', seq: 4});
+  });
+
   it('names a record deleted with database:query --write', async () => {
     await write('DELETE FROM users_audit WHERE seq = 3');
     const error = await broken();
@@ -200,12 +222,13 @@ describeEachEngine("the audit log's hash chain: permissions:audit --verify", {ro
   it('chains the records written before the chain existed (the migration hashes them)', async () => {
     const count = Number((await direct(t, 'SELECT COUNT(*) AS n FROM users_audit'))[0].n);
     // Reverting the chain loses its head and hashes: only with the module named.
-    // (The newest migration of users, the list indexes, goes first.)
-    const rollback = await t.cli('database:rollback', '--module', 'users', '--steps', '2', '--confirm', '--json');
+    // (The newest migrations of users, the chain's base and the list indexes, go first.)
+    const rollback = await t.cli('database:rollback', '--module', 'users', '--steps', '3', '--confirm', '--json');
     expect(rollback.exitCode, rollback.stdout + rollback.stderr).to.equal(0);
     expect(
       rollback.json().data.map((row: {name: string; destroys: unknown}) => [row.name, row.destroys]),
     ).to.deep.equal([
+      ['20261204170000-audit-chain-base', undefined],
       ['20261202150000-index-users-audit-lists', undefined],
       ['20261202120000-chain-users-audit', {users_audit_head: 1}],
     ]);

@@ -162,14 +162,23 @@ export class Planner {
 
   /** Finished ticks older than historyDays go (next_run_at never moves back, so a pruned tick is never claimed again). */
   async prune(now: number = Date.now()): Promise<number> {
+    return this.pruneBefore(now - this.settings.historyDays * DAY_MS);
+  }
+
+  /** Finished ticks before `cutoff` (epoch ms) go; with dryRun they are only counted. */
+  async pruneBefore(cutoff: number, options: {dryRun?: boolean} = {}): Promise<number> {
+    const finishedBefore = "status IN ('ok', 'failed') AND tick_at < ?";
+    if (options.dryRun) {
+      const [row] = await this.db.manager.query<Array<{n: number | string}>>(
+        `SELECT COUNT(*) AS n FROM scheduler_ticks WHERE ${finishedBefore}`,
+        [cutoff],
+      );
+      return Number(row?.n ?? 0);
+    }
     return retryingDeadlocks(() =>
-      this.db.transaction(
-        (em) =>
-          changedRows(em, "DELETE FROM scheduler_ticks WHERE status IN ('ok', 'failed') AND tick_at < ?", [
-            now - this.settings.historyDays * DAY_MS,
-          ]),
-        {leaf: true},
-      ),
+      this.db.transaction((em) => changedRows(em, `DELETE FROM scheduler_ticks WHERE ${finishedBefore}`, [cutoff]), {
+        leaf: true,
+      }),
     );
   }
 }

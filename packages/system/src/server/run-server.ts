@@ -3,8 +3,8 @@ import {rmSync} from 'node:fs';
 import type {AddressInfo} from 'node:net';
 import {
   installTracing,
+  runRetention,
   writeFileAtomic,
-  type EventStore,
   type Logger,
   type ServerState,
   type SystemPaths,
@@ -190,8 +190,13 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
         }),
       intervalSeconds: config.heartbeatIntervalSeconds,
       prune: async () => {
-        const store = kernel.capability<EventStore>('events');
-        if (store) await store.prune(new Date(Date.now() - config.eventRetentionDays * 86_400_000));
+        // Every module's retention policy at its setting (data:clean runs the same ones by hand).
+        for (const outcome of await runRetention(kernel.retention)) {
+          if (outcome.error)
+            logger.warn({policy: `${outcome.module}/${outcome.name}`}, `retention failed: ${outcome.error}`);
+          else if (outcome.removed > 0)
+            logger.info({policy: `${outcome.module}/${outcome.name}`, removed: outcome.removed}, 'old records removed');
+        }
       },
       logger,
     });
@@ -244,7 +249,7 @@ async function closeWithin(app: ReturnType<typeof buildHttpServer>, deadlineMs: 
   }
 }
 
-/** Beats every interval (with the CPU used since the last beat) and prunes old events once an hour. */
+/** Beats every interval (with the CPU used since the last beat) and runs the retention policies once an hour. */
 function startHeartbeat(options: {
   beat: (state: 'running' | 'draining' | 'stopped', cpuPercent: number) => Promise<void>;
   intervalSeconds: number;

@@ -57,9 +57,9 @@ type StoredRow = ChainedFields & {prev_hash: string | null; hash: string | null}
  */
 export async function verifyAuditChain(db: ModuleDatabase, options: VerifyOptions = {}): Promise<AuditVerification> {
   const pageSize = options.pageSize ?? 500;
-  const [headRow] = await db.manager.query<Array<{seq: number | string; hash: string}>>(
-    `SELECT seq, hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1`,
-  );
+  const [headRow] = await db.manager.query<
+    Array<{seq: number | string; hash: string; base_seq: number | string; base_hash: string}>
+  >(`SELECT seq, hash, base_seq, base_hash FROM ${AUDIT_HEAD_TABLE} WHERE id = 1`);
   const head = headRow ? {seq: Number(headRow.seq), hash: headRow.hash} : null;
   const headRestoredAt: number[] = [];
   let verified = 0;
@@ -79,9 +79,11 @@ export async function verifyAuditChain(db: ModuleDatabase, options: VerifyOption
     });
   }
 
-  let expected = 1;
-  let previous = GENESIS_HASH;
-  let last = 0;
+  // The chain begins after the records the retention setting removed (0 and genesis while none were).
+  const base = Number(headRow!.base_seq ?? 0);
+  let expected = base + 1;
+  let previous = headRow!.base_hash ?? GENESIS_HASH;
+  let last = base;
   const columns = [...CHAINED_COLUMNS, 'prev_hash', 'hash'].join(', ');
   for (;;) {
     const rows = await db.manager.query<StoredRow[]>(

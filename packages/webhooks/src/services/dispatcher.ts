@@ -78,6 +78,14 @@ export class Dispatcher {
     });
   }
 
+  /** The lowest event id still to be read (the cursor + 1; before the cursor exists, what endpoints want). */
+  async neededFrom(): Promise<number> {
+    const row = await this.db.repository(State).findOneBy({name: CURSOR});
+    if (row) return Number(row.value) + 1;
+    const oldest = await this.db.repository(Endpoint).minimum('fromEventId');
+    return oldest === null || oldest === undefined ? Number.POSITIVE_INFINITY : Number(oldest) + 1;
+  }
+
   /** The cursor; made the first time at the oldest point an endpoint wants (else the store's newest id). */
   private async cursor(store: EventStore): Promise<number> {
     const state = this.db.repository(State);

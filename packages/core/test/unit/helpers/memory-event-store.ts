@@ -79,6 +79,8 @@ export class MemoryEventStore implements EventStore {
     return (query.order === 'desc' ? events.reverse() : events).slice(0, query.limit);
   }
 
+  hold(): void {}
+
   async prune(before: Date): Promise<number> {
     const kept = this.visible.filter((event) => event.occurredAt >= before.toISOString());
     const removed = this.visible.length - kept.length;
