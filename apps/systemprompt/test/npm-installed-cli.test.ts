@@ -1,13 +1,13 @@
 import {execFile} from 'node:child_process';
-import {readdirSync, readFileSync, realpathSync} from 'node:fs';
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {existsSync, readdirSync, readFileSync, realpathSync} from 'node:fs';
+import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {expect} from 'chai';
-import {spawnCli} from '@systemprompt/testing';
+import {spawnCli, startRegistry, type LoopbackRegistry} from '@systemprompt/testing';
 import {writeDocModule} from './helpers/module-authors-doc.js';
 
 const run = promisify(execFile);
@@ -214,6 +214,107 @@ describe('systemprompt installed with npm from its packed packages', function ()
       expect(JSON.parse(listed.stdout).data.map((task: {title: string}) => task.title)).to.deep.equal([
         'Write the release notes',
       ]);
+    });
+  });
+
+  // system:update on this npm-installed CLI, against a private registry on loopback (verdaccio, no
+  // uplink): a module installed by name gets its next version, the migration it brings runs, a backup
+  // is taken first and the output says how to go back. The CLI itself is not in that registry.
+  describe('system:update from a registry on loopback', () => {
+    let registry: LoopbackRegistry;
+    let notes: string;
+    let updateHome: string;
+    const updating = (args: string[]) =>
+      spawnCli(bin, args, {
+        home: updateHome,
+        env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...registry.env},
+        timeoutMs: 180_000,
+      });
+    const json = async (args: string[]) => {
+      const run = await updating([...args, '--json']);
+      expect(run.exitCode, `${args.join(' ')}: ${run.stderr}${run.stdout}`).to.equal(0);
+      return JSON.parse(run.stdout).data;
+    };
+
+    before(async () => {
+      registry = await startRegistry();
+      updateHome = join(scratch, 'update-home');
+      notes = join(scratch, 'acme-notes-published');
+      await cp(fixture('acme-notes'), notes, {recursive: true});
+      await registry.publish(notes);
+    });
+    after(() => registry?.close());
+
+    it('shows the newer module and its migration (--dry-run changes nothing), applies it, says how to go back', async () => {
+      expect(await json(['extension:install', '@acme/systemprompt-notes'])).to.deep.include({
+        module: 'acme-notes',
+        version: '1.0.0',
+      });
+      await json(['acme-notes:add', 'written before the update']);
+      expect((await json(['system:update', '--dry-run'])).changes.filter((change: {update: boolean}) => change.update))
+        .to.be.empty;
+
+      // 1.1.0 brings a second migration.
+      await writeFile(
+        join(notes, 'migrations', '20270101000000-add-acme-notes-tag.js'),
+        [
+          "import {TableColumn, defineMigration} from '@systemprompt/database/schema';",
+          'export default defineMigration({',
+          "  name: '20270101000000-add-acme-notes-tag',",
+          '  steps: [{',
+          "    up: (runner) => runner.addColumn('acme_notes', new TableColumn({name: 'tag', type: 'varchar', length: '40', isNullable: true})),",
+          "    down: (runner) => runner.dropColumn('acme_notes', 'tag'),",
+          '  }],',
+          '});',
+          '',
+        ].join('\n'),
+      );
+      for (const file of ['package.json', 'module.yaml'])
+        await writeFile(join(notes, file), (await readFile(join(notes, file), 'utf8')).replace('1.0.0', '1.1.0'));
+      await registry.publish(notes);
+
+      const planned = await json(['system:update', '--dry-run']);
+      expect(planned).to.deep.include({installation: 'npm', dryRun: true, backup: null, migrationsApplied: []});
+      expect(planned.changes).to.deep.equal([
+        {
+          kind: 'cli',
+          name: 'systemprompt',
+          package: 'systemprompt',
+          from: planned.changes[0].from,
+          to: planned.changes[0].from,
+          update: false,
+          migrations: [],
+          note: 'not in the registry',
+        },
+        {
+          kind: 'module',
+          name: 'acme-notes',
+          package: '@acme/systemprompt-notes',
+          from: '1.0.0',
+          to: '1.1.0',
+          update: true,
+          migrations: ['20270101000000-add-acme-notes-tag'],
+        },
+      ]);
+      expect((await json(['extension:info', 'acme-notes'])).version, 'the dry run installed nothing').to.equal('1.0.0');
+
+      const applied = await json(['system:update']);
+      expect(applied.dryRun).to.equal(false);
+      expect(applied.migrationsApplied).to.deep.equal(['20270101000000-add-acme-notes-tag']);
+      expect(applied.backup).to.match(/pre-update-.*\.tar\.gz$/);
+      expect(existsSync(applied.backup)).to.equal(true);
+      expect(applied.rollback).to.deep.equal([
+        'systemprompt extension:install @acme/systemprompt-notes@1.0.0',
+        `systemprompt system:restore ${applied.backup}`,
+      ]);
+      expect((await json(['extension:info', 'acme-notes'])).version).to.equal('1.1.0');
+      expect((await json(['acme-notes:list'])).map((note: {text: string}) => note.text)).to.deep.equal([
+        'written before the update',
+      ]);
+      const columns = await json(['database:query', 'SELECT tag FROM acme_notes']);
+      expect(columns).to.deep.equal([{tag: null}]);
+      expect((await json(['system:update', '--dry-run'])).changes.filter((change: {update: boolean}) => change.update))
+        .to.be.empty;
     });
   });
 });

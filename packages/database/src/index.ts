@@ -28,7 +28,7 @@ export type {ColumnInfo} from './services/schema.js';
 export {changedRows, driverErrorCode, isUniqueViolation, retryingDeadlocks} from './sql-errors.js';
 export {parseDatabaseUrl, describeTarget, redact, type DatabaseTarget, type Engine} from './connection.js';
 export {MIGRATIONS_TABLE, MigrationRunner, type AppliedMigration, type MigrationOutcome} from './migrations/runner.js';
-export {loadMigrations, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
+export {loadMigrations, migrationFileNames, type MigrationSource, type ModuleMigration} from './migrations/loader.js';
 export type {Migration, MigrationStep} from './migrations/migration.js';
 export type {DatabaseConfig} from './generated/config.js';
 export {

@@ -71,6 +71,11 @@ export default defineErrorCodes({
     hint: 'Check with modules:list; remove the package by hand with plugins:uninstall if needed.',
   },
   NPM_FAILED: {exit: ExitCode.Unavailable, meaning: 'An npm command (pack or view) failed.'},
+  UPDATE_FAILED: {
+    exit: ExitCode.Unavailable,
+    meaning:
+      'system:update could not update the CLI (npm install, git pull, pnpm install or build) or run its migrations; the backup it took and the commands that go back are in the error.',
+  },
   PLUGINS_UNAVAILABLE: {
     exit: ExitCode.Unavailable,
     meaning: 'The plugins commands are not available.',

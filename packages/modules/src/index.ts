@@ -40,3 +40,6 @@ export {lifecycleRunning} from './services/plugins-command.js';
 export {linkableDirectory, packageDirectory} from './services/host-packages.js';
 export type {UpdateRow} from './services/modules-service.js';
 export {MODULES} from './token.js';
+export {ModulesCommand} from './modules-command.js';
+export type {UpdateChange, UpdateOutcome, UpdatePlan} from './services/system-update.js';
+export {checkoutChanges, installationOf, type CheckoutChanges, type Installation} from './services/installation.js';

@@ -40,3 +40,4 @@ export {
   type UserActor,
 } from './tools.js';
 export * from './model-stub.js';
+export {startRegistry, type LoopbackRegistry} from './registry.js';

@@ -6,6 +6,7 @@ import {
   invalidInput,
   liveServer,
   notFound,
+  SystemPromptError,
   tailLines,
   toSystemPromptError,
   unavailable,
@@ -28,6 +29,8 @@ import {checkHealth} from './health.js';
 import {restartOnServer} from './server-restart.js';
 import {installModule, removeModule, type InstallResult, type LifecycleContext, type RemoveResult} from './install.js';
 import {newestVersion, recordRegistryRange, registryInstalls, semverGt} from './registry.js';
+import {installationOf, git} from './installation.js';
+import {planUpdate, rollbackCommands, updateCli, type UpdateOutcome} from './system-update.js';
 import {currentLogFile, parseLogLine, readLogs, type LogFilter, type LogLine} from './logs.js';
 import {setEnabled, type ToggleResult} from './toggle.js';
 import {validateOptionsFor, validatePackage, type PackageReport} from './validate-package.js';
@@ -393,6 +396,64 @@ export class ModulesService {
       });
     }
     return rows;
+  }
+
+  /**
+   * system:update: what would change (dry run: modules:read and database:read), or the change itself
+   * (modules:write and database:write): a backup first, then the CLI (its migrations run by the updated
+   * CLI), then every module installed from a registry (each with an install's guarantees), and the
+   * commands that go back. Audited.
+   */
+  async systemUpdate(
+    actor: Actor,
+    host: ModulesHost,
+    options: {dryRun: boolean; fetch: boolean; backup: () => Promise<string>},
+  ): Promise<UpdateOutcome> {
+    const access = await this.check(actor, options.dryRun ? READ : WRITE, 'system.update');
+    await access.authorize(actor, options.dryRun ? 'database:read' : 'database:write', 'system.update');
+    const plan = await planUpdate(host, {fetch: options.fetch});
+    const pending = plan.changes.filter((change) => change.update);
+    const outcome: UpdateOutcome = {...plan, dryRun: options.dryRun, backup: null, migrationsApplied: [], rollback: []};
+    if (options.dryRun || pending.length === 0) return outcome;
+    const installation = installationOf(host.config.root);
+    const head = installation.kind === 'git' ? await git(installation.top, ['rev-parse', 'HEAD']) : null;
+    outcome.backup = await options.backup();
+    outcome.rollback = rollbackCommands(host, plan, head, outcome.backup);
+    try {
+      const cli = pending.find((change) => change.kind === 'cli');
+      if (cli) outcome.migrationsApplied.push(...(await updateCli(host, cli)));
+      for (const change of pending.filter((each) => each.kind === 'module')) {
+        const [row] = await this.update(actor, host, change.name);
+        outcome.migrationsApplied.push(...(row?.migrationsApplied ?? []));
+      }
+      await access.record(actor, {
+        action: 'system.update',
+        target: null,
+        result: 'ok',
+        permission: WRITE,
+        details: {
+          changes: pending.map((change) => `${change.package} ${change.from} -> ${change.to}`),
+          backup: outcome.backup,
+        },
+      });
+      return outcome;
+    } catch (error) {
+      await access.record(actor, {
+        action: 'system.update',
+        target: null,
+        result: 'failed',
+        permission: WRITE,
+        details: {error: redact(toSystemPromptError(error).message.split('\n')[0]!), backup: outcome.backup},
+      });
+      const failure = toSystemPromptError(error);
+      throw new SystemPromptError(failure.message, {
+        code: failure.code,
+        exitCode: failure.exitCode,
+        details: {...failure.details, backup: outcome.backup, rollback: outcome.rollback},
+        hint: `To go back: ${outcome.rollback.join('; ')}`,
+        cause: error,
+      });
+    }
   }
 
   /** What the install and remove paths need of the host. */
