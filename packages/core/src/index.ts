@@ -162,3 +162,4 @@ export {
   permissionsCover,
 } from './permissions.js';
 export {readSecretFromStdin} from './command/stdin.js';
+export type {GateAdmission, Listener, ServedRoute, ServerGate, ServerTls, ServingInfo} from './server-gate.js';

@@ -25,9 +25,41 @@ export async function fetchServer(
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (typeof options.auth === 'string') headers.authorization = `Bearer ${options.auth}`;
-  return fetch(`${state.url}${path}`, {
-    method: options.method ?? 'GET',
-    headers,
-    signal: AbortSignal.timeout(options.timeoutMs),
+  const url = `${state.url}${path}`;
+  const method = options.method ?? 'GET';
+  if (url.startsWith('https:') && state.caFile)
+    return fetchTrusting(url, await readFile(state.caFile, 'utf8'), {method, headers, timeoutMs: options.timeoutMs});
+  return fetch(url, {method, headers, signal: AbortSignal.timeout(options.timeoutMs)});
+}
+
+/**
+ * The server over HTTPS with a certificate of this host's own CA (network:ssl:generate), which the
+ * system store does not hold: trusted through that CA only, with the answer as a fetch Response.
+ */
+async function fetchTrusting(
+  url: string,
+  ca: string,
+  options: {method: string; headers: Record<string, string>; timeoutMs: number},
+): Promise<Response> {
+  const {request} = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, {method: options.method, headers: options.headers, ca, timeout: options.timeoutMs});
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${url} within ${options.timeoutMs} ms`)));
+    outgoing.on('error', reject);
+    outgoing.on('response', (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(incoming.headers))
+          for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value])
+            headers.append(name, each);
+        const status = incoming.statusCode ?? 502;
+        const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+        resolve(new Response(body, {status, headers}));
+      });
+    });
+    outgoing.end();
   });
 }

@@ -22,6 +22,8 @@ export interface ServerState {
   /** The id of this server's heartbeat row. */
   serverId: string;
   version: string;
+  /** Over HTTPS: the CA file this host's CLI trusts the server's certificate through. */
+  caFile?: string;
 }
 
 export const serverStateFile = (dataDirectory: string): string => join(dataDirectory, SERVER_STATE_FILE);

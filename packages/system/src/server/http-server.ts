@@ -13,6 +13,7 @@ import {
   type RoutePermission,
 } from '@systemprompt/core';
 import type {ModuleHealth} from '@systemprompt/core/kernel';
+import type {ServedRoute, ServerGate} from '@systemprompt/core';
 import type {ApiModuleApi} from '@systemprompt/api';
 import {traceRequests} from './http-tracing.js';
 import type {ServerMetrics} from './metrics.js';
@@ -36,6 +37,12 @@ export interface HttpServerOptions {
   modules: () => readonly string[];
   phase: () => ServerPhase;
   logger: Logger;
+  /** The network module's firewall and TLS (absent when the module is not installed: no firewall, plain HTTP). */
+  network?: ServerGate;
+  /** Serve HTTPS with this certificate chain and key. */
+  https?: {key: string; cert: string};
+  /** Told of every route fastify registers (its onRoute hook): the route table network:routes shows. */
+  onRoute?: (route: ServedRoute) => void;
 }
 
 const STATUS_OF_EXIT: Record<number, number> = {
@@ -131,8 +138,42 @@ async function admit(
  * context, each behind the server's authentication, its declared permission and the rate limits.
  */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
-  const app = Fastify({logger: false, bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true});
+  // With a certificate fastify creates an https.Server; every hook and route below is the same.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    ...(options.https ? {https: {key: options.https.key, cert: options.https.cert}} : {}),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   const {metrics} = options;
+
+  // Each route says which module added it and what it needs, so the table fastify reports is complete.
+  if (options.onRoute) {
+    const told = options.onRoute;
+    app.addHook('onRoute', (route) => {
+      const config = (route.config ?? {}) as {module?: string; permission?: string; summary?: string};
+      for (const method of Array.isArray(route.method) ? route.method : [route.method])
+        told({
+          method,
+          url: route.url,
+          module: config.module ?? 'system',
+          permission: config.permission ?? 'public',
+          ...(config.summary ? {summary: config.summary} : {}),
+        });
+    });
+  }
+
+  // The firewall runs first, before tracing and authentication: a refused address costs one lookup.
+  const gate = options.network;
+  if (gate) {
+    app.addHook('onRequest', (request, reply, done) => {
+      const admission = gate.admit(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+      if (admission.allowed) return done();
+      gate.refused(admission, {method: request.method, url: request.url, peer: request.socket.remoteAddress ?? ''});
+      const {code, message, hint} = admission.error;
+      void reply.code(403).send(errorBody(code, message, hint));
+    });
+  }
   traceRequests(app);
 
   // One labelled child per method, route and status, found by a plain string key: cheaper per request
@@ -187,34 +228,48 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // The answer itself is kept as long as the checks it comes from: most requests cost one comparison.
   let healthAnswer: {at: number; status: number; body: string} | undefined;
-  app.get('/health', async (_request, reply) => {
-    if (!healthAnswer || healthAnswer.at + HEALTH_CACHE_MS <= Date.now()) {
-      const at = Date.now();
-      const unhealthy = (await cachedHealth()).filter((result) => !result.healthy);
-      const body =
-        unhealthy.length === 0
-          ? {status: 'ok'}
-          : {
-              status: 'unhealthy',
-              unhealthy: unhealthy.map((result) => result.module),
-              modules: unhealthy.map(({module, message}) => ({module, message: message ?? 'unhealthy'})),
-            };
-      healthAnswer = {at, status: unhealthy.length === 0 ? 200 : 503, body: JSON.stringify(body)};
-    }
-    return reply.code(healthAnswer.status).type('application/json; charset=utf-8').send(healthAnswer.body);
-  });
+  const own = (summary: string, permission = 'public') => ({config: {module: 'system', permission, summary}});
+  app.get(
+    '/health',
+    own('200 while every module is healthy, else 503 naming the unhealthy ones.'),
+    async (_request, reply) => {
+      if (!healthAnswer || healthAnswer.at + HEALTH_CACHE_MS <= Date.now()) {
+        const at = Date.now();
+        const unhealthy = (await cachedHealth()).filter((result) => !result.healthy);
+        const body =
+          unhealthy.length === 0
+            ? {status: 'ok'}
+            : {
+                status: 'unhealthy',
+                unhealthy: unhealthy.map((result) => result.module),
+                modules: unhealthy.map(({module, message}) => ({module, message: message ?? 'unhealthy'})),
+              };
+        healthAnswer = {at, status: unhealthy.length === 0 ? 200 : 503, body: JSON.stringify(body)};
+      }
+      return reply.code(healthAnswer.status).type('application/json; charset=utf-8').send(healthAnswer.body);
+    },
+  );
 
-  app.get('/ready', async (_request, reply) => {
-    const phase = options.phase();
-    return phase === 'ready' ? {status: 'ready'} : reply.code(503).send({status: phase});
-  });
+  app.get(
+    '/ready',
+    own('200 once the modules have started; 503 while starting or draining.'),
+    async (_request, reply) => {
+      const phase = options.phase();
+      return phase === 'ready' ? {status: 'ready'} : reply.code(503).send({status: phase});
+    },
+  );
 
-  app.get('/metrics', {onResponse}, async (request, reply) => {
-    const permission = options.metricsPublic ? 'public' : 'system:read';
-    if (!(await admit(request, reply, permission, 'GET /metrics', options))) return reply;
-    await cachedHealth();
-    return reply.header('content-type', metrics.contentType).send(await metrics.registry.metrics());
-  });
+  const metricsPermission = options.metricsPublic ? 'public' : 'system:read';
+  app.get(
+    '/metrics',
+    {onResponse, ...own('The Prometheus exposition of every module.', metricsPermission)},
+    async (request, reply) => {
+      const permission = metricsPermission;
+      if (!(await admit(request, reply, permission, 'GET /metrics', options))) return reply;
+      await cachedHealth();
+      return reply.header('content-type', metrics.contentType).send(await metrics.registry.metrics());
+    },
+  );
 
   for (const route of options.routes) {
     const endpoint = `${route.method} ${route.url}`;
@@ -222,6 +277,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       method: route.method,
       url: route.url,
       onResponse,
+      config: {module: route.module, permission: route.permission, ...(route.summary ? {summary: route.summary} : {})},
       handler: async (request, reply) => {
         const actor = await admit(request, reply, route.permission, endpoint, options);
         if (!actor) return reply;
@@ -249,6 +305,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       method: mount.methods,
       url: mount.path,
       ...(mount.ownMetrics ? {} : {onResponse}),
+      config: {module: mount.module, permission: mount.permission, ...(mount.summary ? {summary: mount.summary} : {})},
       handler: async (request, reply) => {
         const actor = await admit(request, reply, mount.permission, `${request.method} ${mount.path}`, options, policy);
         if (!actor) return reply;

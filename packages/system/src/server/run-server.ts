@@ -1,11 +1,17 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 import {rmSync} from 'node:fs';
+import {createServer as createPlainServer, type Server as PlainServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
+import type {SecureContextOptions} from 'node:tls';
 import {
   installTracing,
+  unavailable,
   runRetention,
   writeFileAtomic,
+  type Listener,
   type Logger,
+  type ServedRoute,
+  type ServerGate,
   type ServerState,
   type SystemPaths,
 } from '@systemprompt/core';
@@ -40,9 +46,36 @@ export interface ServeOptions {
 export type ServeOutcome = 'stop' | 'restart';
 
 /** The URL clients of this host use: an unspecified address is reached through loopback. */
-function urlFor(host: string, port: number): string {
+function urlFor(host: string, port: number, protocol: 'http' | 'https' = 'http'): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${protocol}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * The network module's gate (firewall, TLS) when the module is installed and enabled. Installed but
+ * unloadable, the server refuses to start rather than serve without the firewall its rules ask for.
+ */
+function networkGateOf(kernel: Kernel, logger: Logger): ServerGate | undefined {
+  const record = kernel.record('network');
+  if (!record || !record.enabled) {
+    logger.warn('the network module is not installed or is disabled: no firewall, plain HTTP');
+    return undefined;
+  }
+  if (record.error)
+    throw unavailable(`The network module cannot load, so its firewall cannot be enforced: ${record.error.message}`, {
+      code: 'SERVER_START_FAILED',
+    });
+  return kernel.service<{gate: ServerGate}>('network').gate;
+}
+
+/** Plain HTTP beside HTTPS (network.plainHttp redirect): every request is sent to the same path over HTTPS. */
+function redirectServer(httpsPort: number, fallbackHost: string): PlainServer {
+  return createPlainServer((request, response) => {
+    const hostHeader = (request.headers.host ?? '').replace(/:\d+$/, '');
+    const host = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(hostHeader) ? hostHeader : fallbackHost;
+    response.writeHead(308, {location: `https://${host}:${httpsPort}${request.url ?? '/'}`, connection: 'close'});
+    response.end();
+  });
 }
 
 /**
@@ -133,7 +166,14 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
       };
     }
 
+    const network = networkGateOf(kernel, logger);
+    await network?.load();
+    const tls = await network?.tls();
+    const routeTable: ServedRoute[] = [];
     const app = buildHttpServer({
+      network,
+      ...(tls ? {https: {key: tls.key, cert: tls.cert}} : {}),
+      onRoute: (route) => routeTable.push(route),
       routes: kernel.routes,
       mounts: kernel.mounts,
       authenticate: createAuthenticator({api: kernel.service(API), auth: kernel.service(AUTH), serverToken}),
@@ -148,9 +188,56 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
     });
     await app.listen({host: options.host, port: options.port});
     const port = (app.server.address() as AddressInfo).port;
-    state = {...state, port, url: urlFor(options.host, port)};
+    const protocol = tls ? 'https' : 'http';
+    state = {...state, port, url: urlFor(options.host, port, protocol), ...(tls?.caFile ? {caFile: tls.caFile} : {})};
     await updateStateFile(paths.data, state);
-    shutdown.http = () => closeWithin(app, config.shutdownTimeoutMs);
+    let redirect: PlainServer | undefined;
+    shutdown.http = async () => {
+      network?.serving(undefined);
+      if (redirect) {
+        const closing = new Promise<void>((resolve) => redirect!.close(() => resolve()));
+        redirect.closeAllConnections();
+        await closing;
+      }
+      await closeWithin(app, config.shutdownTimeoutMs);
+    };
+    const listeners: Listener[] = app.addresses().map((each) => {
+      const address = each as AddressInfo;
+      return {role: 'main', protocol, address: address.address, family: String(address.family), port: address.port};
+    });
+    if (tls && network?.plainHttp === 'redirect') {
+      redirect = redirectServer(port, urlFor(options.host, port).replace(/^http:\/\/|:\d+$/g, ''));
+      await new Promise<void>((resolve, reject) => {
+        redirect!.once('error', reject);
+        redirect!.listen({host: options.host, port: network.redirectPort}, () => resolve());
+      });
+      const plain = redirect.address() as AddressInfo;
+      listeners.push({
+        role: 'redirect',
+        protocol: 'http',
+        address: plain.address,
+        family: plain.family,
+        port: plain.port,
+      });
+    }
+    if (network) {
+      // A renewed or imported certificate is served at once, to new connections.
+      if (tls)
+        network.onTlsChanged((material) => {
+          if (material)
+            (app.server as unknown as {setSecureContext(options: SecureContextOptions): void}).setSecureContext(
+              material,
+            );
+        });
+      network.serving({
+        url: state.url,
+        listeners,
+        routes: routeTable,
+        tree: () => app.printRoutes({commonPrefix: false}),
+        connections: () =>
+          new Promise<number>((resolve) => app.server.getConnections((error, count) => resolve(error ? 0 : count))),
+      });
+    }
 
     await kernel.start();
 

@@ -1,7 +1,14 @@
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
-import {isSameProcess, liveServer, readServerState, unavailable, type ServerState} from '@systemprompt/core';
+import {
+  fetchServer,
+  isSameProcess,
+  liveServer,
+  readServerState,
+  unavailable,
+  type ServerState,
+} from '@systemprompt/core';
 import {releaseStateFileOf} from './state-file.js';
 import {serverTokenFile} from '@systemprompt/core';
 
@@ -20,7 +27,7 @@ function tail(file: string, lines: number): string {
 
 /** Whether the server at `state.url` answers /health at all (any status). */
 const answers = (state: ServerState): Promise<boolean> =>
-  fetch(`${state.url}/health`, {signal: AbortSignal.timeout(2000)}).then(
+  fetchServer(state, '/health', {timeoutMs: 2000, auth: false}).then(
     () => true,
     () => false,
   );

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {Flags} from '@systemprompt/core';
 import {DATABASE} from '@systemprompt/database';
 import {BackupService} from '@systemprompt/database/backup';
-import {ModulesCommand, type UpdateOutcome} from '@systemprompt/modules';
+import {ModulesCommand, ModulesService, type UpdateOutcome} from '@systemprompt/modules';
 
 export default class SystemUpdate extends ModulesCommand<typeof SystemUpdate> {
   static override summary = 'Update the CLI and the modules installed from a registry, then migrate.';
@@ -25,9 +25,10 @@ export default class SystemUpdate extends ModulesCommand<typeof SystemUpdate> {
   static override columns = ['kind', 'name', 'from', 'to', 'update', 'migrations', 'note'];
 
   async run(): Promise<UpdateOutcome | Array<Record<string, unknown>>> {
-    const outcome = await (
-      await this.modulesService()
-    ).systemUpdate(await this.actor(), this.host(), {
+    // The modules service's logic over this CLI's installation, without booting the modules module
+    // (system:* commands boot the system module only; the update needs no module's state).
+    const modules = new ModulesService(async () => (await this.kernel()).access());
+    const outcome = await modules.systemUpdate(await this.actor(), this.host(), {
       dryRun: this.flags['dry-run'],
       fetch: this.flags.fetch,
       backup: async () => {
