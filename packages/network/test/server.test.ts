@@ -273,7 +273,26 @@ describeEachEngine('network on a real server: firewall, routes, TLS', {root: APP
   });
 });
 
-describeEachEngine('network migrations', {root: APP_ROOT}, (t) => {
+describeEachEngine('network rules in the database', {root: APP_ROOT}, (t) => {
+  it('six rules added at position 1 at once, by six processes, end at positions 1 to 6', async function () {
+    this.timeout(60_000);
+    await ok(t, 'network:firewall');
+    const cli = cliWith(t.env);
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) => cli('network:firewall:deny', `192.0.2.${n}`, '--position', '1', '--json')),
+    );
+    for (const run of runs) expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const rules = (await ok(t, 'network:firewall', '--json')).json().data as Array<{position: number; cidr: string}>;
+    expect(rules.map((rule) => rule.position)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expect(rules.map((rule) => rule.cidr)).to.have.members([1, 2, 3, 4, 5, 6].map((n) => `192.0.2.${n}/32`));
+    // Two removals of the same rule at once: one removes it, the other finds it gone (exit 3).
+    const removals = await Promise.all(
+      [1, 2].map(() => cli('network:firewall:remove', '192.0.2.3', '--confirm', '--json')),
+    );
+    expect(removals.map((run) => run.exitCode).sort()).to.deep.equal([0, 3]);
+    expect(((await ok(t, 'network:firewall', '--json')).json().data as unknown[]).length).to.equal(5);
+  });
+
   it('migrate, roll back and migrate again leave a working rule table', async function () {
     this.timeout(60_000);
     await ok(t, 'network:firewall:deny', '192.0.2.0/24');

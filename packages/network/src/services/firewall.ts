@@ -8,7 +8,8 @@ import {
   type ListQuery,
   type ListResult,
 } from '@systemprompt/core';
-import {queryList, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
+import {queryList, retryingDeadlocks, type ListPlan, type ModuleDatabase} from '@systemprompt/database';
+import type {EntityManager, Repository} from '@systemprompt/database/schema';
 import {parseCidr} from '../cidr.js';
 import {FirewallRule, type FirewallRuleRow} from '../entities.js';
 import {CompiledFirewall, type FirewallAction, type FirewallDecision, type RuleSpec} from '../firewall.js';
@@ -120,45 +121,51 @@ export class FirewallService {
     const comment = options.comment?.trim() || null;
     if (comment && comment.length > 200)
       throw invalidInput('The comment is longer than 200 characters', {code: 'NETWORK_RULE_INVALID'});
-    const before = await this.rows();
-    const last = before.length + 1;
-    const position = options.position ?? last;
-    if (!Number.isInteger(position) || position < 1 || position > last)
-      throw invalidInput(`--position must be 1 to ${last}`, {
-        code: 'NETWORK_RULE_INVALID',
-        hint: '1 puts the rule first; without --position it goes last.',
-      });
-    const row: FirewallRuleRow = {
-      id: newSortableId(),
-      position,
-      action,
-      cidr,
-      comment,
-      createdAt: Date.now(),
-      createdBy: actor.label,
+    const plan = (before: FirewallRuleRow[]) => {
+      const last = before.length + 1;
+      const position = options.position ?? last;
+      if (!Number.isInteger(position) || position < 1 || position > last)
+        throw invalidInput(`--position must be 1 to ${last}`, {
+          code: 'NETWORK_RULE_INVALID',
+          hint: '1 puts the rule first; without --position it goes last.',
+        });
+      const row: FirewallRuleRow = {
+        id: newSortableId(),
+        position,
+        action,
+        cidr,
+        comment,
+        createdAt: Date.now(),
+        createdBy: actor.label,
+      };
+      const after = [
+        ...before.map((rule) => ({
+          ...rule,
+          position: Number(rule.position) >= position ? Number(rule.position) + 1 : Number(rule.position),
+        })),
+        row,
+      ];
+      return {row, lockedOut: this.lockout(before, after, options.force)};
     };
-    const after = [
-      ...before.map((rule) => ({
-        ...rule,
-        position: Number(rule.position) >= position ? Number(rule.position) + 1 : Number(rule.position),
-      })),
-      row,
-    ];
-    const lockedOut = this.lockout(before, after, options.force);
-    if (options.dryRun) return {change: 'added', ...ruleView(row), lockedOut, dryRun: true};
-    await this.db.transaction(async (manager) => {
-      const rules = manager.getRepository(FirewallRule);
-      // Descending, one row at a time: no two rules ever share a position, on either engine.
+    if (options.dryRun) {
+      const {row, lockedOut} = plan(await this.rows());
+      return {change: 'added', ...ruleView(row), lockedOut, dryRun: true};
+    }
+    const {row, lockedOut} = await this.change(async (before, rules, manager) => {
+      const planned = plan(before);
+      const {position} = planned.row;
+      // Descending, one row at a time: no two rules ever share a position (a unique index says so).
       for (const rule of before.filter((each) => Number(each.position) >= position).reverse())
         await rules.update({id: rule.id}, {position: Number(rule.position) + 1});
-      await rules.insert(row);
+      await rules.insert(planned.row);
       await this.events.emit(
         'network.firewall.changed',
-        {action: 'added', rule: {id: row.id, position, action, cidr}},
+        {action: 'added', rule: {id: planned.row.id, position, action, cidr}},
         {transaction: manager, subject: cidr, actor},
       );
+      return planned;
     });
-    await this.audit(actor, `network.firewall.${action}`, cidr, {position, id: row.id, lockedOut});
+    await this.audit(actor, `network.firewall.${action}`, cidr, {position: row.position, id: row.id, lockedOut});
     return {change: 'added', ...ruleView(row), lockedOut};
   }
 
@@ -169,27 +176,35 @@ export class FirewallService {
     options: {force?: boolean; dryRun?: boolean} = {},
   ): Promise<FirewallChange> {
     await this.access.authorize(actor, 'network:write', 'network.firewall.remove', reference);
-    const before = await this.rows();
-    const row = findRule(before, reference);
-    const after = before
-      .filter((rule) => rule.id !== row.id)
-      .map((rule) => ({
-        ...rule,
-        position: Number(rule.position) > Number(row.position) ? Number(rule.position) - 1 : Number(rule.position),
-      }));
-    const lockedOut = this.lockout(before, after, options.force);
-    if (options.dryRun) return {change: 'removed', ...ruleView(row), lockedOut, dryRun: true};
-    await this.db.transaction(async (manager) => {
-      const rules = manager.getRepository(FirewallRule);
-      const result = await rules.delete({id: row.id});
-      if (!result.affected) throw ruleNotFound(reference);
-      for (const rule of before.filter((each) => Number(each.position) > Number(row.position)))
+    const plan = (before: FirewallRuleRow[]) => {
+      const row = findRule(before, reference);
+      const after = before
+        .filter((rule) => rule.id !== row.id)
+        .map((rule) => ({
+          ...rule,
+          position: Number(rule.position) > Number(row.position) ? Number(rule.position) - 1 : Number(rule.position),
+        }));
+      return {row, lockedOut: this.lockout(before, after, options.force)};
+    };
+    if (options.dryRun) {
+      const {row, lockedOut} = plan(await this.rows());
+      return {change: 'removed', ...ruleView(row), lockedOut, dryRun: true};
+    }
+    const {row, lockedOut} = await this.change(async (before, rules, manager) => {
+      const planned = plan(before);
+      const {row: removed} = planned;
+      await rules.delete({id: removed.id});
+      for (const rule of before.filter((each) => Number(each.position) > Number(removed.position)))
         await rules.update({id: rule.id}, {position: Number(rule.position) - 1});
       await this.events.emit(
         'network.firewall.changed',
-        {action: 'removed', rule: {id: row.id, position: Number(row.position), action: row.action, cidr: row.cidr}},
-        {transaction: manager, subject: row.cidr, actor},
+        {
+          action: 'removed',
+          rule: {id: removed.id, position: Number(removed.position), action: removed.action, cidr: removed.cidr},
+        },
+        {transaction: manager, subject: removed.cidr, actor},
       );
+      return planned;
     });
     await this.audit(actor, 'network.firewall.remove', row.cidr, {
       id: row.id,
@@ -197,6 +212,24 @@ export class FirewallService {
       lockedOut,
     });
     return {change: 'removed', ...ruleView(row), lockedOut};
+  }
+
+  /**
+   * One change of the rules, in one transaction that first takes the head row's lock (SQLite: the
+   * database's write lock, as the first statement writes; MySQL/MariaDB: that row's lock), then reads
+   * the rules as the previous change left them: two changes at once run one after the other, each
+   * checked (positions, loopback) against the list it changes.
+   */
+  private change<T>(
+    work: (before: FirewallRuleRow[], rules: Repository<FirewallRuleRow>, manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return retryingDeadlocks(() =>
+      this.db.transaction(async (manager) => {
+        await manager.query('UPDATE network_firewall_head SET version = version + 1 WHERE id = 1');
+        const rules = manager.getRepository(FirewallRule);
+        return work(await rules.find({order: {position: 'ASC', id: 'ASC'}}), rules, manager);
+      }),
+    );
   }
 
   /**
