@@ -53,7 +53,7 @@ describeEachEngine('config commands', {root}, (t) => {
       [
         'an unknown key',
         ['logger.nope', '1'],
-        /^Unknown configuration key logger\.nope\nHint: Keys of logger: level, consoleLevel, maxSize, maxFiles\.\n$/,
+        /^Unknown configuration key logger\.nope\nHint: Keys of logger: level, consoleLevel, maxSize, maxFiles, retentionDays\.\n$/,
         'CONFIG_KEY_UNKNOWN',
       ],
       [
