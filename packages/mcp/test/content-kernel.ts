@@ -106,6 +106,7 @@ export async function bootContentKernel(home: string, databaseUrl: string | unde
     tools: {add: () => {}, list: () => []},
     modules: () => [],
     metrics: NO_METRICS,
+    retention: {add: () => {}},
   } as unknown as ModuleContext;
   await usersModule().initialize(context);
 

@@ -108,6 +108,7 @@ async function boot(home: string, databaseUrl: string | undefined, timeoutMs = 1
     modules: () => [],
     tools: {add: () => {}, list: () => []},
     metrics: NO_METRICS,
+    retention: {add: () => {}},
   } as ModuleContext;
   await usersModule().initialize(context);
 
