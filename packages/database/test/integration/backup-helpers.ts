@@ -80,3 +80,25 @@ export async function wipe(t: EngineFixture): Promise<void> {
     t.engine === 'mysql' ? 'DROP TABLE events' : 'DROP TABLE events',
   );
 }
+
+/**
+ * After a restore process is killed, the MySQL/MariaDB server finishes the statement it was running
+ * (a RENAME TABLE is atomic, but not instant): waits until no other connection runs a statement on this
+ * database, so what the test reads next is the state the kill left, not one half-way through it.
+ */
+export async function settled(t: EngineFixture): Promise<void> {
+  if (t.engine !== 'mysql') return;
+  const database = openDatabase(t);
+  try {
+    const dataSource = await database.dataSource();
+    for (let round = 0; round < 200; round++) {
+      const [row] = (await dataSource.query(
+        "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND command NOT IN ('Sleep', 'Daemon') AND (db = DATABASE() OR info LIKE CONCAT('%', DATABASE(), '%'))",
+      )) as Array<{n: number | string}>;
+      if (Number(row?.n ?? 0) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await database.close();
+  }
+}

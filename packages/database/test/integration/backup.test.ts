@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'chai';
 import {APP_BIN, describeEachEngine, expectFailure, ok, spawnCli} from '@systemprompt/testing';
-import {digests, execute, seed, wipe} from './backup-helpers.js';
+import {digests, execute, seed, settled, wipe} from './backup-helpers.js';
 
 const withoutAudit = (tables: Record<string, string>) =>
   Object.fromEntries(Object.entries(tables).filter(([name]) => !name.startsWith('users_audit')));
@@ -152,6 +152,7 @@ describeEachEngine('data:backup and data:restore', {root}, (t) => {
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       const code = await exited;
+      await settled(t);
       // The audit log gets the restore's own record when it completes: compared apart from it.
       const now = withoutAudit(await digests(t));
       // One state or the other, never a mix, and the database takes writes.
