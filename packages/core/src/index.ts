@@ -72,6 +72,7 @@ export {
 } from './metrics.js';
 export {
   keptDays,
+  policyMatches,
   runRetention,
   type ModuleRetention,
   type RegisteredRetention,

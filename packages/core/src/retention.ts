@@ -61,6 +61,10 @@ export interface RetentionOutcome {
 
 const DAY_MS = 86_400_000;
 
+/** Whether `name` (`module` or `module/name`, as data:clean --only takes it) names the policy. */
+export const policyMatches = (policy: RegisteredRetention, name: string): boolean =>
+  name === policy.module || name === `${policy.module}/${policy.name}`;
+
 /** The days a policy keeps in a run: the override, unless the policy is protected or keeps all. */
 export function keptDays(policy: RetentionPolicy, olderThanDays: number | undefined): number | null {
   if (policy.keepDays === null) return null;
@@ -76,9 +80,7 @@ export async function runRetention(
   const now = run.now ?? Date.now();
   const dryRun = run.dryRun ?? false;
   const selected = run.only?.length
-    ? policies.filter((policy) =>
-        run.only!.some((name) => name === policy.module || name === `${policy.module}/${policy.name}`),
-      )
+    ? policies.filter((policy) => run.only!.some((name) => policyMatches(policy, name)))
     : policies;
   const outcomes: RetentionOutcome[] = [];
   for (const policy of selected) {

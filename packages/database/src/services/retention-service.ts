@@ -1,5 +1,6 @@
 import {
   invalidInput,
+  policyMatches,
   runRetention,
   type AccessProvider,
   type Actor,
@@ -31,9 +32,7 @@ export class RetentionService {
     const permission = options.dryRun ? DATABASE_PERMISSIONS.read : DATABASE_PERMISSIONS.write;
     await access.authorize(actor, permission, 'data.clean');
     const policies = this.policies();
-    const unknown = (options.only ?? []).filter(
-      (name) => !policies.some((policy) => name === policy.module || name === `${policy.module}/${policy.name}`),
-    );
+    const unknown = (options.only ?? []).filter((name) => !policies.some((policy) => policyMatches(policy, name)));
     if (unknown.length > 0)
       throw invalidInput(`No retention policy is named ${unknown.join(', ')}`, {
         code: 'RETENTION_POLICY_UNKNOWN',

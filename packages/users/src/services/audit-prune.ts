@@ -19,8 +19,8 @@ export async function pruneAuditLog(
   before: Date,
   options: {dryRun: boolean},
 ): Promise<number> {
-  const [cut] = await db.manager.query<Array<{seq: number | string | null; n: number | string}>>(
-    'SELECT MAX(seq) AS seq, COUNT(*) AS n FROM users_audit WHERE seq IS NOT NULL AND at < ?',
+  const [cut] = await db.manager.query<Array<{seq: number | string | null}>>(
+    'SELECT MAX(seq) AS seq FROM users_audit WHERE seq IS NOT NULL AND at < ?',
     [before.toISOString()],
   );
   const through = cut?.seq === null || cut?.seq === undefined ? 0 : Number(cut.seq);
