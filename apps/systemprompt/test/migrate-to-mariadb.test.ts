@@ -27,6 +27,7 @@ const LISTINGS: string[][] = [
   ['scheduler:list'],
   ['monitor:alerts:config', 'list'],
   ['network:firewall'],
+  ['auth:clients'],
   ['modules:list'],
   ['system:events', '--type', 'user.*'],
 ];

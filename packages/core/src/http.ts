@@ -94,6 +94,16 @@ export interface HttpMount {
    * per-request observation cost the MCP endpoint about a tenth of its calls per second (bench/mcp).
    */
   ownMetrics?: boolean;
+  /**
+   * The handler reads the request body itself from `exchange.request` (any content type, unparsed;
+   * `exchange.body` is undefined): for protocols with their own body rules, such as OAuth's forms.
+   */
+  rawBody?: boolean;
+  /**
+   * The handler reads the Authorization header itself (OAuth's token endpoint takes client
+   * credentials there): the server does not authenticate these requests; the permission must be public.
+   */
+  ownCredentials?: boolean;
   /** Writes the whole answer to `exchange.response`. */
   handle(exchange: HttpExchange): Promise<void>;
 }

@@ -29,6 +29,18 @@ export interface McpApi {
   resources: ResourceService;
   upstreams: UpstreamService;
   version: string;
+  /**
+   * Where clients get tokens for /mcp, set by the module that serves an OAuth authorization server:
+   * /mcp's protected-resource metadata (RFC 9728) then names it and the scopes a client may ask for.
+   */
+  authorization?: ProtectedResourceAuthorization;
+}
+
+export interface ProtectedResourceAuthorization {
+  /** The authorization servers' issuer URLs, for /mcp served at `base`. */
+  servers(base: string): string[];
+  /** The scopes (permission names) clients may request. */
+  scopes(): string[];
 }
 
 export class McpModule extends BaseModule<McpConfig> {

@@ -167,6 +167,25 @@ export class SigningKeyService {
     return row;
   }
 
+  /**
+   * The private JWKs of the keys that still verify and whose private file is on this host, the active
+   * key first: what an authorization server of this host signs with.
+   */
+  async privateJwks(): Promise<JWK[]> {
+    const rows = (await this.rows())
+      .filter((row) => row.status !== 'retired')
+      .sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'));
+    const found: JWK[] = [];
+    for (const row of rows) {
+      const jwk = await readFile(this.privateFile(row.kid), 'utf8').then(
+        (text) => JSON.parse(text) as JWK,
+        () => undefined,
+      );
+      if (jwk) found.push({...jwk, kid: row.kid, alg: row.alg, use: 'sig'});
+    }
+    return found;
+  }
+
   /** The active key with its private half, to sign with. */
   async signingKey(): Promise<{kid: string; alg: KeyAlgorithm; key: CryptoKey}> {
     const row = await this.db.repository(SigningKey).findOneBy({status: 'active'});

@@ -2,7 +2,7 @@ import {hostname} from 'node:os';
 import {ANONYMOUS, permissionDenied, type Actor, type Counter, type EventBus} from '@systemprompt/core';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {EntityManager} from '@systemprompt/database/schema';
-import {normalizeEmail, type UsersApi} from '@systemprompt/users';
+import {normalizeEmail, type UserRow, type UsersApi} from '@systemprompt/users';
 import {LoginAttempt} from '../entities.js';
 import {AUTH_LOGIN, AUTH_LOGOUT} from '../events.js';
 import type {ResolvedAuthConfig} from '../config.js';
@@ -175,10 +175,21 @@ export class LoginService {
   }
 
   async login(input: LoginInput): Promise<LoginResult> {
+    const {user, mfa} = await this.verify(input);
+    return this.openCliSession(user, {mfa});
+  }
+
+  /**
+   * Checks the email, password and (MFA on) code under the failure count and lock, without opening
+   * a session: the CLI's sign-in and the OAuth authorization server's sign-in page both start here.
+   */
+  async verify(input: LoginInput): Promise<{user: UserRow; mfa: boolean}> {
     const email = normalizeEmail(input.email);
     const slot = await this.reserve(email);
     try {
-      return await this.check(email, input, slot);
+      const verified = await this.check(email, input, slot);
+      await this.settle(slot, 'ok');
+      return verified;
     } finally {
       // Anything that failed before the slot was settled is not the user's failure. A failure to remove
       // the slot must not hide that error; the slot then counts until it leaves the window.
@@ -186,7 +197,7 @@ export class LoginService {
     }
   }
 
-  private async check(email: string, input: LoginInput, slot: Slot): Promise<LoginResult> {
+  private async check(email: string, input: LoginInput, slot: Slot): Promise<{user: UserRow; mfa: boolean}> {
     const user = await this.users.users.authenticate(email, input.password);
     if (!user)
       return this.refuse(
@@ -222,7 +233,16 @@ export class LoginService {
           'Enter the code your app shows now (each code works once).',
         );
     }
-    // A previous session of this installation ends: one session file, one session.
+    return {user, mfa};
+  }
+
+  /**
+   * Opens the CLI session of this installation for a user whose identity is established (password
+   * checked, or an identity provider's answer verified) and keeps it in the session file; the
+   * previous session of this installation ends. `details` go into the audit record.
+   */
+  async openCliSession(user: UserRow, details: {mfa: boolean; provider?: string}): Promise<LoginResult> {
+    if (user.status !== 'enabled') throw permissionDenied(`${user.email} is disabled`, {code: 'LOGIN_FAILED'});
     const previous = await readSessionFile(this.sessionFile).catch(() => undefined);
     if (previous) await this.users.sessions.close(previous.token);
     const {token, session} = await this.users.sessions.open(user, {
@@ -236,16 +256,21 @@ export class LoginService {
       throw error;
     }
     await this.users.users.recordLogin(user.id);
-    await this.settle(slot, 'ok');
     const actor: Actor = {kind: 'user', id: user.id, label: user.email, via: 'session', credentialId: session.id};
     await this.users.audit.record(actor, {
       action: 'auth.login',
       target: user.email,
       result: 'ok',
-      details: {session: session.id, mfa},
+      details: {session: session.id, ...details},
     });
     await this.events.emit(AUTH_LOGIN, {email: user.email, ok: true}, {actor, subject: user.email});
-    return {email: user.email, userId: user.id, sessionId: session.id, expiresAt: session.expiresAt, mfa};
+    return {
+      email: user.email,
+      userId: user.id,
+      sessionId: session.id,
+      expiresAt: session.expiresAt,
+      mfa: details.mfa,
+    };
   }
 
   /** Ends the session of the session file and removes the file. */

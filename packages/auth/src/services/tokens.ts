@@ -27,6 +27,17 @@ export interface IssuedToken {
 
 const jose = () => import('jose');
 
+/**
+ * Other issuers whose access tokens this installation accepts: an authorization server signing with
+ * the same keys (the OAuth module's, for MCP clients), whose tokens must name the audience it gives.
+ */
+export interface TrustedIssuer {
+  /** The audience a token of `issuer` must name, or undefined when this does not vouch for `issuer`. */
+  audienceFor(issuer: string): string | undefined;
+  /** After the signature and claims check out: why the token is no longer good (a revoked grant), or undefined. */
+  check?(payload: Record<string, unknown>): Promise<string | undefined>;
+}
+
 const invalidToken = (reason: string) =>
   permissionDenied(`The token is not valid: ${reason}`, {
     code: 'TOKEN_INVALID',
@@ -39,6 +50,8 @@ const invalidToken = (reason: string) =>
  * `exp` and `jti`; the header names the key (`kid`) and its `alg`.
  */
 export class TokenService {
+  private readonly trusted = new Set<TrustedIssuer>();
+
   constructor(
     private readonly users: UsersApi,
     private readonly keys: SigningKeyService,
@@ -129,13 +142,22 @@ export class TokenService {
     return {token, user: target.email, scopes, expiresAt: expires, kid, jti};
   }
 
-  /** The actor of a token: signed by a key that is not retired, not expired, its user enabled. */
+  /** Accepts the access tokens of another issuer from now on; returns the function that stops it. */
+  trust(issuer: TrustedIssuer): () => void {
+    this.trusted.add(issuer);
+    return () => void this.trusted.delete(issuer);
+  }
+
+  /**
+   * The actor of a token: signed by a key that is not retired, not expired, its user enabled; issued
+   * by auth:token, or by a trusted issuer for its audience (and still good by its check).
+   */
   async verify(jwt: string): Promise<Actor> {
     const {createLocalJWKSet, jwtVerify, errors} = await jose();
     let payload;
+    let header;
     try {
-      ({payload} = await jwtVerify(jwt, createLocalJWKSet(await this.keys.jwks()), {
-        issuer: TOKEN_ISSUER,
+      ({payload, protectedHeader: header} = await jwtVerify(jwt, createLocalJWKSet(await this.keys.jwks()), {
         algorithms: ['EdDSA', 'RS256'],
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
@@ -144,6 +166,19 @@ export class TokenService {
       if (error instanceof errors.JWKSNoMatchingKey) throw invalidToken('its signing key is unknown or retired');
       if (error instanceof errors.JWSSignatureVerificationFailed) throw invalidToken('the signature does not match');
       throw invalidToken(error instanceof errors.JOSEError ? error.code : 'it cannot be read');
+    }
+    if (payload.iss !== TOKEN_ISSUER) {
+      const issuer = String(payload.iss ?? '');
+      const [trusted, audience] = [...this.trusted]
+        .map((candidate) => [candidate, candidate.audienceFor(issuer)] as const)
+        .find(([, found]) => found !== undefined) ?? [undefined, undefined];
+      if (!trusted || !audience) throw invalidToken('its issuer is not trusted here');
+      // An ID token of the same issuer is signed by the same keys: only an access token (RFC 9068) passes.
+      if (header.typ?.toLowerCase() !== 'at+jwt') throw invalidToken('it is not an access token');
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!audiences.includes(audience)) throw invalidToken(`it is not meant for ${audience}`);
+      const reason = await trusted.check?.(payload);
+      if (reason) throw invalidToken(reason);
     }
     const user = await this.users.users.find(String(payload.sub)).catch(() => undefined);
     if (!user) throw invalidToken('its user no longer exists');

@@ -55,12 +55,20 @@ async function createEndpoint(mcp: McpApi, events: EventBus, logger: Logger): Pr
   };
 }
 
-/** The RFC 9728 document: what /mcp is and how to present a credential (an authorization server comes later). */
+/** The base URL /mcp is served at: the configured public URL, else as the client addressed the server. */
+export const mcpBase = (mcp: McpApi, origin: string): string =>
+  mcp.config.publicUrl ? mcp.config.publicUrl.replace(/\/+$/, '') : origin;
+
+/** The RFC 9728 document: what /mcp is, how to present a credential and, with one, where to get it. */
 function resourceMetadata(mcp: McpApi, exchange: HttpExchange) {
-  const base = mcp.config.publicUrl ? mcp.config.publicUrl.replace(/\/+$/, '') : exchange.origin;
+  const base = mcpBase(mcp, exchange.origin);
+  const authorization = mcp.authorization;
   return {
     resource: `${base}${MCP_PATH}`,
     resource_name: 'SystemPrompt OS',
+    ...(authorization
+      ? {authorization_servers: authorization.servers(base), scopes_supported: authorization.scopes()}
+      : {}),
     bearer_methods_supported: ['header'],
     resource_documentation: `${base}/.well-known/oauth-protected-resource`,
   };

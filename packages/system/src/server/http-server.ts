@@ -64,6 +64,8 @@ interface AdmitPolicy {
   resourceMetadataPath?: string;
   /** The handler applies the rate limits itself. */
   ownRateLimits?: boolean;
+  /** The handler reads the Authorization header itself: the caller stays anonymous here. */
+  ownCredentials?: boolean;
 }
 
 const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
@@ -90,6 +92,7 @@ async function admit(
   options: HttpServerOptions,
   policy: AdmitPolicy = {},
 ): Promise<Actor | undefined> {
+  if (policy.ownCredentials && permission === 'public') return ANONYMOUS;
   let authenticated: Actor | undefined;
   try {
     authenticated = await options.authenticate(request.headers.authorization);
@@ -296,12 +299,15 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       },
     });
   }
-  for (const mount of options.mounts) {
+  const rawMounts = options.mounts.filter((mount) => mount.rawBody);
+  const parsedMounts = options.mounts.filter((mount) => !mount.rawBody);
+  const mountRoute = (server: FastifyInstance, mount: RegisteredMount) => {
     const policy: AdmitPolicy = {
       resourceMetadataPath: mount.resourceMetadataPath,
       ownRateLimits: mount.ownRateLimits,
+      ownCredentials: mount.ownCredentials,
     };
-    app.route({
+    server.route({
       method: mount.methods,
       url: mount.path,
       ...(mount.ownMetrics ? {} : {onResponse}),
@@ -326,6 +332,15 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
         }
         return reply;
       },
+    });
+  };
+  for (const mount of parsedMounts) mountRoute(app, mount);
+  if (rawMounts.length > 0) {
+    // Their own scope without body parsers: the stream reaches the handler unread, whatever its type.
+    void app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      for (const mount of rawMounts) mountRoute(scope, mount);
     });
   }
   return app;
