@@ -42,6 +42,12 @@ export interface ProviderRow {
   clientSecret: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The role of users this provider creates; null: it creates none (only known users sign in). */
+  defaultRole: string | null;
+  /** The ID token claim that lists the user's groups. */
+  groupsClaim: string;
+  /** JSON: `[[group, role], ...]`, the roles that members of each group get (services/federation.ts). */
+  groupRoles: string | null;
 }
 
 const varchar = (length: number, extra: Record<string, unknown> = {}) => ({type: 'varchar' as const, length, ...extra});
@@ -93,7 +99,34 @@ export const Provider = new EntitySchema<ProviderRow>({
     clientSecret: {type: 'text', name: 'client_secret', nullable: true},
     createdAt: varchar(32, {name: 'created_at'}),
     updatedAt: varchar(32, {name: 'updated_at'}),
+    defaultRole: varchar(64, {name: 'default_role', nullable: true}),
+    groupsClaim: varchar(200, {name: 'groups_claim', default: 'groups'}),
+    groupRoles: {type: 'text', name: 'group_roles', nullable: true},
   },
 });
 
-export const AUTH_ENTITIES = [LoginAttempt, SigningKey, Mfa, Provider];
+/** A local user's identity at a provider: the provider's `sub` for them, found again at every sign-in. */
+export interface IdentityRow {
+  provider: string;
+  subject: string;
+  userId: string;
+  /** The email the provider gave at the last sign-in, if any. */
+  email: string | null;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export const Identity = new EntitySchema<IdentityRow>({
+  name: 'AuthIdentity',
+  tableName: 'auth_identities',
+  columns: {
+    provider: {...varchar(64), primary: true},
+    subject: {...varchar(255), primary: true},
+    userId: varchar(36, {name: 'user_id'}),
+    email: varchar(254, {nullable: true}),
+    createdAt: varchar(32, {name: 'created_at'}),
+    lastLoginAt: varchar(32, {name: 'last_login_at', nullable: true}),
+  },
+});
+
+export const AUTH_ENTITIES = [LoginAttempt, SigningKey, Mfa, Provider, Identity];

@@ -139,4 +139,47 @@ export default defineErrorCodes({
     exit: ExitCode.Unavailable,
     meaning: 'The discovery document lacks the authorization, token or JWKS endpoint.',
   },
+  PROVIDER_GROUPS_CLAIM_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning: '--groups-claim is not a claim name (1 to 200 characters without spaces).',
+  },
+  PROVIDER_GROUP_MAP_INVALID: {
+    exit: ExitCode.InvalidInput,
+    meaning: '--map-group is not GROUP=ROLE (a group of 1 to 255 characters, a role name).',
+  },
+  OIDC_ISSUER_INSECURE: {
+    exit: ExitCode.InvalidInput,
+    meaning: "The provider's issuer is an http URL on another host than this one: sign-in needs https.",
+    hint: 'Remove the provider and add it with its https issuer.',
+  },
+  OIDC_CALLBACK_UNAVAILABLE: {
+    exit: ExitCode.Unavailable,
+    meaning: "The sign-in cannot listen for the provider's answer on 127.0.0.1.",
+  },
+  OIDC_LOGIN_TIMEOUT: {
+    exit: ExitCode.Unavailable,
+    meaning: 'The browser did not come back from the identity provider within --timeout.',
+  },
+  OIDC_LOGIN_DENIED: {
+    exit: ExitCode.PermissionDenied,
+    meaning: 'The identity provider did not sign the user in (it answered with an error, e.g. access_denied).',
+  },
+  OIDC_EXCHANGE_FAILED: {
+    exit: ExitCode.PermissionDenied,
+    meaning: "The identity provider's answer could not be verified: the code exchange or the ID token check failed.",
+  },
+  OIDC_EMAIL_UNVERIFIED: {
+    exit: ExitCode.PermissionDenied,
+    meaning: 'The provider gives no verified email for the account, and the account is not linked to a local user.',
+    hint: 'Verify the email address at the provider, or ask an administrator to create the user.',
+  },
+  OIDC_USER_UNKNOWN: {
+    exit: ExitCode.PermissionDenied,
+    meaning: 'No local user has the email the provider gives, and the provider does not create users.',
+    hint: 'Ask an administrator to create the user (users:create), or to add the provider with --default-role.',
+  },
+  OIDC_USER_DISABLED: {
+    exit: ExitCode.PermissionDenied,
+    meaning: 'The local user the provider signs in is disabled.',
+  },
 });

@@ -12,6 +12,7 @@ import {LoginService} from './services/login.js';
 import {MaintenanceService} from './services/maintenance.js';
 import {MfaService} from './services/mfa.js';
 import {ProviderService} from './services/providers.js';
+import {FederationService} from './services/federation.js';
 import {SESSION_FILE} from './services/session-file.js';
 import {TokenService} from './services/tokens.js';
 import {API} from '@systemprompt/api';
@@ -20,11 +21,19 @@ export {IdentityService, requireUser, type ApiKeyVerifier} from './services/iden
 export {LoginService, type LoginInput, type LoginResult, type LockState} from './services/login.js';
 export {MfaService, type MfaStatus, type MfaEnrollment} from './services/mfa.js';
 export {SigningKeyService, KEY_ALGORITHMS, type KeyAlgorithm, type SigningKeyView, type Jwks} from './services/keys.js';
-export {TokenService, TOKEN_ISSUER, type IssuedToken, type TokenRequest} from './services/tokens.js';
+export {
+  TokenService,
+  TOKEN_ISSUER,
+  type IssuedToken,
+  type TokenRequest,
+  type TrustedIssuer,
+} from './services/tokens.js';
 export {ProviderService, type ProviderView, type DiscoveryReport} from './services/providers.js';
 export {MaintenanceService, type AuthStatistics, type CleanResult} from './services/maintenance.js';
 export type {ResolvedAuthConfig} from './config.js';
 export type {LoginAttemptRow, SigningKeyRow, MfaRow, ProviderRow} from './entities.js';
+export {FederationService, type FederatedLoginResult, type FederatedLoginOptions} from './services/federation.js';
+export type {IdentityRow} from './entities.js';
 
 /**
  * What the auth module publishes: it is the `identity` provider of the kernel (who runs a CLI
@@ -41,6 +50,8 @@ export interface AuthApi extends IdentityProvider {
   keys: SigningKeyService;
   tokens: TokenService;
   providers: ProviderService;
+  /** Sign-in through an identity provider (auth:login --provider). */
+  federation: FederationService;
   maintenance: MaintenanceService;
   /** The actor of a token from auth:token (via `token`, scopes from its claim); exit 4 when it is not valid. */
   verifyToken(jwt: string): Promise<Actor>;
@@ -98,6 +109,14 @@ export class AuthModule extends BaseModule<AuthConfig> {
       keys,
       tokens,
       providers: new ProviderService(db, users, secrets, context.events),
+      federation: new FederationService(
+        db,
+        users,
+        (name) => api.providers.stored(name),
+        secrets,
+        (user, details) => api.login.openCliSession(user, details),
+        context.events,
+      ),
       maintenance: new MaintenanceService(db, users, config, secrets),
       resolveCliActor: (input) => identity.resolveCliActor(input),
       verifyToken: (jwt) => tokens.verify(jwt),

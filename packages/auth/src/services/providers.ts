@@ -10,7 +10,7 @@ import {
 import type {SecretBox} from '@systemprompt/core/config';
 import type {ModuleDatabase} from '@systemprompt/database';
 import type {UsersApi} from '@systemprompt/users';
-import {Provider, type ProviderRow} from '../entities.js';
+import {Identity, Provider, type ProviderRow} from '../entities.js';
 import {AUTH_PROVIDER_CHANGED} from '../events.js';
 
 /** A provider as shown: whether a client secret is stored, never the secret. */
@@ -20,7 +20,25 @@ export interface ProviderView {
   clientId: string;
   /** `stored` (encrypted) or `none` (a public client). */
   clientSecret: 'stored' | 'none';
+  /** The role of the users it creates at their first sign-in; null: it creates none. */
+  defaultRole: string | null;
+  /** The ID token claim that lists the user's groups. */
+  groupsClaim: string;
+  /** `GROUP=ROLE`: members of the group get the role at sign-in, and lose it when they leave the group. */
+  groupRoles: string[];
   createdAt: string;
+}
+
+/** What auth:providers:add takes. */
+export interface ProviderInput {
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret?: string | undefined;
+  defaultRole?: string | undefined;
+  groupsClaim?: string | undefined;
+  /** `GROUP=ROLE` pairs. */
+  groupRoles?: readonly string[] | undefined;
 }
 
 export interface DiscoveryReport {
@@ -36,6 +54,7 @@ export interface DiscoveryReport {
 }
 
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 10_000;
+export const DEFAULT_GROUPS_CLAIM = 'groups';
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const REQUIRED = [
   ['authorization_endpoint', 'authorizationEndpoint'],
@@ -43,11 +62,26 @@ const REQUIRED = [
   ['jwks_uri', 'jwksUri'],
 ] as const;
 
+/** The `[group, role]` pairs of a provider's group_roles column. */
+export function groupRolesOf(row: Pick<ProviderRow, 'groupRoles'>): Array<[group: string, role: string]> {
+  if (!row.groupRoles) return [];
+  const pairs = JSON.parse(row.groupRoles) as unknown;
+  return Array.isArray(pairs)
+    ? pairs.filter(
+        (pair): pair is [string, string] =>
+          Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string',
+      )
+    : [];
+}
+
 const view = (row: ProviderRow): ProviderView => ({
   name: row.name,
   issuer: row.issuer,
   clientId: row.clientId,
   clientSecret: row.clientSecret ? 'stored' : 'none',
+  defaultRole: row.defaultRole,
+  groupsClaim: row.groupsClaim,
+  groupRoles: groupRolesOf(row).map(([group, role]) => `${group}=${role}`),
   createdAt: row.createdAt,
 });
 
@@ -80,6 +114,35 @@ function checkClientId(raw: string): string {
   return id;
 }
 
+function checkGroupsClaim(raw: string | undefined): string {
+  if (raw === undefined) return DEFAULT_GROUPS_CLAIM;
+  const claim = raw.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (!claim || claim.length > 200 || /[\s\u0000-\u001f\u007f]/.test(claim))
+    throw invalidInput('--groups-claim must be a claim name of 1 to 200 characters without spaces', {
+      code: 'PROVIDER_GROUPS_CLAIM_INVALID',
+    });
+  return claim;
+}
+
+/** `GROUP=ROLE` pairs, split at the last `=` (role names have none; a group name may), without repeats. */
+function checkGroupRoles(raw: readonly string[]): Array<[string, string]> {
+  const pairs = new Map<string, [string, string]>();
+  for (const entry of raw) {
+    const at = entry.lastIndexOf('=');
+    const group = at < 0 ? '' : entry.slice(0, at).trim();
+    const role = at < 0 ? '' : entry.slice(at + 1).trim();
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (!group || !role || group.length > 255 || /[\u0000-\u001f\u007f]/.test(group))
+      throw invalidInput(`--map-group ${JSON.stringify(entry.slice(0, 100))} is not GROUP=ROLE`, {
+        code: 'PROVIDER_GROUP_MAP_INVALID',
+        hint: 'For example --map-group engineering=operator (repeat the flag for more groups).',
+      });
+    pairs.set(JSON.stringify([group, role]), [group, role]);
+  }
+  return [...pairs.values()];
+}
+
 /** The discovery document's address: the issuer, without a trailing slash, + /.well-known/openid-configuration. */
 export const discoveryUrl = (issuer: string): string =>
   `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
@@ -108,10 +171,11 @@ export class ProviderService {
     return (await this.db.repository(Provider).find({order: {name: 'ASC'}})).map(view);
   }
 
-  async add(
-    actor: Actor,
-    input: {name: string; issuer: string; clientId: string; clientSecret?: string | undefined},
-  ): Promise<ProviderView> {
+  /**
+   * Adds a provider. The roles it gives (`defaultRole`, the roles of `groupRoles`) must exist, and the
+   * actor must hold what they give (the escalation rule): whoever the provider signs in gets them.
+   */
+  async add(actor: Actor, input: ProviderInput): Promise<ProviderView> {
     await this.users.access.authorize(actor, 'auth:providers', 'auth.add-provider', input.name);
     if (!NAME.test(input.name))
       throw invalidInput(
@@ -120,6 +184,18 @@ export class ProviderService {
       );
     const issuer = checkIssuer(input.issuer);
     const clientId = checkClientId(input.clientId);
+    const groupsClaim = checkGroupsClaim(input.groupsClaim);
+    const groupRoles = checkGroupRoles(input.groupRoles ?? []);
+    const defaultRole = input.defaultRole?.trim() || null;
+    const roles = [...new Set([...(defaultRole ? [defaultRole] : []), ...groupRoles.map(([, role]) => role)])];
+    for (const role of roles) {
+      if (!(await this.users.roles.exists(role)))
+        throw notFound(`No role ${JSON.stringify(role.slice(0, 100))}`, {
+          code: 'ROLE_NOT_FOUND',
+          hint: 'See auth:role for the roles, or create it first with auth:role:create.',
+        });
+    }
+    await this.users.access.assertCanAssignRoles(actor, roles, 'auth.add-provider', input.name);
     const now = new Date().toISOString();
     const row: ProviderRow = {
       name: input.name,
@@ -128,6 +204,9 @@ export class ProviderService {
       clientSecret: input.clientSecret ? await this.secrets.encrypt(input.clientSecret) : null,
       createdAt: now,
       updatedAt: now,
+      defaultRole,
+      groupsClaim,
+      groupRoles: groupRoles.length > 0 ? JSON.stringify(groupRoles) : null,
     };
     await this.db.transaction(async (manager) => {
       if (await manager.getRepository(Provider).findOneBy({name: input.name}))
@@ -142,14 +221,22 @@ export class ProviderService {
         {transaction: manager, actor, subject: input.name},
       );
     });
+    const shown = view(row);
     await this.users.audit.record(actor, {
       action: 'auth.add-provider',
       target: input.name,
       result: 'ok',
       permission: 'auth:providers',
-      details: {issuer, clientId, clientSecret: row.clientSecret ? 'stored' : 'none'},
+      details: {
+        issuer,
+        clientId,
+        clientSecret: shown.clientSecret,
+        defaultRole,
+        groupsClaim,
+        groupRoles: shown.groupRoles,
+      },
     });
-    return view(row);
+    return shown;
   }
 
   /** Removes a provider; the permission first, then the look-up, then `confirm` (when given). */
@@ -161,7 +248,11 @@ export class ProviderService {
     await this.users.access.authorize(actor, 'auth:providers', 'auth.remove-provider', name);
     const row = await this.row(name);
     await options.confirm?.(`Remove identity provider ${row.name} (${row.issuer})?`);
-    await this.db.repository(Provider).delete({name});
+    // Its links to local users go with it: a provider added later under the same name is another one.
+    await this.db.transaction(async (manager) => {
+      await manager.getRepository(Identity).delete({provider: name});
+      await manager.getRepository(Provider).delete({name});
+    });
     await this.users.audit.record(actor, {
       action: 'auth.remove-provider',
       target: name,
@@ -255,5 +346,10 @@ export class ProviderService {
 
   async exists(name: string): Promise<ProviderView> {
     return view(await this.row(name));
+  }
+
+  /** The stored row, its client secret encrypted; no permission check (for sign-in, which needs none). */
+  stored(name: string): Promise<ProviderRow> {
+    return this.row(name);
   }
 }

@@ -63,7 +63,9 @@ describeEachEngine('identity providers: auth:providers, :add, :remove, :test', {
       ['public', 'none'],
     ]);
     const table = await ok(t, 'auth:providers');
-    expect(table.stdout.split('\n')[0]).to.match(/^NAME\s+ISSUER\s+CLIENT ID\s+CLIENT SECRET\s+CREATED AT$/);
+    expect(table.stdout.split('\n')[0]).to.match(
+      /^NAME\s+ISSUER\s+CLIENT ID\s+CLIENT SECRET\s+DEFAULT ROLE\s+GROUPS CLAIM\s+GROUP ROLES\s+CREATED AT$/,
+    );
 
     const rows = await sql(t, 'SELECT name, client_secret FROM auth_providers ORDER BY name');
     expect(rows[0].client_secret)

@@ -69,6 +69,7 @@ export const ALL_TABLES = [
   'auth_signing_keys',
   'auth_mfa',
   'auth_providers',
+  'auth_identities',
 ] as const;
 
 /** The permission bits of a file (e.g. 0o600). */

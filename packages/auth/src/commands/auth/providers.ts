@@ -2,12 +2,21 @@ import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@
 import type {ProviderView} from '../../index.js';
 import {AUTH} from '../../token.js';
 
-const FIELDS = ['name', 'issuer', 'clientId', 'clientSecret', 'createdAt'] as const;
+const FIELDS = [
+  'name',
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'defaultRole',
+  'groupsClaim',
+  'groupRoles',
+  'createdAt',
+] as const;
 
 export default class AuthProviders extends SystemPromptCommand<typeof AuthProviders> {
   static override summary = 'List the OpenID Connect identity providers.';
   static override description =
-    'Each provider with its issuer, client id and whether a client secret is stored (never the secret). Needs auth:read.';
+    'Each provider with its issuer, client id, whether a client secret is stored (never the secret), the role of the users it creates (none: it creates none), the claim its groups are read from and the roles mapped to groups (GROUP=ROLE). Needs auth:read.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
   static override flags = {...listFlags};
   static override columns = FIELDS;

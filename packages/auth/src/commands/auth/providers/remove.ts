@@ -4,7 +4,7 @@ import {AUTH} from '../../../token.js';
 export default class AuthProvidersRemove extends SystemPromptCommand<typeof AuthProvidersRemove> {
   static override summary = 'Remove an identity provider and its stored client secret (asks for confirmation).';
   static override description =
-    'Sign-in through this provider stops working. Needs auth:providers, checked first (without it: exit 4, whether or not the provider exists). An unknown name is exit 3. Without a terminal it needs --confirm.';
+    'Sign-in through this provider stops working, and its links to local users are deleted (the users stay). Needs auth:providers, checked first (without it: exit 4, whether or not the provider exists). An unknown name is exit 3. Without a terminal it needs --confirm.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> google',
     '<%= config.bin %> <%= command.id %> google --confirm',
