@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process';
-import {existsSync, readdirSync, readFileSync, realpathSync} from 'node:fs';
+import {existsSync, readFileSync, realpathSync} from 'node:fs';
 import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
@@ -9,51 +9,27 @@ import {promisify} from 'node:util';
 import {expect} from 'chai';
 import {spawnCli, startRegistry, type LoopbackRegistry} from '@systemprompt/testing';
 import {writeDocModule} from './helpers/module-authors-doc.js';
+import {releasedRegistry} from './helpers/release-registry.js';
 
 const run = promisify(execFile);
 const appRoot = fileURLToPath(new URL('..', import.meta.url));
-const workspace = join(appRoot, '..', '..');
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 /** npm pointed at a closed loopback port, failing at once: whatever needs the registry fails. */
 const OFFLINE = {npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0'};
 
-/** The workspace packages the CLI runs on: the app and, transitively, the @systemprompt/* it depends on. */
-function cliPackageDirectories(): string[] {
-  const byName = new Map<string, string>();
-  for (const group of ['apps', 'packages', 'tooling']) {
-    for (const entry of readdirSync(join(workspace, group))) {
-      try {
-        byName.set(
-          (JSON.parse(readFileSync(join(workspace, group, entry, 'package.json'), 'utf8')) as {name: string}).name,
-          join(workspace, group, entry),
-        );
-      } catch {
-        // Not a package.
-      }
-    }
-  }
-  const wanted = ['systemprompt'];
-  for (const name of wanted) {
-    const pjson = JSON.parse(readFileSync(join(byName.get(name)!, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
-    for (const dependency of Object.keys(pjson.dependencies ?? {}))
-      if (byName.has(dependency) && !wanted.includes(dependency)) wanted.push(dependency);
-  }
-  return wanted.map((name) => byName.get(name)!);
-}
-
-// The CLI as a user without this checkout gets it: every package packed (pnpm pack turns workspace:
-// versions into real ones) and installed with npm into an empty prefix. Then the documented author
-// path with that CLI: extension:create, npm install, npm run build, npm pack, and extension:install
-// with no registry at all; and the same for the module that docs/module-authors.md writes by hand.
-// The global install needs the registry for the CLI's third-party packages and compiles
-// better-sqlite3 (about 90 s on 2 cores); the whole file takes about 3 minutes.
-describe('systemprompt installed with npm from its packed packages', function () {
-  this.timeout(360_000);
+// The CLI as a user without this checkout gets it: released (pnpm run release, changesets publishing
+// every public package) to a registry on loopback that also holds the third-party packages it needs,
+// mirrored from this machine, and installed with `npm install -g systemprompt` into an empty prefix,
+// offline: nothing leaves the machine. Then the documented author path with that CLI:
+// extension:create, npm install, npm run build, npm pack, and extension:install with no registry at
+// all; and the same for the module that docs/module-authors.md writes by hand. The global install
+// compiles better-sqlite3 (about 90 s on 2 cores); the whole file takes about 5 minutes.
+describe('systemprompt released to a registry and installed from it with npm', function () {
+  this.timeout(600_000);
   let scratch: string;
   let home: string;
   let bin: string;
+  let released: LoopbackRegistry;
   const cli = (args: string[], env: Record<string, string> = {}) =>
     spawnCli(bin, args, {home, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...env}, timeoutMs: 180_000});
   const npm = async (args: string[], cwd: string) =>
@@ -68,27 +44,21 @@ describe('systemprompt installed with npm from its packed packages', function ()
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'systemprompt-npm-cli-'));
     home = join(scratch, 'home');
-    const tarballs = join(scratch, 'tarballs');
-    await mkdir(tarballs);
-    for (const directory of cliPackageDirectories())
-      await run('pnpm', ['pack', '--pack-destination', tarballs], {cwd: directory});
+    released = await releasedRegistry();
     const prefix = join(scratch, 'prefix');
-    await npm(
-      [
-        'install',
-        '--global',
-        '--prefix',
-        prefix,
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        ...readdirSync(tarballs).map((file) => join(tarballs, file)),
-      ],
-      scratch,
-    );
+    // npm 11 runs a global install's dependency scripts only when allowed: better-sqlite3 compiles
+    // (from source: prebuild-install would download a binary) against this machine's Node headers.
+    await run('npm', ['install', '--global', '--prefix', prefix, '--allow-scripts=better-sqlite3', 'systemprompt'], {
+      cwd: scratch,
+      maxBuffer: 64 * 1024 * 1024,
+      env: {...process.env, ...released.env, npm_config_build_from_source: 'true'},
+    });
     bin = join(prefix, 'bin', 'systemprompt');
   });
-  after(() => rm(scratch, {recursive: true, force: true}));
+  after(async () => {
+    await released?.close();
+    await rm(scratch, {recursive: true, force: true});
+  });
 
   it("makes a module that builds, installs with no registry, and runs on the host's packages", async () => {
     const directory = join(scratch, 'acme-g');
@@ -162,7 +132,8 @@ describe('systemprompt installed with npm from its packed packages', function ()
   describe('the module of docs/module-authors.md, written by hand from the doc', () => {
     let directory: string;
     let hostPackages: string;
-    const cliPackages = () => join(scratch, 'prefix', 'lib', 'node_modules');
+    // npm installs the CLI's own packages inside it: PREFIX/lib/node_modules/systemprompt/node_modules.
+    const cliPackages = () => join(scratch, 'prefix', 'lib', 'node_modules', 'systemprompt', 'node_modules');
 
     before(async () => {
       // Where the doc says an installed host keeps its packages: next to extension:info database's root.
@@ -220,6 +191,72 @@ describe('systemprompt installed with npm from its packed packages', function ()
   // system:update on this npm-installed CLI, against a private registry on loopback (verdaccio, no
   // uplink): a module installed by name gets its next version, the migration it brings runs, a backup
   // is taken first and the output says how to go back. The CLI itself is not in that registry.
+  describe('what a user does first, from the release', () => {
+    const fromRegistry = (args: string[]) =>
+      spawnCli(bin, args, {
+        home: join(scratch, 'first-home'),
+        env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...released.env},
+        timeoutMs: 180_000,
+      });
+    const json = async (args: string[]) => {
+      const result = await fromRegistry([...args, '--json']);
+      expect(result.exitCode, `${args.join(' ')}: ${result.stderr}${result.stdout}`).to.equal(0);
+      return JSON.parse(result.stdout).data;
+    };
+
+    it('runs: --version, users:create, a detached server answering /health', async () => {
+      const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as {version: string}).version;
+      const shown = await fromRegistry(['--version']);
+      expect(shown.exitCode, shown.stderr).to.equal(0);
+      expect(shown.stdout).to.match(new RegExp(`^systemprompt/${version.replace(/\./g, '\\.')} `));
+      expect(await json(['users:create', '--email', 'ana@example.com', '--role', 'admin'])).to.include({
+        email: 'ana@example.com',
+      });
+      const started = (await json(['system:start', '--detach', '--port', '0'])) as {url: string; pid: number};
+      try {
+        const health = await fetch(`${started.url}/health`);
+        expect(health.status).to.equal(200);
+        expect(await health.json()).to.deep.equal({status: 'ok'});
+      } finally {
+        const stopped = await fromRegistry(['system:stop']);
+        expect(stopped.exitCode, stopped.stderr).to.equal(0);
+      }
+    });
+
+    it('installs a module from the registry by its npm name, updates it to the next version published there', async () => {
+      const notes = join(scratch, 'acme-notes-released');
+      await cp(fixture('acme-notes'), notes, {recursive: true});
+      await released.publish(notes);
+      expect(await json(['extension:install', '@acme/systemprompt-notes'])).to.deep.include({
+        module: 'acme-notes',
+        version: '1.0.0',
+      });
+      await json(['acme-notes:add', 'kept across the update']);
+      for (const file of ['package.json', 'module.yaml'])
+        await writeFile(join(notes, file), (await readFile(join(notes, file), 'utf8')).replace('1.0.0', '1.0.1'));
+      await released.publish(notes);
+
+      const planned = await json(['system:update', '--dry-run']);
+      const byName = Object.fromEntries(
+        (planned.changes as Array<{name: string; from: string; to: string; update: boolean}>).map((change) => [
+          change.name,
+          change,
+        ]),
+      );
+      // The CLI is in this registry at the version installed: nothing to update; the module is.
+      expect(byName.systemprompt).to.include({update: false});
+      expect(byName.systemprompt!.to).to.equal(byName.systemprompt!.from);
+      expect(byName['acme-notes']).to.include({from: '1.0.0', to: '1.0.1', update: true});
+
+      const updated = await json(['extension:update', 'acme-notes']);
+      expect(JSON.stringify(updated)).to.include('1.0.1');
+      expect((await json(['extension:info', 'acme-notes'])).version).to.equal('1.0.1');
+      expect((await json(['acme-notes:list'])).map((note: {text: string}) => note.text)).to.deep.equal([
+        'kept across the update',
+      ]);
+    });
+  });
+
   describe('system:update from a registry on loopback', () => {
     let registry: LoopbackRegistry;
     let notes: string;

@@ -28,7 +28,7 @@ export {
   type TokenRequest,
   type TrustedIssuer,
 } from './services/tokens.js';
-export {ProviderService, type ProviderView, type DiscoveryReport} from './services/providers.js';
+export {ProviderService, PROVIDER_FIELDS, type ProviderView, type DiscoveryReport} from './services/providers.js';
 export {MaintenanceService, type AuthStatistics, type CleanResult} from './services/maintenance.js';
 export type {ResolvedAuthConfig} from './config.js';
 export type {LoginAttemptRow, SigningKeyRow, MfaRow, ProviderRow} from './entities.js';

@@ -73,6 +73,18 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     return client;
   };
 
+  /** The refresh-token grant of `oauth`'s client, for /mcp, as the SDK sends it. */
+  const refresher = async (oauth: MemoryOAuthClient) => {
+    const metadata = await discoverAuthorizationServerMetadata(server.url);
+    return (refreshToken: string) =>
+      refreshAuthorization(server.url, {
+        metadata,
+        clientInformation: oauth.information!,
+        refreshToken,
+        resource: mcpUrl(),
+      });
+  };
+
   /** Runs the whole authorization as `email`: returns the client's redirect with its code. */
   async function authorize(oauth: MemoryOAuthClient, email: string): Promise<URL> {
     const transport = new StreamableHTTPClientTransport(mcpUrl(), {authProvider: oauth});
@@ -117,6 +129,16 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     expect(claims).to.include({iss: server.url, aud: mcpUrl().toString(), client_id: oauth.information!.client_id});
     expect(String(claims.scope).split(' ')).to.include('users:read').and.not.to.include('users:create');
 
+    // The table holds no credential: codes, tokens and sessions are stored by a hash of their id.
+    const stored = (await ok(t, 'database:query', 'SELECT model, id, payload FROM oauth_records', '--json')).json()
+      .data as Array<{model: string; id: string; payload: string}>;
+    expect(stored.map((row) => row.model)).to.include.members(['Client', 'Grant', 'RefreshToken', 'Session']);
+    const dump = JSON.stringify(stored);
+    expect(dump).not.to.include(token.refresh_token!);
+    expect(stored.filter((row) => row.model === 'RefreshToken').every((row) => row.id.startsWith('sha256:'))).to.equal(
+      true,
+    );
+
     const client = await connect(oauth);
     const tools = (await client.listTools()).tools.map((tool) => tool.name);
     expect(tools).to.include('users_list');
@@ -143,13 +165,7 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     await authorize(oauth, BOB);
     const metadata = await discoverAuthorizationServerMetadata(server.url);
     expect(metadata?.registration_endpoint).to.equal(`${server.url}/oauth/register`);
-    const refresh = (refreshToken: string) =>
-      refreshAuthorization(server.url, {
-        metadata,
-        clientInformation: oauth.information!,
-        refreshToken,
-        resource: mcpUrl(),
-      });
+    const refresh = await refresher(oauth);
     const first = oauth.saved!.refresh_token!;
     const second = await refresh(first);
     expect(second.refresh_token).to.be.a('string').and.not.equal(first);
@@ -246,14 +262,7 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     this.timeout(60_000);
     const oauth = new MemoryOAuthClient();
     await authorize(oauth, ALICE);
-    const metadata = await discoverAuthorizationServerMetadata(server.url);
-    const refresh = (refreshToken: string) =>
-      refreshAuthorization(server.url, {
-        metadata,
-        clientInformation: oauth.information!,
-        refreshToken,
-        resource: mcpUrl(),
-      });
+    const refresh = await refresher(oauth);
     const outcomes = await Promise.allSettled([
       refresh(oauth.saved!.refresh_token!),
       refresh(oauth.saved!.refresh_token!),

@@ -40,4 +40,4 @@ export {
   type UserActor,
 } from './tools.js';
 export * from './model-stub.js';
-export {startRegistry, type LoopbackRegistry} from './registry.js';
+export {startRegistry, type LoopbackRegistry, type MirroredPackage} from './registry.js';

@@ -14,6 +14,18 @@ import {Identity, Provider, type ProviderRow} from '../entities.js';
 import {AUTH_PROVIDER_CHANGED} from '../events.js';
 
 /** A provider as shown: whether a client secret is stored, never the secret. */
+/** The fields of a provider as listed and shown (auth:providers, auth:providers:add). */
+export const PROVIDER_FIELDS = [
+  'name',
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'defaultRole',
+  'groupsClaim',
+  'groupRoles',
+  'createdAt',
+] as const;
+
 export interface ProviderView {
   name: string;
   issuer: string;

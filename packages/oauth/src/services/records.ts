@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import type {ModuleDatabase} from '@systemprompt/database';
 import {OAuthRecord, type OAuthRecordRow} from '../entities.js';
 
@@ -11,6 +12,15 @@ export type Payload = Record<string, unknown> & {
   client_id?: string;
   consumed?: number | boolean;
 };
+
+/**
+ * Objects whose id is what a client or browser presents (a code, a token, a session cookie): only a
+ * SHA-256 of the id is stored, and the payload's copy of it (`jti`) is left out, so a copy of the
+ * table (a backup, an export) holds no credential. Clients and grants are named by their ids in
+ * auth:clients and auth:grants; those ids grant nothing by themselves.
+ */
+const LISTED_MODELS = new Set(['Client', 'Grant']);
+const digest = (id: string) => `sha256:${createHash('sha256').update(id).digest('base64url')}`;
 
 const text = (value: unknown, max: number): string | null =>
   typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null;
@@ -29,17 +39,33 @@ export class RecordAdapter {
     return this.db.repository(OAuthRecord);
   }
 
+  private get hashed(): boolean {
+    return !LISTED_MODELS.has(this.model);
+  }
+
+  /** The stored key of an object's id. */
+  private key(id: string): string {
+    return this.hashed ? digest(id) : id;
+  }
+
   private live(row: OAuthRecordRow | null): Payload | undefined {
     if (!row || (row.expiresAt !== null && row.expiresAt <= Date.now())) return undefined;
     const payload = JSON.parse(row.payload) as Payload;
     return row.consumedAt === null ? payload : {...payload, consumed: Math.floor(row.consumedAt / 1000)};
   }
 
+  /** A hashed object found by its id gets its id back (as oidc-provider stored it). */
+  private withId(id: string, payload: Payload | undefined): Payload | undefined {
+    return payload && this.hashed && !('jti' in payload) ? {...payload, jti: id} : payload;
+  }
+
   async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
+    const stored: Payload = {...payload};
+    if (this.hashed && stored.jti === id) delete stored.jti;
     const row: OAuthRecordRow = {
       model: this.model,
-      id,
-      payload: JSON.stringify(payload),
+      id: this.key(id),
+      payload: JSON.stringify(stored),
       grantId: text(payload.grantId, 255),
       uid: text(payload.uid, 255),
       userCode: text(payload.userCode, 64),
@@ -52,10 +78,10 @@ export class RecordAdapter {
     await this.db.transaction(
       async (manager) => {
         const repository = manager.getRepository(OAuthRecord);
-        const existing = await repository.findOneBy({model: this.model, id});
+        const existing = await repository.findOneBy({model: this.model, id: row.id});
         if (existing) {
           const {model: _model, id: _id, createdAt: _created, ...changes} = row;
-          await repository.update({model: this.model, id}, {...changes, consumedAt: existing.consumedAt});
+          await repository.update({model: this.model, id: row.id}, {...changes, consumedAt: existing.consumedAt});
         } else await repository.insert(row);
       },
       {leaf: true},
@@ -63,9 +89,10 @@ export class RecordAdapter {
   }
 
   async find(id: string): Promise<Payload | undefined> {
-    return this.live(await this.repository.findOneBy({model: this.model, id}));
+    return this.withId(id, this.live(await this.repository.findOneBy({model: this.model, id: this.key(id)})));
   }
 
+  /** Sessions by their uid (kept as given: it is not what the browser presents). */
   async findByUid(uid: string): Promise<Payload | undefined> {
     return this.live(await this.repository.findOneBy({model: this.model, uid}));
   }
@@ -83,13 +110,13 @@ export class RecordAdapter {
       .createQueryBuilder()
       .update()
       .set({consumedAt: Date.now()})
-      .where('model = :model AND id = :id AND consumed_at IS NULL', {model: this.model, id})
+      .where('model = :model AND id = :id AND consumed_at IS NULL', {model: this.model, id: this.key(id)})
       .execute();
     if (!result.affected) throw new Error(`${this.model} ${id.slice(0, 8)}... was already used`);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.repository.delete({model: this.model, id});
+    await this.repository.delete({model: this.model, id: this.key(id)});
   }
 
   /** Every token and code of a grant, and the grant itself, whatever their model. */

@@ -1,17 +1,8 @@
 import {SystemPromptCommand, applyListQuery, listFlags, type ListResult} from '@systemprompt/core';
-import type {ProviderView} from '../../index.js';
+import {PROVIDER_FIELDS, type ProviderView} from '../../index.js';
 import {AUTH} from '../../token.js';
 
-const FIELDS = [
-  'name',
-  'issuer',
-  'clientId',
-  'clientSecret',
-  'defaultRole',
-  'groupsClaim',
-  'groupRoles',
-  'createdAt',
-] as const;
+const FIELDS = PROVIDER_FIELDS;
 
 export default class AuthProviders extends SystemPromptCommand<typeof AuthProviders> {
   static override summary = 'List the OpenID Connect identity providers.';

@@ -1,5 +1,5 @@
 import {Args, Flags, SystemPromptCommand, readSecretFromStdin} from '@systemprompt/core';
-import type {ProviderView} from '../../../index.js';
+import {PROVIDER_FIELDS, type ProviderView} from '../../../index.js';
 import {AUTH} from '../../../token.js';
 
 export default class AuthProvidersAdd extends SystemPromptCommand<typeof AuthProvidersAdd> {
@@ -42,16 +42,7 @@ export default class AuthProvidersAdd extends SystemPromptCommand<typeof AuthPro
       helpValue: 'GROUP=ROLE',
     }),
   };
-  static override columns = [
-    'name',
-    'issuer',
-    'clientId',
-    'clientSecret',
-    'defaultRole',
-    'groupsClaim',
-    'groupRoles',
-    'createdAt',
-  ];
+  static override columns = PROVIDER_FIELDS;
 
   async run(): Promise<ProviderView> {
     const clientSecret = this.flags['client-secret-stdin'] ? await readSecretFromStdin('client secret') : undefined;
