@@ -21,16 +21,35 @@ const version = async (directory: string, packageDirectory: string) =>
 describe('versions and changelogs: pnpm run version, pnpm run release', function () {
   this.timeout(120_000);
   let clone: string;
+  const clones: string[] = [];
+
+  /** A clone of this repository's last commit, with the pending changesets of the working tree. */
+  async function cloneRepository(): Promise<string> {
+    const directory = join(await mkdtemp(join(tmpdir(), 'systemprompt-version-')), 'repo');
+    clones.push(join(directory, '..'));
+    await run('git', ['clone', '--quiet', '--depth', '1', `file://${workspaceRoot}`, directory]);
+    // The changelog generator and the changesets CLI resolve from the workspace's own packages.
+    await symlink(join(workspaceRoot, 'node_modules'), join(directory, 'node_modules'));
+    return directory;
+  }
+  const pending = (directory: string) =>
+    readdirSync(join(directory, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md');
 
   before(async () => {
-    clone = join(await mkdtemp(join(tmpdir(), 'systemprompt-version-')), 'repo');
-    await run('git', ['clone', '--quiet', '--depth', '1', `file://${workspaceRoot}`, clone]);
-    // The changelog generator and the changesets CLI resolve from the workspace's own packages.
-    await symlink(join(workspaceRoot, 'node_modules'), join(clone, 'node_modules'));
-    for (const file of readdirSync(join(clone, '.changeset')))
-      if (file.endsWith('.md') && file !== 'README.md') await unlink(join(clone, '.changeset', file));
+    clone = await cloneRepository();
+    for (const file of pending(clone)) await unlink(join(clone, '.changeset', file));
   });
-  after(() => rm(join(clone, '..'), {recursive: true, force: true}));
+  after(async () => {
+    for (const directory of clones) await rm(directory, {recursive: true, force: true});
+  });
+
+  it('applies every pending changeset of the repository (the next release can be versioned)', async () => {
+    const directory = await cloneRepository();
+    expect(pending(directory), 'changesets waiting for the next release').not.to.be.empty;
+    await run('pnpm', ['run', 'version'], {cwd: directory, env: {...process.env, CI: 'true'}});
+    expect(pending(directory)).to.be.empty;
+    expect(await readFile(join(directory, 'packages', 'core', 'CHANGELOG.md'), 'utf8')).to.match(/^## \d+\.\d+\.\d+$/m);
+  });
 
   it('bumps only what a changeset names (and its dependents), with a changelog and the module.yaml version', async () => {
     const before = {
@@ -57,8 +76,7 @@ describe('versions and changelogs: pnpm run version, pnpm run release', function
     const [appMajor, appMinor, appPatch] = before.app.split('.').map(Number);
     expect(await version(clone, 'apps/systemprompt')).to.equal(`${appMajor}.${appMinor}.${appPatch! + 1}`);
     expect(await version(clone, 'packages/network')).to.equal(before.network);
-    expect(readdirSync(join(clone, '.changeset')).filter((file) => file.endsWith('.md') && file !== 'README.md')).to.be
-      .empty;
+    expect(pending(clone)).to.be.empty;
   });
 
   it('refuses to publish without a registry named, or with one that is not a URL (exit 2, one line)', async () => {
