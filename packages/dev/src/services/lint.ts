@@ -48,7 +48,7 @@ function ownConfig(root: string): string | undefined {
 export async function lintPackage(root: string, options: {fix?: boolean} = {}): Promise<LintReport> {
   // Imported here: eslint and typescript-eslint (with TypeScript) are heavy, and the module is booted
   // with every other one (the server, dev:repl) where nobody lints.
-  const [{ESLint}, {eslintConfig}] = await Promise.all([import('eslint'), import('../config/eslint.js')]);
+  const [{ESLint}, {eslintConfig}] = await Promise.all([import('eslint'), import('@systemprompt/eslint-config')]);
   const own = ownConfig(root);
   const eslint = new ESLint({
     cwd: root,
