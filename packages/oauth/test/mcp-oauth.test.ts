@@ -258,6 +258,29 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     expect(wrongResource.url).to.include('error=invalid_target');
   });
 
+  it('revokes a refresh token at /oauth/revoke (RFC 7009): it and the grant stop working', async function () {
+    this.timeout(60_000);
+    const oauth = new MemoryOAuthClient();
+    await authorize(oauth, ALICE);
+    const revoked = await fetch(`${server.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams({
+        token: oauth.saved!.refresh_token!,
+        token_type_hint: 'refresh_token',
+        client_id: oauth.information!.client_id,
+      }).toString(),
+    });
+    expect(revoked.status).to.equal(200);
+    const refresh = await refresher(oauth);
+    const after = await refresh(oauth.saved!.refresh_token!).then(
+      () => 'refreshed',
+      (error: {code?: string}) => error.code,
+    );
+    expect(after).to.equal('invalid_grant');
+    expect((await ok(t, 'auth:grants', '--user', ALICE, '--json')).json().data).to.deep.equal([]);
+  });
+
   it('two refreshes with one token at the same moment never yield two chains', async function () {
     this.timeout(60_000);
     const oauth = new MemoryOAuthClient();
