@@ -32,12 +32,13 @@ describe('systemprompt released to a registry and installed from it with npm', f
   let released: LoopbackRegistry;
   const cli = (args: string[], env: Record<string, string> = {}) =>
     spawnCli(bin, args, {home, env: {SYSTEMPROMPT_DATABASE_URL: undefined, ...env}, timeoutMs: 180_000});
+  // npm for a module author: packages from the released registry on loopback, nothing from elsewhere.
   const npm = async (args: string[], cwd: string) =>
     (
       await run('npm', args, {
         cwd,
         maxBuffer: 64 * 1024 * 1024,
-        env: {...process.env, npm_config_update_notifier: 'false'},
+        env: {...process.env, ...released.env},
       })
     ).stdout;
 
