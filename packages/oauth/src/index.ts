@@ -9,7 +9,7 @@ import type {OauthConfig} from './generated/config.js';
 import {mountAuthorizationServer} from './server/endpoint.js';
 import {OAuthAdmin} from './services/admin.js';
 import {IssuerPolicy} from './services/issuers.js';
-import {pruneExpired} from './services/records.js';
+import {pruneExpired, pruneUnusedClients} from './services/records.js';
 
 export type {OauthConfig} from './generated/config.js';
 export {OAuthAdmin, CLIENTS_PERMISSION, type ClientView, type GrantView} from './services/admin.js';
@@ -119,6 +119,13 @@ export class OAuthModule extends BaseModule<OauthConfig> {
       keepDays: config.retentionDays,
       setting: 'oauth.retentionDays',
       prune: (before, options) => pruneExpired(db, before.getTime(), options.dryRun),
+    });
+    context.retention.add({
+      name: 'unused-clients',
+      description: 'Registered OAuth clients no grant names (never allowed, or every grant gone)',
+      keepDays: config.unusedClientDays,
+      setting: 'oauth.unusedClientDays',
+      prune: (before, options) => pruneUnusedClients(db, before.getTime(), options.dryRun),
     });
     context.provide<OAuthApi>({config, admin, issuers});
   }

@@ -15,6 +15,7 @@ import {
   expectFailure,
   ok,
   runWithStdin,
+  sql,
 } from '@systemprompt/testing';
 import {
   Browser,
@@ -279,6 +280,32 @@ describeEachEngine('the OAuth 2.1 authorization server for MCP clients', {root: 
     );
     expect(after).to.equal('invalid_grant');
     expect((await ok(t, 'auth:grants', '--user', ALICE, '--json')).json().data).to.deep.equal([]);
+  });
+
+  it('data:clean deletes registered clients no grant names once they are older than oauth.unusedClientDays', async function () {
+    this.timeout(60_000);
+    const oauth = new MemoryOAuthClient();
+    await authorize(oauth, ALICE);
+    const registered = await fetch(`${server.url}/oauth/register`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({
+        client_name: 'never allowed',
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: 'none',
+      }),
+    });
+    const {client_id: unused} = (await registered.json()) as {client_id: string};
+    const old = String(Date.now() - 40 * 86_400_000);
+    await sql(t, "UPDATE oauth_records SET created_at = ? WHERE model = 'Client'", old);
+    const planned = (await ok(t, 'data:clean', '--only', 'oauth/unused-clients', '--dry-run', '--json')).json().data;
+    expect(JSON.stringify(planned)).to.include('"removed":1');
+    await ok(t, 'data:clean', '--only', 'oauth/unused-clients', '--json');
+    const left = ((await ok(t, 'auth:clients', '--json')).json().data as Array<{clientId: string}>).map(
+      (client) => client.clientId,
+    );
+    expect(left).to.deep.equal([oauth.information!.client_id]);
+    expect(left).not.to.include(unused);
   });
 
   it('two refreshes with one token at the same moment never yield two chains', async function () {

@@ -87,6 +87,13 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
  */
 export function mountAuthorizationServer(deps: EndpointDeps): {close(): void} {
   const built = new Map<string, {kids: string; provider: Promise<Provider>}>();
+  // Koa composes its middleware in callback(): once per provider, not once per request.
+  const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const handlerOf = (provider: Provider) => {
+    let handler = handlers.get(provider);
+    if (!handler) handlers.set(provider, (handler = provider.callback()));
+    return handler;
+  };
 
   async function providerFor(origin: string): Promise<Provider> {
     const issuer = deps.issuers.issuerFor(origin);
@@ -120,7 +127,7 @@ export function mountAuthorizationServer(deps: EndpointDeps): {close(): void} {
     const interaction = INTERACTION.exec(path);
     if (interaction) return interact(provider, interaction[2], request, response);
     if (rewrite) request.url = rewrite;
-    await provider.callback()(request, response);
+    await handlerOf(provider)(request, response);
   }
 
   async function interact(

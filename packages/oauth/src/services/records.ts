@@ -138,3 +138,32 @@ export async function pruneExpired(db: ModuleDatabase, before: number, dryRun: b
   const result = await repository.createQueryBuilder().delete().where('expires_at < :before', {before}).execute();
   return result.affected ?? 0;
 }
+
+/**
+ * Deletes registered clients that no grant names and that registered before `before` (a client that
+ * registered and was never allowed, or whose grants all went): open registration cannot fill the table.
+ */
+export async function pruneUnusedClients(db: ModuleDatabase, before: number, dryRun: boolean): Promise<number> {
+  const unused = await db
+    .repository(OAuthRecord)
+    .createQueryBuilder('client')
+    .select('client.id', 'id')
+    .where('client.model = :model AND client.created_at < :before', {model: 'Client', before})
+    .andWhere("NOT EXISTS (SELECT 1 FROM oauth_records g WHERE g.model = 'Grant' AND g.client_id = client.id)")
+    .getRawMany<{id: string}>();
+  if (dryRun || unused.length === 0) return unused.length;
+  for (let start = 0; start < unused.length; start += 500) {
+    const ids = unused.slice(start, start + 500).map((row) => row.id);
+    await db.transaction(async (manager) => {
+      const records = manager.getRepository(OAuthRecord);
+      // Whatever else the client left (codes never redeemed, interactions) goes with it.
+      await records.createQueryBuilder().delete().where('client_id IN (:...ids)', {ids}).execute();
+      await records
+        .createQueryBuilder()
+        .delete()
+        .where('model = :model AND id IN (:...ids)', {model: 'Client', ids})
+        .execute();
+    });
+  }
+  return unused.length;
+}
