@@ -65,7 +65,7 @@ export const hasIpv6Loopback = (): boolean =>
     (addresses ?? []).some((address) => address.family === 'IPv6' && address.address === '::1'),
   );
 
-/** fastify's printRoutes({commonPrefix: false}) tree as `METHOD /full/path` lines. */
+/** fastify's printRoutes() tree (shared prefixes as parent nodes) as `METHOD /full/path` lines. */
 export function routesOfTree(tree: string): string[] {
   const routes: string[] = [];
   const stack: string[] = [];

@@ -233,7 +233,8 @@ export async function serve(options: ServeOptions): Promise<ServeOutcome> {
         url: state.url,
         listeners,
         routes: routeTable,
-        tree: () => app.printRoutes({commonPrefix: false}),
+        // The radix tree as fastify matches it: with commonPrefix off it prints a wildcard route without its prefix.
+        tree: () => app.printRoutes(),
         connections: () =>
           new Promise<number>((resolve) => app.server.getConnections((error, count) => resolve(error ? 0 : count))),
       });
