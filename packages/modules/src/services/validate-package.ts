@@ -47,8 +47,9 @@ export interface ValidateOptions {
   sandbox?: {records: readonly ModuleRecord[]; timeoutMs?: number} | false;
   /**
    * The package is one the CLI ships (a core plugin at this root): it is part of the host, so its
-   * @systemprompt/* dependencies are not "its own copies", and its namespaces were settled with the
-   * other core modules.
+   * @systemprompt/* dependencies are not "its own copies", and its namespaces (and the command topics
+   * they give, such as the oauth module's auth:clients beside the auth module's auth:login) were
+   * settled with the other core modules.
    */
   host?: boolean;
 }
@@ -164,6 +165,7 @@ function checkCommands(
   manifest: ModuleManifest | undefined,
   installed: InstalledModules | undefined,
   problem: Problem,
+  host = false,
 ): string[] {
   const manifestFile = join(root, 'oclif.manifest.json');
   if (!existsSync(manifestFile)) {
@@ -191,7 +193,7 @@ function checkCommands(
           where,
           `its topic should be the module name "${manifest.name}"${manifest.namespaces?.length ? ` or one of its namespaces (${manifest.namespaces.join(', ')})` : ''}`,
         );
-      const owner = installed?.topics.get(topic);
+      const owner = host ? undefined : installed?.topics.get(topic);
       if (owner && !reportedTopics.has(topic)) {
         reportedTopics.add(topic);
         problem(where, `the topic "${topic}" is already used by the commands of ${owner}`, 'COMMAND_TOPIC_TAKEN');
@@ -264,7 +266,7 @@ export async function validatePackage(root: string, options: ValidateOptions = {
       );
   }
   if (manifest) checkPermissions(manifest, installed, problem);
-  report.commands = checkCommands(root, pjson, manifest, installed, problem);
+  report.commands = checkCommands(root, pjson, manifest, installed, problem, options.host);
 
   const migrationsPath = manifest?.migrations;
   const hasMigrations = migrationsPath !== undefined && existsSync(join(root, migrationsPath));
