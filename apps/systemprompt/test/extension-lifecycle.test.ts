@@ -43,8 +43,14 @@ describe('a module package from extension:create to extension:remove', function 
     run('npm', ['install', '--no-audit', '--no-fund']);
     run('npm', ['run', 'build']);
     expect(run('npm', ['test'])).to.match(/2 passing/);
-    const validated = await spawnCli(bin, ['extension:validate', directory, '--json']);
-    expect(validated.exitCode, validated.stderr).to.equal(0);
+    // A home of its own: the validation sandbox boots modules, which must not touch the user's.
+    const validateHome = await createTempHome();
+    try {
+      const validated = await spawnCli(bin, ['extension:validate', directory, '--json'], {home: validateHome.path});
+      expect(validated.exitCode, validated.stderr).to.equal(0);
+    } finally {
+      await validateHome.remove();
+    }
     tarball = `file://${join(directory, run('npm', ['pack']).trim().split('\n').pop()!)}`;
   });
   after(() => rmSync(workspace, {recursive: true, force: true}));
