@@ -5,6 +5,7 @@
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import type {Actor} from './actor.js';
+import {ExitCode} from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -124,3 +125,19 @@ export function routeUrl(module: string, path: string): string {
   const suffix = path === '/' || path === '' ? '' : path.startsWith('/') ? path : `/${path}`;
   return `/api/${module}${suffix}`;
 }
+
+const STATUS_OF_EXIT: Partial<Record<number, number>> = {
+  [ExitCode.InvalidInput]: 400,
+  [ExitCode.NotFound]: 404,
+  [ExitCode.PermissionDenied]: 403,
+  [ExitCode.Conflict]: 409,
+  [ExitCode.Unavailable]: 503,
+};
+
+/** The HTTP status that answers an error of this exit code (400, 404, 403, 409, 503); undefined: a 500. */
+export const httpStatusOfExit = (exitCode: number): number | undefined => STATUS_OF_EXIT[exitCode];
+
+const HTML_ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
+
+/** Text made safe in an HTML page, as element content or a quoted attribute value. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]!);

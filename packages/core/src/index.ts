@@ -44,6 +44,8 @@ export {
   type RegisteredMount,
   type RegisteredRoute,
   type RoutePermission,
+  httpStatusOfExit,
+  escapeHtml,
 } from './http.js';
 export {
   TOOL_NAME_PATTERN,

@@ -96,3 +96,4 @@ export class McpModule extends BaseModule<McpConfig> {
 
 export default (): McpModule => new McpModule();
 export {MCP} from './token.js';
+export {MCP_PATH, mcpBase, mcpHostNames} from './server/http-endpoint.js';

@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {BaseModule, packageVersionOf, type ModuleContext} from '@systemprompt/core';
+import {declaredPermissions} from '@systemprompt/core/kernel';
 import {AUTH} from '@systemprompt/auth';
 import {DATABASE, type ModuleDatabase} from '@systemprompt/database';
 import {MCP} from '@systemprompt/mcp';
@@ -81,14 +82,7 @@ export class OAuthModule extends BaseModule<OauthConfig> {
     // Every permission a module declares may be asked for; consent gives only those the user holds.
     let declared: string[] | undefined;
     const permissions = () =>
-      (declared ??= [
-        ...new Set(
-          context
-            .modules()
-            .filter((record) => !record.error)
-            .flatMap((record) => (record.manifest?.permissions ?? []).map((permission) => permission.name)),
-        ),
-      ].sort());
+      (declared ??= [...new Set(declaredPermissions(context.modules()).map((permission) => permission.name))].sort());
     mcp.authorization = {servers: (base) => [base], scopes: permissions};
     this.untrust = auth.tokens.trust({
       audienceFor: (issuer) => issuers.audienceFor(issuer),

@@ -177,13 +177,18 @@ export class SigningKeyService {
       .sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'));
     const found: JWK[] = [];
     for (const row of rows) {
-      const jwk = await readFile(this.privateFile(row.kid), 'utf8').then(
-        (text) => JSON.parse(text) as JWK,
-        () => undefined,
-      );
+      const jwk = await this.privateJwk(row.kid);
       if (jwk) found.push({...jwk, kid: row.kid, alg: row.alg, use: 'sig'});
     }
     return found;
+  }
+
+  /** The private JWK of a key from its file on this host; undefined when it is not here (or unreadable). */
+  private privateJwk(kid: string): Promise<JWK | undefined> {
+    return readFile(this.privateFile(kid), 'utf8').then(
+      (text) => JSON.parse(text) as JWK,
+      () => undefined,
+    );
   }
 
   /** The active key with its private half, to sign with. */
@@ -194,15 +199,12 @@ export class SigningKeyService {
         code: 'NO_SIGNING_KEY',
         hint: 'Generate one with auth:generatekey.',
       });
-    let jwk: JWK;
-    try {
-      jwk = JSON.parse(await readFile(this.privateFile(row.kid), 'utf8')) as JWK;
-    } catch {
+    const jwk = await this.privateJwk(row.kid);
+    if (!jwk)
       throw unavailable(`The private key of the signing key ${row.kid} is not on this host`, {
         code: 'SIGNING_KEY_MISSING',
         hint: `Copy ${this.privateFile(row.kid)} from the host that generated it, or generate a new key with auth:generatekey.`,
       });
-    }
     const {importJWK} = await jose();
     return {kid: row.kid, alg: row.alg, key: (await importJWK(jwk, row.alg)) as CryptoKey};
   }

@@ -1,6 +1,6 @@
 import {createServer, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {unavailable} from '@systemprompt/core';
+import {escapeHtml, unavailable} from '@systemprompt/core';
 
 export const CALLBACK_PATH = '/callback';
 
@@ -13,8 +13,6 @@ export interface CallbackListener {
   /** Answers the browser that brought the callback (when one did) with a short page, and closes. */
   finish(outcome: {ok: boolean; message: string}): Promise<void>;
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function page(response: ServerResponse, status: number, title: string, message: string): void {
   const body = `<!doctype html>

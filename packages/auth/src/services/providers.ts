@@ -13,7 +13,6 @@ import type {UsersApi} from '@systemprompt/users';
 import {Identity, Provider, type ProviderRow} from '../entities.js';
 import {AUTH_PROVIDER_CHANGED} from '../events.js';
 
-/** A provider as shown: whether a client secret is stored, never the secret. */
 /** The fields of a provider as listed and shown (auth:providers, auth:providers:add). */
 export const PROVIDER_FIELDS = [
   'name',
@@ -26,6 +25,7 @@ export const PROVIDER_FIELDS = [
   'createdAt',
 ] as const;
 
+/** A provider as shown: whether a client secret is stored, never the secret. */
 export interface ProviderView {
   name: string;
   issuer: string;
@@ -118,19 +118,24 @@ export function checkIssuer(raw: string): string {
   return raw.trim();
 }
 
-function checkClientId(raw: string): string {
-  const id = raw.trim();
+/** `raw` trimmed, when it is 1 to `max` characters with no space or control character. */
+function oneWord(raw: string, max: number): string | undefined {
+  const word = raw.trim();
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  if (!id || id.length > 255 || /[\s\u0000-\u001f\u007f]/.test(id))
+  return word && word.length <= max && !/[\s\u0000-\u001f\u007f]/.test(word) ? word : undefined;
+}
+
+function checkClientId(raw: string): string {
+  const id = oneWord(raw, 255);
+  if (!id)
     throw invalidInput('--client-id must be 1 to 255 characters without spaces', {code: 'PROVIDER_CLIENT_ID_INVALID'});
   return id;
 }
 
 function checkGroupsClaim(raw: string | undefined): string {
   if (raw === undefined) return DEFAULT_GROUPS_CLAIM;
-  const claim = raw.trim();
-  // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  if (!claim || claim.length > 200 || /[\s\u0000-\u001f\u007f]/.test(claim))
+  const claim = oneWord(raw, 200);
+  if (!claim)
     throw invalidInput('--groups-claim must be a claim name of 1 to 200 characters without spaces', {
       code: 'PROVIDER_GROUPS_CLAIM_INVALID',
     });

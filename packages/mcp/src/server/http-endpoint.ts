@@ -31,8 +31,7 @@ async function createEndpoint(mcp: McpApi, events: EventBus, logger: Logger): Pr
     onerror: (error: unknown) => logger.error({err: error}, 'MCP request failed'),
   });
   // DNS rebinding: /mcp answers loopback names and those the configuration lists (or anything with '*').
-  const allowed = [...LOOPBACK_NAMES, ...mcp.config.allowedHosts];
-  if (mcp.config.publicUrl) allowed.push(new URL(mcp.config.publicUrl).hostname);
+  const allowed = mcpHostNames(mcp.config);
   const guards: Guard[] = allowed.includes('*')
     ? []
     : [node.hostHeaderValidation(allowed), node.originValidation(allowed)];
@@ -53,6 +52,13 @@ async function createEndpoint(mcp: McpApi, events: EventBus, logger: Logger): Pr
       await handler.close();
     },
   };
+}
+
+/** The host names /mcp answers: loopback names, `mcp.allowedHosts` and the public URL's (`*`: any). */
+export function mcpHostNames(config: McpApi['config']): string[] {
+  const allowed = [...LOOPBACK_NAMES, ...config.allowedHosts];
+  if (config.publicUrl) allowed.push(new URL(config.publicUrl).hostname);
+  return allowed;
 }
 
 /** The base URL /mcp is served at: the configured public URL, else as the client addressed the server. */

@@ -1,6 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {
   ExitCode,
+  httpStatusOfExit,
   invalidInput,
   toSystemPromptError,
   unavailable,
@@ -32,16 +33,9 @@ export interface EndpointDeps {
   settings: () => Promise<Omit<ProviderSettings, 'issuer' | 'resource' | 'keys'>>;
 }
 
-const STATUS_OF_EXIT: Partial<Record<number, number>> = {
-  [ExitCode.InvalidInput]: 400,
-  [ExitCode.NotFound]: 404,
-  [ExitCode.PermissionDenied]: 403,
-  [ExitCode.Unavailable]: 503,
-};
-
 function sendJsonError(response: ServerResponse, error: unknown): void {
   const failure = toSystemPromptError(error);
-  const status = STATUS_OF_EXIT[failure.exitCode] ?? 500;
+  const status = httpStatusOfExit(failure.exitCode) ?? 500;
   const body = {
     error: status === 500 ? 'server_error' : 'temporarily_unavailable',
     error_description: status === 500 ? 'Internal server error' : failure.message,
@@ -97,15 +91,16 @@ export function mountAuthorizationServer(deps: EndpointDeps): {close(): void} {
 
   async function providerFor(origin: string): Promise<Provider> {
     const issuer = deps.issuers.issuerFor(origin);
+    // The keys that verify name the provider's version (one query); their private files are read to build it.
+    const kids = (await deps.auth.keys.jwks()).keys.map((key) => key.kid).join(' ');
+    const cached = built.get(issuer);
+    if (cached?.kids === kids) return cached.provider;
     const keys = await deps.auth.keys.privateJwks();
     if (keys.length === 0)
       throw unavailable('The authorization server has no signing key on this host', {
         code: 'OAUTH_NO_SIGNING_KEY',
         hint: 'Generate one with auth:generatekey.',
       });
-    const kids = keys.map((key) => key.kid).join(' ');
-    const cached = built.get(issuer);
-    if (cached?.kids === kids) return cached.provider;
     const {createProvider} = await import('./provider.js');
     const provider = deps
       .settings()
@@ -210,24 +205,22 @@ export function mountAuthorizationServer(deps: EndpointDeps): {close(): void} {
     // Permissions come up as server scopes too (they are registered as such): given only when held.
     const oidcScopes = missing.missingOIDCScope ?? [];
     const standard = oidcScopes.filter((scope) => (STANDARD_SCOPES as readonly string[]).includes(scope));
-    const heldOidc = await heldPermissions(
+    const oidc = await byHolding(
       accountId,
       oidcScopes.filter((scope) => !standard.includes(scope)),
     );
-    if (standard.length + heldOidc.length > 0) grant.addOIDCScope([...standard, ...heldOidc].join(' '));
-    const notHeldOidc = oidcScopes.filter((scope) => !standard.includes(scope) && !heldOidc.includes(scope));
-    if (notHeldOidc.length > 0) grant.rejectOIDCScope(notHeldOidc.join(' '));
+    if (standard.length + oidc.granted.length > 0) grant.addOIDCScope([...standard, ...oidc.granted].join(' '));
+    if (oidc.refused.length > 0) grant.rejectOIDCScope(oidc.refused.join(' '));
     if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
     const granted: string[] = [];
     const refused: string[] = [];
     for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      const held = await heldPermissions(accountId, scopes);
-      const notHeld = scopes.filter((scope) => !held.includes(scope));
-      if (held.length > 0) grant.addResourceScope(resource, held.join(' '));
+      const decided = await byHolding(accountId, scopes);
+      if (decided.granted.length > 0) grant.addResourceScope(resource, decided.granted.join(' '));
       // Recorded as refused, so the consent step does not come back for them.
-      if (notHeld.length > 0) grant.rejectResourceScope(resource, notHeld.join(' '));
-      granted.push(...held);
-      refused.push(...notHeld);
+      if (decided.refused.length > 0) grant.rejectResourceScope(resource, decided.refused.join(' '));
+      granted.push(...decided.granted);
+      refused.push(...decided.refused);
     }
     const grantId = await grant.save();
     const user = await deps.users.users.find(accountId);
@@ -242,19 +235,19 @@ export function mountAuthorizationServer(deps: EndpointDeps): {close(): void} {
     return finish({consent: {grantId}}, true);
   }
 
-  async function heldPermissions(userId: string, scopes: readonly string[]): Promise<string[]> {
-    const held: string[] = [];
-    for (const scope of scopes) if ((await deps.users.access.decideForUser(userId, scope)).allowed) held.push(scope);
-    return held;
+  /** The scopes (permissions) split into those the user holds, given, and the others, refused. */
+  async function byHolding(userId: string, scopes: readonly string[]) {
+    const granted: string[] = [];
+    const refused: string[] = [];
+    for (const scope of scopes)
+      ((await deps.users.access.decideForUser(userId, scope)).allowed ? granted : refused).push(scope);
+    return {granted, refused};
   }
 
   async function decideScopes(userId: string, details: Record<string, unknown>) {
     const missing = details as {missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]>};
-    const requested = Object.values(missing.missingResourceScopes ?? {}).flat();
-    const granted = await heldPermissions(userId, requested);
     return {
-      granted,
-      refused: requested.filter((scope) => !granted.includes(scope)),
+      ...(await byHolding(userId, Object.values(missing.missingResourceScopes ?? {}).flat())),
       offline: missing.missingOIDCScope?.includes('offline_access') ?? false,
     };
   }

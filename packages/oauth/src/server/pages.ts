@@ -1,7 +1,6 @@
-/** The authorization server's few HTML pages: sign-in, consent, and errors. Every value is escaped. */
+import {escapeHtml} from '@systemprompt/core';
 
-const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
-export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (character) => ESCAPES[character]!);
+// The authorization server's few HTML pages: sign-in, consent, and errors. Every value is escaped.
 
 function page(title: string, body: string): string {
   return `<!doctype html>

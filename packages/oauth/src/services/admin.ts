@@ -29,6 +29,9 @@ export interface GrantView {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** The name a registered client gave itself (RFC 7591 client_name) in its stored registration. */
+const clientNameIn = (registration: {client_name?: unknown}): string | null =>
+  typeof registration.client_name === 'string' ? registration.client_name : null;
 const live = (row: OAuthRecordRow) => row.expiresAt === null || row.expiresAt > Date.now();
 
 /** The registered clients and the users' grants, as auth:clients and auth:grants show and change them. */
@@ -53,7 +56,7 @@ export class OAuthAdmin {
       const payload = JSON.parse(row.payload) as Record<string, unknown>;
       return {
         clientId: row.id,
-        name: typeof payload.client_name === 'string' ? payload.client_name : null,
+        name: clientNameIn(payload),
         redirectUris: Array.isArray(payload.redirect_uris) ? payload.redirect_uris.map(String) : [],
         authMethod:
           typeof payload.token_endpoint_auth_method === 'string' ? payload.token_endpoint_auth_method : 'none',
@@ -76,7 +79,7 @@ export class OAuthAdmin {
         code: 'OAUTH_CLIENT_NOT_FOUND',
         hint: 'See auth:clients.',
       });
-    const name = (JSON.parse(row.payload) as {client_name?: string}).client_name;
+    const name = clientNameIn(JSON.parse(row.payload) as object);
     await options.confirm?.(
       `Remove OAuth client ${name ? `${name} (${clientId})` : clientId}? Its grants and tokens stop working.`,
     );
@@ -124,7 +127,7 @@ export class OAuthAdmin {
     ).filter(live);
     const clientNames = new Map<string, string | null>();
     for (const client of await this.records.find({select: {id: true, payload: true}, where: {model: 'Client'}}))
-      clientNames.set(client.id, (JSON.parse(client.payload) as {client_name?: string}).client_name ?? null);
+      clientNames.set(client.id, clientNameIn(JSON.parse(client.payload) as object));
     const emails = new Map<string, string>();
     const views: GrantView[] = [];
     for (const row of rows) {

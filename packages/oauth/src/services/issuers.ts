@@ -1,7 +1,5 @@
 import {permissionDenied} from '@systemprompt/core';
-import type {McpApi} from '@systemprompt/mcp';
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+import {MCP_PATH, mcpBase, mcpHostNames, type McpApi} from '@systemprompt/mcp';
 
 /**
  * Which issuer the authorization server is, and which issuers' tokens /mcp accepts. With
@@ -13,12 +11,11 @@ export class IssuerPolicy {
   constructor(private readonly mcp: McpApi) {}
 
   private get publicBase(): string | undefined {
-    const url = this.mcp.config.publicUrl;
-    return url ? url.replace(/\/+$/, '') : undefined;
+    return this.mcp.config.publicUrl ? mcpBase(this.mcp, '') : undefined;
   }
 
   private hostAllowed(hostname: string): boolean {
-    const allowed = [...LOOPBACK_NAMES, ...this.mcp.config.allowedHosts];
+    const allowed = mcpHostNames(this.mcp.config);
     return allowed.includes('*') || allowed.includes(hostname) || allowed.includes(hostname.replace(/^\[|\]$/g, ''));
   }
 
@@ -37,7 +34,7 @@ export class IssuerPolicy {
 
   /** The protected resource of an issuer: /mcp at the same base. */
   resourceOf(issuer: string): string {
-    return `${issuer}/mcp`;
+    return `${issuer}${MCP_PATH}`;
   }
 
   /** The audience tokens of `issuer` must name, when this server is that issuer. */

@@ -1,7 +1,7 @@
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
 import {
   ANONYMOUS,
-  ExitCode,
+  httpStatusOfExit,
   isHttpReply,
   toSystemPromptError,
   type AccessProvider,
@@ -44,14 +44,6 @@ export interface HttpServerOptions {
   /** Told of every route fastify registers (its onRoute hook): the route table network:routes shows. */
   onRoute?: (route: ServedRoute) => void;
 }
-
-const STATUS_OF_EXIT: Record<number, number> = {
-  [ExitCode.InvalidInput]: 400,
-  [ExitCode.NotFound]: 404,
-  [ExitCode.PermissionDenied]: 403,
-  [ExitCode.Conflict]: 409,
-  [ExitCode.Unavailable]: 503,
-};
 
 function errorBody(code: string, message: string, hint?: string) {
   return {error: {code, message, ...(hint ? {hint} : {})}};
@@ -201,7 +193,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setErrorHandler((error, request, reply) => {
     const failure = toSystemPromptError(error);
     const fastifyStatus = (error as {statusCode?: number}).statusCode;
-    let status = STATUS_OF_EXIT[failure.exitCode] ?? (fastifyStatus && fastifyStatus < 500 ? fastifyStatus : 500);
+    let status = httpStatusOfExit(failure.exitCode) ?? (fastifyStatus && fastifyStatus < 500 ? fastifyStatus : 500);
     if (status === 403 && failure.code === 'CREDENTIAL_INVALID') status = 401;
     if (status >= 500) options.logger.error({err: error, url: request.url}, 'request failed');
     if (status === 401 && !reply.hasHeader('www-authenticate'))
